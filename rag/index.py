@@ -1,0 +1,172 @@
+"""Ingestion: corpus files -> Papers -> embeddings -> Chroma upsert -> BM25 rebuild.
+
+Idempotent: papers are keyed on `paper_id`; a paper whose stored content hash matches is left
+untouched (not even re-embedded), a changed one is replaced, a new one added. Writes happen in
+large batches under a per-collection file lock, so two ingests into one collection serialise,
+and a run killed mid-way is completed by simply running it again.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rag.corpus import LoadReport, load_papers
+from rag.settings import Settings, get_settings
+from rag.store import Store, content_hash, embed_text
+from rag.types import Paper
+
+log = logging.getLogger(__name__)
+PROGRESS_MIN = 300
+
+
+class IngestLockedError(RuntimeError):
+    pass
+
+
+@dataclass
+class IngestResult:
+    collection: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    problems: list[str] = field(default_factory=list)
+    total: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        t = self.timings
+        rate = self.total / t["total"] if t.get("total") else 0.0
+        text = (
+            f"{self.collection}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+            f" ({self.total} papers, {self.skipped} skipped) in {t.get('total', 0):.1f}s"
+            f" [parse {t.get('parse', 0):.1f}s, embed {t.get('embed', 0):.1f}s, store {t.get('store', 0):.1f}s,"
+            f" bm25 {t.get('bm25', 0):.1f}s; {rate:.0f} papers/s]"
+        )
+        if self.problems:
+            text += "\nskipped:\n  " + "\n  ".join(self.problems[:20])
+        return text
+
+
+def lock_path(settings: Settings, store_name: str) -> Path:
+    d = settings.home / "locks"
+    d.mkdir(parents=True, exist_ok=True)
+    return d / f"{store_name}.lock"
+
+
+def bm25_dir(settings: Settings, store_name: str) -> Path:
+    return settings.home / "bm25" / store_name
+
+
+def ingest_papers(
+    papers: list[Paper],
+    settings: Settings,
+    corpus: str | None = None,
+    progress: bool | None = None,
+    lock_timeout: float = 600.0,
+    result: IngestResult | None = None,
+) -> IngestResult:
+    """Upsert already-loaded papers into the corpus collection and rebuild BM25."""
+    from filelock import FileLock, Timeout
+
+    from rag.embed import get_embedder
+
+    t0 = time.perf_counter()
+    store = Store(settings, corpus)
+    res = result or IngestResult(collection=store.corpus)
+    res.collection = store.corpus
+    res.total = len(papers)
+    lock = FileLock(str(lock_path(settings, store.name)))
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout:
+        raise IngestLockedError(
+            f"another ingest into {store.corpus!r} is running (lock {lock.lock_file}); try again later"
+        ) from None
+    try:
+        embedder = None
+        show = progress if progress is not None else (len(papers) > PROGRESS_MIN and sys.stderr.isatty())
+        bar = None
+        if show or (progress is None and len(papers) > PROGRESS_MIN):
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(papers), unit="paper", desc=f"ingest {store.corpus}", file=sys.stderr)
+        bumped = False
+        step = settings.upsert_batch_size
+        for start in range(0, len(papers), step):
+            batch = papers[start : start + step]
+            have = store.existing_hashes([p.paper_id for p in batch])
+            todo = []
+            for p in batch:
+                old = have.get(p.paper_id)
+                if old is None:
+                    res.added += 1
+                    todo.append(p)
+                elif old != content_hash(p):
+                    res.updated += 1
+                    todo.append(p)
+                else:
+                    res.unchanged += 1
+            if todo:
+                if not bumped:
+                    store.bump_revision()  # mark BM25 caches stale before the first write
+                    bumped = True
+                embedder = embedder or get_embedder(settings)
+                t = time.perf_counter()
+                vecs = embedder.embed([embed_text(p) for p in todo])
+                res.timings["embed"] = res.timings.get("embed", 0) + time.perf_counter() - t
+                t = time.perf_counter()
+                store.upsert(todo, vecs)
+                res.timings["store"] = res.timings.get("store", 0) + time.perf_counter() - t
+            if bar:
+                bar.update(len(batch))
+        if bar:
+            bar.close()
+        t = time.perf_counter()
+        rebuild_lexical(store, force=bumped)
+        res.timings["bm25"] = time.perf_counter() - t
+    finally:
+        lock.release()
+    res.timings["total"] = res.timings.get("parse", 0) + time.perf_counter() - t0
+    return res
+
+
+def rebuild_lexical(store: Store, force: bool = False):
+    """(Re)build the BM25 index + catalogue from the store's records when stale."""
+    from rag.lexical import LexicalIndex, read_stamp
+
+    directory = bm25_dir(store.settings, store.name)
+    revision = store.revision()
+    stamp = read_stamp(directory)
+    if not force and stamp and stamp.get("revision") == revision and (directory / "catalogue.jsonl").exists():
+        return None
+    papers = sorted(store.iter_papers(), key=lambda p: p.paper_id)
+    index = LexicalIndex.build(papers)
+    index.save(directory, {"revision": revision, "count": len(papers)})
+    return index
+
+
+def ingest(
+    path: str | Path,
+    format: str | None = None,
+    collection: str | None = None,
+    settings: Settings | None = None,
+    progress: bool | None = None,
+) -> IngestResult:
+    """Load a corpus file/directory and upsert it. Returns added/updated/unchanged counts."""
+    settings = settings or get_settings()
+    t = time.perf_counter()
+    report = LoadReport()
+    papers = load_papers(path, format=format, report=report)
+    res = IngestResult(collection=collection or settings.collection)
+    res.timings["parse"] = time.perf_counter() - t
+    res.skipped, res.problems = report.skipped, report.problems
+    res = ingest_papers(papers, settings, collection, progress=progress, result=res)
+    from rag.pipeline import invalidate
+
+    invalidate(settings, collection)
+    return res

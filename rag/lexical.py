@@ -1,0 +1,124 @@
+"""BM25 (bm25s) over title + authors + abstract, persisted next to the Chroma store.
+
+The index is always rebuilt *from the store's own records*, so it matches Chroma exactly in
+embedded and server mode alike. A stamp records the store revision it was built from; a reader
+that finds a stale stamp rebuilds. The same files hold the paper catalogue (full metadata in
+BM25 doc order) used to render sources without another round trip to Chroma.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from rag.types import Paper
+
+_stemmer = None
+_stem_lock = threading.Lock()
+TOKEN = re.compile(r"(?u)\b\w[\w-]*\w\b|\b\w\b")
+
+
+def stemmer():
+    global _stemmer
+    with _stem_lock:
+        if _stemmer is None:
+            import Stemmer
+
+            _stemmer = Stemmer.Stemmer("english")
+        return _stemmer
+
+
+def lexical_text(paper: Paper) -> str:
+    parts = [paper.title or "", " ".join(paper.authors), paper.abstract]
+    return "\n".join(p for p in parts if p)
+
+
+def tokenize(texts: list[str]):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
+
+
+def query_tokens(query: str) -> list[str]:
+    """Stemmed, stopword-free tokens of one query, as strings."""
+    import bm25s
+
+    return bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)[0]
+
+
+class LexicalIndex:
+    """BM25 retriever plus the catalogue of papers it indexes."""
+
+    def __init__(self, papers: list[Paper], bm25):
+        self.papers = papers
+        self.bm25 = bm25
+        self.by_id = {p.paper_id: i for i, p in enumerate(papers)}
+
+    @classmethod
+    def build(cls, papers: list[Paper], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+        import bm25s
+
+        bm25 = bm25s.BM25(k1=k1, b=b)
+        if papers:
+            bm25.index(tokenize([lexical_text(p) for p in papers]), show_progress=False)
+        return cls(papers, bm25)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
+        """Top-k (paper_id, bm25 score); `allowed` is an optional boolean mask over papers."""
+        if not self.papers:
+            return []
+        words = [w for w in query_tokens(query) if w in self.bm25.vocab_dict]
+        if not words:
+            return []
+        scores = self.bm25.get_scores(words)
+        scores = np.asarray(scores, dtype=np.float32)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [(self.papers[i].paper_id, float(scores[i])) for i in top if scores[i] > 0]
+
+    # --- persistence ---------------------------------------------------------------------------
+    def save(self, directory: Path, stamp: dict) -> None:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=directory.parent))
+        try:
+            if self.papers:
+                self.bm25.save(str(tmp / "bm25"))
+            with open(tmp / "catalogue.jsonl", "w", encoding="utf-8") as fh:
+                for p in self.papers:
+                    fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+            (tmp / "stamp.json").write_text(json.dumps(stamp))
+            old = directory.with_name(directory.name + ".old")
+            if directory.exists():
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path) -> LexicalIndex:
+        import bm25s
+
+        papers = []
+        with open(directory / "catalogue.jsonl", encoding="utf-8") as fh:
+            for line in fh:
+                papers.append(Paper(**json.loads(line)))
+        bm25 = bm25s.BM25.load(str(directory / "bm25")) if papers else bm25s.BM25()
+        return cls(papers, bm25)
+
+
+def read_stamp(directory: Path) -> dict | None:
+    try:
+        return json.loads((directory / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,255 @@
+"""Hybrid retrieval: dense (LlamaIndex over Chroma) + BM25 + author-name matches, fused by
+weighted reciprocal rank fusion into one hit per paper, with optional metadata filters.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from rag.settings import Settings
+from rag.types import Paper, Source
+
+
+@dataclass
+class Filters:
+    """Metadata restrictions; every field is optional."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    venue: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.year_min, self.year_max, self.venue, self.author, self.source))
+
+    @classmethod
+    def coerce(cls, value: Filters | dict | None) -> Filters | None:
+        if value is None or isinstance(value, Filters):
+            return value
+        unknown = set(value) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {sorted(cls.__dataclass_fields__)}")
+        return cls(**value)
+
+    def mask(self, papers: list[Paper]) -> np.ndarray:
+        venue = (self.venue or "").casefold()
+        author = fold(self.author or "")
+        source = (self.source or "").casefold()
+        keep = np.ones(len(papers), dtype=bool)
+        for i, p in enumerate(papers):
+            if self.year_min is not None and (p.year is None or p.year < self.year_min):
+                keep[i] = False
+            elif self.year_max is not None and (p.year is None or p.year > self.year_max):
+                keep[i] = False
+            elif venue and venue not in f"{p.venue or ''} {p.source}".casefold():
+                keep[i] = False
+            elif author and not any(author in fold(a) for a in p.authors):
+                keep[i] = False
+            elif source and source not in p.source.casefold():
+                keep[i] = False
+        return keep
+
+
+@dataclass
+class Hit:
+    paper: Paper
+    score: float  # fused score
+    dense: float = 0.0  # cosine similarity of query and paper (0 if not a dense candidate)
+    bm25: float = 0.0
+    author_match: int = 0
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation: 'Günnemann' -> 'gunnemann'."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+class AuthorIndex:
+    """Find papers whose author names occur in a question."""
+
+    def __init__(self, papers: list[Paper]):
+        self.full: dict[str, set[int]] = defaultdict(set)
+        self.last: dict[str, set[int]] = defaultdict(set)
+        for i, p in enumerate(papers):
+            for a in p.authors:
+                name = fold(a)
+                parts = name.split()
+                if len(parts) >= 2:
+                    self.full[name].add(i)
+                    self.full[f"{parts[0]} {parts[-1]}"].add(i)
+                if parts and len(parts[-1]) >= 4:
+                    self.last[parts[-1]].add(i)
+
+    def match(self, query: str) -> dict[int, int]:
+        """paper index -> number of matched authors (full names, or capitalised surnames)."""
+        q = " " + fold(re.sub(r"['’]s\b", "", query)) + " "
+        hits: dict[int, int] = defaultdict(int)
+        words = q.split()
+        for n in (4, 3, 2):
+            for i in range(len(words) - n + 1):
+                name = " ".join(words[i : i + n])
+                for idx in self.full.get(name, ()):
+                    hits[idx] += 2
+        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w’'-]+", query)}
+        for w in capitalised:
+            w = re.sub(r" s$", "", w)
+            for idx in self.last.get(w, ()):
+                hits[idx] += 1
+        return dict(hits)
+
+
+class HybridRetriever:
+    """Dense + BM25 + author retrieval over one corpus."""
+
+    def __init__(self, settings: Settings, store, lexical, embedder):
+        from llama_index.core import VectorStoreIndex
+
+        self.settings = settings
+        self.store = store
+        self.lexical = lexical
+        self.embedder = embedder
+        self.papers = lexical.papers
+        self.by_id = lexical.by_id
+        self.authors = AuthorIndex(self.papers)
+        self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=_LlamaEmbedding(embedder))
+        self._lock = threading.Lock()
+
+    def embed_query(self, query: str) -> np.ndarray:
+        return self.embedder.embed([query])[0]
+
+    def dense(self, query: str, qvec: np.ndarray, k: int) -> list[tuple[str, float]]:
+        from llama_index.core.schema import QueryBundle
+
+        if not self.papers:
+            return []
+        retriever = self.index.as_retriever(similarity_top_k=min(k, len(self.papers)))
+        nodes = retriever.retrieve(QueryBundle(query_str=query, embedding=qvec.tolist()))
+        # Chroma cosine distance d is returned by LlamaIndex as exp(-d); recover cosine = 1 - d.
+        return [(n.node.node_id, 1.0 + float(np.log(max(n.score or 1e-12, 1e-12)))) for n in nodes]
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters | None = None,
+        qvec: np.ndarray | None = None,
+        boost_ids: dict[str, float] | None = None,
+    ) -> list[Hit]:
+        s = self.settings
+        k = k or s.top_k
+        if not self.papers:
+            return []
+        allowed = filters.mask(self.papers) if filters and filters.active() else None
+        if allowed is not None and not allowed.any():
+            return []
+        qvec = self.embed_query(query) if qvec is None else qvec
+        n_cand = max(s.candidates, k)
+        if allowed is not None:
+            n_cand = min(len(self.papers), n_cand * 4 + int(len(self.papers) - allowed.sum()) // 10)
+        dense = self.dense(query, qvec, n_cand)
+        bm25 = self.lexical.search(query, n_cand, allowed)
+        author = self.authors.match(query)
+        scores: dict[str, float] = defaultdict(float)
+        info: dict[str, Hit] = {}
+
+        def hit(pid: str) -> Hit | None:
+            if pid not in info:
+                idx = self.by_id.get(pid)
+                if idx is None or (allowed is not None and not allowed[idx]):
+                    return None
+                info[pid] = Hit(paper=self.papers[idx], score=0.0)
+            return info[pid]
+
+        rank = 0
+        for pid, cos in dense:
+            h = hit(pid)
+            if h is None:
+                continue
+            rank += 1
+            h.dense, h.ranks["dense"] = cos, rank
+            scores[pid] += s.dense_weight / (s.rrf_k + rank)
+        for rank, (pid, sc) in enumerate(bm25, 1):
+            h = hit(pid)
+            if h is None:
+                continue
+            h.bm25, h.ranks["bm25"] = sc, rank
+            scores[pid] += s.bm25_weight / (s.rrf_k + rank)
+        ranked_auth = sorted(author.items(), key=lambda kv: -kv[1])
+        for rank, (idx, n) in enumerate(ranked_auth, 1):
+            h = hit(self.papers[idx].paper_id)
+            if h is None:
+                continue
+            h.author_match = n
+            scores[h.paper.paper_id] += s.author_boost * n / (s.rrf_k + rank)
+        for pid, w in (boost_ids or {}).items():
+            if hit(pid) is not None:
+                scores[pid] += w / (s.rrf_k + 1)
+        missing = [pid for pid, h in info.items() if "dense" not in h.ranks]
+        if missing:  # exact cosine for papers only BM25/authors found, for calibrated scores
+            got = self.store.collection.get(ids=missing, include=["embeddings"])
+            for pid, emb in zip(got["ids"], got["embeddings"], strict=True):
+                info[pid].dense = float(np.dot(np.asarray(emb, dtype=np.float32), qvec))
+        for pid, h in info.items():
+            h.score = scores[pid]
+        return sorted(info.values(), key=lambda h: -h.score)[:k]
+
+
+def hit_to_source(h: Hit, n: int, snippet: str = "", collection: str = "") -> Source:
+    p = h.paper
+    return Source(
+        n=n,
+        paper_id=p.paper_id,
+        title=p.title,
+        authors=list(p.authors),
+        year=p.year,
+        venue=p.venue,
+        url=p.url or f"/paper/{p.paper_id}",
+        abstract=p.abstract,
+        snippet=snippet,
+        score=round(float(h.score), 6),
+        source=p.source,
+        collection=collection,
+    )
+
+
+def _llama_embedding_cls():
+    from llama_index.core.embeddings import BaseEmbedding
+    from pydantic import PrivateAttr
+
+    class LlamaEmbedding(BaseEmbedding):
+        """Adapter: our Embedder as a LlamaIndex embed model (so nothing is downloaded)."""
+
+        _embedder: Any = PrivateAttr()
+
+        def __init__(self, embedder: Any, **kw: Any):
+            super().__init__(model_name=getattr(embedder, "name", "embedder"), **kw)
+            self._embedder = embedder
+
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return self._embedder.embed([query])[0].tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return self._embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return self._embedder.embed(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return LlamaEmbedding
+
+
+def _LlamaEmbedding(embedder):  # noqa: N802 - factory keeps llama_index import lazy
+    return _llama_embedding_cls()(embedder)

@@ -1,0 +1,243 @@
+"""One settings object: config/default.toml, then an optional preset, then env vars.
+
+Precedence (highest first): explicit overrides passed to `load_settings()`, environment
+variables (`RAG_*`, plus `OPENAI_BASE_URL`, `OPENAI_API_KEY`, `OPENAI_MODEL`), the preset
+file named by `RAG_PRESET` (e.g. `config/ollama.toml`), then `config/default.toml`.
+Unknown keys anywhere are rejected with an error naming them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+
+
+class ConfigError(ValueError):
+    """Raised for unreadable or invalid configuration, with a message that says what to fix."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    # --- where state lives -------------------------------------------------------------
+    home: Path = Field(
+        default=Path(".rag"),
+        description="Directory holding all state (Chroma store, BM25 indexes, locks). Env: RAG_HOME.",
+    )
+    collection: str = Field(
+        default="seed", description="Default corpus name; the store collection is derived from it."
+    )
+    seed_corpus: Path = Field(
+        default=REPO_ROOT / "data" / "seed",
+        description="Bundled corpus ingested on first use when the default collection is empty.",
+    )
+
+    # --- embedding and chunking (these define the index identity) ------------------------
+    embedder: str = Field(
+        default="minilm",
+        description="Embedder name from the registry: 'minilm' (offline, bundled weights), "
+        "'minilm-onnx' (offline, int8 ONNX Runtime), or 'openai'.",
+    )
+    embed_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="Model name for the embedder (OpenAI model name when embedder='openai').",
+    )
+    embed_batch_size: int = Field(default=128, ge=1, le=4096, description="Texts per embedding batch.")
+    embed_max_tokens: int = Field(
+        default=256, ge=16, le=512, description="Token limit per text for the local embedder."
+    )
+    chunking: Literal["abstract", "abstract+sentences"] = Field(
+        default="abstract",
+        description="'abstract': one chunk per paper (title + abstract). "
+        "'abstract+sentences' adds sentence-window chunks.",
+    )
+
+    # --- store ----------------------------------------------------------------------------
+    store: Literal["chroma", "chroma-server"] = Field(
+        default="chroma", description="'chroma' (embedded PersistentClient) or 'chroma-server' (HttpClient)."
+    )
+    chroma_host: str = Field(default="127.0.0.1", description="Chroma server host for store='chroma-server'.")
+    chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
+    upsert_batch_size: int = Field(default=1000, ge=1, le=5000, description="Papers per Chroma upsert.")
+
+    # --- retrieval --------------------------------------------------------------------------
+    top_k: int = Field(default=8, ge=1, le=100, description="Papers retrieved per question.")
+    candidates: int = Field(
+        default=50, ge=5, le=1000, description="Candidates taken from each of dense and BM25 before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Fusion weight of the dense ranking.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Fusion weight of the BM25 ranking.")
+    author_boost: float = Field(
+        default=1.0, ge=0, description="Fusion weight of papers whose author names appear in the question."
+    )
+
+    # --- answering ----------------------------------------------------------------------------
+    max_question_chars: int = Field(
+        default=4000, ge=10, description="Longer questions are rejected with a clear error."
+    )
+    refuse_threshold: float = Field(
+        default=0.30,
+        ge=0,
+        le=1,
+        description="Evidence strength (0..1) below which the bot says the abstracts don't cover it.",
+    )
+    max_cited: int = Field(default=5, ge=1, le=20, description="Most sources cited in one answer.")
+
+    # --- LLM ---------------------------------------------------------------------------------
+    llm_base_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("llm_base_url", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible endpoint (OpenAI, Ollama, vLLM, llama.cpp). None = offline answerer.",
+    )
+    llm_api_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("llm_api_key", "OPENAI_API_KEY"),
+        description="API key for the endpoint; never logged or shown.",
+    )
+    llm_model: str = Field(
+        default="gpt-4o-mini",
+        validation_alias=AliasChoices("llm_model", "OPENAI_MODEL"),
+        description="Chat model name at the endpoint.",
+    )
+    llm_timeout: float = Field(default=30.0, gt=0, description="Seconds before one LLM request gives up.")
+    llm_retries: int = Field(default=2, ge=0, le=10, description="Retries on 429/5xx/connection errors.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_fallback: bool = Field(
+        default=True, description="On LLM failure, answer offline and say why instead of raising."
+    )
+
+    # --- UI -------------------------------------------------------------------------------------
+    ui_host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")
+    ui_port: int = Field(default=7860, ge=1, le=65535, description="Port of the chat UI.")
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url) or self.llm_api_key is not None
+
+    def index_fingerprint(self) -> str:
+        """Hash of every setting that changes what is stored in the vector index."""
+        ident = {
+            "embedder": self.embedder,
+            "model": self.embed_model,
+            "max_tokens": self.embed_max_tokens,
+            "chunking": self.chunking,
+            "v": 1,
+        }
+        return hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:10]
+
+    def collection_name(self, corpus: str | None = None) -> str:
+        """Chroma collection for a corpus under the current embedding/chunking settings."""
+        name = normalise_corpus_name(corpus or self.collection)
+        return f"{name}__{self.index_fingerprint()}"
+
+
+def normalise_corpus_name(name: str) -> str:
+    import re
+
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-_").lower()
+    if not cleaned:
+        raise ConfigError(f"invalid collection name {name!r}: use letters, digits, '-' or '_'")
+    return cleaned[:40]
+
+
+ENV_KEYS = {
+    "RAG_HOME": "home",
+    "RAG_COLLECTION": "collection",
+    "RAG_EMBEDDER": "embedder",
+    "RAG_STORE": "store",
+    "RAG_CHROMA_HOST": "chroma_host",
+    "RAG_CHROMA_PORT": "chroma_port",
+    "RAG_TOP_K": "top_k",
+    "RAG_LLM_MODEL": "llm_model",
+    "RAG_LLM_TIMEOUT": "llm_timeout",
+    "RAG_LLM_RETRIES": "llm_retries",
+    "OPENAI_BASE_URL": "llm_base_url",
+    "OPENAI_API_KEY": "llm_api_key",
+    "OPENAI_MODEL": "llm_model",
+}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    # Tables are allowed for readability; they are flattened ([llm] base_url -> llm_base_url).
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                flat[f"{key}_{sub}"] = v
+        else:
+            flat[key] = value
+    return flat
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from default.toml, an optional preset/config file, env vars and overrides."""
+    values: dict[str, Any] = {}
+    default = CONFIG_DIR / "default.toml"
+    if default.exists():
+        values.update(_read_toml(default))
+    preset = config or os.environ.get("RAG_CONFIG") or os.environ.get("RAG_PRESET")
+    if preset:
+        p = Path(preset)
+        if not p.suffix:
+            p = CONFIG_DIR / f"{preset}.toml"
+        values.update(_read_toml(p))
+    for env, key in ENV_KEYS.items():
+        if os.environ.get(env):
+            values[key] = os.environ[env]
+    for k, v in overrides.items():
+        if v is not None:
+            values[k] = v
+    unknown = sorted(set(values) - set(Settings.model_fields))
+    if unknown:
+        valid = ", ".join(sorted(Settings.model_fields))
+        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}. Valid settings: {valid}")
+    try:
+        settings = Settings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None
+    if settings.llm_base_url and not settings.llm_base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"llm_base_url must start with http:// or https:// (got {settings.llm_base_url!r})"
+        )
+    settings.home = settings.home.expanduser().resolve()
+    return settings
+
+
+@lru_cache(maxsize=1)
+def _cached(env_key: str) -> Settings:
+    return load_settings()
+
+
+def get_settings() -> Settings:
+    """Settings for the current environment (cached per relevant env values)."""
+    key = json.dumps({k: os.environ.get(k) for k in [*ENV_KEYS, "RAG_CONFIG", "RAG_PRESET"]})
+    return _cached(key)
+
+
+def describe() -> str:
+    """Human-readable list of every setting with its description (for `rag config`)."""
+    lines = []
+    for name, f in Settings.model_fields.items():
+        lines.append(f"{name:18} {f.description}")
+    return "\n".join(lines)

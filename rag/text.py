@@ -1,0 +1,66 @@
+"""Small text utilities shared by answering and citation checking."""
+
+from __future__ import annotations
+
+import re
+
+_ABBREV = r"(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|resp|Sec|No|Dr|Mr|Ms|Prof)"
+_SPLIT = re.compile(r"(?<!\b" + "e.g" + r")(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$\\])")
+_CITE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers him his how i if in into is it its itself just me more most my no nor not of
+    off on once only or other our ours out over own same she should so some such than that the their
+    theirs them then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours paper papers work works collection
+    propose proposed method approach use used using based show shows new model models also well one two
+    there any anything tell describe explain""".split()
+)
+WH = frozenset("what which who whom whose how why when where is are do does did can could".split())
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping abbreviations like 'e.g.' and 'et al.' intact."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    protected = re.sub(_ABBREV + r"\.", lambda m: m.group(0).replace(".", "\x00"), text)
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$\\])", protected)
+    return [p.replace("\x00", ".").strip() for p in parts if p.strip()]
+
+
+def strip_citations(text: str) -> str:
+    return _CITE.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9][A-Za-z0-9+\-.%]*[A-Za-z0-9%]|[A-Za-z0-9]", text)
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased non-stopword terms (numbers kept)."""
+    out = []
+    for w in words(text):
+        lw = w.lower().strip(".")
+        if lw and lw not in STOPWORDS and (len(lw) > 1 or lw.isdigit()):
+            out.append(lw)
+    return out
+
+
+NAMED = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|\w*\d\w*-?\w*)\b")
+
+
+def named_terms(text: str) -> list[str]:
+    """Terms that look like names of methods, datasets or systems: CamelCase, ACRONYMS, mixes with digits."""
+    out = []
+    for m in NAMED.finditer(text):
+        t = m.group(0).strip("-")
+        if len(t) >= 3 and not t.isdigit():
+            out.append(t)
+    return out
+
+
+def has_number(text: str) -> bool:
+    return bool(re.search(r"\d", text))

@@ -1,0 +1,101 @@
+"""Plain typed records that flow through the pipeline: Paper in, Source and Answer out."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Paper:
+    """One abstract as loaded from a corpus file. `title` is None when the source has none."""
+
+    paper_id: str
+    abstract: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    year: int | None = None
+    venue: str | None = None
+    url: str | None = None
+    source: str = ""  # "<file>#<position>" or similar provenance
+    doi: str | None = None
+    arxiv_id: str | None = None
+    extra_urls: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """A display label; never presented as a real title when the paper has none."""
+        if self.title:
+            return self.title
+        words = self.abstract.split()
+        return "Untitled abstract: " + " ".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Source:
+    """A retrieved paper as cited in an answer: `[n]` in the text is `sources[n-1]`."""
+
+    n: int
+    paper_id: str
+    title: str | None
+    authors: list[str]
+    year: int | None
+    venue: str | None
+    url: str
+    abstract: str
+    snippet: str = ""
+    score: float = 0.0
+    source: str = ""
+    collection: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.title or "Untitled abstract"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Claim:
+    """One answer sentence with the sources it cites and how well they support it (0..1)."""
+
+    sentence: str
+    cited: list[int]
+    support: float
+    evidence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """The result of `rag.ask()`."""
+
+    text: str
+    sources: list[Source]
+    refused: bool
+    mode: str  # "offline" or "llm"
+    question: str = ""
+    standalone_question: str = ""
+    model: str | None = None
+    fallback_reason: str | None = None
+    claims: list[Claim] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)  # evidence strength etc., for tuning
+    filters: dict[str, object] = field(default_factory=dict)  # metadata filters that were applied
+
+    @property
+    def citations(self) -> list[int]:
+        from rag.cite import cited_numbers
+
+        return cited_numbers(self.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["citations"] = self.citations
+        return d
