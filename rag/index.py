@@ -62,6 +62,10 @@ def bm25_dir(settings: Settings, store_name: str) -> Path:
     return settings.home / "bm25" / store_name
 
 
+def sentence_dir(settings: Settings, store_name: str) -> Path:
+    return settings.home / "sentences" / store_name
+
+
 def ingest_papers(
     papers: list[Paper],
     settings: Settings,
@@ -127,8 +131,18 @@ def ingest_papers(
         if bar:
             bar.close()
         t = time.perf_counter()
-        rebuild_lexical(store, force=bumped)
+        lexical = rebuild_lexical(store, force=bumped)
         res.timings["bm25"] = time.perf_counter() - t
+        if lexical is not None and len(lexical.papers) <= settings.sentence_precompute_max:
+            from rag.sentences import SentenceVectors
+
+            t = time.perf_counter()
+            embedder = embedder or get_embedder(settings)
+            sv = SentenceVectors(sentence_dir(settings, store.name), embedder)
+            sv.prune(set(lexical.by_id))
+            sv.ensure(lexical.papers)
+            sv.save()
+            res.timings["sentences"] = time.perf_counter() - t
     finally:
         lock.release()
     res.timings["total"] = res.timings.get("parse", 0) + time.perf_counter() - t0

@@ -60,6 +60,19 @@ class LexicalIndex:
         self.papers = papers
         self.bm25 = bm25
         self.by_id = {p.paper_id: i for i, p in enumerate(papers)}
+        self._terms: set[str] | None = None
+
+    @property
+    def terms(self) -> set[str]:
+        """Every term of the collection in squashed form (for 'is X mentioned at all?' checks)."""
+        if self._terms is None:
+            from rag.text import squashed_variants
+
+            terms: set[str] = set()
+            for p in self.papers:
+                terms |= squashed_variants(f"{p.title or ''} {' '.join(p.authors)} {p.abstract}")
+            self._terms = terms
+        return self._terms
 
     @classmethod
     def build(cls, papers: list[Paper], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 from rag.retrieve import Filters, HybridRetriever, hit_to_source
+from rag.sentences import SentenceVectors
 from rag.settings import Settings, get_settings, load_settings
 from rag.types import Answer, Source
 
@@ -28,7 +29,7 @@ class Engine:
 
     def __init__(self, settings: Settings, corpus: str | None = None):
         from rag.embed import get_embedder
-        from rag.index import bm25_dir, ingest, rebuild_lexical
+        from rag.index import bm25_dir, ingest, rebuild_lexical, sentence_dir
         from rag.lexical import LexicalIndex
         from rag.store import Store
 
@@ -45,20 +46,7 @@ class Engine:
         self.embedder = get_embedder(settings)
         self.retriever = HybridRetriever(settings, store, self.lexical, self.embedder)
         self.corpus = store.corpus
-        self._sent_cache: dict[str, Any] = {}
-        self._sent_lock = threading.Lock()
-
-    def sentence_vectors(self, paper_id: str, sentences: list[str]):
-        """Embeddings of a paper's sentences, cached per process."""
-        with self._sent_lock:
-            got = self._sent_cache.get(paper_id)
-        if got is None:
-            got = self.embedder.embed(sentences)
-            with self._sent_lock:
-                if len(self._sent_cache) > 20000:
-                    self._sent_cache.clear()
-                self._sent_cache[paper_id] = got
-        return got
+        self.sentences = SentenceVectors(sentence_dir(settings, store.name), self.embedder)
 
 
 def _engine_key(settings: Settings, corpus: str | None) -> tuple:

@@ -65,6 +65,7 @@ class Hit:
     dense: float = 0.0  # cosine similarity of query and paper (0 if not a dense candidate)
     bm25: float = 0.0
     author_match: int = 0
+    title_match: bool = False
     ranks: dict[str, int] = field(default_factory=dict)
 
 
@@ -109,6 +110,31 @@ class AuthorIndex:
         return dict(hits)
 
 
+class TitleIndex:
+    """Find papers whose title (or its short name before ':') is quoted in a question."""
+
+    def __init__(self, papers: list[Paper]):
+        self.names: dict[str, set[int]] = defaultdict(set)
+        for i, p in enumerate(papers):
+            if not p.title:
+                continue
+            full = fold(p.title)
+            if len(full.split()) >= 2:
+                self.names[full].add(i)
+            short = fold(p.title.split(":")[0])
+            if ":" in p.title and len(short) >= 4 and short != full:
+                self.names[short].add(i)
+        self.max_words = max((len(n.split()) for n in self.names), default=0)
+
+    def match(self, query: str) -> set[int]:
+        words = fold(query).split()
+        found: set[int] = set()
+        for n in range(min(self.max_words, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                found |= self.names.get(" ".join(words[i : i + n]), set())
+        return found
+
+
 class HybridRetriever:
     """Dense + BM25 + author retrieval over one corpus."""
 
@@ -122,6 +148,7 @@ class HybridRetriever:
         self.papers = lexical.papers
         self.by_id = lexical.by_id
         self.authors = AuthorIndex(self.papers)
+        self.titles = TitleIndex(self.papers)
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=_LlamaEmbedding(embedder))
         self._lock = threading.Lock()
 
@@ -192,6 +219,11 @@ class HybridRetriever:
                 continue
             h.author_match = n
             scores[h.paper.paper_id] += s.author_boost * n / (s.rrf_k + rank)
+        for idx in self.titles.match(query):
+            h = hit(self.papers[idx].paper_id)
+            if h is not None:
+                h.title_match = True
+                scores[h.paper.paper_id] += 2.0 / (s.rrf_k + 1)
         for pid, w in (boost_ids or {}).items():
             if hit(pid) is not None:
                 scores[pid] += w / (s.rrf_k + 1)

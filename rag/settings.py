@@ -56,10 +56,15 @@ class Settings(BaseModel):
     embed_max_tokens: int = Field(
         default=256, ge=16, le=512, description="Token limit per text for the local embedder."
     )
-    chunking: Literal["abstract", "abstract+sentences"] = Field(
+    chunking: Literal["abstract"] = Field(
         default="abstract",
-        description="'abstract': one chunk per paper (title + abstract). "
-        "'abstract+sentences' adds sentence-window chunks.",
+        description="Index unit: 'abstract' = one chunk per paper (title prepended to the abstract).",
+    )
+    sentence_precompute_max: int = Field(
+        default=5000,
+        ge=0,
+        description="Embed every abstract sentence at ingest time for corpora up to this many papers "
+        "(larger corpora embed evidence sentences on demand).",
     )
 
     # --- store ----------------------------------------------------------------------------
@@ -87,10 +92,17 @@ class Settings(BaseModel):
         default=4000, ge=10, description="Longer questions are rejected with a clear error."
     )
     refuse_threshold: float = Field(
-        default=0.30,
+        default=0.38,
         ge=0,
         le=1,
         description="Evidence strength (0..1) below which the bot says the abstracts don't cover it.",
+    )
+    residual_threshold: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="When a question names a paper, how well (0..1) its abstract must match the rest "
+        "of the question; below this the bot says the abstract does not say.",
     )
     max_cited: int = Field(default=5, ge=1, le=20, description="Most sources cited in one answer.")
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-_ABBREV = r"(?:e\.g|i\.e|et al|etc|vs|Fig|Eq|cf|approx|resp|Sec|No|Dr|Mr|Ms|Prof)"
-_SPLIT = re.compile(r"(?<!\b" + "e.g" + r")(?<=[.!?])\s+(?=[A-Z0-9\"'(\[$\\])")
+_ABBREV = r"(?:e\.g|i\.e|et al|vs|Fig|Eq|cf|approx|resp|Sec|No|Dr|Mr|Ms|Prof)"
 _CITE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
 
 STOPWORDS = frozenset(
@@ -64,3 +63,24 @@ def named_terms(text: str) -> list[str]:
 
 def has_number(text: str) -> bool:
     return bool(re.search(r"\d", text))
+
+
+_TERM = re.compile(r"[A-Za-z0-9]+(?:[-‐/][A-Za-z0-9]+)*")
+
+
+def squashed_variants(text: str) -> set[str]:
+    """Lower-cased terms with hyphens squashed, plus every contiguous run of their parts:
+    'DC-Bi-LSTM' -> {'dcbilstm', 'dcbi', 'bilstm', 'dc', 'bi', 'lstm'}."""
+    out: set[str] = set()
+    for m in _TERM.finditer(text):
+        parts = re.split(r"[-‐/]", m.group(0).lower())
+        if len(parts) > 6:
+            parts = parts[:6]
+        for i in range(len(parts)):
+            for j in range(i + 1, len(parts) + 1):
+                out.add("".join(parts[i:j]))
+    return out
+
+
+def squash(term: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", term.lower())

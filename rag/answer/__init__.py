@@ -34,13 +34,6 @@ def classify(question: str) -> str:
     return "single"
 
 
-def _names_paper(question: str, hit: Hit) -> bool:
-    """Does the question name this paper (a distinctive term of its title or abstract)?"""
-    p = hit.paper
-    haystack = f"{p.title or ''} {p.abstract[:400]}".lower()
-    return any(t.lower() in haystack for t in named_terms(question) if len(t) >= 4)
-
-
 def answer_question(
     eng,
     question: str,
@@ -58,6 +51,7 @@ def answer_question(
         prev = retr.search(cond.context, k=3, filters=filters)
         if prev:
             cond.focus_ids = [prev[0].paper.paper_id]
+            cond.standalone = f"{question} (about {offline.describe(prev[0].paper, with_year=False)})"
             boost = {pid: 4.0 for pid in cond.focus_ids}
         query = f"{question} {cond.context}"
     qvec = retr.embed_query(query)
@@ -77,34 +71,21 @@ def answer_question(
         return _emit(answer, stream)
     t = time.perf_counter()
     qvec_q = retr.embed_query(question) if cond.is_followup else qvec
-    evs = gather(eng, question, qvec_q, hits[:EVIDENCE_PAPERS])
+    evs = gather(eng, question, qvec_q, hits[:EVIDENCE_PAPERS], listing=kind == "list")
     timings["evidence"] = time.perf_counter() - t
     top = evs[0]
+    strength = max(0.5 * (ev.hit.dense + ev.best_cos) for ev in evs[:3])
     answer.signals = {
         "top_dense": round(top.hit.dense, 4),
         "top_sentence": round(top.best_cos, 4),
-        "top_overlap": round(float(top.overlap.max()), 4),
+        "strength": round(strength, 4),
         "followup": float(cond.is_followup),
     }
-    # --- refusal ---------------------------------------------------------------------------
-    missing = missing_named_terms(question, retr.lexical.bm25.vocab_dict)
-    if missing and not cond.is_followup:
+    verdict = _refusal(eng, question, qvec_q, evs, kind, strength, cond.is_followup)
+    if verdict:
         answer.refused = True
-        answer.text = refusal_text(f"None of them mentions {', '.join(missing)}.")
+        answer.text = refusal_text(verdict)
         return _emit(answer, stream)
-    strength = max(top.hit.dense, top.best_cos)
-    answer.signals["strength"] = round(strength, 4)
-    if not cond.is_followup and strength < s.refuse_threshold:
-        answer.refused = True
-        answer.text = refusal_text("The closest abstracts are about something else.")
-        return _emit(answer, stream)
-    if kind == "authors":
-        p = top.hit.paper
-        if not p.authors:
-            answer.refused = True
-            label = f"“{p.title}”" if p.title else "the closest abstract"
-            answer.text = refusal_text(f"The collection includes {label}, but its author list is not given.")
-            return _emit(answer, stream)
     if s.llm_enabled:
         from rag.answer.llm import llm_answer
 
@@ -114,14 +95,60 @@ def answer_question(
     return _emit(_offline(answer, evs, kind, s.max_cited), stream)
 
 
+def _refusal(eng, question, qvec, evs: list[Evidence], kind: str, strength: float, followup: bool) -> str:
+    """A reason to refuse, or '' to answer. Thresholds are calibrated with `rag eval`."""
+    s = eng.settings
+    top = evs[0]
+    if not followup:
+        missing = missing_named_terms(question, eng.retriever.lexical.terms)
+        if missing:
+            return f"None of them mentions {', '.join(missing)}."
+        if strength < s.refuse_threshold and not top.hit.author_match and not top.hit.title_match:
+            return "The closest abstracts are about something else."
+    if kind == "authors":
+        if not top.hit.paper.authors:
+            p = top.hit.paper
+            label = f"“{p.title}”" if p.title else "the closest abstract"
+            return f"The collection includes {label}, but its author list is not given."
+        return ""
+    named = [] if followup else _naming_terms(question, top.hit)
+    if named:
+        # The question names this paper; does its abstract speak to the rest of the question?
+        rest = question
+        for term in named:
+            rest = re.sub(re.escape(term), " ", rest, flags=re.I)
+        if len(rest.split()) >= 4:
+            rvec = eng.embedder.embed([rest])[0]
+            cos = float((eng.sentences.get(top.hit.paper) @ rvec).max())
+            if cos < s.residual_threshold:
+                label = f"“{top.hit.paper.title}”" if top.hit.paper.title else "the matching abstract"
+                return f"The abstract of {label} does not say."
+    return ""
+
+
+def _naming_terms(question: str, hit: Hit) -> list[str]:
+    p = hit.paper
+    haystack = f"{p.title or ''} {p.abstract[:400]}".lower()
+    terms = [t for t in named_terms(question) if len(t) >= 4 and t.lower() in haystack]
+    if hit.title_match and p.title:
+        short = p.title.split(":")[0]
+        if short.lower() in question.lower():
+            terms.append(short)
+    return terms
+
+
 def _offline(answer: Answer, evs: list[Evidence], kind: str, max_cited: int) -> Answer:
     candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
     top = evs[0]
     if kind == "authors":
         text = offline.authors_answer(top, 1)
     elif kind == "list":
-        floor = max(0.30, top.hit.dense - 0.20)
-        chosen = [(i, ev) for i, ev in enumerate(evs, 1) if i == 1 or ev.hit.dense >= floor][:max_cited]
+        best_dense = max(ev.hit.dense for ev in evs)
+        chosen = [
+            (i, ev)
+            for i, ev in enumerate(evs, 1)
+            if i == 1 or ev.hit.score >= 0.97 * top.hit.score or ev.hit.dense >= best_dense - 0.06
+        ][:max_cited]
         intro = f"{len(chosen)} indexed paper{'s' if len(chosen) > 1 else ''} address this:"
         text = offline.listing(chosen, intro)
     else:

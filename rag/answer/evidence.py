@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.lexical import query_tokens
 from rag.retrieve import Hit
-from rag.text import split_sentences
+from rag.sentences import paper_sentences
 
 QUANTITY = re.compile(r"\b(how (much|many|fast|large|big|well|accurate)|what (accuracy|speedup|share|fraction|"
                       r"percentage|score|improvement|gain|error|rate)|by how|how many|speed-?up|accuracy|"
@@ -23,9 +23,26 @@ class Evidence:
     scores: np.ndarray  # combined score per sentence
     cosines: np.ndarray  # embedding similarity per sentence
     overlap: np.ndarray  # fraction of question terms in the sentence
+    terms: list[frozenset] = field(default_factory=list)  # question terms each sentence contains
 
     def best(self, n: int = 1) -> list[int]:
         return [int(i) for i in np.argsort(-self.scores)[:n]]
+
+    def cover(self, n: int = 3, margin: float = 0.2) -> list[int]:
+        """The best sentence, then up to n-1 more that are nearly as good or cover question
+        terms the chosen ones miss (multi-part questions)."""
+        order = self.best(len(self.sentences))
+        chosen = [order[0]]
+        covered = set(self.terms[order[0]])
+        top = self.scores[order[0]]
+        for i in order[1:]:
+            if len(chosen) >= n:
+                break
+            new = set(self.terms[i]) - covered
+            if self.scores[i] >= top - 0.08 or (new and self.scores[i] >= top - margin and self.cosines[i] >= 0.3):
+                chosen.append(i)
+                covered |= new
+        return chosen
 
     @property
     def best_score(self) -> float:
@@ -36,21 +53,31 @@ class Evidence:
         return float(self.cosines.max()) if len(self.cosines) else 0.0
 
 
-def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit]) -> list[Evidence]:
+CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|introduce|develop|study|"
+                          r"address|describe|show)", re.I)
+LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (publicly )?available|"
+                       r"\bavailable at\b|^\W*$", re.I)
+
+
+def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False) -> list[Evidence]:
     """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap)."""
     q_terms = set(query_tokens(question))
     wants_number = bool(QUANTITY.search(question))
     out = []
+    engine.sentences.ensure([h.paper for h in hits])
     for h in hits:
-        sents = split_sentences(h.paper.abstract) or [h.paper.abstract]
-        vecs = engine.sentence_vectors(h.paper.paper_id, sents)
+        sents = paper_sentences(h.paper)
+        vecs = engine.sentences.get(h.paper)
         cos = vecs @ qvec
         overlap = np.zeros(len(sents), dtype=np.float32)
+        terms = [frozenset(q_terms & set(query_tokens(x))) for x in sents]
         if q_terms:
-            for i, s in enumerate(sents):
-                overlap[i] = len(q_terms & set(query_tokens(s))) / len(q_terms)
+            overlap = np.array([len(t) / len(q_terms) for t in terms], dtype=np.float32)
         score = cos + 0.35 * overlap
+        score = score - 0.3 * np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
+        if listing:
+            score = score + 0.08 * np.array([bool(CONTRIBUTION.search(x)) for x in sents], dtype=np.float32)
         if wants_number:
             score = score + 0.12 * np.array([bool(re.search(r"\d", s)) for s in sents], dtype=np.float32)
-        out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap))
+        out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap, terms=terms))
     return out

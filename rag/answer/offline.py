@@ -40,11 +40,9 @@ def _cited(s: str, n: int) -> str:
     return f"{s[:-1]} [{n}]{s[-1]}"
 
 
-def single(ev: Evidence, n: int, max_sentences: int = 2, lead: str = "") -> str:
+def single(ev: Evidence, n: int, max_sentences: int = 3, lead: str = "") -> str:
     """Answer from one paper: what it is, then its best supporting sentences in abstract order."""
-    best = ev.best(max_sentences)
-    top = best[0]
-    keep = [top] + [i for i in best[1:] if ev.scores[i] >= ev.scores[top] - 0.12]
+    keep = ev.cover(max_sentences)
     body = " ".join(_cited(ev.sentences[i], n) for i in sorted(keep))
     intro = lead or f"The most relevant paper is {describe(ev.hit.paper)} [{n}]."
     return f"{intro} {body}"

@@ -45,7 +45,7 @@ def parse_acl_file(path: Path, report: LoadReport | None = None) -> Iterator[Pap
         year_text = _text(meta.find("year")) if meta is not None else ""
         venue = _text(meta.find("booktitle")) if meta is not None else ""
         year = int(year_text) if year_text.isdigit() else None
-        for i, paper in enumerate(volume.iter("paper"), 1):
+        for paper in volume.iter("paper"):
             abstract = _text(paper.find("abstract"))
             if not abstract:
                 continue  # most older entries have no abstract; that is normal, not an error
