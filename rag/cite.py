@@ -41,3 +41,43 @@ def renumber(text: str, candidates: Sequence[Source]) -> tuple[str, list[Source]
     new_text = re.sub(r"[ \t]{2,}", " ", new_text).strip()
     sources = [replace(candidates[old - 1], n=new) for old, new in mapping.items()]
     return new_text, sources, dropped
+
+
+def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
+    """Score how well each answer sentence is supported by the sources it cites.
+
+    Support = 0.7 * best embedding cosine against the cited abstracts' sentences
+            + 0.3 * share of the claim's content words, numbers and named terms found there.
+    """
+    import numpy as np
+
+    from rag.sentences import paper_sentences
+    from rag.text import content_terms, split_sentences, strip_citations
+    from rag.types import Claim, Paper
+
+    claims: list[Claim] = []
+    pieces = [s for line in text.splitlines() for s in split_sentences(line.lstrip("- "))]
+    cited_pieces = [(p, [n for n in cited_numbers(p) if 1 <= n <= len(sources)]) for p in pieces]
+    cited_pieces = [(p, ns) for p, ns in cited_pieces if ns]
+    if not cited_pieces:
+        return claims
+    plain = [strip_citations(p) for p, _ in cited_pieces]
+    vecs = eng.embedder.embed(plain)
+    for (_piece, ns), clean, vec in zip(cited_pieces, plain, vecs, strict=True):
+        best, evidence = -1.0, ""
+        terms = set(content_terms(clean))
+        lex = 0.0
+        for n in ns:
+            src = sources[n - 1]
+            paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
+            sents = paper_sentences(paper)
+            cos = eng.sentences.get(paper) @ vec
+            i = int(np.argmax(cos))
+            if cos[i] > best:
+                best, evidence = float(cos[i]), sents[i]
+            pool = set(content_terms(f"{src.title or ''} {' '.join(src.authors)} {src.abstract}"))
+            if terms:
+                lex = max(lex, len(terms & pool) / len(terms))
+        support = round(max(0.0, 0.7 * best + 0.3 * lex), 3)
+        claims.append(Claim(sentence=clean.strip(), cited=ns, support=support, evidence=evidence))
+    return claims

@@ -93,13 +93,14 @@ def ingest_papers(
         ) from None
     try:
         embedder = None
-        show = progress if progress is not None else (len(papers) > PROGRESS_MIN and sys.stderr.isatty())
+        show = progress if progress is not None else len(papers) > PROGRESS_MIN
         bar = None
-        if show or (progress is None and len(papers) > PROGRESS_MIN):
+        if show:
             from tqdm import tqdm
 
             bar = tqdm(total=len(papers), unit="paper", desc=f"ingest {store.corpus}", file=sys.stderr)
         bumped = False
+        loaded_ids = {p.paper_id for p in papers}
         step = settings.upsert_batch_size
         for start in range(0, len(papers), step):
             batch = papers[start : start + step]
@@ -115,7 +116,17 @@ def ingest_papers(
                     todo.append(p)
                 else:
                     res.unchanged += 1
-            if todo:
+            # A paper whose text changed at the same source position (same ACL id, SciFact doc_id,
+            # file line...) gets a new paper_id: the old record is replaced, not kept beside it.
+            stale = [
+                pid
+                for pid in store.ids_by_source([p.source.split(";")[0].strip() for p in todo])
+                if pid not in loaded_ids
+            ]
+            if stale:
+                res.updated += len(stale)
+                res.added -= min(res.added, len(stale))
+            if todo or stale:
                 if not bumped:
                     store.bump_revision()  # mark BM25 caches stale before the first write
                     bumped = True
@@ -125,6 +136,7 @@ def ingest_papers(
                 res.timings["embed"] = res.timings.get("embed", 0) + time.perf_counter() - t
                 t = time.perf_counter()
                 store.upsert(todo, vecs)
+                store.delete(stale)
                 res.timings["store"] = res.timings.get("store", 0) + time.perf_counter() - t
             if bar:
                 bar.update(len(batch))

@@ -62,6 +62,7 @@ def paper_to_metadata(paper: Paper) -> dict[str, Any]:
         "venue": paper.venue or "",
         "url": paper.url or "",
         "source": paper.source,
+        "source_key": paper.source.split(";")[0].strip(),
         "doi": paper.doi or "",
         "arxiv_id": paper.arxiv_id or "",
         "extra_urls": json.dumps(paper.extra_urls),
@@ -174,6 +175,13 @@ class Store:
             return {}
         got = self.collection.get(ids=list(ids), include=["metadatas"])
         return {i: (m or {}).get("content_hash", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+
+    def ids_by_source(self, keys: Sequence[str]) -> dict[str, str]:
+        """paper_id -> source_key for stored papers loaded from any of these source positions."""
+        if not keys:
+            return {}
+        got = self.collection.get(where={"source_key": {"$in": list(keys)}}, include=["metadatas"])
+        return {i: m.get("source_key", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def iter_papers(self, page: int = 5000) -> Iterator[Paper]:
         offset = 0

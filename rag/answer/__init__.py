@@ -54,6 +54,13 @@ def answer_question(
             cond.standalone = f"{question} (about {offline.describe(prev[0].paper, with_year=False)})"
             boost = {pid: 4.0 for pid in cond.focus_ids}
         query = f"{question} {cond.context}"
+        if s.llm_enabled and prev:
+            from rag.answer.llm import condense_question
+
+            rewritten = condense_question(s, question, history, offline.describe(prev[0].paper))
+            if rewritten:
+                cond.standalone = rewritten
+                query = f"{rewritten} {cond.context}"
     qvec = retr.embed_query(query)
     hits = retr.search(query, k=s.top_k, filters=filters, qvec=qvec, boost_ids=boost)
     timings = {"retrieve": time.perf_counter() - t0}
@@ -91,8 +98,16 @@ def answer_question(
 
         done = llm_answer(eng, answer, evs, history, stream)
         if done is not None:
+            from rag.cite import check_claims
+
+            done.claims = check_claims(eng, done.text, done.sources)
             return done
-    return _emit(_offline(answer, evs, kind, s.max_cited), stream)
+        answer.mode = "offline"
+    answer = _offline(answer, evs, kind, s.max_cited)
+    from rag.cite import check_claims
+
+    answer.claims = check_claims(eng, answer.text, answer.sources)
+    return _emit(answer, stream)
 
 
 def _refusal(eng, question, qvec, evs: list[Evidence], kind: str, strength: float, followup: bool) -> str:
