@@ -16,7 +16,7 @@ from rag.types import Answer, Claim, Paper, Source
 
 if TYPE_CHECKING:
     from rag.index import IngestResult
-    from rag.retrieve import Filters
+    from rag.retrieval import Filters
     from rag.settings import Settings
 
 __all__ = [
@@ -94,7 +94,7 @@ def load_settings(config: str | None = None, **overrides: Any) -> Settings:
 
 def __getattr__(name: str) -> Any:
     if name == "Filters":
-        from rag.retrieve import Filters
+        from rag.retrieval import Filters
 
         return Filters
     if name == "Settings":

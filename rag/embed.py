@@ -66,6 +66,13 @@ class MiniLMTorch:
         except ImportError as exc:
             raise EmbedderError(f"embedder 'minilm' needs torch and transformers ({exc})") from None
         self._torch = torch
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:
+            pass
         model_dir = bundled_model_dir()
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_tokens)

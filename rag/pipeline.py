@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from rag.retrieve import Filters, HybridRetriever, hit_to_source
+from rag.retrieval import Filters, HybridRetriever, hit_to_source
 from rag.sentences import SentenceVectors
 from rag.settings import Settings, get_settings, load_settings
 from rag.types import Answer, Source

@@ -11,7 +11,7 @@ from rag.answer.evidence import Evidence, gather
 from rag.answer.refuse import missing_named_terms, refusal_text
 from rag.chat import condense
 from rag.cite import renumber
-from rag.retrieve import Filters, Hit, hit_to_source
+from rag.retrieval import Filters, Hit, hit_to_source
 from rag.text import named_terms
 from rag.types import Answer
 
@@ -118,7 +118,8 @@ def _refusal(eng, question, qvec, evs: list[Evidence], kind: str, strength: floa
         missing = missing_named_terms(question, eng.retriever.lexical.terms)
         if missing:
             return f"None of them mentions {', '.join(missing)}."
-        if strength < s.refuse_threshold and not top.hit.author_match and not top.hit.title_match:
+        names_top = top.hit.author_match or top.hit.title_match or _naming_terms(question, top.hit)
+        if strength < s.refuse_threshold and not names_top:
             return "The closest abstracts are about something else."
     if kind == "authors":
         if not top.hit.paper.authors:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rag.lexical import query_tokens
-from rag.retrieve import Hit
+from rag.retrieval import Hit
 from rag.sentences import paper_sentences
 
 QUANTITY = re.compile(r"\b(how (much|many|fast|large|big|well|accurate)|what (accuracy|speedup|share|fraction|"

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from rag.answer.evidence import Evidence
 from rag.cite import renumber
 from rag.prompts import refusal_phrase, render
-from rag.retrieve import hit_to_source
+from rag.retrieval import hit_to_source
 from rag.types import Answer
 
 log = logging.getLogger(__name__)

@@ -121,9 +121,11 @@ class TitleIndex:
             full = fold(p.title)
             if len(full.split()) >= 2:
                 self.names[full].add(i)
-            short = fold(p.title.split(":")[0])
-            if ":" in p.title and len(short) >= 4 and short != full:
-                self.names[short].add(i)
+            if ":" in p.title:
+                head, tail = p.title.split(":", 1)
+                for part in (fold(head), fold(tail)):
+                    if len(part) >= 4 and part != full and (part == fold(head) or len(part.split()) <= 2):
+                        self.names[part].add(i)
         self.max_words = max((len(n.split()) for n in self.names), default=0)
 
     def match(self, query: str) -> set[int]:

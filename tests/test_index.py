@@ -1,0 +1,84 @@
+"""Ingestion into real Chroma + bm25s: idempotent upserts, replacement, settings-derived names."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+import rag
+from rag.settings import load_settings
+from rag.store import IndexMismatchError, Store
+
+from .conftest import DATA
+
+
+def _count_bm25(settings, corpus):
+    from rag.index import bm25_dir
+    from rag.lexical import LexicalIndex
+
+    return len(LexicalIndex.load(bm25_dir(settings, Store(settings, corpus).name)).papers)
+
+
+def test_reingest_is_idempotent(stub_settings):
+    store = Store(stub_settings, "stub")
+    before = store.count()
+    assert before == 10
+    res = rag.ingest(str(DATA / "stub"), collection="stub", settings=stub_settings)
+    assert (res.added, res.updated, res.unchanged) == (0, 0, 10)
+    assert store.count() == before
+    assert _count_bm25(stub_settings, "stub") == before
+
+
+def test_changed_abstract_replaces_old_one(tmp_path, rag_home):
+    settings = load_settings(collection="replace")
+    xml = (DATA / "acl_sample.xml").read_text()
+    f = tmp_path / "acl.xml"
+    f.write_text(xml)
+    first = rag.ingest(str(f), collection="replace", settings=settings)
+    assert (first.added, first.updated) == (2, 0)
+    f.write_text(xml.replace("reaching an", "now reaching a revised"))
+    second = rag.ingest(str(f), collection="replace", settings=settings)
+    assert (second.added, second.updated, second.unchanged) == (0, 1, 1)
+    store = Store(settings, "replace")
+    assert store.count() == 2
+    abstracts = [p.abstract for p in store.iter_papers()]
+    assert any("now reaching a revised" in a for a in abstracts)
+    assert not any("reaching an F" in a for a in abstracts)
+    assert _count_bm25(settings, "replace") == 2
+
+
+def test_collection_name_depends_on_embedding_settings():
+    a = load_settings()
+    b = load_settings(embed_max_tokens=128)
+    assert a.collection_name("acl") != b.collection_name("acl")
+    assert a.collection_name("acl").startswith("acl__")
+
+
+def test_mismatched_index_is_refused(stub_settings):
+    store = Store(stub_settings, "stub")
+    meta = dict(store.collection.metadata)
+    store.collection.modify(metadata={**meta, "embed_model": "some-other-model"})
+    try:
+        with pytest.raises(IndexMismatchError, match="re-ingest"):
+            Store(stub_settings, "stub")
+    finally:
+        store.collection.modify(metadata=meta)
+
+
+def test_bm25_rebuilt_when_missing(stub_settings):
+    from rag.index import bm25_dir, rebuild_lexical
+
+    store = Store(stub_settings, "stub")
+    shutil.rmtree(bm25_dir(stub_settings, store.name))
+    rebuilt = rebuild_lexical(store)
+    assert rebuilt is not None and len(rebuilt.papers) == store.count()
+
+
+def test_every_loader_ingests(tmp_path):
+    settings = load_settings(collection="mixed")
+    counts = {}
+    for name in ("acl_sample.xml", "scifact_sample.csv", "papers.jsonl", "papers.csv"):
+        counts[name] = rag.ingest(str(DATA / name), collection="mixed", settings=settings).added
+    assert counts == {"acl_sample.xml": 2, "scifact_sample.csv": 2, "papers.jsonl": 2, "papers.csv": 1}
+    assert Store(settings, "mixed").count() == 7

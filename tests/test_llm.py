@@ -1,0 +1,76 @@
+"""The LLM path against a local OpenAI-compatible server with scripted replies (real openai client)."""
+
+from __future__ import annotations
+
+import time
+
+import rag
+from rag.prompts import refusal_phrase
+
+Q = "How does the network fill holes in videos using other frames?"
+
+
+def _ask(server, stream=None, **kw):
+    return rag.ask(Q, collection="stub", llm_base_url=server.base_url, llm_api_key="sk-test-secret",
+                   llm_model="scripted", stream=stream, **kw)
+
+
+def test_llm_answer_streams_and_drops_dangling_citations(stub_settings, llm_server):
+    llm_server.script = [{"text": "It copies content from aligned reference frames [1]. It also cures cancer [9]."}]
+    pieces: list[str] = []
+    ans = _ask(llm_server, stream=pieces.append)
+    assert ans.mode == "llm" and ans.model == "scripted" and not ans.refused
+    assert len(pieces) > 3  # tokens were streamed
+    assert "[9]" not in ans.text and "[1]" in ans.text
+    assert ans.signals["dropped_citations"] == 1
+    assert len(ans.sources) == 1 and ans.sources[0].title.startswith("Copy-and-Paste")
+    body = llm_server.requests[-1]["body"]
+    user = body["messages"][-1]["content"]
+    assert '<source id="1">' in user and "</source>" in user  # sources fenced as data
+    assert refusal_phrase() in body["messages"][0]["content"]
+    assert llm_server.requests[-1]["auth"] == "Bearer sk-test-secret"
+
+
+def test_llm_refusal_is_detected(stub_settings, llm_server):
+    llm_server.script = [{"text": refusal_phrase()}]
+    ans = _ask(llm_server)
+    assert ans.refused and ans.sources == []
+
+
+def test_llm_500_falls_back_to_offline(stub_settings, llm_server):
+    llm_server.script = [{"status": 500}]
+    ans = _ask(llm_server, llm_retries=1)
+    assert ans.mode == "offline" and "HTTP 500" in ans.fallback_reason
+    assert ans.sources and "[1]" in ans.text
+    assert len(llm_server.requests) == 2  # one retry, then fallback
+
+
+def test_llm_timeout_falls_back_quickly(stub_settings, llm_server):
+    llm_server.script = [{"sleep": 5, "text": "late [1]."}]
+    t = time.perf_counter()
+    ans = _ask(llm_server, llm_timeout=1.0, llm_retries=0)
+    assert time.perf_counter() - t < 4.5
+    assert ans.mode == "offline" and "did not answer within 1s" in ans.fallback_reason
+
+
+def test_connection_refused_falls_back(stub_settings):
+    ans = rag.ask(Q, collection="stub", llm_base_url="http://127.0.0.1:9/v1", llm_retries=0, llm_timeout=2)
+    assert ans.mode == "offline" and "could not connect" in ans.fallback_reason
+
+
+def test_stream_cut_mid_answer_falls_back(stub_settings, llm_server):
+    llm_server.script = [{"cut": True, "text": "It copies content from aligned reference frames to fill holes [1]."}]
+    ans = _ask(llm_server, stream=lambda _: None, llm_retries=0)
+    assert ans.mode == "offline" and ans.fallback_reason
+
+
+def test_uncited_llm_answer_is_not_trusted(stub_settings, llm_server):
+    llm_server.script = [{"text": "Video inpainting is easy and needs no sources."}]
+    ans = _ask(llm_server)
+    assert ans.mode == "offline" and "cited none" in ans.fallback_reason
+
+
+def test_secret_never_in_answer(stub_settings, llm_server):
+    llm_server.script = [{"status": 500}]
+    ans = _ask(llm_server, llm_retries=0)
+    assert "sk-test-secret" not in str(ans.to_dict())
