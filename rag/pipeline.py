@@ -53,8 +53,9 @@ def _engine_key(settings: Settings, corpus: str | None) -> tuple:
     return (settings.model_dump_json(), corpus or settings.collection)
 
 
-def get_engine(settings: Settings | None = None, corpus: str | None = None) -> Engine:
+def get_engine(settings: Settings | None = None, corpus: str | None = None, collection: str | None = None) -> Engine:
     settings = settings or get_settings()
+    corpus = corpus or collection
     key = _engine_key(settings, corpus)
     with _engines_lock:
         eng = _engines.get(key)

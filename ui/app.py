@@ -1,0 +1,268 @@
+"""Gradio chat UI: a thin layer over `rag.ask()`; never calls the retriever or LLM another way.
+
+Everything that comes from an abstract (titles, authors, text) is HTML-escaped *and*
+markdown-neutralised before it reaches the page, so it always shows as literal text.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import queue
+import re
+import threading
+import time
+from typing import Any
+
+CSS = """
+.cite { font-weight: 600; text-decoration: none; padding: 0 1px; }
+.sources { margin-top: .6em; border-top: 1px solid #ddd; padding-top: .4em; font-size: .92em; }
+.src { margin: .35em 0; }
+.src:target { background: #fff3bf; }
+.src .meta { color: #666; }
+.src mark { background: #fff3bf; }
+.refusal { border-left: 4px solid #e8590c; background: #fff4e6; padding: .5em .8em; border-radius: 4px; }
+.mode { color: #888; font-size: .82em; margin-top: .5em; }
+.fallback { color: #c92a2a; }
+"""
+
+_MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~!\\{}+-<>&\"'$"})
+_counter = itertools.count(1)
+
+
+def esc(text: Any) -> str:
+    """Literal text for HTML *and* markdown: no tag, link, emphasis or math can form."""
+    return str(text).translate(_MD)
+
+
+def _link_citations(text: str, turn: int) -> str:
+    """Escape the answer text, then turn [n] into links to source n of this answer."""
+    out = []
+    pos = 0
+    for m in re.finditer(r"\[(\d+)\]", text):
+        out.append(esc(text[pos : m.start()]))
+        n = m.group(1)
+        out.append(f'<a class="cite" href="#src-{turn}-{n}" title="source {n}">&#91;{n}&#93;</a>')
+        pos = m.end()
+    out.append(esc(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def _highlight(abstract: str, snippet: str) -> str:
+    if snippet and snippet in abstract:
+        i = abstract.index(snippet)
+        return esc(abstract[:i]) + "<mark>" + esc(snippet) + "</mark>" + esc(abstract[i + len(snippet) :])
+    return esc(abstract)
+
+
+def source_url(src) -> str:
+    url = src.url or f"/paper/{src.paper_id}"
+    if url.startswith("/paper/") and src.collection:
+        url += f"?c={src.collection}"
+    return url
+
+
+def render_answer(ans, turn: int) -> str:
+    """The assistant message: answer with linked citations, sources panel, mode line."""
+    if ans.refused:
+        body = f'<div class="refusal">{esc(ans.text)}</div>'
+    else:
+        body = f'<div class="answer">{_link_citations(ans.text, turn)}</div>'
+    parts = [body]
+    if ans.sources:
+        items = []
+        for s in ans.sources:
+            meta = ", ".join(
+                x for x in (
+                    ", ".join(s.authors[:4]) + (" et al." if len(s.authors) > 4 else ""),
+                    s.venue or "",
+                    str(s.year or ""),
+                ) if x
+            )
+            title = esc(s.title) if s.title else "<em>Untitled abstract</em>"
+            items.append(
+                f'<div class="src" id="src-{turn}-{s.n}"><b>&#91;{s.n}&#93;</b> '
+                f'<a href="{html.escape(source_url(s), quote=True)}" target="_blank" rel="noopener noreferrer" '
+                f'class="src-link">{title}</a>'
+                + (f' <span class="meta">({esc(meta)})</span>' if meta else "")
+                + f'<div class="snippet">“{esc(s.snippet)}”</div>'
+                f"<details><summary>Full abstract</summary><p>{_highlight(s.abstract, s.snippet)}</p></details>"
+                "</div>"
+            )
+        parts.append('<div class="sources"><b>Sources</b>' + "".join(items) + "</div>")
+    if ans.fallback_reason:
+        mode = f'<span class="fallback">LLM unavailable ({esc(ans.fallback_reason)}): offline extractive answer</span>'
+    elif ans.mode == "llm":
+        mode = f"Answered by LLM: {esc(ans.model)}"
+    else:
+        mode = "Offline extractive answer (sentences quoted from the abstracts)"
+    if ans.filters:
+        mode += " · filters: " + esc(", ".join(f"{k}={v}" for k, v in ans.filters.items()))
+    parts.append(f'<div class="mode">{mode}</div>')
+    return "".join(parts)
+
+
+def paper_page(paper, collection: str | None) -> str:
+    title = esc(paper.title) if paper.title else "Untitled abstract"
+    rows = []
+    if paper.authors:
+        rows.append(f"<p><b>Authors:</b> {esc(', '.join(paper.authors))}</p>")
+    if paper.year or paper.venue:
+        rows.append(f"<p><b>Published:</b> {esc(' '.join(str(x) for x in (paper.venue, paper.year) if x))}</p>")
+    rows.append(f"<p><b>Source file:</b> {esc(paper.source)}</p>")
+    if paper.url and not paper.url.startswith("/paper/"):
+        rows.append(f'<p><a href="{html.escape(paper.url, quote=True)}" rel="noopener noreferrer">{esc(paper.url)}</a></p>')
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+        f"<title>{html.escape(paper.title or 'Untitled abstract')}</title>"
+        "<style>body{font-family:system-ui,sans-serif;max-width:46em;margin:2em auto;line-height:1.5;padding:0 1em}"
+        "h1{font-size:1.4em}.abstract{white-space:pre-wrap}</style></head><body>"
+        f"<h1>{title}</h1>{''.join(rows)}<h2>Abstract</h2><p class='abstract'>{esc(paper.abstract)}</p>"
+        f"<p><small>paper id {esc(paper.paper_id)} · corpus {esc(collection or 'default')}</small></p>"
+        "</body></html>"
+    )
+
+
+def example_questions(collection: str | None = None, n: int = 4) -> list[str]:
+    """A few questions drawn from the corpus itself (stable across runs)."""
+    from rag.pipeline import get_engine
+
+    papers = get_engine(collection=collection).lexical.papers
+    titled = sorted((p for p in papers if p.title), key=lambda p: p.paper_id)
+    out = []
+    for p in titled[:: max(1, len(titled) // 3)][:2]:
+        name = p.title.split(":")[0] if ":" in p.title else p.title
+        out.append(f"What does “{name}” propose?")
+    with_authors = [p for p in titled if p.authors]
+    if with_authors:
+        out.append(f"What did {with_authors[len(with_authors) // 2].authors[0]} work on?")
+    out.append("Which papers deal with uncertainty in neural networks?")
+    return out[:n]
+
+
+def respond(message: str, chat: list, history: list, collection: str | None):
+    """Generator for the chat: streams the answer, then shows it with its sources."""
+    from rag.pipeline import QuestionError, ask
+
+    chat = list(chat or [])
+    history = list(history or [])
+    chat.append({"role": "user", "content": esc(message)})
+    chat.append({"role": "assistant", "content": "…"})
+    yield chat, history, ""
+    pieces: queue.Queue = queue.Queue()
+    result: dict[str, Any] = {}
+
+    def work():
+        try:
+            result["answer"] = ask(message, history=history, collection=collection or None, stream=pieces.put)
+        except QuestionError as exc:
+            result["error"] = str(exc)
+        except Exception as exc:  # shown as a message, never as a traceback in the UI
+            result["error"] = f"Something went wrong answering this ({type(exc).__name__}). Please try again."
+        finally:
+            pieces.put(None)
+
+    threading.Thread(target=work, daemon=True).start()
+    text, last = "", 0.0
+    while True:
+        piece = pieces.get()
+        if piece is None:
+            break
+        text += piece
+        if time.monotonic() - last > 0.05:  # throttle re-renders while streaming
+            chat[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
+            last = time.monotonic()
+            yield chat, history, ""
+    if "error" in result:
+        chat[-1] = {"role": "assistant", "content": f'<div class="refusal">{esc(result["error"])}</div>'}
+        yield chat, history, ""
+        return
+    ans = result["answer"]
+    turn = next(_counter)
+    chat[-1] = {"role": "assistant", "content": render_answer(ans, turn)}
+    history += [{"role": "user", "content": message}, {"role": "assistant", "content": ans.text}]
+    yield chat, history, ""
+
+
+def build_app(collection: str | None = None):
+    import gradio as gr
+
+    import rag
+
+    corpora = list(rag.corpora())
+    default = collection or rag.get_settings().collection
+    with gr.Blocks(title="Paper QA") as demo:
+        gr.Markdown("## Paper QA: cited answers from paper abstracts\nEvery claim is cited as [n]; "
+                    "click a citation to jump to its source. Answers come only from the indexed abstracts.")
+        with gr.Row():
+            picker = gr.Dropdown(choices=corpora or [default], value=default, label="Corpus",
+                                 visible=len(corpora) > 1, scale=1, elem_id="corpus")
+        chat = gr.Chatbot(label="Chat", height=560, sanitize_html=True, render_markdown=True,
+                          elem_id="chat", feedback_options=None, buttons=["copy"])
+        state = gr.State([])
+        with gr.Row():
+            box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8, elem_id="question",
+                             submit_btn=True)
+            clear = gr.Button("Clear chat", scale=1, elem_id="clear")
+        gr.Examples(example_questions(default), inputs=box, label="Example questions")
+        box.submit(respond, [box, chat, state, picker], [chat, state, box])
+        clear.click(lambda: ([], [], ""), None, [chat, state, box])
+        picker.change(lambda: ([], [], ""), None, [chat, state, box])
+    return demo
+
+
+def create_app(collection: str | None = None):
+    """FastAPI app: the Gradio chat at / and a clean page per paper at /paper/<id>."""
+    import gradio as gr
+    from fastapi import FastAPI
+    from fastapi.responses import HTMLResponse
+
+    import rag
+
+    app = FastAPI(title="Paper QA")
+
+    @app.get("/paper/{paper_id}", response_class=HTMLResponse)
+    def paper(paper_id: str, c: str | None = None):
+        names = [c] if c else [collection, *rag.corpora()]
+        for name in names:
+            try:
+                found = rag.get_paper(paper_id, collection=name)
+            except Exception:
+                found = None
+            if found is not None:
+                return HTMLResponse(paper_page(found, name))
+        return HTMLResponse("<!doctype html><h1>Paper not found</h1>", status_code=404)
+
+    return gr.mount_gradio_app(app, build_app(collection), path="/", css=CSS)
+
+
+def launch(host: str | None = None, port: int | None = None, share: bool = False, collection: str | None = None):
+    import uvicorn
+
+    import rag
+    from rag.pipeline import get_engine
+
+    settings = rag.get_settings()
+    host = host or settings.ui_host
+    port = port or settings.ui_port
+    print("Loading the index (the bundled corpus is ingested on first use)…", flush=True)
+    get_engine(collection=collection)
+    if share:
+        demo = build_app(collection)
+        demo.launch(server_name=host, server_port=port, share=True, css=CSS)
+        return
+    print(f"Paper QA chat on http://{host}:{port}", flush=True)
+    uvicorn.run(create_app(collection), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Paper QA chat UI")
+    ap.add_argument("--host")
+    ap.add_argument("--port", type=int)
+    ap.add_argument("--collection")
+    ap.add_argument("--share", action="store_true")
+    a = ap.parse_args()
+    launch(a.host, a.port, a.share, a.collection)
