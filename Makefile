@@ -27,15 +27,15 @@ browser:
 	  echo "!! could not install chromium: browser tests will be SKIPPED"; }
 
 test: install browser
-	$(BIN)/ruff check rag ui tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check rag ui tests benchmarks
-	$(BIN)/ruff format --check rag ui tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: install
-	$(BIN)/python -m benchmarks.run_all
+	$(BIN)/rag eval --out benchmarks/results/dev_eval.json
 
 clean:
 	rm -rf $(VENV) .rag test-artifacts
