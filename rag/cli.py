@@ -23,12 +23,14 @@ environment:
 """
 
 
-def _quiet() -> None:
+def _quiet(verbose: bool = False) -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if verbose:
+        logging.getLogger("rag").setLevel(logging.INFO)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -37,6 +39,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     res = ingest(args.path, format=args.format, collection=args.collection,
                  progress=None if not args.no_progress else False)
     print(res.summary())
+    if res.total == 0:
+        print("warning: no papers found in that input", file=sys.stderr)
     return 0
 
 
@@ -97,7 +101,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if not Path(path).exists():
         print(f"error: question file not found: {path}", file=sys.stderr)
         return 2
-    summary = evaluate(path, verbose=args.verbose, collection=args.collection)
+    summary = evaluate(path, verbose=args.per_question, collection=args.collection)
     print(format_summary(summary))
     if args.out:
         Path(args.out).write_text(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -142,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details (batches, timings)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="load a corpus file or folder into the index (idempotent upsert)")
@@ -175,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("questions", nargs="?", help="JSONL questions (default: ../shared/eval/dev_questions.jsonl)")
     s.add_argument("--collection")
     s.add_argument("--out", help="write the full results as JSON here")
-    s.add_argument("-v", "--verbose", action="store_true", help="one line per question")
+    s.add_argument("--per-question", action="store_true", dest="per_question", help="one line per question")
     s.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("chat", help="launch the Gradio chat UI (ingests the bundled corpus on first use)")
@@ -196,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _quiet()
+    _quiet(args.verbose)
     from rag.errors import USER_ERRORS
 
     try:

@@ -138,6 +138,7 @@ def ingest_papers(
                 store.upsert(todo, vecs)
                 store.delete(stale)
                 res.timings["store"] = res.timings.get("store", 0) + time.perf_counter() - t
+            log.info("batch %d done: %d/%d papers", start // step + 1, start + len(batch), len(papers))
             if bar:
                 bar.update(len(batch))
         if bar:

@@ -163,21 +163,18 @@ def normalise_corpus_name(name: str) -> str:
     return cleaned[:40]
 
 
-ENV_KEYS = {
-    "RAG_HOME": "home",
-    "RAG_COLLECTION": "collection",
-    "RAG_EMBEDDER": "embedder",
-    "RAG_STORE": "store",
-    "RAG_CHROMA_HOST": "chroma_host",
-    "RAG_CHROMA_PORT": "chroma_port",
-    "RAG_TOP_K": "top_k",
-    "RAG_LLM_MODEL": "llm_model",
-    "RAG_LLM_TIMEOUT": "llm_timeout",
-    "RAG_LLM_RETRIES": "llm_retries",
-    "OPENAI_BASE_URL": "llm_base_url",
-    "OPENAI_API_KEY": "llm_api_key",
-    "OPENAI_MODEL": "llm_model",
-}
+# Every field can be set as RAG_<FIELD> (RAG_TOP_K, RAG_LLM_TIMEOUT, ...); the OpenAI variables
+# are honoured for the LLM endpoint, as every OpenAI-compatible tool does.
+OPENAI_ENV = {"OPENAI_BASE_URL": "llm_base_url", "OPENAI_API_KEY": "llm_api_key", "OPENAI_MODEL": "llm_model"}
+
+
+def env_keys() -> dict[str, str]:
+    keys = {f"RAG_{name.upper()}": name for name in Settings.model_fields}
+    keys.update(OPENAI_ENV)
+    return keys
+
+
+ENV_KEYS = env_keys()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -211,8 +208,11 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         if not p.suffix:
             p = CONFIG_DIR / f"{preset}.toml"
         values.update(_read_toml(p))
-    for env, key in ENV_KEYS.items():
+    for env, key in OPENAI_ENV.items():  # RAG_* wins over OPENAI_* when both are set
         if os.environ.get(env):
+            values[key] = os.environ[env]
+    for env, key in ENV_KEYS.items():
+        if env.startswith("RAG_") and os.environ.get(env):
             values[key] = os.environ[env]
     for k, v in overrides.items():
         if v is not None:
@@ -233,6 +233,14 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
             f"llm_base_url must start with http:// or https:// (got {settings.llm_base_url!r})"
         )
     settings.home = settings.home.expanduser().resolve()
+    try:
+        settings.home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"RAG_HOME {settings.home} is not writable ({exc.strerror}); point RAG_HOME at a writable directory"
+        ) from None
+    if not os.access(settings.home, os.W_OK | os.X_OK):
+        raise ConfigError(f"RAG_HOME {settings.home} is not writable; point RAG_HOME at a writable directory")
     return settings
 
 

@@ -84,8 +84,34 @@ def _richness(p: Paper) -> int:
     return (p.title is not None) * 4 + bool(p.authors) * 2 + (p.year is not None)
 
 
+MIN_ABSTRACT_CHARS = 20
+MAX_ABSTRACT_CHARS = 20_000
+
+
+def _checked(paper: Paper, report: LoadReport) -> Paper | None:
+    """Reject abstracts too short to be one; cap absurdly long ones (keeping whole sentences)."""
+    n = len(paper.abstract)
+    if n < MIN_ABSTRACT_CHARS:
+        report.skip(paper.source, f"abstract too short ({n} characters)")
+        return None
+    if n > MAX_ABSTRACT_CHARS:
+        text_derived = paper.paper_id == paper_id_for(paper.abstract)
+        cut = paper.abstract[:MAX_ABSTRACT_CHARS]
+        end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+        paper.abstract = cut[: end + 1] if end > MAX_ABSTRACT_CHARS // 2 else cut
+        if text_derived:
+            paper.paper_id = paper_id_for(paper.abstract)
+        report.problems.append(f"{paper.source}: abstract truncated from {n:,} to {len(paper.abstract):,} characters")
+    return paper
+
+
 def load_papers(path: str | Path, format: str | None = None, report: LoadReport | None = None) -> list[Paper]:
-    """Load every paper under `path`, de-duplicated by `paper_id`."""
+    """Load every paper under `path`, de-duplicated by `paper_id`.
+
+    Identical abstracts collapse into one paper (keeping the richest metadata). Two different
+    abstracts claiming the same source id (e.g. a repeated ACL id or SciFact doc_id) keep the
+    first and report the second.
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError(f"{path}: no such file or directory")
@@ -94,13 +120,25 @@ def load_papers(path: str | Path, format: str | None = None, report: LoadReport 
         raise CorpusError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     report = report if report is not None else LoadReport()
     by_id: dict[str, Paper] = {}
-    for paper in FORMATS[fmt](path, report):
-        old = by_id.get(paper.paper_id)
-        if old is None:
-            by_id[paper.paper_id] = paper
-        elif _richness(paper) > _richness(old):
-            paper.source = f"{paper.source}; {old.source}"
-            by_id[paper.paper_id] = paper
-        else:
-            old.source = f"{old.source}; {paper.source}"
+    by_key: dict[str, str] = {}
+    try:
+        for raw in FORMATS[fmt](path, report):
+            paper = _checked(raw, report)
+            if paper is None:
+                continue
+            key = paper.source
+            if key in by_key and by_key[key] != paper.paper_id:
+                report.skip(key, "duplicate id with different text; kept the first")
+                continue
+            by_key[key] = paper.paper_id
+            old = by_id.get(paper.paper_id)
+            if old is None:
+                by_id[paper.paper_id] = paper
+            elif _richness(paper) > _richness(old):
+                paper.source = f"{paper.source}; {old.source}"
+                by_id[paper.paper_id] = paper
+            else:
+                old.source = f"{old.source}; {paper.source}"
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path.name}: cannot decode text ({exc.reason}); save it as UTF-8") from None
     return list(by_id.values())

@@ -105,7 +105,9 @@ def read_text_file(path: Path) -> str:
         return ""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    control = sum(b < 32 and b not in (9, 10, 13) for b in head)
+    if b"\x00" in head or control > len(head) * 0.05:
         raise CorpusError(f"{path.name}: looks like a binary file, not text")
     try:
         return data.decode("utf-8-sig")
