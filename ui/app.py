@@ -206,7 +206,7 @@ def build_app(collection: str | None = None):
                              submit_btn=True)
             clear = gr.Button("Clear chat", scale=1, elem_id="clear")
         gr.Examples(example_questions(default), inputs=box, label="Example questions")
-        box.submit(respond, [box, chat, state, picker], [chat, state, box])
+        box.submit(respond, [box, chat, state, picker], [chat, state, box], api_name="ask")
         clear.click(lambda: ([], [], ""), None, [chat, state, box])
         picker.change(lambda: ([], [], ""), None, [chat, state, box])
     return demo
