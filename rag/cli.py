@@ -150,8 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("ingest", help="load a corpus file or folder into the index (idempotent upsert)")
-    s.add_argument("path", help="file or directory (.txt seed pages, ACL .xml, SciFact .csv, .jsonl, .csv)")
-    s.add_argument("--format", choices=["seed", "acl", "scifact", "jsonl", "csv"],
+    s.add_argument("path", help="file or directory: .txt seed pages, ACL .xml, SciFact .csv, .jsonl, .csv, BibTeX .bib, RIS .ris, "
+                   "OpenAlex/arXiv .json")
+    s.add_argument("--format", choices=["seed", "acl", "scifact", "jsonl", "csv", "bibtex", "ris", "json"],
                    help="input format (default: guessed from the file type)")
     s.add_argument("--collection", help="corpus name (default: the configured one, 'seed')")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -43,7 +43,8 @@ def content_hash(paper: Paper) -> str:
     import hashlib
 
     payload = json.dumps(
-        [paper.title, paper.authors, paper.year, paper.venue, paper.url, paper.abstract, paper.doi],
+        [paper.title, paper.authors, paper.year, paper.venue, paper.url, paper.abstract, paper.doi,
+         paper.arxiv_id, paper.extra_urls],
         ensure_ascii=False,
     )
     return hashlib.sha1(payload.encode()).hexdigest()[:16]

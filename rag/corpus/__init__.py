@@ -47,12 +47,33 @@ def _csv(p: Path, r: LoadReport) -> Iterator[Paper]:
     return load_csv(p, r)
 
 
+def _bibtex(p: Path, r: LoadReport) -> Iterator[Paper]:
+    from rag.corpus.bibtex import load_bibtex
+
+    return load_bibtex(p, r)
+
+
+def _ris(p: Path, r: LoadReport) -> Iterator[Paper]:
+    from rag.corpus.ris import load_ris
+
+    return load_ris(p, r)
+
+
+def _json(p: Path, r: LoadReport) -> Iterator[Paper]:
+    from rag.corpus.jsonworks import load_json
+
+    return load_json(p, r)
+
+
 FORMATS: dict[str, Loader] = {
     "seed": _seed,
     "acl": _acl,
     "scifact": _scifact,
     "jsonl": _jsonl,
     "csv": _csv,
+    "bibtex": _bibtex,
+    "ris": _ris,
+    "json": _json,
 }
 
 
@@ -62,15 +83,24 @@ def detect_format(path: Path) -> str:
         suffixes = {f.suffix.lower() for f in path.iterdir() if f.is_file()}
         if (path / "corpus_train.csv").exists():
             return "scifact"
-        for suffix, fmt in ((".xml", "acl"), (".txt", "seed"), (".jsonl", "jsonl"), (".csv", "csv")):
+        for suffix, fmt in ((".xml", "acl"), (".txt", "seed"), (".jsonl", "jsonl"), (".csv", "csv"),
+                            (".bib", "bibtex"), (".ris", "ris"), (".json", "json")):
             if suffix in suffixes:
                 return fmt
-        raise CorpusError(f"{path}: no corpus files found (.txt, .xml, .jsonl, .csv)")
+        raise CorpusError(f"{path}: no corpus files found (.txt, .xml, .jsonl, .csv, .bib, .ris, .json)")
     suffix = path.suffix.lower()
     if suffix == ".xml":
         return "acl"
-    if suffix in (".jsonl", ".ndjson", ".json"):
+    if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
+    if suffix == ".json":  # one JSON document (a list of works, OpenAlex `results`) or JSON lines
+        from rag.corpus.jsonworks import sniff_json
+
+        return sniff_json(path)
+    if suffix == ".bib":
+        return "bibtex"
+    if suffix == ".ris":
+        return "ris"
     if suffix == ".csv":
         with open(path, encoding="utf-8", errors="replace") as fh:
             header = fh.readline().lower()

@@ -75,3 +75,86 @@ def split_authors(raw: str) -> list[str]:
     if "," in raw:
         return [p.strip() for p in raw.split(",") if p.strip()]
     return [raw]
+
+
+# --- Bibliographic identity: DOI, arXiv id, title + year ---------------------------------------
+
+_DOI = re.compile(r"10\.\d{4,9}/\S+", re.I)
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", re.I)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.I)
+_ARXIV_NEW = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?(?![\d.])")
+_ARXIV_OLD = re.compile(r"(?<![\w-])([a-z][a-z-]*)(?:\.[a-z]{2})?/(\d{7})(?:v\d+)?(?!\d)", re.I)
+_ARXIV_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/([^\s?#]+?)(?:\.pdf)?/?(?:[?#].*)?$", re.I)
+
+
+def normalise_doi(raw: str | None) -> str | None:
+    """'https://doi.org/10.1000/ABC.' -> '10.1000/abc' (lower-case, no resolver prefix); None if not a DOI."""
+    if not raw:
+        return None
+    from urllib.parse import unquote
+
+    text = unquote(str(raw).strip())
+    text = _DOI_PREFIX.sub("", text)
+    m = _DOI.search(text)
+    if not m:
+        return None
+    doi = m.group(0)
+    while doi:
+        last = doi[-1]
+        if last in ".,;:>\"'":
+            doi = doi[:-1]  # sentence punctuation after the DOI
+        elif last in ")]}" and doi.count(last) > doi.count("([{"[")]}".index(last)]):
+            doi = doi[:-1]  # a closing bracket the DOI itself never opened
+        else:
+            break
+    return doi.lower() if _DOI.fullmatch(doi) else None
+
+
+def normalise_arxiv_id(raw: str | None) -> str | None:
+    """'arXiv:1706.03762v5', 'https://arxiv.org/abs/1706.03762v5', '10.48550/arXiv.1706.03762'
+    -> '1706.03762'; old-style 'hep-th/9901001v2' or 'math.AG/0309136' -> 'hep-th/9901001',
+    'math/0309136'. None if `raw` holds no arXiv id."""
+    if not raw:
+        return None
+    text = str(raw).strip()
+    url = _ARXIV_URL.search(text)
+    if url:
+        text = url.group(1)
+    else:
+        doi = normalise_doi(text)
+        if doi:
+            m = _ARXIV_DOI.match(doi)
+            if not m:
+                return None  # some other publisher's DOI
+            text = m.group(1)
+    text = re.sub(r"^arxiv:\s*", "", text, flags=re.I)
+    for pattern in (_ARXIV_NEW, _ARXIV_OLD):
+        m = pattern.match(text)
+        if m:
+            return m.group(1) if pattern is _ARXIV_NEW else f"{m.group(1).lower()}/{m.group(2)}"
+    return None
+
+
+def is_arxiv_doi(doi: str | None) -> bool:
+    """True for arXiv's own DataCite DOIs (10.48550/arXiv.<id>), which name a preprint."""
+    return bool(doi and _ARXIV_DOI.match(doi))
+
+
+def identity_id(paper: Paper) -> str:
+    """Stable id for a bibliographic record, whatever file it came from.
+
+    DOI (normalised) -> 'doi:<sha1[:16]>'; else arXiv id without version -> 'arxiv:<id>'; else
+    normalised title + year -> 'title:<sha1[:16]>'; else the abstract hash (`paper_id_for`).
+    An arXiv DOI (10.48550/arXiv.<id>) names the preprint, so it gives the 'arxiv:' id: a preprint
+    gets the same id whether or not its export carried that DOI.
+    """
+    doi = normalise_doi(paper.doi)
+    if doi and not is_arxiv_doi(doi):
+        return "doi:" + hashlib.sha1(doi.encode()).hexdigest()[:16]
+    arxiv = normalise_arxiv_id(paper.arxiv_id) or normalise_arxiv_id(doi)
+    if arxiv:
+        return "arxiv:" + arxiv
+    title = normalise_for_id(paper.title or "")
+    if title and paper.year is not None:
+        return "title:" + hashlib.sha1(f"{title}|{int(paper.year)}".encode()).hexdigest()[:16]
+    return paper_id_for(paper.abstract)
