@@ -19,6 +19,70 @@ ANAPHORA = re.compile(
 )
 
 
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "4th": 3,
+            "fifth": 4, "5th": 4, "last": -1, "latter": -1, "former": 0}
+ORDINAL_REF = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|latter|former)\s+(?:one|paper|source|"
+    r"work|result|reference|citation|study|article)\b|\bthe\s+(latter|former)\b", re.I)
+EXPLICIT_REF = re.compile(r"\[(\d+)\]")
+SAME_AUTHORS = re.compile(
+    r"\b(?:those|these|the same|their|same|its|the)\s+authors?\b.*\b(?:else|other|more|also)\b|"
+    r"\b(?:what|which)\s+(?:else|other (?:papers|work))\b.*\b(?:they|those authors|these authors|them)\b|"
+    r"\bother (?:papers|work) by (?:them|those authors|these authors|the same authors)\b", re.I)
+
+
+@dataclass
+class Thread:
+    """Citation numbers that stay fixed for a whole conversation ([1] in turn 1 is [1] in turn 3)."""
+
+    numbers: dict[str, int] = field(default_factory=dict)  # paper_id -> n
+    last_cited: list[str] = field(default_factory=list)  # paper_ids cited by the last answer, in order
+
+    @classmethod
+    def from_history(cls, history: list[dict]) -> Thread:
+        t = cls()
+        for msg in history:
+            refs = msg.get("sources") if msg.get("role") == "assistant" else None
+            if refs is None:
+                continue
+            for ref in refs:
+                t.numbers.setdefault(ref["paper_id"], ref["n"])
+            t.last_cited = [r["paper_id"] for r in sorted(refs, key=lambda r: r["n"])] if refs else t.last_cited
+        return t
+
+    def by_number(self, n: int) -> str | None:
+        return next((pid for pid, k in self.numbers.items() if k == n), None)
+
+    def number_for(self, paper_id: str) -> int:
+        if paper_id not in self.numbers:
+            self.numbers[paper_id] = max(self.numbers.values(), default=0) + 1
+        return self.numbers[paper_id]
+
+
+def resolve_references(question: str, thread: Thread) -> tuple[list[str], str]:
+    """Papers the question points at: '[1] and [3]', 'the second paper', 'those authors'.
+
+    Returns (paper_ids, mode) with mode 'papers', 'authors' (what else did they write) or ''.
+    """
+    if not thread.numbers:
+        return [], ""
+    explicit = [thread.by_number(int(n)) for n in EXPLICIT_REF.findall(question)]
+    explicit = [pid for pid in explicit if pid]
+    if explicit:
+        return list(dict.fromkeys(explicit)), "authors" if SAME_AUTHORS.search(question) else "papers"
+    picked = []
+    for m in ORDINAL_REF.finditer(question):
+        word = (m.group(1) or m.group(2)).lower()
+        idx = ORDINALS[word]
+        if thread.last_cited and -len(thread.last_cited) <= idx < len(thread.last_cited):
+            picked.append(thread.last_cited[idx])
+    if picked:
+        return list(dict.fromkeys(picked)), "authors" if SAME_AUTHORS.search(question) else "papers"
+    if SAME_AUTHORS.search(question):
+        return list(thread.last_cited), "authors"
+    return [], ""
+
+
 @dataclass
 class Condensed:
     question: str  # what the user typed
@@ -26,6 +90,7 @@ class Condensed:
     context: str = ""  # text of the previous turn(s) the follow-up refers to
     is_followup: bool = False
     focus_ids: list[str] = field(default_factory=list)
+    reference: str = ""  # 'papers' or 'authors' when the question points at earlier citations
 
 
 def is_followup(question: str, history: list[dict[str, str]]) -> bool:
@@ -34,7 +99,8 @@ def is_followup(question: str, history: list[dict[str, str]]) -> bool:
     if ANAPHORA.search(question):
         return True
     terms = content_terms(question)
-    return len(terms) <= 2 and not named_terms(question)
+    names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())
+    return len(terms) <= 2 and not named_terms(question) and not names
 
 
 def previous_context(history: list[dict[str, str]], turns: int = 1) -> str:

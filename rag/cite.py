@@ -43,41 +43,82 @@ def renumber(text: str, candidates: Sequence[Source]) -> tuple[str, list[Source]
     return new_text, sources, dropped
 
 
-def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
-    """Score how well each answer sentence is supported by the sources it cites.
+WEAK_SUPPORT = 0.45  # below this a claim is flagged as weakly supported (UI) or repaired (LLM mode)
 
-    Support = 0.7 * best embedding cosine against the cited abstracts' sentences
-            + 0.3 * share of the claim's content words, numbers and named terms found there.
+
+def _support(eng, clean: str, vec, src: Source) -> tuple[float, str]:
+    """How well one source supports one claim (0..1), and its best-matching sentence.
+
+    0.5 x best sentence cosine + 0.25 x share of the claim's content words in that sentence or
+    the title + 0.25 x share of the claim's numbers and named terms found in the abstract.
     """
     import numpy as np
 
     from rag.sentences import paper_sentences
-    from rag.text import content_terms, split_sentences, strip_citations
-    from rag.types import Claim, Paper
+    from rag.text import content_terms, named_terms
+    from rag.types import Paper
 
-    claims: list[Claim] = []
+    paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
+    sents = paper_sentences(paper)
+    cos = eng.sentences.get(paper) @ vec
+    i = int(np.argmax(cos))
+    terms = set(content_terms(clean))
+    near = set(content_terms(f"{sents[i]} {src.title or ''} {' '.join(src.authors)}"))
+    lex = len(terms & near) / len(terms) if terms else 1.0
+    keys = {t.lower() for t in named_terms(clean)} | set(re.findall(r"\d+(?:\.\d+)?", clean))
+    haystack = f"{src.title or ''} {src.abstract}".lower()
+    key = sum(k in haystack for k in keys) / len(keys) if keys else 1.0
+    return max(0.0, 0.5 * float(cos[i]) + 0.25 * lex + 0.25 * key), sents[i]
+
+
+def _cited_sentences(text: str, n_sources: int) -> list[tuple[str, list[int]]]:
+    from rag.text import split_sentences
+
     pieces = [s for line in text.splitlines() for s in split_sentences(line.lstrip("- "))]
-    cited_pieces = [(p, [n for n in cited_numbers(p) if 1 <= n <= len(sources)]) for p in pieces]
-    cited_pieces = [(p, ns) for p, ns in cited_pieces if ns]
-    if not cited_pieces:
-        return claims
-    plain = [strip_citations(p) for p, _ in cited_pieces]
+    out = [(p, [n for n in cited_numbers(p) if 1 <= n <= n_sources]) for p in pieces]
+    return [(p, ns) for p, ns in out if ns]
+
+
+def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
+    """Score how well each answer sentence is supported by the sources it cites."""
+    from rag.text import strip_citations
+    from rag.types import Claim
+
+    cited = _cited_sentences(text, len(sources))
+    if not cited:
+        return []
+    plain = [strip_citations(p).strip() for p, _ in cited]
     vecs = eng.embedder.embed(plain)
-    for (_piece, ns), clean, vec in zip(cited_pieces, plain, vecs, strict=True):
-        best, evidence = -1.0, ""
-        terms = set(content_terms(clean))
-        lex = 0.0
-        for n in ns:
-            src = sources[n - 1]
-            paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
-            sents = paper_sentences(paper)
-            cos = eng.sentences.get(paper) @ vec
-            i = int(np.argmax(cos))
-            if cos[i] > best:
-                best, evidence = float(cos[i]), sents[i]
-            pool = set(content_terms(f"{src.title or ''} {' '.join(src.authors)} {src.abstract}"))
-            if terms:
-                lex = max(lex, len(terms & pool) / len(terms))
-        support = round(max(0.0, 0.7 * best + 0.3 * lex), 3)
-        claims.append(Claim(sentence=clean.strip(), cited=ns, support=support, evidence=evidence))
+    claims = []
+    for (_piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
+        best, evidence = max((_support(eng, clean, vec, sources[n - 1]) for n in ns), key=lambda x: x[0])
+        claims.append(Claim(sentence=clean, cited=ns, support=round(best, 3), evidence=evidence))
     return claims
+
+
+def repair(eng, text: str, candidates: Sequence[Source], threshold: float = WEAK_SUPPORT) -> tuple[str, dict]:
+    """LLM mode: re-cite a weakly supported sentence to a retrieved source that supports it,
+    or drop it when none does. Returns the new text and counts of what changed."""
+    from rag.text import strip_citations
+
+    changes = {"recited": 0, "dropped": 0}
+    cited = _cited_sentences(text, len(candidates))
+    if not cited:
+        return text, changes
+    plain = [strip_citations(p).strip() for p, _ in cited]
+    vecs = eng.embedder.embed(plain)
+    for (piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
+        if max(_support(eng, clean, vec, candidates[n - 1])[0] for n in ns) >= threshold:
+            continue
+        scored = [(_support(eng, clean, vec, c)[0], i) for i, c in enumerate(candidates, 1)]
+        best, n_best = max(scored)
+        if best >= threshold + 0.05:
+            fixed = CITATION.sub("", piece).rstrip()
+            fixed = re.sub(r"([.!?])$", rf" [{n_best}]\1", fixed) if re.search(r"[.!?]$", fixed) else f"{fixed} [{n_best}]"
+            text = text.replace(piece, fixed, 1)
+            changes["recited"] += 1
+        else:
+            text = text.replace(piece, "", 1)
+            changes["dropped"] += 1
+    text = re.sub(r"[ \t]{2,}", " ", text).strip()
+    return text, changes

@@ -126,9 +126,28 @@ def validate_history(history: Any) -> list[dict[str, str]]:
             raise QuestionError(f"history[{i}] has role {role!r}; expected 'user' or 'assistant'")
         if not isinstance(content, str):
             raise QuestionError(f"history[{i}]['content'] must be a string, got {type(content).__name__}")
-        if role != "system":
-            out.append({"role": role, "content": content})
+        if role == "system":
+            continue
+        msg: dict = {"role": role, "content": content}
+        cited = turn.get("sources")
+        if role == "assistant" and cited is not None:
+            msg["sources"] = _cited_refs(cited, i)
+        out.append(msg)
     return out
+
+
+def _cited_refs(cited: Any, i: int) -> list[dict]:
+    """Normalise an assistant turn's `sources` ([{n, paper_id}] or Source dicts) for numbering."""
+    if not isinstance(cited, list | tuple):
+        raise QuestionError(f"history[{i}]['sources'] must be a list of {{'n', 'paper_id'}} dicts")
+    refs = []
+    for ref in cited:
+        if isinstance(ref, Source):
+            ref = {"n": ref.n, "paper_id": ref.paper_id}
+        if not isinstance(ref, dict) or not isinstance(ref.get("paper_id"), str) or not isinstance(ref.get("n"), int):
+            raise QuestionError(f"history[{i}]['sources'] entries need an int 'n' and a str 'paper_id'")
+        refs.append({"n": ref["n"], "paper_id": ref["paper_id"]})
+    return refs
 
 
 def ask(
@@ -137,13 +156,16 @@ def ask(
     collection: str | None = None,
     filters: Filters | dict | None = None,
     stream: Any = None,
+    parse_filters: bool = True,
     **overrides: Any,
 ) -> Answer:
     """Answer `question` from the indexed abstracts, citing every claim as [n].
 
     `history` is the OpenAI-style list of prior turns. `overrides` are settings fields
     (e.g. `top_k=5`, `llm_base_url=...`). `stream`, if given, is called with text pieces as
-    the answer is produced.
+    the answer is produced. Filters typed in the question ("since 2020", "ACL 2021 papers",
+    "by Hochreiter", "only from the NeurIPS list") are applied unless `filters` is given or
+    `parse_filters=False`; `answer.filters` shows what was applied.
     """
     from rag.answer import answer_question
 
@@ -152,6 +174,14 @@ def ask(
     question = validate_question(question, settings.max_question_chars)
     turns = validate_history(history)
     eng = get_engine(settings, collection)
-    answer = answer_question(eng, question, turns, filters=Filters.coerce(filters), stream=stream)
+    filters = Filters.coerce(filters)
+    search_question = question
+    if filters is None and parse_filters:
+        from rag.filters import parse
+
+        parsed = parse(question, eng.lexical.papers, eng.retriever.authors)
+        if parsed.filters.active():
+            filters, search_question = parsed.filters, parsed.question
+    answer = answer_question(eng, question, turns, filters=filters, stream=stream, search_question=search_question)
     answer.timings["total"] = time.perf_counter() - t0
     return answer

@@ -49,13 +49,22 @@ class Filters:
                 keep[i] = False
             elif self.year_max is not None and (p.year is None or p.year > self.year_max):
                 keep[i] = False
-            elif venue and venue not in f"{p.venue or ''} {p.source}".casefold():
+            elif venue and not _venue_matches(venue, p.venue or ""):
                 keep[i] = False
-            elif author and not any(author in fold(a) for a in p.authors):
+            elif author and not any(re.search(rf"\b{re.escape(author)}\b", fold(a)) for a in p.authors):
                 keep[i] = False
             elif source and source not in p.source.casefold():
                 keep[i] = False
         return keep
+
+
+def _venue_matches(wanted: str, venue: str) -> bool:
+    """'acl' matches the acronym part of 'ACL — Proceedings of …' exactly (not NAACL or TACL);
+    other text matches anywhere in the venue name."""
+    acronym = venue.split(" — ")[0].casefold() if " — " in venue else ""
+    if acronym:
+        return acronym == wanted or (len(wanted) > 6 and wanted in venue.casefold())
+    return bool(re.search(rf"\b{re.escape(wanted)}\b", venue.casefold()))
 
 
 @dataclass
@@ -166,6 +175,27 @@ class HybridRetriever:
         nodes = retriever.retrieve(QueryBundle(query_str=query, embedding=qvec.tolist()))
         # Chroma cosine distance d is returned by LlamaIndex as exp(-d); recover cosine = 1 - d.
         return [(n.node.node_id, 1.0 + float(np.log(max(n.score or 1e-12, 1e-12)))) for n in nodes]
+
+    def hits_for(self, paper_ids: list[str], qvec: np.ndarray) -> list[Hit]:
+        """Hits for specific papers (e.g. ones the user referred to), in the given order."""
+        ids = [pid for pid in dict.fromkeys(paper_ids) if pid in self.by_id]
+        if not ids:
+            return []
+        got = self.store.collection.get(ids=ids, include=["embeddings"])
+        cos = {pid: float(np.dot(np.asarray(e, dtype=np.float32), qvec))
+               for pid, e in zip(got["ids"], got["embeddings"], strict=True)}
+        return [Hit(paper=self.papers[self.by_id[pid]], score=cos.get(pid, 0.0), dense=cos.get(pid, 0.0))
+                for pid in ids]
+
+    def papers_by_authors_of(self, paper_ids: list[str]) -> list[str]:
+        """Other papers sharing an author (same full name) with any of these papers."""
+        names = {fold(a) for pid in paper_ids if pid in self.by_id for a in self.papers[self.by_id[pid]].authors}
+        names.discard("")
+        if not names:
+            return []
+        exclude = set(paper_ids)
+        return [p.paper_id for p in self.papers
+                if p.paper_id not in exclude and any(fold(a) in names for a in p.authors)]
 
     def search(
         self,

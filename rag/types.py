@@ -89,6 +89,14 @@ class Answer:
     signals: dict[str, float] = field(default_factory=dict)  # evidence strength etc., for tuning
     filters: dict[str, object] = field(default_factory=dict)  # metadata filters that were applied
 
+    def source(self, n: int) -> Source | None:
+        """The source cited as [n] (in a conversation numbers stay fixed across turns)."""
+        return next((s for s in self.sources if s.n == n), None)
+
+    def to_message(self) -> dict:
+        """This answer as an assistant turn for `history`, keeping its citation numbers."""
+        return history_message(self)
+
     @property
     def citations(self) -> list[int]:
         from rag.cite import cited_numbers
@@ -99,3 +107,9 @@ class Answer:
         d = asdict(self)
         d["citations"] = self.citations
         return d
+
+
+def history_message(answer: Answer) -> dict:
+    """The assistant turn to append to `history`, carrying its citation numbers."""
+    return {"role": "assistant", "content": answer.text,
+            "sources": [{"n": s.n, "paper_id": s.paper_id} for s in answer.sources]}

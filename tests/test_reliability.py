@@ -138,7 +138,7 @@ def test_20_concurrent_chat_sessions(stub_settings, rag_home):
         def session(q):
             t = time.perf_counter()
             try:
-                chat, _box = client.predict(q, [], "stub", api_name="/ask")
+                chat, *_ = client.predict(q, [], "stub", api_name="/ask")
                 content = chat[-1]["content"]
                 text = " ".join(c.get("text", "") for c in content) if isinstance(content, list) else content
                 assert 'class="sources"' in text and chat[-2]["role"] == "user"

@@ -24,6 +24,7 @@ CSS = """
 .refusal { border-left: 4px solid #e8590c; background: #fff4e6; padding: .5em .8em; border-radius: 4px; }
 .mode { color: #888; font-size: .82em; margin-top: .5em; }
 .fallback { color: #c92a2a; }
+.weak { text-decoration: underline dotted #e8590c; }
 """
 
 _MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~!\\{}+-<>&\"'$"})
@@ -33,6 +34,26 @@ _counter = itertools.count(1)
 def esc(text: Any) -> str:
     """Literal text for HTML *and* markdown: no tag, link, emphasis or math can form."""
     return str(text).translate(_MD)
+
+
+def _mark_weak(text: str, weak: set[str], turn: int) -> str:
+    """Link citations; wrap sentences the claim check found weakly supported."""
+    if not weak:
+        return _link_citations(text, turn)
+    from rag.text import split_sentences, strip_citations
+
+    lines = []
+    for line in text.split("\n"):
+        prefix = "- " if line.startswith("- ") else ""
+        parts = []
+        for sent in split_sentences(line[len(prefix):]):
+            html_sent = _link_citations(sent, turn)
+            if strip_citations(sent).strip() in weak:
+                html_sent = (f'<span class="weak" title="weakly supported by the cited abstract">{html_sent}'
+                             "</span>")
+            parts.append(html_sent)
+        lines.append(esc(prefix) + " ".join(parts))
+    return "<br>".join(lines)
 
 
 def _link_citations(text: str, turn: int) -> str:
@@ -67,7 +88,10 @@ def render_answer(ans, turn: int) -> str:
     if ans.refused:
         body = f'<div class="refusal">{esc(ans.text)}</div>'
     else:
-        body = f'<div class="answer">{_link_citations(ans.text, turn)}</div>'
+        from rag.cite import WEAK_SUPPORT
+
+        weak = {c.sentence for c in ans.claims if c.support < WEAK_SUPPORT}
+        body = f'<div class="answer">{_mark_weak(ans.text, weak, turn)}</div>'
     parts = [body]
     if ans.sources:
         items = []
@@ -141,21 +165,30 @@ def example_questions(collection: str | None = None, n: int = 4) -> list[str]:
     return out[:n]
 
 
-def respond(message: str, chat: list, history: list, collection: str | None):
-    """Generator for the chat: streams the answer, then shows it with its sources."""
+def respond(message: str, chat: list, history: list, collection: str | None, filters: dict | None = None,
+            replace_last: bool = False):
+    """Generator for the chat: streams the answer, then shows it with its sources.
+
+    Yields (chat, history, textbox, chips update, last-question state)."""
+    import gradio as gr
+
     from rag.pipeline import QuestionError, ask
 
     chat = list(chat or [])
     history = list(history or [])
+    if replace_last and len(chat) >= 2 and len(history) >= 2:
+        chat, history = chat[:-2], history[:-2]
     chat.append({"role": "user", "content": esc(message)})
     chat.append({"role": "assistant", "content": "…"})
-    yield chat, history, ""
+    no_chips = gr.update(choices=[], value=[], visible=False)
+    yield chat, history, "", no_chips, None
     pieces: queue.Queue = queue.Queue()
     result: dict[str, Any] = {}
 
     def work():
         try:
-            result["answer"] = ask(message, history=history, collection=collection or None, stream=pieces.put)
+            result["answer"] = ask(message, history=history, collection=collection or None, stream=pieces.put,
+                                   filters=filters)
         except QuestionError as exc:
             result["error"] = str(exc)
         except Exception as exc:  # shown as a message, never as a traceback in the UI
@@ -173,16 +206,41 @@ def respond(message: str, chat: list, history: list, collection: str | None):
         if time.monotonic() - last > 0.05:  # throttle re-renders while streaming
             chat[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
             last = time.monotonic()
-            yield chat, history, ""
+            yield chat, history, "", no_chips, None
     if "error" in result:
         chat[-1] = {"role": "assistant", "content": f'<div class="refusal">{esc(result["error"])}</div>'}
-        yield chat, history, ""
+        yield chat, history, "", no_chips, None
         return
     ans = result["answer"]
     turn = next(_counter)
     chat[-1] = {"role": "assistant", "content": render_answer(ans, turn)}
-    history += [{"role": "user", "content": message}, {"role": "assistant", "content": ans.text}]
-    yield chat, history, ""
+    history += [{"role": "user", "content": message}, ans.to_message()]
+    from rag.filters import chips_for
+    from rag.retrieval import Filters
+
+    applied = Filters(**ans.filters) if ans.filters else Filters()
+    chips = chips_for(applied)
+    chips_update = gr.update(choices=chips, value=chips, visible=bool(chips))
+    yield chat, history, "", chips_update, {"question": message, "filters": ans.filters}
+
+
+def rerun_without(kept: list[str], last: dict | None, chat: list, history: list, collection: str | None):
+    """A chip was removed: ask the last question again with the remaining filters."""
+    from rag.filters import chips_for, without
+    from rag.retrieval import Filters
+
+    if not last or not last.get("filters"):
+        yield chat, history, "", None, last
+        return
+    f = Filters(**last["filters"])
+    for chip in chips_for(f):
+        if chip not in kept:
+            f = without(f, chip)
+    remaining = {k: v for k, v in f.__dict__.items() if v is not None}
+    from rag.filters import parse
+
+    question = parse(last["question"]).question if not remaining else last["question"]
+    yield from respond(question, chat, history, collection, filters=remaining or {}, replace_last=True)
 
 
 def build_app(collection: str | None = None):
@@ -201,14 +259,23 @@ def build_app(collection: str | None = None):
         chat = gr.Chatbot(label="Chat", height=560, sanitize_html=True, render_markdown=True,
                           elem_id="chat", feedback_options=None, buttons=["copy"])
         state = gr.State([])
+        last = gr.State(None)
+        chips = gr.CheckboxGroup(choices=[], value=[], label="Filters from your question (untick to remove)",
+                                 visible=False, elem_id="chips", interactive=True)
         with gr.Row():
-            box = gr.Textbox(placeholder="Ask about the papers…", show_label=False, scale=8, elem_id="question",
-                             submit_btn=True)
+            box = gr.Textbox(placeholder="Ask about the papers… (try “papers since 2020 on …” or “by <author>”)",
+                             show_label=False, scale=8, elem_id="question", submit_btn=True)
             clear = gr.Button("Clear chat", scale=1, elem_id="clear")
         gr.Examples(example_questions(default), inputs=box, label="Example questions")
-        box.submit(respond, [box, chat, state, picker], [chat, state, box], api_name="ask")
-        clear.click(lambda: ([], [], ""), None, [chat, state, box])
-        picker.change(lambda: ([], [], ""), None, [chat, state, box])
+        box.submit(respond, [box, chat, state, picker], [chat, state, box, chips, last], api_name="ask")
+        chips.input(rerun_without, [chips, last, chat, state, picker], [chat, state, box, chips, last],
+                    api_name=False)
+
+        def reset():
+            return [], [], "", gr.update(choices=[], value=[], visible=False), None
+
+        clear.click(reset, None, [chat, state, box, chips, last])
+        picker.change(reset, None, [chat, state, box, chips, last])
     return demo
 
 

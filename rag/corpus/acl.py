@@ -19,6 +19,20 @@ def _author(elem: Element) -> str:
     return " ".join(p for p in (first, last) if p) or _text(elem)
 
 
+OLD_STYLE = {"P": "ACL", "D": "EMNLP", "N": "NAACL", "E": "EACL", "C": "COLING", "L": "LREC", "K": "CoNLL",
+             "Q": "TACL", "J": "CL", "S": "SemEval", "I": "IJCNLP", "R": "RANLP", "W": "Workshop", "H": "HLT",
+             "A": "ANLP", "M": "MUC", "T": "TINLAP", "X": "COLING", "Y": "PACLIC", "O": "ROCLING", "U": "ALTA",
+             "F": "JEP/TALN"}
+
+
+def venue_acronym(collection_id: str) -> str:
+    """'2020.acl' -> 'ACL', '2021.findings' -> 'Findings', 'P19' -> 'ACL', 'W18' -> 'Workshop'."""
+    if "." in collection_id:
+        name = collection_id.split(".", 1)[1]
+        return "Findings" if name == "findings" else "CoNLL" if name == "conll" else name.upper()
+    return OLD_STYLE.get(collection_id[:1], collection_id)
+
+
 def _anthology_id(collection_id: str, volume_id: str, paper: Element) -> str:
     url = _text(paper.find("url"))
     if url and not url.startswith("http"):
@@ -59,7 +73,7 @@ def parse_acl_file(path: Path, report: LoadReport | None = None) -> Iterator[Pap
                     title=title,
                     authors=[_author(a) for a in paper.findall("author")],
                     year=int(p_year) if p_year.isdigit() else year,
-                    venue=venue or collection_id,
+                    venue=f"{venue_acronym(collection_id)} — {venue or collection_id}",
                     url=f"https://aclanthology.org/{aid}",
                     doi=_text(paper.find("doi")) or None,
                     source=f"{path.name}#{aid}",

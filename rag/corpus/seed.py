@@ -55,9 +55,23 @@ def _looks_like_names(line: str) -> bool:
     return all(w[0].isupper() or w.lower() in {"de", "van", "von", "der", "da"} for w in words)
 
 
+def page_kind(text: str) -> str | None:
+    """Which scraped page a seed file is, recorded in each paper's `source` (filterable in chat)."""
+    head = text[:5000]
+    if "Get trending papers" in head:
+        return "Hugging Face trending"
+    if re.search(r"^Poster Session", head, re.M):
+        return "NeurIPS poster list"
+    if "Chat is not available" in head or re.search(r"^Spotlight$", head, re.M):
+        return "ICML session"
+    return None
+
+
 def parse_seed_text(text: str, source_name: str, report: LoadReport | None = None) -> list[Paper]:
     """Parse one seed page into Papers (continuation paragraphs joined, chrome dropped)."""
     report = report or LoadReport()
+    kind = page_kind(text)
+    suffix = f" ({kind})" if kind else ""
     papers: list[Paper] = []
     title: str | None = None
     authors: list[str] = []
@@ -84,7 +98,7 @@ def parse_seed_text(text: str, source_name: str, report: LoadReport | None = Non
                     abstract=line,
                     title=title,
                     authors=authors,
-                    source=f"{source_name}#{len(papers) + 1}",
+                    source=f"{source_name}#{len(papers) + 1}{suffix}",
                 )
             )
             title, authors, prev_kind = None, [], "abstract"

@@ -1,0 +1,105 @@
+"""Filters typed in plain chat, checked on real ACL Anthology entries (tests/data/acl):
+each phrasing must parse to the right filters, and every returned source must satisfy them."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag
+from rag.settings import load_settings
+
+from .conftest import DATA
+
+A = {"collection": "aclfix"}
+
+PHRASINGS = [
+    ("papers since 2020 on machine translation", {"year_min": 2020}),
+    ("machine translation papers from 2020 onwards", {"year_min": 2020}),
+    ("dialogue systems after 2019", {"year_min": 2020}),
+    ("question answering papers before 2020", {"year_max": 2019}),
+    ("summarization work until 2019", {"year_max": 2019}),
+    ("parsing papers up to 2018", {"year_max": 2018}),
+    ("papers from 2021 about summarization", {"year_min": 2021, "year_max": 2021}),
+    ("dialogue papers in 2019", {"year_min": 2019, "year_max": 2019}),
+    ("translation papers between 2018 and 2019", {"year_min": 2018, "year_max": 2019}),
+    ("question answering 2019-2020", {"year_min": 2019, "year_max": 2020}),
+    ("neural machine translation 2020 or later", {"year_min": 2020}),
+    ("sentiment analysis 2019 or earlier", {"year_max": 2019}),
+    ("ACL 2021 papers about dialogue", {"venue": "ACL", "year_min": 2021, "year_max": 2021}),
+    ("ACL 2018 papers on parsing", {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    ("EMNLP papers on question answering", {"venue": "EMNLP"}),
+    ("EMNLP 2020 papers about summarization", {"venue": "EMNLP", "year_min": 2020, "year_max": 2020}),
+    ("NAACL papers on translation", {"venue": "NAACL"}),
+    ("NAACL 2019 papers about dialogue", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
+    ("COLING papers on parsing", {"venue": "COLING"}),
+    ("only ACL papers about machine translation", {"venue": "ACL"}),
+    ("Findings papers about summarization", {"venue": "Findings"}),
+    ("EMNLP papers since 2020 on dialogue", {"venue": "EMNLP", "year_min": 2020}),
+    ("ACL papers before 2020 about question answering", {"venue": "ACL", "year_max": 2019}),
+    ("papers at EMNLP 2019 on translation", {"venue": "EMNLP", "year_min": 2019, "year_max": 2019}),
+    ("what has Deyi Xiong written on translation?", {"author": "Deyi Xiong"}),
+    ("papers by Deyi Xiong", {"author": "Deyi Xiong"}),
+    ("Deyi Xiong's papers on machine translation", {"author": "Deyi Xiong"}),
+    ("what did Wanxiang Che work on?", {"author": "Wanxiang Che"}),
+    ("what has Xiong published since 2020?", {"author": "Xiong", "year_min": 2020}),
+    ("papers by Ting Liu about dialogue", {"author": "Ting Liu"}),
+    ("Libo Qin's work on spoken language understanding", {"author": "Libo Qin"}),
+    ("COLING 2018 papers by Deyi Xiong", {"venue": "COLING", "year_min": 2018, "year_max": 2018, "author": "Deyi Xiong"}),
+]
+
+
+@pytest.fixture(scope="module")
+def acl(rag_home):
+    settings = load_settings(collection="aclfix")
+    rag.ingest(str(DATA / "acl"), collection="aclfix", settings=settings)
+    return settings
+
+
+def _ok(source, f):
+    if "year_min" in f and (source.year is None or source.year < f["year_min"]):
+        return False
+    if "year_max" in f and (source.year is None or source.year > f["year_max"]):
+        return False
+    if "venue" in f and source.venue.split(" — ")[0] != f["venue"]:
+        return False
+    if "author" in f and not any(f["author"].lower() in a.lower() for a in source.authors):
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("question", "expected"), PHRASINGS)
+def test_filter_phrasing(acl, question, expected):
+    ans = rag.ask(question, **A)
+    assert ans.filters == expected, question
+    assert all(_ok(s, expected) for s in ans.sources), [(s.title, s.year, s.venue, s.authors) for s in ans.sources]
+    hits = rag.retrieve(question, k=10, filters=ans.filters, **A)
+    assert hits, question  # the fixture holds matching papers for every phrasing
+    assert all(_ok(h, expected) for h in hits)
+
+
+def test_enough_phrasings():
+    assert len(PHRASINGS) >= 30
+
+
+def test_venue_acronym_is_exact(acl):
+    hits = rag.retrieve("translation", k=50, filters={"venue": "ACL"}, **A)
+    assert hits and {h.venue.split(" — ")[0] for h in hits} == {"ACL"}  # not NAACL
+
+
+def test_no_match_refuses_with_the_filters_named(acl):
+    ans = rag.ask("papers since 2030 on translation", **A)
+    assert ans.refused and "year ≥ 2030" in ans.text
+
+
+def test_explicit_filters_override_parsing(acl):
+    ans = rag.ask("papers since 2020 on translation", filters={"year_max": 2018}, **A)
+    assert ans.filters == {"year_max": 2018} and all(s.year <= 2018 for s in ans.sources)
+
+
+def test_seed_source_lists(seed_ready):
+    ans = rag.ask("only from the NeurIPS list: continual learning in recurrent networks")
+    assert ans.filters == {"source": "NeurIPS poster list"}
+    assert ans.sources and all("NeurIPS poster list" in s.source for s in ans.sources)
+    ans = rag.ask("graph papers from the ICML session")
+    assert ans.filters == {"source": "ICML session"}
+    assert ans.sources and all("ICML session" in s.source for s in ans.sources)
