@@ -140,3 +140,17 @@ def test_prompt_injection_in_source_stays_fenced(tmp_path, llm_server):
     offline = rag.ask("how are missing video regions filled?", collection="evil")
     assert not offline.refused and offline.mode == "offline" and offline.text.strip() != "PWNED"
     assert "[1]" in offline.text
+
+
+def test_wrong_citation_is_recited_or_dropped(stub_settings, llm_server):
+    # Sentence 2 is about video inpainting but cites source 2 (not the inpainting paper).
+    ans0 = rag.retrieve("video inpainting copy and paste from reference frames", k=8, collection="stub")
+    wrong = next(i for i, s in enumerate(ans0, 1) if "Copy-and-Paste" not in (s.title or ""))
+    llm_server.script = [{"text": "The network copies content from aligned reference frames to fill holes in the "
+                                  f"target frame [1]. It produces temporally coherent video inpainting results [{wrong}]."}]
+    ans = rag.ask("video inpainting copy and paste from reference frames", collection="stub",
+                  llm_base_url=llm_server.base_url)
+    assert ans.mode == "llm"
+    assert ans.signals.get("claims_recited", 0) + ans.signals.get("claims_dropped", 0) >= 1
+    for claim in ans.claims:
+        assert ans.source(claim.cited[0]).title.startswith("Copy-and-Paste")

@@ -1,0 +1,72 @@
+"""Citations that survive a conversation: scripted multi-turn chats on the bundled corpus."""
+
+from __future__ import annotations
+
+import re
+
+import rag
+
+
+def _turn(history, question):
+    ans = rag.ask(question, history=history)
+    history += [{"role": "user", "content": question}, ans.to_message()]
+    return ans
+
+
+def _numbers(ans):
+    return {s.paper_id: s.n for s in ans.sources}
+
+
+def test_numbers_stay_fixed_and_references_resolve(seed_ready):
+    h: list[dict] = []
+    t1 = _turn(h, "Which papers are about actor-critic reinforcement learning?")
+    assert not t1.refused and len(t1.sources) >= 2
+    first, second = t1.source(1), t1.source(2)
+    assert first and second
+
+    t2 = _turn(h, "who are the authors of the second paper you cited?")
+    assert [s.paper_id for s in t2.sources] == [second.paper_id]
+    assert t2.sources[0].n == 2 and "[2]" in t2.text and "[1]" not in t2.text
+    assert second.authors[0] in t2.text
+
+    t3 = _turn(h, "compare [1] and [2]")
+    assert _numbers(t3) == {first.paper_id: 1, second.paper_id: 2}
+    assert "[1]" in t3.text and "[2]" in t3.text
+
+    t4 = _turn(h, "what is the first paper about?")
+    assert [s.paper_id for s in t4.sources] == [first.paper_id] and t4.sources[0].n == 1
+
+    # A paper cited for the first time gets the next free number, never a used one.
+    t5 = _turn(h, "Which papers deal with Bayesian neural networks or uncertainty quantification?")
+    used = {first.paper_id: 1, second.paper_id: 2}
+    for s in t5.sources:
+        if s.paper_id in used:
+            assert s.n == used[s.paper_id]
+        else:
+            assert s.n >= 3
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", t5.text)} == {s.n for s in t5.sources}
+
+
+def test_what_else_did_those_authors_write(seed_ready):
+    h: list[dict] = []
+    t1 = _turn(h, "Is there a large-scale study of what matters for on-policy actor-critic methods?")
+    assert t1.sources[0].title.startswith("What Matters for On-Policy Deep Actor-Critic")
+    t2 = _turn(h, "who are the authors?")
+    assert "Olivier Pietquin" in t2.text and t2.sources[0].n == 1
+    t3 = _turn(h, "what else did those authors write?")
+    assert not t3.refused
+    titles = [s.title for s in t3.sources]
+    assert "Adversarially Guided Actor-Critic" in titles
+    shared = {"Olivier Pietquin", "Matthieu Geist"}
+    assert all(shared & set(s.authors) for s in t3.sources)
+    assert all(s.n >= 2 for s in t3.sources)  # new papers, new numbers
+    t4 = _turn(h, "compare [1] and [2]")
+    assert {s.n for s in t4.sources} == {1, 2}
+    assert t4.source(1).paper_id == t1.sources[0].paper_id
+
+
+def test_unknown_reference_number_is_not_invented(seed_ready):
+    h: list[dict] = []
+    _turn(h, "What does GrowNet use as weak learners?")
+    ans = _turn(h, "compare [1] and [7]")
+    assert all(s.n != 7 for s in ans.sources)
