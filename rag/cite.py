@@ -11,6 +11,12 @@ from rag.types import Source
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 
+def normalise_placement(text: str) -> str:
+    """'claim. [1]' -> 'claim [1].' so each citation stays with the sentence it follows."""
+    return re.sub(r"([.!?])[ \t]*((?:\[\d+(?:\s*,\s*\d+)*\][ \t]*)+)(?=\s|$)",
+                  lambda m: " " + m.group(2).strip() + m.group(1), text)
+
+
 def cited_numbers(text: str) -> list[int]:
     """Distinct citation numbers in order of first appearance ('[2][1, 3]' -> [2, 1, 3])."""
     seen: list[int] = []
@@ -43,6 +49,7 @@ def renumber(text: str, candidates: Sequence[Source]) -> tuple[str, list[Source]
     return new_text, sources, dropped
 
 
+RECITE_MARGIN = 0.08  # another retrieved source this much better supported than the cited one wins
 WEAK_SUPPORT = 0.45  # below this a claim is flagged as weakly supported (UI) or repaired (LLM mode)
 
 
@@ -101,8 +108,9 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
 
 
 def repair(eng, text: str, candidates: Sequence[Source], threshold: float = WEAK_SUPPORT) -> tuple[str, dict]:
-    """LLM mode: re-cite a weakly supported sentence to a retrieved source that supports it,
-    or drop it when none does. Returns the new text and counts of what changed."""
+    """LLM mode: re-cite a sentence to the retrieved source that supports it best when its cited
+    source supports it weakly (or clearly worse than another one), or drop it when no retrieved
+    source supports it. Returns the new text and counts of what changed."""
     from rag.text import strip_citations
 
     changes = {"recited": 0, "dropped": 0}
@@ -112,10 +120,11 @@ def repair(eng, text: str, candidates: Sequence[Source], threshold: float = WEAK
     plain = [strip_citations(p).strip() for p, _ in cited]
     vecs = eng.embedder.embed(plain)
     for (piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
-        if max(_support(eng, clean, vec, candidates[n - 1])[0] for n in ns) >= threshold:
-            continue
         scored = [(_support(eng, clean, vec, c)[0], i) for i, c in enumerate(candidates, 1)]
+        cited_support = max(sc for sc, i in scored if i in ns)
         best, n_best = max(scored)
+        if cited_support >= threshold and (n_best in ns or best - cited_support < RECITE_MARGIN):
+            continue
         if best >= threshold + 0.05:
             fixed = CITATION.sub("", piece).rstrip()
             fixed = re.sub(r"([.!?])$", rf" [{n_best}]\1", fixed) if re.search(r"[.!?]$", fixed) else f"{fixed} [{n_best}]"

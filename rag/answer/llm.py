@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 
 from rag.answer.evidence import Evidence
-from rag.cite import renumber, repair
+from rag.cite import normalise_placement, renumber, repair
 from rag.prompts import refusal_phrase, render
 from rag.retrieval import hit_to_source
 from rag.types import Answer
@@ -158,7 +158,7 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream) -> Ans
         answer.refused, answer.text, answer.sources = True, refusal_phrase(), []
         return answer
     candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
-    text, changes = repair(eng, text, candidates)
+    text, changes = repair(eng, normalise_placement(text), candidates)
     for key, count in changes.items():
         if count:
             answer.signals[f"claims_{key}"] = float(count)
