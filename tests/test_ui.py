@@ -177,3 +177,44 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
     finally:
         _stop(proc)
+
+
+def test_filter_chips_show_and_remove(browser, rag_home):
+    import rag
+    from rag.settings import load_settings
+
+    from .conftest import DATA
+
+    rag.ingest(str(DATA / "acl"), collection="aclfix", settings=load_settings(collection="aclfix"))
+    proc, url = _serve(rag_home, "aclfix")
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        _ask(page, "EMNLP papers on question answering", 1)
+        chip = page.locator("#chips label", has_text="venue: EMNLP")
+        chip.wait_for(timeout=30000)
+        metas = page.locator("#chat .src .meta").all_inner_texts()
+        assert metas and all("EMNLP" in m for m in metas)
+        assert "filters: venue=EMNLP" in page.locator("#chat .mode").last.inner_text()
+        page.screenshot(path=str(ARTIFACTS / "filter_chips.png"), full_page=True)
+        chip.click()  # untick: the question is asked again without the filter
+        page.wait_for_function(
+            "() => { const m = document.querySelectorAll('#chat .mode');"
+            " return m.length === 1 && !m[0].innerText.includes('filters:'); }", timeout=60000)
+        assert page.locator("#chat .answer").count() == 1
+        page.close()
+    finally:
+        _stop(proc)
+
+
+def test_weak_claims_are_marked():
+    from rag.types import Answer, Claim, Source
+    from ui.app import render_answer
+
+    src = Source(n=1, paper_id="p1", title="T", authors=[], year=None, venue=None, url="/paper/p1",
+                 abstract="A. B.", snippet="A.")
+    ans = Answer(text="Strong claim [1]. Shaky claim [1].", sources=[src], refused=False, mode="llm", model="m",
+                 claims=[Claim("Strong claim.", [1], 0.9), Claim("Shaky claim.", [1], 0.2)])
+    html = render_answer(ans, 99)
+    assert html.count('class="weak"') == 1 and "Shaky claim" in html.split('class="weak"')[1]
