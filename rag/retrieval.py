@@ -120,20 +120,25 @@ class AuthorIndex:
 
 
 class TitleIndex:
-    """Find papers whose title (or its short name before ':') is quoted in a question."""
+    """Find papers whose title, or the distinctive short name before/after its ':', is quoted in
+    a question ("Network In Network", "GrowNet", "pixelNeRF"). Generic short names ("Obesity",
+    "A review") are ignored: a one-word name must be rare in the corpus, a longer one 3+ words."""
 
-    def __init__(self, papers: list[Paper]):
+    def __init__(self, papers: list[Paper], is_rare=None):
         self.names: dict[str, set[int]] = defaultdict(set)
         for i, p in enumerate(papers):
             if not p.title:
                 continue
             full = fold(p.title)
-            if len(full.split()) >= 2:
+            if len(full.split()) >= 3:
                 self.names[full].add(i)
             if ":" in p.title:
                 head, tail = p.title.split(":", 1)
                 for part in (fold(head), fold(tail)):
-                    if len(part) >= 4 and part != full and (part == fold(head) or len(part.split()) <= 2):
+                    n_words = len(part.split())
+                    if part == full or len(part) < 4:
+                        continue
+                    if n_words >= 3 or (n_words == 1 and (is_rare is None or is_rare(part))):
                         self.names[part].add(i)
         self.max_words = max((len(n.split()) for n in self.names), default=0)
 
@@ -159,9 +164,17 @@ class HybridRetriever:
         self.papers = lexical.papers
         self.by_id = lexical.by_id
         self.authors = AuthorIndex(self.papers)
-        self.titles = TitleIndex(self.papers)
+        self.titles = TitleIndex(self.papers, is_rare=self._is_rare)
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=_LlamaEmbedding(embedder))
         self._lock = threading.Lock()
+
+    def _is_rare(self, word: str, max_df: int = 3) -> bool:
+        from rag.lexical import query_tokens
+
+        toks = [t for t in query_tokens(word) if t in self.lexical.bm25.vocab_dict]
+        if not toks:
+            return True
+        return int(np.count_nonzero(self.lexical.bm25.get_scores(toks))) <= max_df
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
