@@ -36,6 +36,8 @@ lint: install
 
 bench: install
 	$(BIN)/rag eval --out benchmarks/results/dev_eval.json
+	$(BIN)/python -m benchmarks.citation_check
+	$(BIN)/python -m benchmarks.run_all
 
 clean:
 	rm -rf $(VENV) .rag test-artifacts
