@@ -164,9 +164,33 @@ class HybridRetriever:
         self.papers = lexical.papers
         self.by_id = lexical.by_id
         self.authors = AuthorIndex(self.papers)
+        self._years: np.ndarray | None = None
+        self._masks: dict[tuple, np.ndarray] = {}
         self.titles = TitleIndex(self.papers, is_rare=self._is_rare)
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=_LlamaEmbedding(embedder))
         self._lock = threading.Lock()
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        """Boolean mask of papers passing the filters (years vectorised; cached per filter set)."""
+        key = tuple(filters.__dict__.values())
+        cached = self._masks.get(key)
+        if cached is not None:
+            return cached
+        if self._years is None:
+            self._years = np.array([p.year if p.year is not None else -1 for p in self.papers], dtype=np.int32)
+        m = np.ones(len(self.papers), dtype=bool)
+        if filters.year_min is not None:
+            m &= self._years >= filters.year_min
+        if filters.year_max is not None:
+            m &= (self._years <= filters.year_max) & (self._years >= 0)
+        if filters.venue or filters.author or filters.source:
+            rest = Filters(venue=filters.venue, author=filters.author, source=filters.source)
+            idx = np.flatnonzero(m)
+            m[idx] = rest.mask([self.papers[i] for i in idx])
+        if len(self._masks) > 64:
+            self._masks.clear()
+        self._masks[key] = m
+        return m
 
     def _is_rare(self, word: str, max_df: int = 3) -> bool:
         from rag.lexical import query_tokens
@@ -222,7 +246,7 @@ class HybridRetriever:
         k = k or s.top_k
         if not self.papers:
             return []
-        allowed = filters.mask(self.papers) if filters and filters.active() else None
+        allowed = self.mask(filters) if filters and filters.active() else None
         if allowed is not None and not allowed.any():
             return []
         qvec = self.embed_query(query) if qvec is None else qvec
