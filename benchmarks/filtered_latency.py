@@ -24,7 +24,9 @@ from benchmarks.common import REPO, RESULTS, WORK
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", type=Path, default=WORK / "acl_scale", help="RAG_HOME holding the 'acl' collection")
+    ap.add_argument(
+        "--work", type=Path, default=WORK / "acl_scale", help="RAG_HOME holding the 'acl' collection"
+    )
     ap.add_argument("--embedder", default="minilm-onnx")
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--out", type=Path, default=RESULTS / "filtered_latency.json")
@@ -35,11 +37,15 @@ def main(argv: list[str] | None = None) -> int:
     from rag.retrieval import Filters
     from rag.settings import load_settings
 
-    settings = load_settings(home=str(args.work), embedder=args.embedder, collection="acl", sentence_precompute_max=0)
+    settings = load_settings(
+        home=str(args.work), embedder=args.embedder, collection="acl", sentence_precompute_max=0
+    )
     eng = get_engine(settings, "acl")
     papers = eng.lexical.papers
     if len(papers) < 1000:
-        sys.exit(f"the 'acl' collection in {args.work} has {len(papers)} papers; run benchmarks.acl_scale first")
+        sys.exit(
+            f"the 'acl' collection in {args.work} has {len(papers)} papers; run benchmarks.acl_scale first"
+        )
     rng = random.Random(13)
     sample = rng.sample(papers, args.queries)
     queries = [" ".join(rng.sample(p.title.split(), len(p.title.split()))) for p in sample if p.title]
@@ -64,8 +70,11 @@ def main(argv: list[str] | None = None) -> int:
                 mask = f.mask([h.paper for h in hits])
                 wrong += int((~mask).sum())
         lat.sort()
-        stats = {"p50_ms": round(statistics.median(lat), 1), "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1),
-                 "sources_violating_filter": wrong}
+        stats = {
+            "p50_ms": round(statistics.median(lat), 1),
+            "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1),
+            "sources_violating_filter": wrong,
+        }
         result["per_filter"][name] = stats
         if f is not None:
             all_lat += lat

@@ -1,0 +1,67 @@
+"""Run every benchmark in sequence, each in its own process (so RSS figures are per benchmark).
+
+    python -m benchmarks.run_all                  # scifact, acl_scale, e2e, soak (full sizes; about an hour)
+    python -m benchmarks.run_all --quick          # smaller sizes (minutes)
+    python -m benchmarks.run_all --only e2e,soak  # a subset
+
+`--data` (or RAG_BENCH_DATA) is passed on to every benchmark. Results: benchmarks/results/*.json and
+benchmarks/results/acl_scale.png. The exit status is non-zero if any benchmark failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.common import REPO
+
+BENCHMARKS = ["scifact", "acl_scale", "e2e", "soak"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.run_all",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ap.add_argument("--quick", action="store_true", help="smaller sizes for every benchmark")
+    ap.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="benchmark data root (default $RAG_BENCH_DATA or ../shared/benchmarks)",
+    )
+    ap.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(BENCHMARKS)}")
+    ap.add_argument("--keep-going", action="store_true", help="run the rest after a failure")
+    args = ap.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",")] if args.only else BENCHMARKS
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        ap.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {BENCHMARKS}")
+    status: dict[str, tuple[int, float]] = {}
+    for name in names:
+        cmd = [sys.executable, "-m", f"benchmarks.{name}"]
+        if args.quick:
+            cmd.append("--quick")
+        if args.data:
+            cmd += ["--data", str(args.data)]
+        print(f"\n######## {' '.join(cmd[1:])}", flush=True)
+        t0 = time.perf_counter()
+        rc = subprocess.call(cmd, cwd=REPO)
+        status[name] = (rc, time.perf_counter() - t0)
+        if rc != 0 and not args.keep_going:
+            break
+    print("\n######## summary")
+    for name, (rc, secs) in status.items():
+        print(f"  {name:10} {'ok' if rc == 0 else f'FAILED (exit {rc})':16} {secs / 60:6.1f} min")
+    skipped = [n for n in names if n not in status]
+    if skipped:
+        print(f"  not run after a failure: {', '.join(skipped)}")
+    return 0 if all(rc == 0 for rc, _ in status.values()) and not skipped else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
