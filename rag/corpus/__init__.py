@@ -17,63 +17,27 @@ Loader = Callable[[Path, LoadReport], Iterator[Paper]]
 __all__ = ["FORMATS", "CorpusError", "LoadReport", "detect_format", "load_papers", "paper_id_for"]
 
 
-def _seed(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.seed import load_seed
+def _lazy(module: str, func: str) -> Loader:
+    """A loader imported on first use, so `rag --help` and unrelated formats stay fast."""
 
-    return load_seed(p, r)
+    def load(p: Path, r: LoadReport) -> Iterator[Paper]:
+        import importlib
 
+        return getattr(importlib.import_module(f"rag.corpus.{module}"), func)(p, r)
 
-def _acl(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.acl import load_acl
-
-    return load_acl(p, r)
-
-
-def _scifact(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.scifact import load_scifact
-
-    return load_scifact(p, r)
-
-
-def _jsonl(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.tabular import load_jsonl
-
-    return load_jsonl(p, r)
-
-
-def _csv(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.tabular import load_csv
-
-    return load_csv(p, r)
-
-
-def _bibtex(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.bibtex import load_bibtex
-
-    return load_bibtex(p, r)
-
-
-def _ris(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.ris import load_ris
-
-    return load_ris(p, r)
-
-
-def _json(p: Path, r: LoadReport) -> Iterator[Paper]:
-    from rag.corpus.jsonworks import load_json
-
-    return load_json(p, r)
+    load.__name__ = func
+    return load
 
 
 FORMATS: dict[str, Loader] = {
-    "seed": _seed,
-    "acl": _acl,
-    "scifact": _scifact,
-    "jsonl": _jsonl,
-    "csv": _csv,
-    "bibtex": _bibtex,
-    "ris": _ris,
-    "json": _json,
+    "seed": _lazy("seed", "load_seed"),
+    "acl": _lazy("acl", "load_acl"),
+    "scifact": _lazy("scifact", "load_scifact"),
+    "jsonl": _lazy("tabular", "load_jsonl"),
+    "csv": _lazy("tabular", "load_csv"),
+    "bibtex": _lazy("bibtex", "load_bibtex"),
+    "ris": _lazy("ris", "load_ris"),
+    "json": _lazy("jsonworks", "load_json"),
 }
 
 
