@@ -16,6 +16,8 @@ Figures:
 - agreement with torch fp32 on the same abstracts: cosine (mean, min) and max abs difference;
 - retrieval agreement: SciFact train claims whose relevant abstract is among the N embedded ones,
   ranked by cosine over the N: nDCG@10, Recall@10, MRR@10 and top-10 overlap with torch;
+- optionally (`--retrieval-full`) the same for the whole corpus and train + validation claims,
+  torch vs int8, with a 95% interval on the paired nDCG@10 difference;
 - single-query latency (short queries, batch of one, variants interleaved): median, p90, min ms;
 - a sweep of the int8 quantisation options (per-tensor / per-channel x reduce_range), timed on a
   fixed 64 x 256-token batch and checked for agreement on the first 500 abstracts.
@@ -68,22 +70,33 @@ def load_texts(data: Path, n: int) -> tuple[list[str], list[str]]:
     return ids, texts
 
 
-def load_claims(data: Path, doc_ids: Sequence[str]) -> tuple[list[str], list[set[int]]]:
-    """Train claims whose qrels point at an embedded abstract; relevant rows are indices into doc_ids."""
+SPLITS = {"train": ("claims_train.csv", "train.tsv"), "test": ("claims_validation.csv", "test.tsv")}
+
+
+def load_claims(
+    data: Path, doc_ids: Sequence[str], splits: Sequence[str] = ("train",)
+) -> tuple[list[str], list[set[int]]]:
+    """Claims whose qrels point at an embedded abstract; relevant rows are indices into doc_ids."""
     row_of = {d: i for i, d in enumerate(doc_ids)}
-    claims: dict[str, str] = {}
-    with open(data / "scifact" / "claims_train.csv", newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            claims.setdefault(row["id"], row["claim"])
-    relevant: dict[str, set[int]] = {}
-    with open(data / "scifact" / "qrels" / "train.tsv", encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            qid, did, score = line.split()
-            if int(score) > 0 and did in row_of and qid in claims:
-                relevant.setdefault(qid, set()).add(row_of[did])
-    qids = sorted(relevant, key=int)
-    return [claims[q] for q in qids], [relevant[q] for q in qids]
+    texts: list[str] = []
+    rels: list[set[int]] = []
+    for split in splits:
+        claims_file, qrels_file = SPLITS[split]
+        claims: dict[str, str] = {}
+        with open(data / "scifact" / claims_file, newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                claims.setdefault(row["id"], row["claim"])
+        relevant: dict[str, set[int]] = {}
+        with open(data / "scifact" / "qrels" / qrels_file, encoding="utf-8") as fh:
+            next(fh)
+            for line in fh:
+                qid, did, score = line.split()
+                if int(score) > 0 and did in row_of and qid in claims:
+                    relevant.setdefault(qid, set()).add(row_of[did])
+        for qid in sorted(relevant, key=int):
+            texts.append(claims[qid])
+            rels.append(relevant[qid])
+    return texts, rels
 
 
 def retrieval_metrics(
@@ -103,6 +116,7 @@ def retrieval_metrics(
         f"recall@{k}": round(float(np.mean(recall)), 4),
         f"mrr@{k}": round(float(np.mean(mrr)), 4),
         "_top": top,
+        "_ndcg": np.asarray(ndcg),
     }
 
 
@@ -206,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunk", type=int, default=128, help="abstracts per timed chunk")
     ap.add_argument("--query-reps", type=int, default=10, help="repetitions of the 5 latency queries")
     ap.add_argument("--also-max-tokens", type=int, default=128, help="also time int8 at this limit (0: skip)")
+    ap.add_argument(
+        "--retrieval-full",
+        action="store_true",
+        help="also rank the whole corpus for train+validation claims, torch vs int8 (~6 min idle)",
+    )
     ap.add_argument("--no-sweep", action="store_true", help="skip the quantisation-options sweep")
     ap.add_argument("--quick", action="store_true", help="300 abstracts, 1 repeat, no sweep")
     args = ap.parse_args(argv)
@@ -280,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     q_emb = {name: e.embed(claims) for name, e in variants.items()}
     ret = {name: retrieval_metrics(q_emb[name], emb[name], relevant) for name in variants}
     tops = {name: r.pop("_top") for name, r in ret.items()}
+    for r in ret.values():
+        r.pop("_ndcg")
     latency = query_latency(variants, args.query_reps)
     results: dict[str, Any] = {}
     for name in variants:
@@ -295,6 +316,30 @@ def main(argv: list[str] | None = None) -> int:
             "agreement_vs_torch": agreement(emb[name], ref),
             "retrieval": ret[name] | {"top10_overlap_vs_torch": round(overlap, 4)},
             "query_latency": latency[name],
+        }
+
+    full: dict[str, Any] = {}
+    if args.retrieval_full:
+        # The whole corpus, all train + validation claims: is int8 retrieval any worse than torch?
+        all_ids, all_texts = load_texts(data, 10**9)
+        f_claims, f_relevant = load_claims(data, all_ids, ("train", "test"))
+        print(f"full-corpus retrieval: {len(all_texts)} abstracts, {len(f_claims)} claims")
+        f_ret = {}
+        for name in ("torch_fp32", "onnx_int8"):
+            e = variants[name]
+            f_ret[name] = retrieval_metrics(e.embed(f_claims), e.embed(all_texts), f_relevant)
+        diff = f_ret["onnx_int8"]["_ndcg"] - f_ret["torch_fp32"]["_ndcg"]
+        pairs = zip(f_ret["onnx_int8"].pop("_top"), f_ret["torch_fp32"].pop("_top"), strict=True)
+        overlap = float(np.mean([len(set(a) & set(b)) / 10 for a, b in pairs]))
+        for r in f_ret.values():
+            r.pop("_ndcg")
+        full = {
+            "n_abstracts": len(all_texts),
+            "n_claims": len(f_claims),
+            "metrics": f_ret,
+            "ndcg@10_int8_minus_torch": round(float(diff.mean()), 4),
+            "ndcg@10_diff_95ci": round(float(1.96 * diff.std(ddof=1) / np.sqrt(len(diff))), 4),
+            "top10_overlap_int8_vs_torch": round(overlap, 4),
         }
 
     extra: dict[str, Any] = {}
@@ -360,6 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             "build_s_this_run": round(build_s, 1) if built else None,
         },
         "variants": results,
+        "full_corpus_retrieval": full,
         "other_max_tokens": extra,
         "quantisation_sweep": sweep,
         "environment": {
@@ -392,6 +438,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     if extra:
         print(f"int8 at max_tokens {extra['max_tokens']}: {extra['onnx_int8_abstracts_per_s']} abstracts/s")
+    if full:
+        m = full["metrics"]
+        print(
+            f"full corpus ({full['n_abstracts']} abstracts, {full['n_claims']} claims): nDCG@10 torch "
+            f"{m['torch_fp32']['ndcg@10']} vs int8 {m['onnx_int8']['ndcg@10']} (diff "
+            f"{full['ndcg@10_int8_minus_torch']:+.4f} ± {full['ndcg@10_diff_95ci']}), "
+            f"top-10 overlap {full['top10_overlap_int8_vs_torch']}"
+        )
     if sweep:
         print("\nquantisation sweep (fixed 64x256 batch; agreement on the first abstracts):")
         for label, s in sweep.items():
