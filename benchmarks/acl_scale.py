@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         "--embed-batch-size",
         type=int,
         default=None,
-        help="override settings.embed_batch_size (default: the shipped 128)",
+        help="override settings.embed_batch_size (default: the shipped setting)",
     )
     ap.add_argument("--quick", action="store_true", help="sizes 1000,3000 and 200 latency queries")
     ap.add_argument(

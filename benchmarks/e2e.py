@@ -44,6 +44,42 @@ SCRIPTED_REPLY = (
 )
 
 
+class GroundedScript:
+    """A `ScriptedLLM.script` stand-in that answers from the request itself, like a grounded model.
+
+    ScriptedLLM records each request, then reads `script[0]`; this object builds that item from the
+    last request: for an answer prompt, the first two sentences of source [1] cited [1] (plus the
+    first sentence of source [2] cited [2]), so the reply passes the citation and claim checks; for a
+    condense prompt, the follow-up question itself. Without this, a fixed generic reply is rejected
+    by the claim-support check and every answer falls back to offline mode.
+    """
+
+    def __init__(self, server):
+        self.server = server
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, i: int) -> dict:
+        import re
+
+        body = self.server.requests[-1]["body"] if self.server.requests else {}
+        prompt = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        blocks = dict(re.findall(r'<source id="(\d+)">(.*?)</source>', prompt, flags=re.S))
+        if not blocks:
+            m = re.search(r"Follow-up question:\s*(.+)", prompt)
+            return {"text": (m.group(1).strip() if m else prompt.strip().splitlines()[-1])}
+        parts = []
+        for n, count in (("1", 2), ("2", 1)):
+            m = re.search(r"Abstract:\s*(.+)", blocks.get(n, ""), flags=re.S)
+            if not m:
+                continue
+            sents = re.split(r"(?<=[.!?])\s+", m.group(1).strip())
+            for sent in sents[:count]:
+                parts.append(f"{sent.rstrip('.!?')} [{n}].")
+        return {"text": " ".join(parts) or SCRIPTED_REPLY}
+
+
 def questions_path(arg: Path | None, data: Path | None) -> Path:
     if arg:
         return arg
@@ -116,7 +152,7 @@ def llm_pass(qs: list[dict], passes: int) -> dict[str, Any]:
     except Exception as exc:  # pytest missing, tests/ absent...
         return {"skipped": f"could not import tests.conftest.ScriptedLLM ({type(exc).__name__}: {exc})"}
     server = ScriptedLLM()
-    server.script = [{"text": SCRIPTED_REPLY}]
+    server.script = GroundedScript(server)
     kw = {"llm_base_url": server.base_url, "llm_model": "scripted", "llm_retries": 0, "llm_timeout": 10.0}
     try:
         for q in qs[:3]:  # warm-up: engine for these settings, openai client import, connection
@@ -148,7 +184,8 @@ def llm_pass(qs: list[dict], passes: int) -> dict[str, Any]:
     finally:
         server.close()
     return {
-        "server": "tests.conftest.ScriptedLLM (local, streams word by word, no model delay)",
+        "server": "tests.conftest.ScriptedLLM (local, streams word by word, no model delay); replies quote "
+        "sources [1] and [2] of each prompt (GroundedScript)",
         "ttft": latency_summary(ttft),
         "total": latency_summary(total),
         "ttft_refused_or_offline": latency_summary(ttft_refused),

@@ -1,6 +1,6 @@
 """Run every benchmark in sequence, each in its own process (so RSS figures are per benchmark).
 
-    python -m benchmarks.run_all                  # scifact, acl_scale, e2e, soak (full sizes; about an hour)
+    python -m benchmarks.run_all                  # scifact, acl_scale, filtered_latency, e2e, soak (about an hour)
     python -m benchmarks.run_all --quick          # smaller sizes (minutes)
     python -m benchmarks.run_all --only e2e,soak  # a subset
 
@@ -18,7 +18,8 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-BENCHMARKS = ["scifact", "acl_scale", "e2e", "soak"]
+BENCHMARKS = ["scifact", "acl_scale", "filtered_latency", "e2e", "soak"]
+NO_DATA_FLAG = {"filtered_latency"}  # reads the index acl_scale built, not the benchmark data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = [sys.executable, "-m", f"benchmarks.{name}"]
         if args.quick:
             cmd.append("--quick")
-        if args.data:
+        if args.data and name not in NO_DATA_FLAG:
             cmd += ["--data", str(args.data)]
         print(f"\n######## {' '.join(cmd[1:])}", flush=True)
         t0 = time.perf_counter()

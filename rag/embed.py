@@ -130,9 +130,13 @@ class OpenAIEmbedder:
 
 
 def _make_onnx(settings: Settings) -> Embedder:
-    from rag.embed_onnx import MiniLMOnnx
+    from rag.embed_onnx import MiniLMOnnx, model_cache_dir
 
-    return MiniLMOnnx(max_tokens=settings.embed_max_tokens, batch_size=settings.embed_batch_size)
+    return MiniLMOnnx(
+        max_tokens=settings.embed_max_tokens,
+        batch_size=settings.embed_batch_size,
+        cache_dir=model_cache_dir(settings.home),
+    )
 
 
 EMBEDDERS: dict[str, tuple[Callable[[Settings], Embedder], str]] = {

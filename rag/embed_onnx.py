@@ -70,9 +70,13 @@ _PROBE_TEXTS = (
 log = logging.getLogger(__name__)
 
 
-def model_cache_dir() -> Path:
-    """Where exported models live: `$RAG_HOME/models/`, else `~/.cache/paper-qa/models/`."""
-    home = os.environ.get("RAG_HOME")
+def model_cache_dir(home: str | Path | None = None) -> Path:
+    """Where exported models live: `$RAG_MODEL_CACHE`, else `<home>/models` (home defaults to
+    `$RAG_HOME`), else `~/.cache/paper-qa/models/`."""
+    cache = os.environ.get("RAG_MODEL_CACHE")
+    if cache:
+        return Path(cache).expanduser()
+    home = home or os.environ.get("RAG_HOME")
     if home:
         return Path(home).expanduser() / "models"
     return Path.home() / ".cache" / "paper-qa" / "models"

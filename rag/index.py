@@ -162,18 +162,35 @@ def ingest_papers(
     return res
 
 
+LEXICAL_FORMAT = 2  # catalogue + BM25 + vectors.npy
+
+
+def lexical_stamp(store: Store) -> dict:
+    s = store.settings
+    return {"revision": store.revision(), "k1": s.bm25_k1, "b": s.bm25_b, "format": LEXICAL_FORMAT}
+
+
 def rebuild_lexical(store: Store, force: bool = False):
-    """(Re)build the BM25 index + catalogue from the store's records when stale."""
+    """(Re)build the BM25 index, catalogue and vector matrix from the store's records when stale."""
+    import numpy as np
+
     from rag.lexical import LexicalIndex, read_stamp
 
     directory = bm25_dir(store.settings, store.name)
-    revision = store.revision()
-    stamp = read_stamp(directory)
-    if not force and stamp and stamp.get("revision") == revision and (directory / "catalogue.jsonl").exists():
+    want = lexical_stamp(store)
+    stamp = read_stamp(directory) or {}
+    if not force and all(stamp.get(k) == v for k, v in want.items()) and (directory / "catalogue.jsonl").exists():
         return None
-    papers = sorted(store.iter_papers(), key=lambda p: p.paper_id)
-    index = LexicalIndex.build(papers)
-    index.save(directory, {"revision": revision, "count": len(papers)})
+    records = sorted(store.iter_records(), key=lambda r: r[0].paper_id)
+    papers = [p for p, _ in records]
+    vectors = (
+        np.asarray([e for _, e in records], dtype=np.float32)
+        if records
+        else np.zeros((0, 0), dtype=np.float32)
+    )
+    del records
+    index = LexicalIndex.build(papers, k1=store.settings.bm25_k1, b=store.settings.bm25_b, vectors=vectors)
+    index.save(directory, {**want, "count": len(papers)})
     return index
 
 

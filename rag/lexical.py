@@ -1,9 +1,11 @@
 """BM25 (bm25s) over title + authors + abstract, persisted next to the Chroma store.
 
 The index is always rebuilt *from the store's own records*, so it matches Chroma exactly in
-embedded and server mode alike. A stamp records the store revision it was built from; a reader
-that finds a stale stamp rebuilds. The same files hold the paper catalogue (full metadata in
-BM25 doc order) used to render sources without another round trip to Chroma.
+embedded and server mode alike. A stamp records the store revision (and BM25 parameters) it was
+built from; a reader that finds a stale stamp rebuilds. The same files hold the paper catalogue
+(full metadata in BM25 doc order) used to render sources without another round trip to Chroma,
+and `vectors.npy`, the stored embeddings in the same order, for exact dense scoring and
+pre-filtered search (30k papers x 384 float32 = 46 MB; one matrix-vector product is ~1 ms).
 """
 
 from __future__ import annotations
@@ -56,9 +58,10 @@ def query_tokens(query: str) -> list[str]:
 class LexicalIndex:
     """BM25 retriever plus the catalogue of papers it indexes."""
 
-    def __init__(self, papers: list[Paper], bm25):
+    def __init__(self, papers: list[Paper], bm25, vectors: np.ndarray | None = None):
         self.papers = papers
         self.bm25 = bm25
+        self.vectors = vectors  # (len(papers), dim) float32, row i = papers[i]; None if not loaded
         self.by_id = {p.paper_id: i for i, p in enumerate(papers)}
         self._terms: set[str] | None = None
 
@@ -75,23 +78,30 @@ class LexicalIndex:
         return self._terms
 
     @classmethod
-    def build(cls, papers: list[Paper], k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+    def build(
+        cls, papers: list[Paper], k1: float = 1.2, b: float = 0.75, vectors: np.ndarray | None = None
+    ) -> LexicalIndex:
         import bm25s
 
         bm25 = bm25s.BM25(k1=k1, b=b)
         if papers:
             bm25.index(tokenize([lexical_text(p) for p in papers]), show_progress=False)
-        return cls(papers, bm25)
+        return cls(papers, bm25, vectors)
+
+    def scores(self, query: str) -> np.ndarray | None:
+        """BM25 score of every paper for `query` (float32, papers order); None if no query term is indexed."""
+        if not self.papers:
+            return None
+        words = [w for w in query_tokens(query) if w in self.bm25.vocab_dict]
+        if not words:
+            return None
+        return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
 
     def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """Top-k (paper_id, bm25 score); `allowed` is an optional boolean mask over papers."""
-        if not self.papers:
+        scores = self.scores(query)
+        if scores is None:
             return []
-        words = [w for w in query_tokens(query) if w in self.bm25.vocab_dict]
-        if not words:
-            return []
-        scores = self.bm25.get_scores(words)
-        scores = np.asarray(scores, dtype=np.float32)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
         k = min(k, len(scores))
@@ -109,6 +119,8 @@ class LexicalIndex:
             with open(tmp / "catalogue.jsonl", "w", encoding="utf-8") as fh:
                 for p in self.papers:
                     fh.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+            if self.vectors is not None:
+                np.save(tmp / "vectors.npy", np.ascontiguousarray(self.vectors, dtype=np.float32))
             (tmp / "stamp.json").write_text(json.dumps(stamp))
             old = directory.with_name(directory.name + ".old")
             if directory.exists():
@@ -127,7 +139,12 @@ class LexicalIndex:
             for line in fh:
                 papers.append(Paper(**json.loads(line)))
         bm25 = bm25s.BM25.load(str(directory / "bm25")) if papers else bm25s.BM25()
-        return cls(papers, bm25)
+        vectors = None
+        if (directory / "vectors.npy").exists():
+            vectors = np.load(directory / "vectors.npy")
+            if vectors.shape[0] != len(papers):
+                raise ValueError(f"{directory}: vectors.npy has {vectors.shape[0]} rows for {len(papers)} papers")
+        return cls(papers, bm25, vectors)
 
 
 def read_stamp(directory: Path) -> dict | None:

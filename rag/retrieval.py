@@ -70,7 +70,7 @@ def _venue_matches(wanted: str, venue: str) -> bool:
 @dataclass
 class Hit:
     paper: Paper
-    score: float  # fused score
+    score: float  # fused score (z-score units, or RRF)
     dense: float = 0.0  # cosine similarity of query and paper (0 if not a dense candidate)
     bm25: float = 0.0
     author_match: int = 0
@@ -203,24 +203,52 @@ class HybridRetriever:
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
-    def dense(self, query: str, qvec: np.ndarray, k: int) -> list[tuple[str, float]]:
-        from llama_index.core.schema import QueryBundle
+    def cosines(self, qvec: np.ndarray) -> np.ndarray | None:
+        """Exact cosine of the query with every paper (papers order), or None without a vector matrix."""
+        vecs = self.lexical.vectors
+        if vecs is None or vecs.ndim != 2 or vecs.shape[0] != len(self.papers) or not len(self.papers):
+            return None
+        return vecs @ np.asarray(qvec, dtype=np.float32)
 
+    def dense(
+        self, query: str, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k (paper_id, cosine) among the allowed papers: exact over the vector matrix, or through
+        the LlamaIndex retriever over Chroma's HNSW index (`dense_search='ann'`, or no matrix)."""
         if not self.papers:
             return []
+        cos = self.cosines(qvec) if self.settings.dense_search == "exact" else None
+        if cos is not None:
+            return [(self.papers[i].paper_id, float(cos[i])) for i in _top(cos, k, allowed)]
+        n = min(len(self.papers), k if allowed is None else k * 4 + int(len(self.papers) - allowed.sum()) // 10)
+        found = self._dense_ann(query, qvec, n)
+        if allowed is not None:
+            found = [(pid, c) for pid, c in found if pid in self.by_id and allowed[self.by_id[pid]]]
+        return found[:k]
+
+    def _dense_ann(self, query: str, qvec: np.ndarray, k: int) -> list[tuple[str, float]]:
+        from llama_index.core.schema import QueryBundle
+
         retriever = self.index.as_retriever(similarity_top_k=min(k, len(self.papers)))
-        nodes = retriever.retrieve(QueryBundle(query_str=query, embedding=qvec.tolist()))
+        nodes = retriever.retrieve(QueryBundle(query_str=query, embedding=np.asarray(qvec).tolist()))
         # Chroma cosine distance d is returned by LlamaIndex as exp(-d); recover cosine = 1 - d.
         return [(n.node.node_id, 1.0 + float(np.log(max(n.score or 1e-12, 1e-12)))) for n in nodes]
+
+    def _cosines_for(self, ids: list[str], qvec: np.ndarray, cos: np.ndarray | None) -> dict[str, float]:
+        if cos is not None:
+            return {pid: float(cos[self.by_id[pid]]) for pid in ids}
+        if not ids:
+            return {}
+        got = self.store.collection.get(ids=ids, include=["embeddings"])
+        return {pid: float(np.dot(np.asarray(e, dtype=np.float32), qvec))
+                for pid, e in zip(got["ids"], got["embeddings"], strict=True)}
 
     def hits_for(self, paper_ids: list[str], qvec: np.ndarray) -> list[Hit]:
         """Hits for specific papers (e.g. ones the user referred to), in the given order."""
         ids = [pid for pid in dict.fromkeys(paper_ids) if pid in self.by_id]
         if not ids:
             return []
-        got = self.store.collection.get(ids=ids, include=["embeddings"])
-        cos = {pid: float(np.dot(np.asarray(e, dtype=np.float32), qvec))
-               for pid, e in zip(got["ids"], got["embeddings"], strict=True)}
+        cos = self._cosines_for(ids, qvec, self.cosines(qvec))
         return [Hit(paper=self.papers[self.by_id[pid]], score=cos.get(pid, 0.0), dense=cos.get(pid, 0.0))
                 for pid in ids]
 
@@ -242,6 +270,12 @@ class HybridRetriever:
         qvec: np.ndarray | None = None,
         boost_ids: dict[str, float] | None = None,
     ) -> list[Hit]:
+        """Hybrid retrieval: dense and BM25 candidates, fused (z-score or RRF), plus author/title matches.
+
+        Filters become a boolean mask over papers that both candidate lists are drawn from
+        (pre-filtering), so a filter never empties the top-k of an otherwise unfiltered search.
+        `boost_ids` adds a bonus for papers a follow-up question is about.
+        """
         s = self.settings
         k = k or s.top_k
         if not self.papers:
@@ -251,12 +285,14 @@ class HybridRetriever:
             return []
         qvec = self.embed_query(query) if qvec is None else qvec
         n_cand = max(s.candidates, k)
-        if allowed is not None:
-            n_cand = min(len(self.papers), n_cand * 4 + int(len(self.papers) - allowed.sum()) // 10)
-        dense = self.dense(query, qvec, n_cand)
-        bm25 = self.lexical.search(query, n_cand, allowed)
-        author = self.authors.match(query)
-        scores: dict[str, float] = defaultdict(float)
+        cos = self.cosines(qvec)
+        dense = self.dense(query, qvec, n_cand, allowed)
+        bm_all = self.lexical.scores(query)
+        bm25: list[tuple[str, float]] = []
+        if bm_all is not None:
+            bm25 = [(self.papers[i].paper_id, float(bm_all[i])) for i in _top(bm_all, n_cand, allowed)
+                    if bm_all[i] > 0]
+
         info: dict[str, Hit] = {}
 
         def hit(pid: str) -> Hit | None:
@@ -264,46 +300,91 @@ class HybridRetriever:
                 idx = self.by_id.get(pid)
                 if idx is None or (allowed is not None and not allowed[idx]):
                     return None
-                info[pid] = Hit(paper=self.papers[idx], score=0.0)
+                p = self.papers[idx]
+                info[pid] = Hit(paper=p, score=0.0, bm25=float(bm_all[idx]) if bm_all is not None else 0.0)
             return info[pid]
 
-        rank = 0
-        for pid, cos in dense:
-            h = hit(pid)
-            if h is None:
-                continue
-            rank += 1
-            h.dense, h.ranks["dense"] = cos, rank
-            scores[pid] += s.dense_weight / (s.rrf_k + rank)
+        for rank, (pid, c) in enumerate(dense, 1):
+            if (h := hit(pid)) is not None:
+                h.dense, h.ranks["dense"] = c, rank
         for rank, (pid, sc) in enumerate(bm25, 1):
-            h = hit(pid)
-            if h is None:
-                continue
-            h.bm25, h.ranks["bm25"] = sc, rank
-            scores[pid] += s.bm25_weight / (s.rrf_k + rank)
-        ranked_auth = sorted(author.items(), key=lambda kv: -kv[1])
-        for rank, (idx, n) in enumerate(ranked_auth, 1):
-            h = hit(self.papers[idx].paper_id)
-            if h is None:
-                continue
-            h.author_match = n
-            scores[h.paper.paper_id] += s.author_boost * n / (s.rrf_k + rank)
+            if (h := hit(pid)) is not None:
+                h.bm25, h.ranks["bm25"] = sc, rank
+        pool = list(info)  # the fusion's candidate set: dense and BM25 lists
+        for rank, (idx, n) in enumerate(sorted(self.authors.match(query).items(), key=lambda kv: -kv[1]), 1):
+            if (h := hit(self.papers[idx].paper_id)) is not None:
+                h.author_match, h.ranks["author"] = n, rank
         for idx in self.titles.match(query):
-            h = hit(self.papers[idx].paper_id)
-            if h is not None:
+            if (h := hit(self.papers[idx].paper_id)) is not None:
                 h.title_match = True
-                scores[h.paper.paper_id] += 2.0 / (s.rrf_k + 1)
-        for pid, w in (boost_ids or {}).items():
-            if hit(pid) is not None:
-                scores[pid] += w / (s.rrf_k + 1)
+        for pid in boost_ids or {}:
+            hit(pid)
         missing = [pid for pid, h in info.items() if "dense" not in h.ranks]
-        if missing:  # exact cosine for papers only BM25/authors found, for calibrated scores
-            got = self.store.collection.get(ids=missing, include=["embeddings"])
-            for pid, emb in zip(got["ids"], got["embeddings"], strict=True):
-                info[pid].dense = float(np.dot(np.asarray(emb, dtype=np.float32), qvec))
+        if missing:  # exact cosine for papers only BM25/authors/titles found
+            for pid, c in self._cosines_for(missing, qvec, cos).items():
+                info[pid].dense = c
+        if s.fusion == "rrf":
+            scores = self._rrf(info, boost_ids)
+        else:
+            scores = self._zscore(info, pool, boost_ids)
         for pid, h in info.items():
             h.score = scores[pid]
         return sorted(info.values(), key=lambda h: -h.score)[:k]
+
+    def _zscore(self, info: dict[str, Hit], pool: list[str], boost_ids: dict[str, float] | None) -> dict[str, float]:
+        """alpha * z(cosine) + (1 - alpha) * z(BM25), standardised over the dense+BM25 candidate pool,
+        plus bonuses (in standard deviations) for author-name, title and follow-up matches."""
+        s = self.settings
+        d = np.array([info[p].dense for p in pool], dtype=np.float64)
+        b = np.array([info[p].bm25 for p in pool], dtype=np.float64)
+        d_mu, d_sd = (d.mean(), d.std() or 1.0) if len(d) else (0.0, 1.0)
+        b_mu, b_sd = (b.mean(), b.std() or 1.0) if len(b) else (0.0, 1.0)
+        out = {}
+        for pid, h in info.items():
+            v = s.fusion_alpha * (h.dense - d_mu) / d_sd + (1 - s.fusion_alpha) * (h.bm25 - b_mu) / b_sd
+            v += s.author_boost * min(h.author_match, 3) + s.title_boost * h.title_match
+            out[pid] = float(v + (boost_ids or {}).get(pid, 0.0))
+        return out
+
+    def _rrf(self, info: dict[str, Hit], boost_ids: dict[str, float] | None) -> dict[str, float]:
+        """Weighted reciprocal-rank fusion of the dense, BM25 and author rankings, plus title/follow-up bonuses."""
+        s = self.settings
+        out = {}
+        for pid, h in info.items():
+            r = h.ranks
+            v = s.dense_weight / (s.rrf_k + r["dense"]) if "dense" in r else 0.0
+            v += s.bm25_weight / (s.rrf_k + r["bm25"]) if "bm25" in r else 0.0
+            v += s.author_boost * h.author_match / (s.rrf_k + r["author"]) if "author" in r else 0.0
+            v += s.title_boost * 2.0 / (s.rrf_k + 1) if h.title_match else 0.0
+            out[pid] = v + (boost_ids or {}).get(pid, 0.0) / (s.rrf_k + 1)
+        return out
+
+    def near_top(self, hit: Hit, top: Hit, best_dense: float) -> bool:
+        """Is `hit` about as good a match as `top` (used to list several papers for one question)?
+
+        z-score fusion: at least 3 standard deviations above the candidate pool, or 60% of the top
+        score when the top itself is weaker (calibrated on the dev set's multi-paper questions).
+        """
+        if self.settings.fusion == "rrf":
+            return hit.score >= 0.97 * top.score or hit.dense >= best_dense - 0.06
+        return hit.score >= min(3.0, 0.6 * top.score)
+
+
+def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the k highest scores (descending), among `allowed` when given."""
+    if allowed is not None:
+        idx = np.flatnonzero(allowed)
+        sub = scores[idx]
+        k = min(k, len(idx))
+        if k <= 0:
+            return idx[:0]
+        top = np.argpartition(-sub, k - 1)[:k]
+        return idx[top[np.argsort(-sub[top], kind="stable")]]
+    k = min(k, len(scores))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-scores, k - 1)[:k]
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def hit_to_source(h: Hit, n: int, snippet: str = "", collection: str = "") -> Source:
@@ -354,3 +435,27 @@ def _llama_embedding_cls():
 
 def _LlamaEmbedding(embedder):  # noqa: N802 - factory keeps llama_index import lazy
     return _llama_embedding_cls()(embedder)
+
+
+def as_llama_retriever(retriever: HybridRetriever, k: int | None = None, filters: Filters | None = None):
+    """The hybrid retriever as a LlamaIndex `BaseRetriever` (for LlamaIndex query engines and tools).
+
+    Each result is a `NodeWithScore` whose node id is the paper id, text is title + abstract and
+    metadata holds title, authors, year, venue and url; the score is the fused score.
+    """
+    from llama_index.core.retrievers import BaseRetriever
+    from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+    class PaperRetriever(BaseRetriever):
+        def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+            qvec = np.asarray(query_bundle.embedding, dtype=np.float32) if query_bundle.embedding else None
+            out = []
+            for h in retriever.search(query_bundle.query_str, k=k, filters=filters, qvec=qvec):
+                p = h.paper
+                meta = {"title": p.title or "", "authors": ", ".join(p.authors), "year": p.year,
+                        "venue": p.venue or "", "url": p.url or ""}
+                text = f"{p.title}. {p.abstract}" if p.title else p.abstract
+                out.append(NodeWithScore(node=TextNode(id_=p.paper_id, text=text, metadata=meta), score=h.score))
+            return out
+
+    return PaperRetriever()

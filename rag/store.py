@@ -185,13 +185,20 @@ class Store:
         return {i: m.get("source_key", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def iter_papers(self, page: int = 5000) -> Iterator[Paper]:
+        for paper, _ in self.iter_records(page, embeddings=False):
+            yield paper
+
+    def iter_records(self, page: int = 5000, embeddings: bool = True) -> Iterator[tuple[Paper, Any]]:
+        """(paper, embedding or None) for every record, read in pages."""
+        include = ["metadatas", "embeddings"] if embeddings else ["metadatas"]
         offset = 0
         while True:
-            got = self.collection.get(include=["metadatas"], limit=page, offset=offset)
+            got = self.collection.get(include=include, limit=page, offset=offset)
             if not got["ids"]:
                 return
-            for meta in got["metadatas"]:
-                yield metadata_to_paper(meta)
+            embs = got["embeddings"] if embeddings else [None] * len(got["ids"])
+            for meta, emb in zip(got["metadatas"], embs, strict=True):
+                yield metadata_to_paper(meta), emb
             offset += len(got["ids"])
 
     def vector_store(self):

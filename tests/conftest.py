@@ -18,6 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Tests never touch the user's state: everything lives under a temporary RAG_HOME.
 _SESSION_HOME = Path(os.environ.get("RAG_TEST_HOME") or __import__("tempfile").mkdtemp(prefix="rag-test-"))
 os.environ["RAG_HOME"] = str(_SESSION_HOME)
+# The int8 ONNX MiniLM is exported once per test session, also for subprocesses with their own RAG_HOME.
+os.environ["RAG_MODEL_CACHE"] = str(_SESSION_HOME / "models")
 for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "RAG_CONFIG", "RAG_PRESET"):
     os.environ.pop(var, None)
 

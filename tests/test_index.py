@@ -50,7 +50,7 @@ def test_changed_abstract_replaces_old_one(tmp_path, rag_home):
 
 def test_collection_name_depends_on_embedding_settings():
     a = load_settings()
-    b = load_settings(embed_max_tokens=128)
+    b = load_settings(embed_max_tokens=256)
     assert a.collection_name("acl") != b.collection_name("acl")
     assert a.collection_name("acl").startswith("acl__")
 

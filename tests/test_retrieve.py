@@ -37,3 +37,74 @@ def test_filters_restrict_results(tmp_path):
     assert hits and all(h.year >= 2017 for h in hits)
     hits = rag.retrieve("neural network architecture", k=5, collection="filt", filters={"venue": "CVPR"})
     assert [h.title for h in hits] == ["Deep Residual Learning for Image Recognition"]
+
+
+def test_exact_dense_matches_llamaindex_ann(stub_settings):
+    """The in-memory vector matrix ranks like the LlamaIndex retriever over Chroma (exact at this size)."""
+    from rag.pipeline import get_engine
+
+    retr = get_engine(stub_settings, "stub").retriever
+    assert retr.lexical.vectors is not None and retr.lexical.vectors.shape == (len(retr.papers), 384)
+    for q in ("video inpainting", "optimizers that keep weight norms from growing", "robotic manipulation benchmark"):
+        qvec = retr.embed_query(q)
+        exact = retr.dense(q, qvec, 5)
+        ann = retr._dense_ann(q, qvec, 5)
+        assert [p for p, _ in exact] == [p for p, _ in ann]
+        for (_, c1), (_, c2) in zip(exact, ann, strict=True):
+            assert abs(c1 - c2) < 1e-4
+
+
+def test_vector_rows_line_up_with_papers(stub_settings):
+    """Row i of vectors.npy is paper i: each paper's own text finds itself first."""
+    from rag.pipeline import get_engine
+    from rag.store import embed_text
+
+    retr = get_engine(stub_settings, "stub").retriever
+    vecs = retr.embedder.embed([embed_text(p) for p in retr.papers])
+    top = (vecs @ retr.lexical.vectors.T).argmax(axis=1)
+    assert list(top) == list(range(len(retr.papers)))
+
+
+def test_zscore_and_rrf_fusion_both_work(stub_settings):
+    from rag.pipeline import get_engine
+
+    retr = get_engine(stub_settings, "stub").retriever
+    q = "video inpainting copying content from reference frames"
+    z = retr.search(q, k=5)
+    assert z[0].paper.title == "Copy-and-Paste Networks for Deep Video Inpainting"
+    assert z[0].score > 2.0  # standard deviations above the candidate pool
+    retr.settings.fusion = "rrf"
+    try:
+        r = retr.search(q, k=5)
+    finally:
+        retr.settings.fusion = "zscore"
+    assert r[0].paper.paper_id == z[0].paper.paper_id
+    assert 0 < r[0].score < 0.1  # reciprocal ranks: a different scale
+    assert {h.paper.paper_id for h in r[:3]} & {h.paper.paper_id for h in z[:3]}
+
+
+def test_bm25_parameters_are_part_of_the_lexical_stamp(stub_settings):
+    from rag.index import bm25_dir, rebuild_lexical
+    from rag.lexical import read_stamp
+    from rag.store import Store
+
+    store = Store(stub_settings, "stub")
+    assert rebuild_lexical(store) is None  # fresh: nothing to do
+    other = stub_settings.model_copy(update={"bm25_b": 0.9})
+    rebuilt = rebuild_lexical(Store(other, "stub"))
+    assert rebuilt is not None and rebuilt.bm25.b == 0.9
+    assert read_stamp(bm25_dir(other, store.name))["b"] == 0.9
+    assert rebuild_lexical(Store(stub_settings, "stub")) is not None  # back to the configured b
+
+
+def test_hybrid_retriever_plugs_into_llamaindex(stub_settings):
+    from llama_index.core.schema import NodeWithScore
+
+    from rag.pipeline import get_engine
+    from rag.retrieval import as_llama_retriever
+
+    retr = get_engine(stub_settings, "stub").retriever
+    nodes = as_llama_retriever(retr, k=3).retrieve("video inpainting copying content from reference frames")
+    assert len(nodes) == 3 and all(isinstance(n, NodeWithScore) for n in nodes)
+    assert nodes[0].node.metadata["title"] == "Copy-and-Paste Networks for Deep Video Inpainting"
+    assert nodes[0].node.node_id in retr.by_id and nodes[0].score >= nodes[1].score

@@ -138,7 +138,7 @@ def answer_question(
             done.claims = check_claims(eng, done.text, done.sources)
             return _stable(done, thread)
         answer.mode = "offline"
-    answer = _offline(answer, evs, kind, s.max_cited)
+    answer = _offline(answer, evs, kind, s.max_cited, retr.near_top)
     from rag.cite import check_claims
 
     answer.claims = check_claims(eng, answer.text, answer.sources)
@@ -188,7 +188,9 @@ def _naming_terms(question: str, hit: Hit) -> list[str]:
     return terms
 
 
-def _offline(answer: Answer, evs: list[Evidence], kind: str, max_cited: int) -> Answer:
+def _offline(
+    answer: Answer, evs: list[Evidence], kind: str, max_cited: int, near_top: Callable[[Hit, Hit, float], bool]
+) -> Answer:
     candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
     top = evs[0]
     if kind == "authors":
@@ -203,7 +205,7 @@ def _offline(answer: Answer, evs: list[Evidence], kind: str, max_cited: int) -> 
         chosen = [
             (i, ev)
             for i, ev in enumerate(evs, 1)
-            if i == 1 or ev.hit.score >= 0.97 * top.hit.score or ev.hit.dense >= best_dense - 0.06
+            if i == 1 or near_top(ev.hit, top.hit, best_dense)
         ][:max_cited]
         intro = f"{len(chosen)} indexed paper{'s' if len(chosen) > 1 else ''} address this:"
         text = offline.listing(chosen, intro)
