@@ -211,13 +211,22 @@ class HybridRetriever:
         return vecs @ np.asarray(qvec, dtype=np.float32)
 
     def dense(
-        self, query: str, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None
+        self,
+        query: str,
+        qvec: np.ndarray,
+        k: int,
+        allowed: np.ndarray | None = None,
+        cos: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
         """Top-k (paper_id, cosine) among the allowed papers: exact over the vector matrix, or through
-        the LlamaIndex retriever over Chroma's HNSW index (`dense_search='ann'`, or no matrix)."""
+        the LlamaIndex retriever over Chroma's HNSW index (`dense_search='ann'`, or no matrix).
+        `cos` passes in cosines already computed with `cosines(qvec)`."""
         if not self.papers:
             return []
-        cos = self.cosines(qvec) if self.settings.dense_search == "exact" else None
+        if self.settings.dense_search != "exact":
+            cos = None
+        elif cos is None:
+            cos = self.cosines(qvec)
         if cos is not None:
             return [(self.papers[i].paper_id, float(cos[i])) for i in _top(cos, k, allowed)]
         n = min(len(self.papers), k if allowed is None else k * 4 + int(len(self.papers) - allowed.sum()) // 10)
@@ -286,7 +295,7 @@ class HybridRetriever:
         qvec = self.embed_query(query) if qvec is None else qvec
         n_cand = max(s.candidates, k)
         cos = self.cosines(qvec)
-        dense = self.dense(query, qvec, n_cand, allowed)
+        dense = self.dense(query, qvec, n_cand, allowed, cos=cos)
         bm_all = self.lexical.scores(query)
         bm25: list[tuple[str, float]] = []
         if bm_all is not None:
