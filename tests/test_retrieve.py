@@ -108,3 +108,22 @@ def test_hybrid_retriever_plugs_into_llamaindex(stub_settings):
     assert len(nodes) == 3 and all(isinstance(n, NodeWithScore) for n in nodes)
     assert nodes[0].node.metadata["title"] == "Copy-and-Paste Networks for Deep Video Inpainting"
     assert nodes[0].node.node_id in retr.by_id and nodes[0].score >= nodes[1].score
+
+
+def test_ann_dense_search_gives_the_same_hybrid_ranking(stub_settings):
+    """`dense_search='ann'` (LlamaIndex retriever over Chroma HNSW) agrees with the exact matrix here."""
+    from rag.pipeline import get_engine
+    from rag.retrieval import Filters
+
+    retr = get_engine(stub_settings, "stub").retriever
+    q = "robot manipulation benchmark with simulated physics"
+    exact = [h.paper.paper_id for h in retr.search(q, k=3)]
+    f = Filters(source="neurips_posters")
+    exact_f = [h.paper.paper_id for h in retr.search(q, k=3, filters=f)]
+    retr.settings.dense_search = "ann"
+    try:
+        assert [h.paper.paper_id for h in retr.search(q, k=3)] == exact
+        assert [h.paper.paper_id for h in retr.search(q, k=3, filters=f)] == exact_f
+    finally:
+        retr.settings.dense_search = "exact"
+    assert exact_f and all("neurips_posters" in retr.papers[retr.by_id[p]].source for p in exact_f)
