@@ -47,7 +47,7 @@ class Source:
     url: str
     abstract: str
     snippet: str = ""
-    score: float = 0.0
+    score: float = 0.0  # retrieval score: fused z-score (standard deviations above the candidate pool), or RRF
     source: str = ""
     collection: str = ""
 
