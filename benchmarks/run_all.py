@@ -1,6 +1,7 @@
 """Run every benchmark in sequence, each in its own process (so RSS figures are per benchmark).
 
-    python -m benchmarks.run_all                  # scifact, acl_scale, filtered_latency, e2e, soak (about an hour)
+    python -m benchmarks.run_all                  # embed_speed, scifact (+256 tokens), acl_scale,
+                                                  # filtered_latency, e2e, soak (about an hour)
     python -m benchmarks.run_all --quick          # smaller sizes (minutes)
     python -m benchmarks.run_all --only e2e,soak  # a subset
 
@@ -18,7 +19,21 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-BENCHMARKS = ["scifact", "acl_scale", "filtered_latency", "e2e", "soak"]
+# name -> (module, extra arguments)
+RUNS = {
+    "embed_speed": ("embed_speed", []),
+    "scifact": ("scifact", []),
+    "scifact_256tok": (
+        "scifact",
+        ["--no-tune", "--embedders", "minilm-onnx", "--max-tokens", "256", "--out",
+         "benchmarks/results/scifact_256tok.json"],
+    ),
+    "acl_scale": ("acl_scale", []),
+    "filtered_latency": ("filtered_latency", []),
+    "e2e": ("e2e", []),
+    "soak": ("soak", []),
+}
+BENCHMARKS = list(RUNS)
 NO_DATA_FLAG = {"filtered_latency"}  # reads the index acl_scale built, not the benchmark data
 
 
@@ -44,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown benchmark(s) {sorted(unknown)}; choose from {BENCHMARKS}")
     status: dict[str, tuple[int, float]] = {}
     for name in names:
-        cmd = [sys.executable, "-m", f"benchmarks.{name}"]
+        module, extra = RUNS[name]
+        cmd = [sys.executable, "-m", f"benchmarks.{module}", *extra]
         if args.quick:
             cmd.append("--quick")
         if args.data and name not in NO_DATA_FLAG:
@@ -57,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             break
     print("\n######## summary")
     for name, (rc, secs) in status.items():
-        print(f"  {name:10} {'ok' if rc == 0 else f'FAILED (exit {rc})':16} {secs / 60:6.1f} min")
+        print(f"  {name:16} {'ok' if rc == 0 else f'FAILED (exit {rc})':16} {secs / 60:6.1f} min")
     skipped = [n for n in names if n not in status]
     if skipped:
         print(f"  not run after a failure: {', '.join(skipped)}")
