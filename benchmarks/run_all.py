@@ -1,7 +1,7 @@
 """Run every benchmark in sequence, each in its own process (so RSS figures are per benchmark).
 
-    python -m benchmarks.run_all                  # embed_speed, scifact (+256 tokens), acl_scale,
-                                                  # filtered_latency, e2e, soak (about an hour)
+    python -m benchmarks.run_all                  # embed_speed, scifact (+256 tokens), finetune_scifact,
+                                                  # acl_scale, filtered_latency, e2e, soak (about 80 min)
     python -m benchmarks.run_all --quick          # smaller sizes (minutes)
     python -m benchmarks.run_all --only e2e,soak  # a subset
 
@@ -28,6 +28,7 @@ RUNS = {
         ["--no-tune", "--embedders", "minilm-onnx", "--max-tokens", "256", "--out",
          "benchmarks/results/scifact_256tok.json"],
     ),
+    "finetune_scifact": ("finetune_scifact", []),
     "acl_scale": ("acl_scale", []),
     "filtered_latency": ("filtered_latency", []),
     "e2e": ("e2e", []),
@@ -35,6 +36,7 @@ RUNS = {
 }
 BENCHMARKS = list(RUNS)
 NO_DATA_FLAG = {"filtered_latency"}  # reads the index acl_scale built, not the benchmark data
+QUICK_ARGS = {"finetune_scifact": ["--epochs", "1"]}  # instead of --quick
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         module, extra = RUNS[name]
         cmd = [sys.executable, "-m", f"benchmarks.{module}", *extra]
         if args.quick:
-            cmd.append("--quick")
+            cmd += QUICK_ARGS.get(name, ["--quick"])
         if args.data and name not in NO_DATA_FLAG:
             cmd += ["--data", str(args.data)]
         print(f"\n######## {' '.join(cmd[1:])}", flush=True)
