@@ -82,3 +82,30 @@ def test_every_loader_ingests(tmp_path):
         counts[name] = rag.ingest(str(DATA / name), collection="mixed", settings=settings).added
     assert counts == {"acl_sample.xml": 2, "scifact_sample.csv": 2, "papers.jsonl": 2, "papers.csv": 1}
     assert Store(settings, "mixed").count() == 7
+
+
+def test_failed_background_write_stops_the_ingest_and_a_rerun_completes_it(monkeypatch):
+    """Chroma writes run on a background thread while the next batch embeds; a write error must still
+    surface as the ingest's error, keep the batches written before it, and a re-run must finish the job."""
+    from rag.corpus import load_papers
+    from rag.index import ingest_papers
+
+    settings = load_settings(collection="writefail", upsert_batch_size=3, sentence_precompute_max=0)
+    papers = load_papers(DATA / "stub")
+    calls = {"n": 0}
+    real_upsert = Store.upsert
+
+    def flaky(self, batch, vecs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk full (simulated)")
+        return real_upsert(self, batch, vecs)
+
+    monkeypatch.setattr(Store, "upsert", flaky)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_papers(papers, settings, "writefail")
+    assert Store(settings, "writefail").count() == 3  # batch 1 written, batch 2 failed, nothing after it
+    monkeypatch.setattr(Store, "upsert", real_upsert)
+    res = ingest_papers(papers, settings, "writefail")
+    assert (res.added, res.unchanged) == (7, 3)
+    assert Store(settings, "writefail").count() == 10 == _count_bm25(settings, "writefail")
