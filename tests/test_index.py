@@ -84,9 +84,9 @@ def test_every_loader_ingests(tmp_path):
     assert Store(settings, "mixed").count() == 7
 
 
-def test_failed_background_write_stops_the_ingest_and_a_rerun_completes_it(monkeypatch):
-    """Chroma writes run on a background thread while the next batch embeds; a write error must still
-    surface as the ingest's error, keep the batches written before it, and a re-run must finish the job."""
+def test_failed_write_stops_the_ingest_and_a_rerun_completes_it(monkeypatch):
+    """A write error surfaces as the ingest's error, keeps the batches written before it, and a re-run
+    finishes the job."""
     from rag.corpus import load_papers
     from rag.index import ingest_papers
 
