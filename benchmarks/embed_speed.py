@@ -46,10 +46,11 @@ from typing import Any
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO.parent / "shared" / "benchmarks"
-WORK = REPO / "benchmarks" / ".work" / "embed_speed"
-OUT = REPO / "benchmarks" / "results" / "embed_speed.json"
+from benchmarks.common import DEFAULT_DATA, RESULTS, data_root
+from benchmarks.common import WORK as WORK_ROOT
+
+WORK = WORK_ROOT / "embed_speed"
+OUT = RESULTS / "embed_speed.json"
 
 QUERIES = [
     "microglia activation in the developing brain",
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.n_abstracts, args.n_quality, args.repeats, args.no_sweep, args.query_reps = 300, 300, 1, True, 4
 
-    data = (args.data or Path(os.environ.get("RAG_BENCH_DATA") or DEFAULT_DATA)).expanduser().resolve()
+    data = data_root(args.data)
     if not (data / "scifact" / "corpus_train.csv").is_file():
         sys.exit(f"SciFact not found under {data}: pass --data DIR or set RAG_BENCH_DATA")
     os.environ["RAG_HOME"] = str(args.work.resolve())

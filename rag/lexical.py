@@ -55,6 +55,18 @@ def query_tokens(query: str) -> list[str]:
     return bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)[0]
 
 
+def top_k(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the k highest scores (descending), among the `allowed` ones when a mask is given."""
+    idx = np.flatnonzero(allowed) if allowed is not None else None
+    sub = scores if idx is None else scores[idx]
+    k = min(k, len(sub))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    top = np.argpartition(-sub, k - 1)[:k]
+    top = top[np.argsort(-sub[top], kind="stable")]
+    return top if idx is None else idx[top]
+
+
 class LexicalIndex:
     """BM25 retriever plus the catalogue of papers it indexes."""
 
@@ -97,17 +109,15 @@ class LexicalIndex:
             return None
         return np.asarray(self.bm25.get_scores(words), dtype=np.float32)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
-        """Top-k (paper_id, bm25 score); `allowed` is an optional boolean mask over papers."""
-        scores = self.scores(query)
+    def search(
+        self, query: str, k: int, allowed: np.ndarray | None = None, scores: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """Top-k (paper_id, bm25 score) with a score above 0; `allowed` is an optional boolean mask over
+        papers, `scores` the vector `scores(query)` already returned."""
+        scores = self.scores(query) if scores is None else scores
         if scores is None:
             return []
-        if allowed is not None:
-            scores = np.where(allowed, scores, 0.0)
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [(self.papers[i].paper_id, float(scores[i])) for i in top if scores[i] > 0]
+        return [(self.papers[i].paper_id, float(scores[i])) for i in top_k(scores, k, allowed) if scores[i] > 0]
 
     # --- persistence ---------------------------------------------------------------------------
     def save(self, directory: Path, stamp: dict) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.lexical import top_k
 from rag.settings import Settings
 from rag.types import Paper, Source
 
@@ -228,7 +229,7 @@ class HybridRetriever:
         elif cos is None:
             cos = self.cosines(qvec)
         if cos is not None:
-            return [(self.papers[i].paper_id, float(cos[i])) for i in _top(cos, k, allowed)]
+            return [(self.papers[i].paper_id, float(cos[i])) for i in top_k(cos, k, allowed)]
         n = min(len(self.papers), k if allowed is None else k * 4 + int(len(self.papers) - allowed.sum()) // 10)
         found = self._dense_ann(query, qvec, n)
         if allowed is not None:
@@ -243,11 +244,17 @@ class HybridRetriever:
         # Chroma cosine distance d is returned by LlamaIndex as exp(-d); recover cosine = 1 - d.
         return [(n.node.node_id, 1.0 + float(np.log(max(n.score or 1e-12, 1e-12)))) for n in nodes]
 
-    def _cosines_for(self, ids: list[str], qvec: np.ndarray, cos: np.ndarray | None) -> dict[str, float]:
+    def _cosines_for(self, ids: list[str], qvec: np.ndarray, cos: np.ndarray | None = None) -> dict[str, float]:
+        """Cosines of these papers: from `cos` (all papers) when given, else from their rows of the vector
+        matrix, else from the embeddings stored in Chroma."""
         if cos is not None:
             return {pid: float(cos[self.by_id[pid]]) for pid in ids}
         if not ids:
             return {}
+        vecs = self.lexical.vectors
+        if vecs is not None and vecs.ndim == 2 and vecs.shape[0] == len(self.papers):
+            rows = vecs[[self.by_id[pid] for pid in ids]] @ np.asarray(qvec, dtype=np.float32)
+            return {pid: float(c) for pid, c in zip(ids, rows, strict=True)}
         got = self.store.collection.get(ids=ids, include=["embeddings"])
         return {pid: float(np.dot(np.asarray(e, dtype=np.float32), qvec))
                 for pid, e in zip(got["ids"], got["embeddings"], strict=True)}
@@ -257,7 +264,7 @@ class HybridRetriever:
         ids = [pid for pid in dict.fromkeys(paper_ids) if pid in self.by_id]
         if not ids:
             return []
-        cos = self._cosines_for(ids, qvec, self.cosines(qvec))
+        cos = self._cosines_for(ids, qvec)
         return [Hit(paper=self.papers[self.by_id[pid]], score=cos.get(pid, 0.0), dense=cos.get(pid, 0.0))
                 for pid in ids]
 
@@ -294,13 +301,10 @@ class HybridRetriever:
             return []
         qvec = self.embed_query(query) if qvec is None else qvec
         n_cand = max(s.candidates, k)
-        cos = self.cosines(qvec)
+        cos = self.cosines(qvec) if s.dense_search == "exact" else None
         dense = self.dense(query, qvec, n_cand, allowed, cos=cos)
         bm_all = self.lexical.scores(query)
-        bm25: list[tuple[str, float]] = []
-        if bm_all is not None:
-            bm25 = [(self.papers[i].paper_id, float(bm_all[i])) for i in _top(bm_all, n_cand, allowed)
-                    if bm_all[i] > 0]
+        bm25 = self.lexical.search(query, n_cand, allowed, scores=bm_all) if bm_all is not None else []
 
         info: dict[str, Hit] = {}
 
@@ -316,9 +320,9 @@ class HybridRetriever:
         for rank, (pid, c) in enumerate(dense, 1):
             if (h := hit(pid)) is not None:
                 h.dense, h.ranks["dense"] = c, rank
-        for rank, (pid, sc) in enumerate(bm25, 1):
+        for rank, (pid, _) in enumerate(bm25, 1):
             if (h := hit(pid)) is not None:
-                h.bm25, h.ranks["bm25"] = sc, rank
+                h.ranks["bm25"] = rank
         pool = list(info)  # the fusion's candidate set: dense and BM25 lists
         for rank, (idx, n) in enumerate(sorted(self.authors.match(query).items(), key=lambda kv: -kv[1]), 1):
             if (h := hit(self.papers[idx].paper_id)) is not None:
@@ -377,23 +381,6 @@ class HybridRetriever:
         if self.settings.fusion == "rrf":
             return hit.score >= 0.97 * top.score or hit.dense >= best_dense - 0.06
         return hit.score >= min(3.0, 0.6 * top.score)
-
-
-def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None = None) -> np.ndarray:
-    """Indices of the k highest scores (descending), among `allowed` when given."""
-    if allowed is not None:
-        idx = np.flatnonzero(allowed)
-        sub = scores[idx]
-        k = min(k, len(idx))
-        if k <= 0:
-            return idx[:0]
-        top = np.argpartition(-sub, k - 1)[:k]
-        return idx[top[np.argsort(-sub[top], kind="stable")]]
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def hit_to_source(h: Hit, n: int, snippet: str = "", collection: str = "") -> Source:

@@ -97,7 +97,8 @@ class Settings(BaseModel):
     dense_search: Literal["exact", "ann"] = Field(
         default="exact",
         description="'exact': dense candidates from the in-memory vector matrix (exact, pre-filterable); "
-        "'ann': from the LlamaIndex retriever over Chroma's HNSW index (for very large collections).",
+        "'ann': from the LlamaIndex retriever over Chroma's HNSW index (sub-linear search time for very large "
+        "collections; the vector matrix is still loaded for the fusion's exact cosines).",
     )
     bm25_k1: float = Field(default=1.2, gt=0, description="BM25 term-frequency saturation (k1).")
     bm25_b: float = Field(default=0.55, ge=0, le=1, description="BM25 length normalisation (b).")
