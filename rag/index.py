@@ -4,6 +4,12 @@ Idempotent: papers are keyed on `paper_id`; a paper whose stored content hash ma
 untouched (not even re-embedded), a changed one is replaced, a new one added. Writes happen in
 large batches under a per-collection file lock, so two ingests into one collection serialise,
 and a run killed mid-way is completed by simply running it again.
+
+The collection's revision changes before the first write and after every committed batch, and a
+BM25 rebuild stamps the revision it read *before* reading the records (and only if it is still the
+same after). A stamp therefore never claims data newer than what was read, and a reader that built
+its index mid-ingest sees a different revision afterwards and rebuilds. Ingest knows nothing of the
+query side: running apps notice the new revision themselves (`rag.pipeline.get_engine`).
 """
 
 from __future__ import annotations
@@ -41,11 +47,12 @@ class IngestResult:
     def summary(self) -> str:
         t = self.timings
         rate = self.total / t["total"] if t.get("total") else 0.0
+        rate_text = f"{rate:.0f}" if rate >= 10 else f"{rate:.2g}"
         text = (
             f"{self.collection}: {self.added} added, {self.updated} updated, {self.unchanged} unchanged"
             f" ({self.total} papers, {self.skipped} skipped) in {t.get('total', 0):.1f}s"
             f" [parse {t.get('parse', 0):.1f}s, embed {t.get('embed', 0):.1f}s, store {t.get('store', 0):.1f}s,"
-            f" bm25 {t.get('bm25', 0):.1f}s; {rate:.0f} papers/s]"
+            f" bm25 {t.get('bm25', 0):.1f}s; {rate_text} papers/s]"
         )
         if self.problems:
             text += "\nskipped:\n  " + "\n  ".join(self.problems[:20])
@@ -56,6 +63,13 @@ def lock_path(settings: Settings, store_name: str) -> Path:
     d = settings.home / "locks"
     d.mkdir(parents=True, exist_ok=True)
     return d / f"{store_name}.lock"
+
+
+def ingest_lock(settings: Settings, store_name: str):
+    """The file lock that serialises writes to (and index rebuilds of) one collection."""
+    from filelock import FileLock
+
+    return FileLock(str(lock_path(settings, store_name)))
 
 
 def bm25_dir(settings: Settings, store_name: str) -> Path:
@@ -75,16 +89,16 @@ def ingest_papers(
     result: IngestResult | None = None,
 ) -> IngestResult:
     """Upsert already-loaded papers into the corpus collection and rebuild BM25."""
-    from filelock import FileLock, Timeout
+    from filelock import Timeout
 
     from rag.embed import get_embedder
 
     t0 = time.perf_counter()
-    store = Store(settings, corpus)
+    store = Store(settings, corpus, create=True)
     res = result or IngestResult(collection=store.corpus)
     res.collection = store.corpus
     res.total = len(papers)
-    lock = FileLock(str(lock_path(settings, store.name)))
+    lock = ingest_lock(settings, store.name)
     try:
         lock.acquire(timeout=lock_timeout)
     except Timeout:
@@ -139,6 +153,7 @@ def ingest_papers(
                 t = time.perf_counter()
                 store.upsert(todo, vecs)
                 store.delete(stale)
+                store.bump_revision()  # one revision per committed batch
                 res.timings["store"] = res.timings.get("store", 0) + time.perf_counter() - t
             log.info("batch %d done: %d/%d papers", start // step + 1, start + len(batch), len(papers))
             if bar:
@@ -154,7 +169,7 @@ def ingest_papers(
             t = time.perf_counter()
             embedder = embedder or get_embedder(settings)
             sv = SentenceVectors(sentence_dir(settings, store.name), embedder)
-            sv.prune(set(lexical.by_id))
+            sv.prune(lexical.papers)  # also drops the vectors of abstracts that changed
             sv.ensure(lexical.papers)
             sv.save()
             res.timings["sentences"] = time.perf_counter() - t
@@ -167,23 +182,39 @@ def ingest_papers(
 LEXICAL_FORMAT = 2  # catalogue + BM25 + vectors.npy
 
 
-def lexical_stamp(store: Store) -> dict:
+def lexical_stamp(store: Store, revision: str | None = None) -> dict:
     s = store.settings
-    return {"revision": store.revision(), "k1": s.bm25_k1, "b": s.bm25_b, "format": LEXICAL_FORMAT}
+    revision = store.revision() if revision is None else revision
+    return {"revision": revision, "k1": s.bm25_k1, "b": s.bm25_b, "format": LEXICAL_FORMAT}
+
+
+def lexical_is_current(store: Store, revision: str | None = None) -> bool:
+    """Whether the BM25 folder was built from the store at `revision` (default: the current one)."""
+    from rag.lexical import read_stamp
+
+    directory = bm25_dir(store.settings, store.name)
+    want = lexical_stamp(store, revision)
+    stamp = read_stamp(directory) or {}
+    return all(stamp.get(k) == v for k, v in want.items()) and (directory / "catalogue.jsonl").exists()
 
 
 def rebuild_lexical(store: Store, force: bool = False):
-    """(Re)build the BM25 index, catalogue and vector matrix from the store's records when stale."""
+    """(Re)build the BM25 index, catalogue and vector matrix from the store's records when stale.
+
+    The stamp is the revision read before the records; if a write lands while they are read (only
+    possible without the ingest lock, e.g. another instance in server mode), the stamp is marked
+    partial so the next check rebuilds."""
     import numpy as np
 
-    from rag.lexical import LexicalIndex, read_stamp
+    from rag.lexical import LexicalIndex
 
     directory = bm25_dir(store.settings, store.name)
-    want = lexical_stamp(store)
-    stamp = read_stamp(directory) or {}
-    if not force and all(stamp.get(k) == v for k, v in want.items()) and (directory / "catalogue.jsonl").exists():
+    before = store.revision()
+    if not force and lexical_is_current(store, before):
         return None
     records = sorted(store.iter_records(), key=lambda r: r[0].paper_id)
+    after = store.revision()
+    want = lexical_stamp(store, before if after == before else f"partial:{before}")
     papers = [p for p, _ in records]
     vectors = (
         np.asarray([e for _, e in records], dtype=np.float32)
@@ -211,8 +242,4 @@ def ingest(
     res = IngestResult(collection=collection or settings.collection)
     res.timings["parse"] = time.perf_counter() - t
     res.skipped, res.problems = report.skipped, report.problems
-    res = ingest_papers(papers, settings, collection, progress=progress, result=res)
-    from rag.pipeline import invalidate
-
-    invalidate(settings, collection)
-    return res
+    return ingest_papers(papers, settings, collection, progress=progress, result=res)

@@ -37,21 +37,30 @@ def stemmer():
         return _stemmer
 
 
+def _bm25s():
+    """bm25s, imported on first use. It sets its own logger to DEBUG, which printed a stray
+    'DEBUG bm25s: Building index from IDs objects' line under the CLI's logging; keep it at WARNING."""
+    import logging
+
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
 def lexical_text(paper: Paper) -> str:
     parts = [paper.title or "", " ".join(paper.authors), paper.abstract]
     return "\n".join(p for p in parts if p)
 
 
 def tokenize(texts: list[str]):
-    import bm25s
-
+    bm25s = _bm25s()
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
 
 
 def query_tokens(query: str) -> list[str]:
     """Stemmed, stopword-free tokens of one query, as strings."""
-    import bm25s
-
+    bm25s = _bm25s()
     return bm25s.tokenize([query], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)[0]
 
 
@@ -76,25 +85,28 @@ class LexicalIndex:
         self.vectors = vectors  # (len(papers), dim) float32, row i = papers[i]; None if not loaded
         self.by_id = {p.paper_id: i for i, p in enumerate(papers)}
         self._terms: set[str] | None = None
+        self._terms_lock = threading.Lock()
 
     @property
     def terms(self) -> set[str]:
-        """Every term of the collection in squashed form (for 'is X mentioned at all?' checks)."""
+        """Every term of the collection in squashed form (for 'is X mentioned at all?' checks).
+        Built once per index, by the first thread that asks; the others wait for it."""
         if self._terms is None:
-            from rag.text import squashed_variants
+            with self._terms_lock:
+                if self._terms is None:
+                    from rag.text import squashed_variants
 
-            terms: set[str] = set()
-            for p in self.papers:
-                terms |= squashed_variants(f"{p.title or ''} {' '.join(p.authors)} {p.abstract}")
-            self._terms = terms
+                    terms: set[str] = set()
+                    for p in self.papers:
+                        terms |= squashed_variants(f"{p.title or ''} {' '.join(p.authors)} {p.abstract}")
+                    self._terms = terms
         return self._terms
 
     @classmethod
     def build(
         cls, papers: list[Paper], k1: float = 1.2, b: float = 0.75, vectors: np.ndarray | None = None
     ) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         bm25 = bm25s.BM25(k1=k1, b=b)
         if papers:
             bm25.index(tokenize([lexical_text(p) for p in papers]), show_progress=False)
@@ -142,8 +154,7 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        import bm25s
-
+        bm25s = _bm25s()
         papers = []
         with open(directory / "catalogue.jsonl", encoding="utf-8") as fh:
             for line in fh:

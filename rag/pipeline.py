@@ -1,23 +1,35 @@
-"""Wires the pieces together: one cached Engine per (settings, corpus), and the public
-`ask()` / `retrieve()` functions that the CLI and the UI call.
+"""Wires the pieces together: one cached Engine per (index-defining settings, corpus), and the
+public `ask()` / `retrieve()` functions that the CLI and the UI call.
+
+Engines are keyed on `Settings.index_key()` only (corpus, store, embedder, model, token limit,
+chunking, BM25 parameters), so per-call options (top_k, filters, fusion, thresholds, LLM settings)
+share one loaded index: `get_engine()` hands out a cheap view of it carrying the caller's settings.
+The cache holds at most `engine_cache_size` corpora (least recently used dropped first). Every
+request compares the store's revision (one metadata read, ~0.3 ms embedded) with the one the engine
+was built from and reloads when another process has written, so a running app sees `rag ingest`
+runs without a restart. Only an explicit ingest (or the bundled corpus in the default collection)
+creates a collection: an unknown corpus name raises UnknownCorpusError and leaves no state behind.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from rag.retrieval import Filters, HybridRetriever, hit_to_source
 from rag.sentences import SentenceVectors
-from rag.settings import Settings, get_settings, load_settings
+from rag.settings import Settings, get_settings, load_settings, normalise_corpus_name
 from rag.types import Answer, Source
 
 log = logging.getLogger(__name__)
 
-_engines: dict[tuple, Engine] = {}
-_engines_lock = threading.RLock()
+# How long the first load of a corpus waits for a running ingest into it when there is no
+# previous index on disk to serve meanwhile.
+FIRST_LOAD_WAIT_S = 3600.0
 
 
 class QuestionError(ValueError):
@@ -25,54 +37,180 @@ class QuestionError(ValueError):
 
 
 class Engine:
-    """Everything needed to answer questions over one corpus, loaded once."""
+    """Everything needed to answer questions over one corpus, loaded once.
 
-    def __init__(self, settings: Settings, corpus: str | None = None):
-        from rag.embed import get_embedder
-        from rag.index import bm25_dir, ingest, rebuild_lexical, sentence_dir
-        from rag.lexical import LexicalIndex
-        from rag.store import Store
+    `revision` is the store revision the loaded BM25 index, catalogue and vectors were read at.
+    """
+
+    def __init__(self, settings: Settings, corpus: str | None = None, wait: float = FIRST_LOAD_WAIT_S):
+        from rag.store import Store, UnknownCorpusError
 
         self.settings = settings
         corpus = corpus or settings.collection
-        store = Store(settings, corpus)
-        if store.count() == 0 and corpus == settings.collection and settings.seed_corpus.exists():
-            log.info("empty collection %s: ingesting the bundled corpus %s", store.name, settings.seed_corpus)
+        try:
+            store = Store(settings, corpus)
+        except UnknownCorpusError:
+            if not _is_seed_corpus(settings, corpus):
+                raise
+            store = None
+        if store is None or store.count() == 0 and _is_seed_corpus(settings, corpus):
+            from rag.index import ingest
+
+            log.info("empty collection %s: ingesting the bundled corpus %s", corpus, settings.seed_corpus)
             ingest(settings.seed_corpus, collection=corpus, settings=settings, progress=False)
+            store = Store(settings, corpus)
         self.store = store
-        built = rebuild_lexical(store)
-        self.lexical = built or LexicalIndex.load(bm25_dir(settings, store.name))
-        self.revision = store.revision()
-        self.embedder = get_embedder(settings)
-        self.retriever = HybridRetriever(settings, store, self.lexical, self.embedder)
         self.corpus = store.corpus
-        self.sentences = SentenceVectors(sentence_dir(settings, store.name), self.embedder)
+        self.embedder = _embedder(settings)
+        loaded = _load_index(store, wait)
+        if loaded is None:
+            from rag.index import IngestLockedError
+
+            raise IngestLockedError(f"corpus {self.corpus!r} is being ingested by another process; try again later")
+        self.lexical, self.revision, self.sentences = loaded
+        self.retriever = HybridRetriever(settings, store, self.lexical, self.embedder)
+
+    def reloaded(self) -> Engine | None:
+        """A fresh engine over the store's current data, or None when an ingest holds the collection's
+        lock right now (the caller keeps serving this one and tries again on a later request)."""
+        loaded = _load_index(self.store, wait=0)
+        if loaded is None:
+            return None
+        new = copy.copy(self)
+        new.lexical, new.revision, new.sentences = loaded
+        new.retriever = HybridRetriever(self.settings, self.store, new.lexical, self.embedder)
+        return new
+
+    def with_settings(self, settings: Settings) -> Engine:
+        """This loaded index seen with other per-call options (top_k, fusion, thresholds, LLM...):
+        a shallow copy sharing the index, the embedder, the caches and the retriever's filter masks."""
+        if settings is self.settings:
+            return self
+        view = copy.copy(self)
+        view.settings = settings
+        view.retriever = copy.copy(self.retriever)
+        view.retriever.settings = settings
+        return view
+
+
+def _is_seed_corpus(settings: Settings, corpus: str) -> bool:
+    return (normalise_corpus_name(corpus) == normalise_corpus_name(settings.collection)
+            and settings.seed_corpus.exists())
+
+
+def _embedder(settings: Settings):
+    from rag.embed import get_embedder
+
+    return get_embedder(settings)
+
+
+def _load_index(store, wait: float):
+    """(lexical index, revision it reflects, sentence vectors), read under the collection's ingest lock
+    so no ingest writes while it is read. When the lock is busy and an index is already on disk, that
+    one is served (it is consistent, only older: its stamp's revision makes the next check reload it);
+    with nothing on disk the load waits up to `wait` seconds. None: busy and `wait` is 0."""
+    from filelock import Timeout
+
+    from rag.index import bm25_dir, ingest_lock, rebuild_lexical, sentence_dir
+    from rag.lexical import LexicalIndex, read_stamp
+
+    settings = store.settings
+    directory = bm25_dir(settings, store.name)
+    lock = ingest_lock(settings, store.name)
+    have_disk = (directory / "catalogue.jsonl").exists() and read_stamp(directory) is not None
+    try:
+        lock.acquire(timeout=0 if (have_disk or wait <= 0) else wait)
+    except Timeout:
+        if not have_disk or wait <= 0:
+            return None
+        log.info("%s: an ingest is running; serving the index on disk until it ends", store.corpus)
+        lexical = LexicalIndex.load(directory)
+        stamp = read_stamp(directory) or {}
+        return lexical, f"stale:{stamp.get('revision')}", SentenceVectors(sentence_dir(settings, store.name),
+                                                                           _embedder(settings))
+    try:
+        lexical = rebuild_lexical(store) or LexicalIndex.load(directory)
+        revision = (read_stamp(directory) or {}).get("revision")
+        sentences = SentenceVectors(sentence_dir(settings, store.name), _embedder(settings))
+    finally:
+        lock.release()
+    return lexical, str(revision), sentences
+
+
+class _Slot:
+    """One cached corpus: its engine, guarded so one thread loads or reloads it while others wait
+    (first load) or keep answering from the previous engine (reload)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.engine: Engine | None = None
+        self.reloading = False
+
+
+_engines: OrderedDict[tuple, _Slot] = OrderedDict()
+_engines_lock = threading.RLock()
 
 
 def _engine_key(settings: Settings, corpus: str | None) -> tuple:
-    return (settings.model_dump_json(), corpus or settings.collection)
+    return settings.index_key(corpus)
 
 
 def get_engine(settings: Settings | None = None, corpus: str | None = None, collection: str | None = None) -> Engine:
+    """The loaded engine for this corpus, seen with `settings`' per-call options.
+
+    Raises UnknownCorpusError (a CorpusError) for a corpus that was never ingested, creating nothing."""
     settings = settings or get_settings()
     corpus = corpus or collection
     key = _engine_key(settings, corpus)
     with _engines_lock:
-        eng = _engines.get(key)
+        slot = _engines.get(key)
+        if slot is None:
+            slot = _engines[key] = _Slot()
+        _engines.move_to_end(key)
+        while len(_engines) > settings.engine_cache_size:
+            _engines.popitem(last=False)
+    with slot.lock:
+        eng = slot.engine
         if eng is None:
-            eng = Engine(settings, corpus)
-            _engines[key] = eng
-        return eng
+            try:
+                eng = slot.engine = Engine(settings, corpus)
+            except BaseException:
+                with _engines_lock:
+                    if _engines.get(key) is slot:
+                        del _engines[key]
+                raise
+            return eng.with_settings(settings)
+        if slot.reloading or eng.store.revision() == eng.revision:
+            return eng.with_settings(settings)
+        slot.reloading = True
+    try:
+        fresh = eng.reloaded()
+    finally:
+        with slot.lock:
+            slot.reloading = False
+    if fresh is not None:
+        with slot.lock:
+            if slot.engine is eng:
+                slot.engine = fresh
+        log.info("%s: store revision changed; reloaded (%d papers)", fresh.corpus, len(fresh.lexical.papers))
+        eng = fresh
+    return eng.with_settings(settings)
+
+
+def cached_engines() -> int:
+    """How many corpora are loaded in this process."""
+    with _engines_lock:
+        return sum(1 for slot in _engines.values() if slot.engine is not None)
 
 
 def invalidate(settings: Settings | None = None, corpus: str | None = None) -> None:
-    """Drop cached engines (after an ingest) so the next call sees the new data."""
+    """Drop cached engines (all, or this corpus's). Not needed after an ingest: engines notice the
+    store's new revision on their next request."""
     with _engines_lock:
         if settings is None:
             _engines.clear()
         else:
             _engines.pop(_engine_key(settings, corpus), None)
-            _engines.pop(_engine_key(settings, None), None)
 
 
 def _settings_for(overrides: dict[str, Any]) -> Settings:
@@ -174,14 +312,9 @@ def ask(
     question = validate_question(question, settings.max_question_chars)
     turns = validate_history(history)
     eng = get_engine(settings, collection)
-    filters = Filters.coerce(filters)
-    search_question = question
-    if filters is None and parse_filters:
-        from rag.filters import parse
+    from rag.query import analyse
 
-        parsed = parse(question, eng.lexical.papers, eng.retriever.authors)
-        if parsed.filters.active():
-            filters, search_question = parsed.filters, parsed.question
-    answer = answer_question(eng, question, turns, filters=filters, stream=stream, search_question=search_question)
+    query = analyse(question, turns, eng, filters=Filters.coerce(filters), parse_filters=parse_filters)
+    answer = answer_question(eng, query, stream=stream)
     answer.timings["total"] = time.perf_counter() - t0
     return answer

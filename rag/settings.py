@@ -80,6 +80,13 @@ class Settings(BaseModel):
     chroma_host: str = Field(default="127.0.0.1", description="Chroma server host for store='chroma-server'.")
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="Chroma server port.")
     upsert_batch_size: int = Field(default=1000, ge=1, le=5000, description="Papers per Chroma upsert.")
+    engine_cache_size: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="Most corpora (loaded indexes) one process keeps in memory; the least recently used "
+        "is dropped. Per-call options (top_k, filters, LLM settings, thresholds) never load a second one.",
+    )
 
     # --- retrieval --------------------------------------------------------------------------
     top_k: int = Field(default=8, ge=1, le=100, description="Papers retrieved per question.")
@@ -157,6 +164,13 @@ class Settings(BaseModel):
     # --- UI -------------------------------------------------------------------------------------
     ui_host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")
     ui_port: int = Field(default=7860, ge=1, le=65535, description="Port of the chat UI.")
+    ui_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        description="Chat requests the UI answers at the same time (Gradio queue concurrency limit); "
+        "more wait in the queue.",
+    )
 
     @property
     def llm_enabled(self) -> bool:
@@ -173,10 +187,26 @@ class Settings(BaseModel):
         }
         return hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:10]
 
+    def index_key(self, corpus: str | None = None) -> tuple:
+        """What identifies a loaded index: the corpus plus every INDEX_FIELDS setting. Settings outside
+        it (top_k, filters, fusion, thresholds, LLM...) are per-call options that share one index."""
+        values = [str(getattr(self, f)) for f in INDEX_FIELDS]
+        if self.embedder == "openai":  # the remote embedder is part of what the vectors mean
+            values.append(str(self.llm_base_url))
+        return (normalise_corpus_name(corpus or self.collection), *values)
+
     def collection_name(self, corpus: str | None = None) -> str:
         """Chroma collection for a corpus under the current embedding/chunking settings."""
         name = normalise_corpus_name(corpus or self.collection)
         return f"{name}__{self.index_fingerprint()}"
+
+
+# Settings that define a loaded index (store location, embedding, chunking, BM25 parameters). The
+# rest are per-call options.
+INDEX_FIELDS = (
+    "home", "store", "chroma_host", "chroma_port", "embedder", "embed_model", "embed_max_tokens",
+    "chunking", "bm25_k1", "bm25_b",
+)
 
 
 def normalise_corpus_name(name: str) -> str:

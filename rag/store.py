@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.corpus.common import CorpusError
 from rag.settings import Settings, normalise_corpus_name
 from rag.types import Paper
 
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 class StoreError(RuntimeError):
     pass
+
+
+class UnknownCorpusError(CorpusError):
+    """A query named a corpus that was never ingested (only an explicit ingest creates one)."""
 
 
 class IndexMismatchError(StoreError):
@@ -131,7 +136,9 @@ def get_client(settings: Settings):
 class Store:
     """One corpus's collection, plus the metadata that identifies how it was built."""
 
-    def __init__(self, settings: Settings, corpus: str | None = None, create: bool = True):
+    def __init__(self, settings: Settings, corpus: str | None = None, create: bool = False):
+        """Open a corpus's collection. Only ingest passes `create=True`; every read path opens an existing
+        collection and raises UnknownCorpusError otherwise, so a request never creates state."""
         self.settings = settings
         self.corpus = normalise_corpus_name(corpus or settings.collection)
         self.name = settings.collection_name(self.corpus)
@@ -151,10 +158,14 @@ class Store:
                 configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
             )
         else:
+            from chromadb.errors import NotFoundError
+
             try:
                 self.collection = self.client.get_collection(self.name, embedding_function=None)
-            except Exception:
-                raise StoreError(f"no index for corpus {self.corpus!r}; run `rag ingest` first") from None
+            except NotFoundError:
+                raise UnknownCorpusError(unknown_corpus_message(settings, self.corpus)) from None
+            except Exception as exc:
+                raise StoreError(f"cannot open corpus {self.corpus!r} ({type(exc).__name__}: {exc})") from None
         meta = self.collection.metadata or {}
         for k, v in ident.items():
             if str(meta.get(k)) != str(v):
@@ -168,7 +179,14 @@ class Store:
         return self.collection.count()
 
     def revision(self) -> str:
-        meta = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        """The collection's current revision, read from the store (about 0.3 ms embedded): it changes
+        before the first write of an ingest and after every committed batch."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            meta = self.client.get_collection(self.name, embedding_function=None).metadata or {}
+        except NotFoundError:
+            raise UnknownCorpusError(unknown_corpus_message(self.settings, self.corpus)) from None
         return str(meta.get("revision", "0"))
 
     def existing_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -246,6 +264,12 @@ def list_corpora(settings: Settings) -> dict[str, int]:
         if name.endswith(suffix):
             out[name[: -len(suffix)]] = client.get_collection(name, embedding_function=None).count()
     return out
+
+
+def unknown_corpus_message(settings: Settings, corpus: str) -> str:
+    known = ", ".join(sorted(list_corpora(settings))) or "none yet"
+    return (f"no corpus named {corpus!r} (indexed corpora: {known}); "
+            f"create it with `rag ingest <file> --collection {corpus}`")
 
 
 def home_dir(settings: Settings) -> Path:
