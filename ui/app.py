@@ -301,7 +301,9 @@ def create_app(collection: str | None = None):
                 return HTMLResponse(paper_page(found, name))
         return HTMLResponse("<!doctype html><h1>Paper not found</h1>", status_code=404)
 
-    return gr.mount_gradio_app(app, build_app(collection), path="/", css=CSS)
+    # Several chats are answered at once (ui_concurrency); Gradio's default runs one at a time.
+    demo = build_app(collection).queue(default_concurrency_limit=rag.get_settings().ui_concurrency)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS)
 
 
 def launch(host: str | None = None, port: int | None = None, share: bool = False, collection: str | None = None):
@@ -316,7 +318,7 @@ def launch(host: str | None = None, port: int | None = None, share: bool = False
     print("Loading the index (the bundled corpus is ingested on first use)…", flush=True)
     get_engine(collection=collection)
     if share:
-        demo = build_app(collection)
+        demo = build_app(collection).queue(default_concurrency_limit=settings.ui_concurrency)
         demo.launch(server_name=host, server_port=port, share=True, css=CSS)
         return
     print(f"Paper QA chat on http://{host}:{port}", flush=True)
