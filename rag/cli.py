@@ -109,8 +109,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from rag.pipeline import prepare
     from ui.app import launch
 
+    prepare(progress=True)  # first start: index the bundled corpus now, with a progress bar
     launch(host=args.host, port=args.port, share=args.share)
     return 0
 

@@ -197,6 +197,29 @@ def get_engine(settings: Settings | None = None, corpus: str | None = None, coll
     return eng.with_settings(settings)
 
 
+def prepare(settings: Settings | None = None, corpus: str | None = None, progress: bool = True) -> Engine:
+    """Load a corpus before serving it (used by `rag chat` at start-up): the bundled corpus is ingested
+    into an empty default collection with a visible progress bar, so no user's first question waits
+    behind that ingest."""
+    settings = settings or get_settings()
+    corpus = corpus or settings.collection
+    if _is_seed_corpus(settings, corpus):
+        from rag.store import Store, UnknownCorpusError
+
+        try:
+            empty = Store(settings, corpus).count() == 0
+        except UnknownCorpusError:
+            empty = True
+        if empty:
+            from rag.index import ingest
+
+            print(f"Indexing the bundled corpus {settings.seed_corpus} into {corpus!r} (first start only)…",
+                  flush=True)
+            res = ingest(settings.seed_corpus, collection=corpus, settings=settings, progress=progress)
+            print(res.summary(), flush=True)
+    return get_engine(settings, corpus)
+
+
 def cached_engines() -> int:
     """How many corpora are loaded in this process."""
     with _engines_lock:
