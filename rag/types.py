@@ -108,6 +108,24 @@ class Answer:
         d["citations"] = self.citations
         return d
 
+    def to_bibtex(self) -> str:
+        """The sources this answer cites, as BibTeX (title, authors, year, venue, DOI/URL, abstract)."""
+        from rag.export import answer_to_bibtex
+
+        return answer_to_bibtex(self)
+
+    def to_ris(self) -> str:
+        """The sources this answer cites, as RIS records."""
+        from rag.export import answer_to_ris
+
+        return answer_to_ris(self)
+
+    def to_markdown(self) -> str:
+        """The answer as Markdown, citations kept as [n], with a numbered reference list."""
+        from rag.export import answer_to_markdown
+
+        return answer_to_markdown(self)
+
 
 def history_message(answer: Answer) -> dict:
     """The assistant turn to append to `history`, carrying its citation numbers."""

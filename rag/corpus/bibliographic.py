@@ -167,8 +167,12 @@ def make_paper(
     doi: str | None = None,
     arxiv_id: str | None = None,
     urls: Iterable[str | None] = (),
+    exported_id: str | None = None,
 ) -> Paper:
-    """Build a `Paper` with normalised ids, links and its stable `identity_id`."""
+    """Build a `Paper` with normalised ids, links and its stable `identity_id`.
+
+    `exported_id`: the paper id this app wrote into its own BibTeX/RIS export (`rag.export`); when
+    valid it is kept, so re-importing an export matches the papers it came from."""
     urls = [u for u in urls if u]
     ndoi = normalise_doi(doi)
     if not ndoi:  # a DOI given only as a doi.org link
@@ -191,8 +195,19 @@ def make_paper(
         doi=ndoi,
         arxiv_id=narxiv,
     )
-    _set_links(paper, urls)
-    paper.paper_id = identity_id(paper)
+    from rag.export import valid_exported_id
+
+    own_id = valid_exported_id(exported_id)
+    if own_id:  # our own export: its links are the paper's links, in order (the first is its own)
+        given = [u for raw in urls for u in clean_text(raw).split() if re.match(r"https?://\S+$", u, re.I)]
+        links = list(dict.fromkeys(given)) or _links(paper.doi, paper.arxiv_id, [])
+        paper.url, paper.extra_urls = (links[0] if links else None), links[1:]
+        paper.arxiv_id = normalise_arxiv_id(arxiv_id) or arxiv_in_text(arxiv_id)
+        if doi and normalise_doi(doi) == ndoi:
+            paper.doi = clean_text(doi)  # as the store had it (DOIs are case-insensitive)
+    else:
+        _set_links(paper, urls)
+    paper.paper_id = own_id or identity_id(paper)
     return finalise(paper)
 
 

@@ -94,6 +94,7 @@ def parse_bibtex_file(path: Path, report: LoadReport) -> Iterator[Paper]:
             doi=fields.get("doi"),
             arxiv_id=_arxiv_id(fields),
             urls=urls,
+            exported_id=fields.get("paperqa-id"),
         )
 
 

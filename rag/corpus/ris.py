@@ -91,6 +91,8 @@ def parse_ris_file(path: Path, report: LoadReport) -> Iterator[Paper]:
             doi=_text(record, ("doi",)) or None,
             arxiv_id=arxiv,
             urls=urls,
+            exported_id=next((v for v in (record.get("unknown_tag") or {}).get("U1", []) if str(v).startswith("paperqa-id:")),
+                             None),
         )
 
 
