@@ -36,6 +36,7 @@ belongs to Chroma's own index).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -43,6 +44,8 @@ from pathlib import Path
 from rag.types import Paper
 
 ANALYZER = "paper_en"
+TERMS_ANALYZER = "paper_terms"
+COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[-‐/][A-Za-z0-9]+)+")  # 'DC-Bi-LSTM': its joined runs go to `terms`
 REVISION_ID = "__revision__"  # reserved paper_id of the document holding the store revision
 TOKEN_PATTERN = r"\w\w+"  # bm25s's default token pattern, without the \b anchors Rust's regex does not need
 
@@ -64,13 +67,31 @@ def _analyzer():
     )
 
 
+def _terms_analyzer():
+    import tantivy
+
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"[A-Za-z0-9]+")).filter(tantivy.Filter.lowercase()).build()
+    )
+
+
+def compound_joins(text: str) -> list[str]:
+    """The multi-part runs of hyphenated/slashed terms, squashed: 'DC-Bi-LSTM' -> dcbi, dcbilstm, bilstm.
+    With the single parts that the `terms` analyzer produces, these make up `rag.text.squashed_variants`."""
+    out = []
+    for m in COMPOUND.finditer(text):
+        parts = re.split(r"[-‐/]", m.group(0).lower())[:6]
+        out += ["".join(parts[i:j]) for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)]
+    return out
+
+
 def _schema():
     import tantivy
 
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("paper_id", stored=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("text", stored=False, tokenizer_name=ANALYZER, index_option="freq")
-    sb.add_text_field("terms", stored=False, tokenizer_name="whitespace", index_option="basic")
+    sb.add_text_field("terms", stored=False, tokenizer_name=TERMS_ANALYZER, index_option="basic")
     sb.add_integer_field("year", stored=False, indexed=True, fast=True)
     sb.add_bytes_field("paper", stored=True, indexed=False, fast=False)
     return sb.build()
@@ -98,8 +119,10 @@ class IncrementalLexicalIndex:
         self.analyzer = _analyzer()
         self.index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         self.index.register_tokenizer(ANALYZER, self.analyzer)
+        self.index.register_tokenizer(TERMS_ANALYZER, _terms_analyzer())
         self.index.config_reader(reload_policy="Manual")
         self._writer = None
+        self._pending = False  # uncommitted operations in this writer
         self._lock = threading.Lock()
         if writable:
             try:
@@ -246,24 +269,27 @@ class IncrementalLexicalIndex:
         commit unless `commit=False`. Returns how many documents were written."""
         import tantivy
 
-        from rag.text import squashed_variants
-
         writer = self._need_writer()
+        batch = {p.paper_id: p for p in papers}  # a paper repeated within the batch: the last one wins
+        if REVISION_ID in batch:
+            raise ValueError(f"paper_id {REVISION_ID!r} is reserved")
         n = 0
         with self._lock:
-            for p in papers:
-                if p.paper_id == REVISION_ID:
-                    raise ValueError(f"paper_id {REVISION_ID!r} is reserved")
-                writer.delete_documents_by_term("paper_id", p.paper_id)
+            empty = self.index.searcher().num_docs == 0 and not self._pending
+            for p in batch.values():
+                if not empty:  # nothing to replace in a first bulk load
+                    writer.delete_documents_by_term("paper_id", p.paper_id)
+                text = _lexical_text(p)
                 doc = tantivy.Document()
                 doc.add_text("paper_id", p.paper_id)
-                doc.add_text("text", _lexical_text(p))
-                doc.add_text("terms", " ".join(sorted(squashed_variants(f"{p.title or ''} {' '.join(p.authors)} {p.abstract}"))))
+                doc.add_text("text", text)
+                doc.add_text("terms", text + "\n" + " ".join(compound_joins(text)))
                 if p.year is not None:
                     doc.add_integer("year", int(p.year))
                 doc.add_bytes("paper", json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8"))
                 writer.add_document(doc)
                 n += 1
+            self._pending = True
             if revision is not None:
                 self._set_revision(revision)
             if commit:
@@ -278,6 +304,7 @@ class IncrementalLexicalIndex:
             present = len(self._present(ids))
             for pid in ids:
                 writer.delete_documents_by_term("paper_id", pid)
+            self._pending = True
             if revision is not None:
                 self._set_revision(revision)
             if commit:
@@ -300,9 +327,11 @@ class IncrementalLexicalIndex:
         doc.add_text("paper_id", REVISION_ID)
         doc.add_bytes("paper", json.dumps({"revision": str(revision)}).encode("utf-8"))
         writer.add_document(doc)
+        self._pending = True
 
     def _commit(self) -> None:
         self._writer.commit()
+        self._pending = False
         self.index.reload()
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 from rag.corpus import load_papers
 from rag.lexical import LexicalIndex, query_tokens
 from rag.lexical_incremental import IncrementalLexicalIndex, IndexBusyError
+from rag.text import squash
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parent.parent
@@ -200,3 +202,12 @@ def test_concurrent_reader_survives_writer_crash(tmp_path):
     with IncrementalLexicalIndex(directory, writable=True, heap_mb=16) as w:  # the lock died with the writer
         w.delete([f"b1-{i}" for i in range(25)], revision="final")
     assert len(IncrementalLexicalIndex(directory)) == 25 * rev - 25
+
+
+def test_mentions_matches_squashed_terms(writer, papers):
+    """`mentions` answers exactly what `LexicalIndex.terms` (rag.text.squashed_variants) answers."""
+    ref = LexicalIndex.build(papers).terms
+    words = {w for p in papers[:20] for w in re.findall(r"[\w][\w\-/]*", p.abstract)}
+    words |= {"DC-Bi-LSTM", "BiLSTM", "bi-lstm", "Xyzzyplugh", "state-of-the-art", "stateoftheart", "of-the"}
+    for w in sorted(words):
+        assert writer.mentions(w) == (squash(w) in ref), w
