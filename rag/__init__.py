@@ -16,8 +16,10 @@ from rag.types import Answer, Claim, Paper, Source
 
 if TYPE_CHECKING:
     from rag.index import IngestResult
+    from rag.library import LibraryPage
     from rag.retrieval import Filters
     from rag.settings import Settings
+    from rag.upload import UploadResult
 
 __all__ = [
     "Answer",
@@ -31,6 +33,8 @@ __all__ = [
     "get_paper",
     "get_settings",
     "ingest",
+    "ingest_upload",
+    "list_papers",
     "load_settings",
     "retrieve",
 ]
@@ -61,6 +65,26 @@ def ingest(path: str, format: str | None = None, collection: str | None = None, 
     from rag.index import ingest as _ingest
 
     return _ingest(path, format=format, collection=collection, **kw)
+
+
+def ingest_upload(path: str, collection: str, new: bool = False, filename: str | None = None,
+                  **kw: Any) -> UploadResult:
+    """Ingest a file uploaded by a user (.bib/.ris/.json/.jsonl/.csv/ACL .xml or a .zip of them) after the
+    upload checks (size, type, zip safety, per-collection cap); the same upsert as `ingest`."""
+    from rag.upload import ingest_upload as _up
+
+    return _up(path, collection, new=new, filename=filename, **kw)
+
+
+def list_papers(collection: str | None = None, query: str = "", year_min: int | None = None,
+                year_max: int | None = None, venue: str | None = None, page: int = 1,
+                page_size: int = 25) -> LibraryPage:
+    """One page of a collection's papers matching `query` (words in title/authors/venue), with counts by
+    year and venue over all matches."""
+    from rag.library import list_papers as _lp
+
+    return _lp(collection, query=query, year_min=year_min, year_max=year_max, venue=venue, page=page,
+               page_size=page_size)
 
 
 def corpora() -> dict[str, int]:

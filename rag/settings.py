@@ -172,6 +172,20 @@ class Settings(BaseModel):
         "more wait in the queue.",
     )
 
+    uploads_enabled: bool = Field(
+        default=True,
+        description="Let users upload .bib/.ris/.json/.jsonl/.csv/ACL .xml files (or a .zip of them) in the chat "
+        "UI. Turn off on a shared host (--host 0.0.0.0) where visitors should not add papers.",
+    )
+    upload_max_mb: float = Field(
+        default=50.0, gt=0, description="Largest file (or unpacked .zip) one UI upload may be, in MB."
+    )
+    upload_collection_cap_mb: float = Field(
+        default=500.0,
+        gt=0,
+        description="Total MB that UI uploads may add to one collection, so one user cannot fill the disk.",
+    )
+
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url) or self.llm_api_key is not None
