@@ -19,13 +19,19 @@ install: $(STAMP)
 chat: install
 	$(BIN)/rag chat
 
+# Debian chromium for the browser tests. In CI (CI=true) a failed install fails the run; on a
+# developer machine the browser tests are then skipped, with a loud line in pytest's summary.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo ">> installing Debian chromium for the browser tests"; \
 	  $(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; } || \
-	  echo "!! could not install chromium: browser tests will be SKIPPED"; }
+	  case "$${CI:-}" in 1|true|TRUE|True|yes|on) \
+	    echo "!! CI: could not install chromium; the browser tests cannot run" >&2; exit 1;; \
+	  *) echo "!! could not install chromium: browser tests will be SKIPPED" >&2;; esac; }
 
+# pytest-randomly shuffles the test order on every run (the seed is printed; rerun one with
+# `-p randomly -p "randomly" --randomly-seed=N`, or turn it off with `-p no:randomly`).
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest

@@ -1,12 +1,29 @@
-"""Shared fixtures: an isolated RAG_HOME, a small real corpus, and a scripted OpenAI-compatible server."""
+"""Shared fixtures: an isolated RAG_HOME, a small real corpus, and a scripted OpenAI-compatible server.
+
+Tests must pass in any order (`pytest -p randomly`). Read-only tests share the session's `stub`
+collection (`stub_settings`); a test that writes or mutates state gets its own:
+
+- `own_collection`: a collection name no other test uses (unique per run, so first-ingest counts hold
+  even when RAG_TEST_HOME is reused);
+- `own_stub`: the stub corpus ingested into such a collection, for tests that edit collection metadata,
+  delete BM25 files or need a second engine with other settings;
+- `fresh_home`: an empty RAG_HOME for this test only (also seen by subprocesses), with the exported
+  ONNX model still shared through RAG_MODEL_CACHE.
+
+Browser tests (marker `browser`) need Debian chromium and Playwright. Without them they are skipped
+with a loud message on a developer machine, and the run fails when CI is set (CI=true).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import socket
 import threading
 import time
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -40,6 +57,38 @@ def stub_settings(rag_home):
     return settings
 
 
+def unique_collection_name(label: str) -> str:
+    """A valid collection name (at most 40 characters) that no other test or run uses."""
+    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")[:26] or "t"
+    return f"{slug}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def own_collection(request, rag_home) -> str:
+    """A collection of this test's own: ingest into it and mutate it freely."""
+    return unique_collection_name(request.node.name)
+
+
+@pytest.fixture
+def own_stub(own_collection):
+    """Settings for a collection of this test's own holding the stub corpus (`settings.collection`)."""
+    import rag
+    from rag.settings import load_settings
+
+    settings = load_settings(collection=own_collection)
+    rag.ingest(str(DATA / "stub"), collection=own_collection, settings=settings)
+    return settings
+
+
+@pytest.fixture
+def fresh_home(tmp_path, monkeypatch) -> Path:
+    """An empty RAG_HOME for this test only: `get_settings()`, `load_settings()` and subprocesses use it."""
+    home = tmp_path / "rag-home"
+    home.mkdir()
+    monkeypatch.setenv("RAG_HOME", str(home))
+    return home
+
+
 @pytest.fixture(scope="session")
 def seed_ready(rag_home):
     """The bundled corpus in the default collection (what `ask()` uses by default)."""
@@ -47,6 +96,41 @@ def seed_ready(rag_home):
 
     rag.ask("warm up: what is a neural network?")
     return True
+
+
+# --- browser tests: skipped loudly on a developer machine, a failure in CI ------------------------
+CHROMIUM = os.environ.get("RAG_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+_browser_skipped: list[str] = []
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def browser_missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not Path(CHROMIUM).exists():
+        return f"chromium not found at {CHROMIUM} (install it: `make browser`, i.e. apt-get install chromium)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[dev]')"
+    return None
+
+
+def pytest_collection_finish(session):
+    browser = [item for item in session.items if item.get_closest_marker("browser")]
+    why = browser_missing() if browser else None
+    if why is None:
+        return
+    if in_ci():
+        pytest.exit(f"CI is set and {len(browser)} browser tests cannot run: {why}", returncode=3)
+    _browser_skipped.append(f"{len(browser)} browser tests cannot run: {why}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in _browser_skipped:
+        terminalreporter.write_sep("!", f"SKIPPED: {line}", red=True, bold=True)
 
 
 def free_port() -> int:
