@@ -20,12 +20,11 @@ from .conftest import DATA, free_port
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
+def _start_chroma(port: int, data: Path) -> subprocess.Popen:
+    """A real `chroma run` server on `port`, storing under `data`; returns once it answers heartbeats."""
     if not CHROMA.exists() and not shutil.which("chroma"):
         pytest.skip("chroma CLI not installed")
-    port = free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
+    data.mkdir(parents=True, exist_ok=True)
     log = open(data / "server.log", "w")
     proc = subprocess.Popen([str(CHROMA), "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port",
                              str(port)], stdout=log, stderr=subprocess.STDOUT)
@@ -33,15 +32,28 @@ def chroma_server(tmp_path_factory):
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
+            return proc
         except OSError:
             time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start: " + (data / "server.log").read_text()[-2000:])
-    yield port
+    proc.kill()
+    pytest.fail("chroma server did not start: " + (data / "server.log").read_text()[-2000:])
+
+
+def _stop(proc: subprocess.Popen) -> None:
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    port = free_port()
+    proc = _start_chroma(port, tmp_path_factory.mktemp("chroma-server"))
+    yield port
+    _stop(proc)
 
 
 def test_ingest_and_ask_through_chroma_server(chroma_server, tmp_path, monkeypatch):
@@ -65,9 +77,21 @@ def test_ingest_and_ask_through_chroma_server(chroma_server, tmp_path, monkeypat
     assert hits[0].paper.title.startswith("AdamP")
 
 
-def test_unreachable_server_gives_clear_error():
-    from rag.store import StoreError, get_client
+def test_unreachable_server_gives_clear_error_then_works_once_started(tmp_path):
+    """No server: a clear error naming the address and how to start one. The failure is not cached:
+    once a server listens on that port, the same process ingests and asks through it."""
+    from rag.store import StoreError
 
-    with pytest.raises(StoreError, match="chroma run"):
-        Store(load_settings(store="chroma-server", chroma_port=free_port(), collection="nowhere"), "nowhere")
-    assert get_client  # imported for the error path above
+    port = free_port()
+    overrides = {"store": "chroma-server", "chroma_host": "127.0.0.1", "chroma_port": port, "collection": "late"}
+    settings = load_settings(**overrides)
+    with pytest.raises(StoreError, match=rf"cannot reach the Chroma server at 127\.0\.0\.1:{port}.*chroma run"):
+        rag.ingest(str(DATA / "stub"), collection="late", settings=settings)
+    proc = _start_chroma(port, tmp_path / "late-server")
+    try:
+        res = rag.ingest(str(DATA / "stub"), collection="late", settings=settings)
+        assert res.added == 10 and Store(settings, "late").count() == 10
+        ans = rag.ask("What does GrowNet use as weak learners?", **overrides)
+        assert not ans.refused and ans.sources[0].title.endswith("GrowNet")
+    finally:
+        _stop(proc)
