@@ -183,13 +183,15 @@ def test_concurrent_reader_survives_writer_crash(tmp_path):
         proc = _start_writer(directory)
         try:
             reader = IncrementalLexicalIndex(directory)
-            deadline = time.monotonic() + 2.5
-            while time.monotonic() < deadline:
+            this_round: set[int] = set()
+            deadline = time.monotonic() + 60  # watch at least 4 commits (the machine may be loaded)
+            while len(this_round) < 5 and time.monotonic() < deadline:
                 reader.refresh()
                 rev = int(reader.revision or 0)
                 assert len(reader) == 25 * rev
                 assert len(reader.search("translation", 1000)) <= 25 * rev
-                seen.add(rev)
+                this_round.add(rev)
+            seen |= this_round
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
@@ -198,7 +200,7 @@ def test_concurrent_reader_survives_writer_crash(tmp_path):
         assert len(reader) == 25 * rev and rev > 0
         ids = [pid for pid, _ in reader.search("translation", 10_000)]
         assert len(ids) == len(set(ids))
-    assert len(seen) > 3  # the reader really watched the writer make progress
+    assert len(seen) >= 8  # the reader really watched the writer make progress
     with IncrementalLexicalIndex(directory, writable=True, heap_mb=16) as w:  # the lock died with the writer
         w.delete([f"b1-{i}" for i in range(25)], revision="final")
     assert len(IncrementalLexicalIndex(directory)) == 25 * rev - 25
