@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import signal
 import statistics
@@ -16,7 +17,7 @@ import rag
 from rag.settings import REPO_ROOT, load_settings
 from rag.store import Store
 
-from .conftest import DATA
+from .conftest import DATA, unique_collection_name
 
 SEED = REPO_ROOT / "data" / "seed"
 
@@ -37,15 +38,16 @@ def _ingest_cmd(corpus, path=SEED):
 
 @pytest.fixture(scope="module")
 def reference(rag_home):
-    settings = load_settings(collection="killref", sentence_precompute_max=0)
-    rag.ingest(str(SEED), collection="killref", settings=settings)
-    chroma_ids, bm25_ids = _ids(settings, "killref")
+    corpus = unique_collection_name("killref")
+    settings = load_settings(collection=corpus, sentence_precompute_max=0)
+    rag.ingest(str(SEED), collection=corpus, settings=settings)
+    chroma_ids, bm25_ids = _ids(settings, corpus)
     return sorted(chroma_ids)
 
 
 @pytest.mark.parametrize("kill_after", [1, 6])
-def test_sigkill_mid_ingest_then_rerun_matches_uninterrupted(reference, rag_home, kill_after):
-    corpus = f"kill{kill_after}"
+def test_sigkill_mid_ingest_then_rerun_matches_uninterrupted(reference, own_collection, kill_after):
+    corpus = own_collection
     env = {**os.environ, "RAG_UPSERT_BATCH_SIZE": "20", "RAG_SENTENCE_PRECOMPUTE_MAX": "0"}
     proc = subprocess.Popen(_ingest_cmd(corpus), stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
                             env=env)
@@ -70,14 +72,14 @@ def test_sigkill_mid_ingest_then_rerun_matches_uninterrupted(reference, rag_home
     assert (again.added, again.updated) == (0, 0)
 
 
-def test_concurrent_ingests_serialise(rag_home):
-    procs = [subprocess.Popen(_ingest_cmd("conc", DATA / "stub"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(2)]
+def test_concurrent_ingests_serialise(own_collection):
+    procs = [subprocess.Popen(_ingest_cmd(own_collection, DATA / "stub"), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [o[1][-500:] for o in outs]
     summaries = " ".join(o[0] for o in outs)
     assert "10 added" in summaries and "10 unchanged" in summaries  # one wrote, the other found it all there
-    chroma_ids, bm25_ids = _ids(load_settings(collection="conc"), "conc")
+    chroma_ids, bm25_ids = _ids(load_settings(collection=own_collection), own_collection)
     assert len(chroma_ids) == len(set(chroma_ids)) == 10 and len(bm25_ids) == 10
 
 
@@ -94,8 +96,12 @@ def test_lock_timeout_fails_clearly(stub_settings):
 
 
 def test_20_concurrent_asks(stub_settings):
+    """Twenty threads asking at once each get exactly the answer that question gets when asked alone."""
     questions = ["What does GrowNet use as weak learners?", "video inpainting with reference frames",
                  "Who are the authors of CausalWorld?", "How does FlashAttention work?"] * 5
+    alone = {q: rag.ask(q, collection="stub") for q in set(questions)}
+    assert alone["How does FlashAttention work?"].refused  # not in the stub corpus
+    assert not alone["What does GrowNet use as weak learners?"].refused
     errors: list[BaseException] = []
     latencies: list[float] = []
     lock = threading.Lock()
@@ -104,7 +110,9 @@ def test_20_concurrent_asks(stub_settings):
         t = time.perf_counter()
         try:
             ans = rag.ask(q, collection="stub")
-            assert ans.refused or ans.sources
+            want = alone[q]
+            assert (ans.text, ans.refused) == (want.text, want.refused), q
+            assert [s.paper_id for s in ans.sources] == [s.paper_id for s in want.sources], q
         except BaseException as exc:  # noqa: BLE001 - counted and reported
             with lock:
                 errors.append(exc)
@@ -132,6 +140,9 @@ def test_20_concurrent_chat_sessions(stub_settings, rag_home):
     try:
         client = Client(url, verbose=False)
         questions = ["What does GrowNet use as weak learners?", "video inpainting with reference frames"] * 10
+        # Each session must get its own question's answer: the paper the same question cites when asked alone.
+        cited = {q: rag.ask(q, collection="stub").sources[0].title for q in set(questions)}
+        assert len(set(cited.values())) == 2
         errors, latencies = [], []
         lock = threading.Lock()
 
@@ -142,13 +153,18 @@ def test_20_concurrent_chat_sessions(stub_settings, rag_home):
                 content = chat[-1]["content"]
                 text = " ".join(c.get("text", "") for c in content) if isinstance(content, list) else content
                 assert 'class="sources"' in text and chat[-2]["role"] == "user"
+                asked = chat[-2]["content"]
+                asked = " ".join(c.get("text", "") for c in asked) if isinstance(asked, list) else asked
+                assert asked == q, (asked, q)
+                assert html.escape(cited[q], quote=False) in text, (q, text[:300])
+                other = text.find(html.escape(next(t for k, t in cited.items() if k != q), quote=False))
+                assert other == -1 or text.find(html.escape(cited[q], quote=False)) < other, (q, "another's answer")
             except BaseException as exc:  # noqa: BLE001
                 with lock:
                     errors.append(repr(exc))
             with lock:
                 latencies.append(time.perf_counter() - t)
 
-        assert client is not None
         threads = [threading.Thread(target=session, args=(q,)) for q in questions]
         for t in threads:
             t.start()
