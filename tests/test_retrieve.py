@@ -25,17 +25,17 @@ def test_quoted_title_is_found(stub_settings):
     assert hits[0].title == "Network In Network"
 
 
-def test_filters_restrict_results(tmp_path):
+def test_filters_restrict_results(own_collection):
     from rag.settings import load_settings
 
     from .conftest import DATA
 
-    settings = load_settings(collection="filt")
-    rag.ingest(str(DATA / "papers.jsonl"), collection="filt", settings=settings)
-    rag.ingest(str(DATA / "papers.csv"), collection="filt", settings=settings)
-    hits = rag.retrieve("neural network architecture", k=5, collection="filt", filters={"year_min": 2017})
+    settings = load_settings(collection=own_collection)
+    rag.ingest(str(DATA / "papers.jsonl"), collection=own_collection, settings=settings)
+    rag.ingest(str(DATA / "papers.csv"), collection=own_collection, settings=settings)
+    hits = rag.retrieve("neural network architecture", k=5, collection=own_collection, filters={"year_min": 2017})
     assert hits and all(h.year >= 2017 for h in hits)
-    hits = rag.retrieve("neural network architecture", k=5, collection="filt", filters={"venue": "CVPR"})
+    hits = rag.retrieve("neural network architecture", k=5, collection=own_collection, filters={"venue": "CVPR"})
     assert [h.title for h in hits] == ["Deep Residual Learning for Image Recognition"]
 
 
@@ -73,28 +73,27 @@ def test_zscore_and_rrf_fusion_both_work(stub_settings):
     z = retr.search(q, k=5)
     assert z[0].paper.title == "Copy-and-Paste Networks for Deep Video Inpainting"
     assert z[0].score > 2.0  # standard deviations above the candidate pool
-    retr.settings.fusion = "rrf"
-    try:
-        r = retr.search(q, k=5)
-    finally:
-        retr.settings.fusion = "zscore"
+    # Another settings object, not a mutation of the shared engine's settings.
+    r = get_engine(stub_settings.model_copy(update={"fusion": "rrf"}), "stub").retriever.search(q, k=5)
+    assert retr.settings.fusion == "zscore" and get_engine(stub_settings, "stub").settings.fusion == "zscore"
     assert r[0].paper.paper_id == z[0].paper.paper_id
     assert 0 < r[0].score < 0.1  # reciprocal ranks: a different scale
     assert {h.paper.paper_id for h in r[:3]} & {h.paper.paper_id for h in z[:3]}
 
 
-def test_bm25_parameters_are_part_of_the_lexical_stamp(stub_settings):
+def test_bm25_parameters_are_part_of_the_lexical_stamp(own_stub):
     from rag.index import bm25_dir, rebuild_lexical
     from rag.lexical import read_stamp
     from rag.store import Store
 
-    store = Store(stub_settings, "stub")
+    corpus = own_stub.collection
+    store = Store(own_stub, corpus)
     assert rebuild_lexical(store) is None  # fresh: nothing to do
-    other = stub_settings.model_copy(update={"bm25_b": 0.9})
-    rebuilt = rebuild_lexical(Store(other, "stub"))
+    other = own_stub.model_copy(update={"bm25_b": 0.9})
+    rebuilt = rebuild_lexical(Store(other, corpus))
     assert rebuilt is not None and rebuilt.bm25.b == 0.9
     assert read_stamp(bm25_dir(other, store.name))["b"] == 0.9
-    assert rebuild_lexical(Store(stub_settings, "stub")) is not None  # back to the configured b
+    assert rebuild_lexical(Store(own_stub, corpus)) is not None  # back to the configured b
 
 
 def test_hybrid_retriever_plugs_into_llamaindex(stub_settings):
@@ -120,10 +119,8 @@ def test_ann_dense_search_gives_the_same_hybrid_ranking(stub_settings):
     exact = [h.paper.paper_id for h in retr.search(q, k=3)]
     f = Filters(source="neurips_posters")
     exact_f = [h.paper.paper_id for h in retr.search(q, k=3, filters=f)]
-    retr.settings.dense_search = "ann"
-    try:
-        assert [h.paper.paper_id for h in retr.search(q, k=3)] == exact
-        assert [h.paper.paper_id for h in retr.search(q, k=3, filters=f)] == exact_f
-    finally:
-        retr.settings.dense_search = "exact"
+    ann = get_engine(stub_settings.model_copy(update={"dense_search": "ann"}), "stub").retriever
+    assert ann.settings.dense_search == "ann" and retr.settings.dense_search == "exact"
+    assert [h.paper.paper_id for h in ann.search(q, k=3)] == exact
+    assert [h.paper.paper_id for h in ann.search(q, k=3, filters=f)] == exact_f
     assert exact_f and all("neurips_posters" in retr.papers[retr.by_id[p]].source for p in exact_f)
