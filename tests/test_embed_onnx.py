@@ -91,10 +91,19 @@ def test_concurrent_calls_are_safe(onnx_embedder):
             np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
-def test_models_are_cached_under_rag_home(onnx_embedder):
+def test_model_cache_location(monkeypatch, tmp_path):
+    """$RAG_MODEL_CACHE wins; without it, models live under $RAG_HOME/models."""
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "cache"))
+    assert model_cache_dir() == tmp_path / "cache"
+    monkeypatch.delenv("RAG_MODEL_CACHE")
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    assert model_cache_dir() == tmp_path / "home" / "models"
+
+
+def test_models_are_cached_under_the_model_cache(onnx_embedder):
     cache = model_cache_dir()
     assert cache == onnx_embedder.model_path.parent
-    assert cache == Path(os.environ["RAG_HOME"]) / "models"
+    assert cache == Path(os.environ["RAG_MODEL_CACHE"])  # tests/conftest.py: one export per test session
     names = os.listdir(cache)
     assert any(n.endswith("-int8.onnx") or n.endswith("-int8-rr.onnx") for n in names)
     assert any(n.endswith("-fp32.onnx") for n in names)

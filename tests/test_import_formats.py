@@ -330,15 +330,15 @@ def test_cli_accepts_the_new_formats():
 # --- ingestion -----------------------------------------------------------------------------------
 
 
-def test_ingesting_a_bib_twice_adds_nothing_the_second_time(rag_home):
-    settings = load_settings(collection="bib")
+def test_ingesting_a_bib_twice_adds_nothing_the_second_time(own_collection):
+    settings = load_settings(collection=own_collection)
     path = str(IMPORT / "papers.bib")
-    first = rag.ingest(path, collection="bib", settings=settings)
+    first = rag.ingest(path, collection=own_collection, settings=settings)
     assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
     assert first.skipped == 1
-    second = rag.ingest(path, collection="bib", settings=settings)
+    second = rag.ingest(path, collection=own_collection, settings=settings)
     assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
-    store = Store(settings, "bib")
+    store = Store(settings, own_collection)
     assert store.count() == 2
     stored = {p.paper_id: p for p in store.iter_papers()}
     bert = stored["doi:" + _sha(BERT_DOI)]
