@@ -1,31 +1,27 @@
-"""Citations: parse `[n]`, drop ones that point at no source, renumber in order of first use."""
+"""Citations: parse `[n]`, drop ones that point at no source, renumber in order of first use, and
+verify LLM answers sentence by sentence against the retrieved abstracts (`verify`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
-from rag.types import Source
+from rag.citation_marks import CITATION, cited_numbers
 
-CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+if TYPE_CHECKING:
+    from rag.types import Source
+
+__all__ = ["CITATION", "cited_numbers", "normalise_placement", "renumber", "check_claims", "verify", "Verified",
+           "WEAK_SUPPORT"]
+
 
 
 def normalise_placement(text: str) -> str:
     """'claim. [1]' -> 'claim [1].' so each citation stays with the sentence it follows."""
     return re.sub(r"([.!?])[ \t]*((?:\[\d+(?:\s*,\s*\d+)*\][ \t]*)+)(?=\s|$)",
                   lambda m: " " + m.group(2).strip() + m.group(1), text)
-
-
-def cited_numbers(text: str) -> list[int]:
-    """Distinct citation numbers in order of first appearance ('[2][1, 3]' -> [2, 1, 3])."""
-    seen: list[int] = []
-    for m in CITATION.finditer(text):
-        for part in m.group(1).split(","):
-            n = int(part)
-            if n not in seen:
-                seen.append(n)
-    return seen
 
 
 def renumber(text: str, candidates: Sequence[Source]) -> tuple[str, list[Source], list[int]]:
@@ -107,31 +103,121 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
     return claims
 
 
-def repair(eng, text: str, candidates: Sequence[Source], threshold: float = WEAK_SUPPORT) -> tuple[str, dict]:
-    """LLM mode: re-cite a sentence to the retrieved source that supports it best when its cited
-    source supports it weakly (or clearly worse than another one), or drop it when no retrieved
-    source supports it. Returns the new text and counts of what changed."""
-    from rag.text import strip_citations
+@dataclass
+class Verified:
+    """An LLM reply after verification: the text that may be shown, its sources, and a claim for
+    every sentence the model wrote (kept, re-cited or dropped, with the reason)."""
 
-    changes = {"recited": 0, "dropped": 0}
-    cited = _cited_sentences(text, len(candidates))
-    if not cited:
-        return text, changes
-    plain = [strip_citations(p).strip() for p, _ in cited]
-    vecs = eng.embedder.embed(plain)
-    for (piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
-        scored = [(_support(eng, clean, vec, c)[0], i) for i, c in enumerate(candidates, 1)]
-        cited_support = max(sc for sc, i in scored if i in ns)
-        best, n_best = max(scored)
-        if cited_support >= threshold and (n_best in ns or best - cited_support < RECITE_MARGIN):
-            continue
-        if best >= threshold + 0.05:
-            fixed = CITATION.sub("", piece).rstrip()
-            fixed = re.sub(r"([.!?])$", rf" [{n_best}]\1", fixed) if re.search(r"[.!?]$", fixed) else f"{fixed} [{n_best}]"
-            text = text.replace(piece, fixed, 1)
-            changes["recited"] += 1
+    text: str
+    sources: list[Source]
+    claims: list
+    generated: int = 0
+    kept: int = 0
+    recited: int = 0
+    dropped: int = 0
+    declined: bool = False  # the model wrote the refusal sentence
+    dangling: list[int] = field(default_factory=list)  # numbers that pointed at no source
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """(line index, sentence) for every sentence of the reply, bullets and numbering stripped."""
+    from rag.text import split_sentences
+
+    out = []
+    for li, line in enumerate(text.splitlines()):
+        line = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s+", "", line).strip()
+        for piece in split_sentences(line) if line else []:
+            if piece.strip():
+                out.append((li, piece.strip()))
+    return out
+
+
+def verify(eng, text: str, candidates: Sequence[Source], refusal: str = "",
+           threshold: float = WEAK_SUPPORT) -> Verified:
+    """Verify an LLM reply sentence by sentence against every retrieved source.
+
+    The model's `[n]` are hints only. A sentence keeps the sources it cites when one of them
+    supports it at or above `threshold` and no other source is clearly better (RECITE_MARGIN);
+    otherwise it is re-cited to the source that supports it best, when that one reaches the
+    threshold; otherwise it is dropped. Sentences without content words, repeats, and the refusal
+    sentence are dropped too. Kept text is renumbered 1..m in order of first use.
+    """
+    from rag.lexical import query_tokens
+    from rag.text import strip_citations
+    from rag.types import Claim
+
+    pieces = _pieces(normalise_placement(text))
+    n_src = len(candidates)
+    rows: list[dict] = []
+    seen: set[str] = set()
+    declined = False
+    dangling: list[int] = []
+    refusal_key = refusal.rstrip(".").lower()
+    for li, piece in pieces:
+        hinted = cited_numbers(piece)
+        dangling += [n for n in hinted if not 1 <= n <= n_src and n not in dangling]
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", strip_citations(piece)).strip()
+        key = " ".join(query_tokens(clean))
+        row = {"line": li, "clean": clean, "hinted": hinted, "status": "dropped", "cited": [],
+               "support": 0.0, "evidence": "", "reason": ""}
+        if refusal_key and refusal_key in clean.lower():
+            declined = True
+            row["reason"] = "the refusal sentence (the model declined)"
+        elif not key:
+            row["reason"] = "no content words"
+        elif key in seen:
+            row["reason"] = "repeats an earlier sentence"
         else:
-            text = text.replace(piece, "", 1)
-            changes["dropped"] += 1
-    text = re.sub(r"[ \t]{2,}", " ", text).strip()
-    return text, changes
+            seen.add(key)
+            row["status"] = "check"
+        rows.append(row)
+    todo = [r for r in rows if r["status"] == "check"]
+    if todo and candidates:
+        vecs = eng.embedder.embed([r["clean"] for r in todo])
+        for row, vec in zip(todo, vecs, strict=True):
+            scored = [(*_support(eng, row["clean"], vec, c), i) for i, c in enumerate(candidates, 1)]
+            best_sc, best_ev, best_n = max(scored, key=lambda x: x[0])
+            valid = [n for n in row["hinted"] if 1 <= n <= n_src]
+            good = [(sc, ev, i) for sc, ev, i in scored if i in valid and sc >= threshold]
+            good = [g for g in good if best_sc - g[0] < RECITE_MARGIN or g[2] == best_n]
+            if good:
+                sc, ev, _ = max(good, key=lambda x: x[0])
+                row.update(status="kept", cited=[g[2] for g in good], support=sc, evidence=ev,
+                           reason=f"cited source supports it ({sc:.2f} >= {threshold:.2f})")
+            elif best_sc >= threshold:
+                why = (f"the model cited {''.join(f'[{n}]' for n in row['hinted'])}" if row["hinted"]
+                       else "the model cited nothing")
+                cited_sc = max((sc for sc, _, i in scored if i in valid), default=None)
+                if cited_sc is not None:
+                    why += f" (support {cited_sc:.2f})"
+                row.update(status="recited", cited=[best_n], support=best_sc, evidence=best_ev,
+                           reason=f"{why}; source [{best_n}] supports it ({best_sc:.2f})")
+            else:
+                row.update(status="dropped", support=best_sc, evidence=best_ev,
+                           reason=f"no retrieved abstract supports it (best {best_sc:.2f} < {threshold:.2f})")
+    elif todo:
+        for row in todo:
+            row.update(status="dropped", reason="no retrieved sources to check it against")
+    # Rebuild the text from the kept sentences, line by line, then renumber in order of first use.
+    order: list[int] = []
+    for row in rows:
+        order += [n for n in row["cited"] if n not in order]
+    mapping = {old: new for new, old in enumerate(order, 1)}
+    lines: dict[int, list[str]] = {}
+    claims = []
+    for row in rows:
+        new = [mapping[n] for n in row["cited"]]
+        if row["status"] in ("kept", "recited"):
+            body = row["clean"]
+            end = body[-1] if body[-1] in ".!?" else "."
+            body = body[:-1] if body[-1] in ".!?" else body
+            lines.setdefault(row["line"], []).append(f"{body} {''.join(f'[{n}]' for n in new)}{end}")
+        claims.append(Claim(sentence=row["clean"], cited=new, support=round(row["support"], 3),
+                            evidence=row["evidence"], status=row["status"], reason=row["reason"],
+                            hinted=row["hinted"]))
+    multi = len(lines) > 1
+    out = "\n".join(("- " if multi else "") + " ".join(parts) for _, parts in sorted(lines.items()))
+    sources = [replace(candidates[old - 1], n=new) for old, new in mapping.items()]
+    count = {k: sum(r["status"] == k for r in rows) for k in ("kept", "recited", "dropped")}
+    return Verified(text=out, sources=sources, claims=claims, generated=len(rows), kept=count["kept"],
+                    recited=count["recited"], dropped=count["dropped"], declined=declined, dangling=dangling)

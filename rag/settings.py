@@ -160,6 +160,15 @@ class Settings(BaseModel):
     llm_fallback: bool = Field(
         default=True, description="On LLM failure, answer offline and say why instead of raising."
     )
+    llm_deadline: float = Field(
+        default=30.0,
+        gt=0,
+        description="Total seconds for the whole LLM path of one answer, retries and backoff included; "
+        "past it the offline answer is used (each request also stops after llm_timeout).",
+    )
+    llm_max_tokens: int = Field(
+        default=400, ge=16, le=8192, description="Most tokens the LLM may generate for one answer."
+    )
 
     # --- UI -------------------------------------------------------------------------------------
     ui_host: str = Field(default="127.0.0.1", description="Address the chat UI binds to.")

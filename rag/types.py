@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from rag.citation_marks import cited_numbers
+
 
 @dataclass
 class Paper:
@@ -61,12 +63,22 @@ class Source:
 
 @dataclass
 class Claim:
-    """One answer sentence with the sources it cites and how well they support it (0..1)."""
+    """One answer sentence with the sources it cites and how well they support it (0..1).
+
+    In LLM mode every sentence the model wrote is recorded: `status` is "kept" (its citation is
+    supported), "recited" (another retrieved source supports it, and is now cited) or "dropped"
+    (no retrieved source supports it, so it is not in the answer); `reason` says why, and
+    `hinted` holds the numbers the model itself wrote (hints only, in the model's numbering).
+    A dropped claim cites nothing. Offline answers' claims are all "kept".
+    """
 
     sentence: str
     cited: list[int]
     support: float
     evidence: str = ""
+    status: str = "kept"  # "kept" | "recited" | "dropped"
+    reason: str = ""
+    hinted: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,8 +111,6 @@ class Answer:
 
     @property
     def citations(self) -> list[int]:
-        from rag.cite import cited_numbers
-
         return cited_numbers(self.text)
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import rag
+from rag.cite import WEAK_SUPPORT, cited_numbers
 from rag.prompts import refusal_phrase
 
 Q = "How does the network fill holes in videos using other frames?"
@@ -27,14 +28,27 @@ def test_llm_answer_streams_and_drops_dangling_citations(stub_settings, llm_serv
     body = llm_server.requests[-1]["body"]
     user = body["messages"][-1]["content"]
     assert '<source id="1">' in user and "</source>" in user  # sources fenced as data
-    assert refusal_phrase() in body["messages"][0]["content"]
+    assert refusal_phrase() not in body["messages"][0]["content"]  # spelled out once, in the output format
+    assert user.count(refusal_phrase()) == 1 and user.rstrip().endswith("Answer:")
     assert llm_server.requests[-1]["auth"] == "Bearer sk-test-secret"
 
 
-def test_llm_refusal_is_detected(stub_settings, llm_server):
+def test_llm_refusal_with_strong_evidence_shows_offline_answer(stub_settings, llm_server):
+    offline = rag.ask(Q, collection="stub")
+    assert not offline.refused and offline.sources
     llm_server.script = [{"text": refusal_phrase()}]
     ans = _ask(llm_server)
-    assert ans.refused and ans.sources == []
+    assert not ans.refused and ans.mode == "offline" and "declined" in ans.fallback_reason
+    assert ans.text == offline.text and [s.paper_id for s in ans.sources] == [s.paper_id for s in offline.sources]
+
+
+def test_reply_that_merely_contains_the_refusal_is_not_a_refusal(stub_settings, llm_server):
+    # The old code turned ANY reply containing the refusal sentence into a refusal.
+    llm_server.script = [{"text": "The network is trained to copy corresponding contents in reference frames and "
+                                  f"paste them to fill the holes in the target frame [1]. {refusal_phrase()}"}]
+    ans = _ask(llm_server)
+    assert ans.mode == "llm" and not ans.refused and refusal_phrase() not in ans.text
+    assert [c.status for c in ans.claims] == ["kept", "dropped"] and "declined" in ans.claims[1].reason
 
 
 def test_llm_500_falls_back_to_offline(stub_settings, llm_server):
@@ -64,10 +78,11 @@ def test_stream_cut_mid_answer_falls_back(stub_settings, llm_server):
     assert ans.mode == "offline" and ans.fallback_reason
 
 
-def test_uncited_llm_answer_is_not_trusted(stub_settings, llm_server):
-    llm_server.script = [{"text": "Video inpainting is easy and needs no sources."}]
+def test_unsupported_llm_answer_falls_back(stub_settings, llm_server):
+    llm_server.script = [{"text": "Quantum chromodynamics explains the binding energy of gluons in neutron stars [1]."}]
     ans = _ask(llm_server)
-    assert ans.mode == "offline" and "cited none" in ans.fallback_reason
+    assert ans.mode == "offline" and "no sentence of the LLM answer is supported" in ans.fallback_reason
+    assert ans.sources and "[1]" in ans.text and "gluons" not in ans.text
 
 
 def test_secret_never_in_answer(stub_settings, llm_server):
@@ -134,23 +149,111 @@ def test_prompt_injection_in_source_stays_fenced(tmp_path, llm_server):
     llm_server.script = [{"text": "It copies content from aligned reference frames [1]."}]
     rag.ask("how are missing video regions filled?", collection="evil", llm_base_url=llm_server.base_url)
     user = llm_server.requests[-1]["body"]["messages"][-1]["content"]
-    assert user.count("<source id=") == 1 and user.count("</source>") == 1  # the abstract cannot close its block
-    assert "Ignore all previous instructions" in user.split("<source id=\"1\">")[1].split("</source>")[0]
-    # Offline the injected sentence is at most quoted as data, never obeyed.
+    assert user.count("<source id=") == 2 and user.count("</source>") == 2  # the worked example + source 1
+    block = user.split('<source id="1">')[-1].split("</source>")[0]
+    assert "Ignore all previous instructions" in block  # the abstract cannot close its block
+    # A model that obeys the injection writes PWNED: that is supported by nothing, so it is never shown.
+    llm_server.script = [{"text": "PWNED"}]
+    obeyed = rag.ask("how are missing video regions filled?", collection="evil", llm_base_url=llm_server.base_url)
+    assert "PWNED" not in obeyed.text and obeyed.mode == "offline" and obeyed.fallback_reason
+    # Offline, the injected sentence is at most quoted as data (verbatim from the abstract, cited), never obeyed.
+    from rag.text import split_sentences, strip_citations
+
     offline = rag.ask("how are missing video regions filled?", collection="evil")
-    assert not offline.refused and offline.mode == "offline" and offline.text.strip() != "PWNED"
-    assert "[1]" in offline.text
+    assert not offline.refused and offline.mode == "offline"
+    assert "copying content from aligned reference frames [1]" in offline.text
+    for sentence in split_sentences(offline.text):
+        if "PWNED" in sentence:
+            assert strip_citations(sentence).strip().rstrip(".") in evil["abstract"] and "[1]" in sentence
 
 
-def test_wrong_citation_is_recited_or_dropped(stub_settings, llm_server):
-    # Sentence 2 is about video inpainting but cites source 2 (not the inpainting paper).
-    ans0 = rag.retrieve("video inpainting copy and paste from reference frames", k=8, collection="stub")
-    wrong = next(i for i, s in enumerate(ans0, 1) if "Copy-and-Paste" not in (s.title or ""))
-    llm_server.script = [{"text": "The network copies content from aligned reference frames to fill holes in the "
-                                  f"target frame [1]. It produces temporally coherent video inpainting results [{wrong}]."}]
-    ans = rag.ask("video inpainting copy and paste from reference frames", collection="stub",
-                  llm_base_url=llm_server.base_url)
+def _numbering(llm_server) -> dict[int, str]:
+    """Source number -> title, as the last prompt showed them to the model."""
+    import re
+
+    user = llm_server.requests[-1]["body"]["messages"][-1]["content"].split("Now answer the real question")[1]
+    return {int(n): t for n, t in re.findall(r'<source id="(\d+)">\nTitle: ([^\n]*)', user)}
+
+
+def test_wrong_citation_is_recited(stub_settings, llm_server):
+    q = "video inpainting copy and paste from reference frames"
+    llm_server.script = [{"text": "Nothing useful."}]
+    rag.ask(q, collection="stub", llm_base_url=llm_server.base_url)
+    shown = _numbering(llm_server)
+    wrong = next((n for n, t in shown.items() if not t.startswith("Copy-and-Paste")), len(shown) + 1)
+    llm_server.script = [{"text": "The network is trained to copy corresponding contents in reference frames [1]. "
+                                  f"It produces temporally coherent video inpainting results [{wrong}]."}]
+    ans = rag.ask(q, collection="stub", llm_base_url=llm_server.base_url)
     assert ans.mode == "llm"
-    assert ans.signals.get("claims_recited", 0) + ans.signals.get("claims_dropped", 0) >= 1
+    assert [c.status for c in ans.claims] == ["kept", "recited"]
+    assert ans.claims[1].hinted == [wrong] and f"[{wrong}]" in ans.claims[1].reason
     for claim in ans.claims:
         assert ans.source(claim.cited[0]).title.startswith("Copy-and-Paste")
+        assert claim.support >= WEAK_SUPPORT
+
+
+def test_supported_but_narrower_llm_answer_falls_back(stub_settings, llm_server):
+    # True (verbatim from the abstract) but it says nothing about filling holes from other frames.
+    llm_server.script = [{"text": "Our method runs faster than the state-of-the-art optimization-based method [1]."}]
+    ans = _ask(llm_server)
+    assert ans.mode == "offline" and "covers fewer of the question's terms" in ans.fallback_reason
+    assert ans.signals["llm_kept"] == 1
+
+
+def test_total_deadline_bounds_retries(stub_settings, llm_server):
+    # Each attempt fails after 0.8 s; 5 retries of 0.8 s plus backoff would take ~8 s.
+    llm_server.script = [{"sleep": 0.8, "status": 500}]
+    t = time.perf_counter()
+    ans = _ask(llm_server, llm_timeout=10, llm_retries=5, llm_deadline=2.0)
+    elapsed = time.perf_counter() - t
+    assert ans.mode == "offline" and ans.fallback_reason and elapsed < 3.0, elapsed
+    assert 1 < len(llm_server.requests) < 4
+
+
+def test_deadline_cuts_a_stalled_request(stub_settings, llm_server):
+    llm_server.script = [{"sleep": 20, "text": "late [1]."}]
+    t = time.perf_counter()
+    ans = _ask(llm_server, stream=lambda _: None, llm_timeout=30, llm_retries=3, llm_deadline=1.5)
+    assert time.perf_counter() - t < 2.5
+    assert ans.mode == "offline" and ans.sources and ans.fallback_reason
+
+
+def test_verify_keeps_recites_and_drops(stub_settings):
+    from rag.cite import verify
+    from rag.pipeline import get_engine
+
+    eng = get_engine(stub_settings, "stub")
+    cands = rag.retrieve("video inpainting copy and paste from reference frames", k=4, collection="stub")
+    n_cp = next(s.n for s in cands if (s.title or "").startswith("Copy-and-Paste"))
+    other = next(s.n for s in cands if s.n != n_cp)
+    reply = (f"A: [{n_cp}]\n"
+             f"- The network is trained to copy contents in reference frames and paste them into holes [{n_cp}].\n"
+             f"- Our method produces temporally coherent results [{other}].\n"
+             "- It also won the Nobel prize in chemistry for protein folding [1].\n"
+             f"- The network is trained to copy contents in reference frames and paste them into holes [{n_cp}].\n"
+             f"- It copies from the other frames of the video [9]. {refusal_phrase()}")
+    v = verify(eng, reply, cands, refusal=refusal_phrase())
+    status = [(c.status, c.sentence[:20]) for c in v.claims]
+    assert [st for st, _ in status] == ["dropped", "kept", "recited", "dropped", "dropped", "recited", "dropped"], status
+    assert "no content words" in v.claims[0].reason and "repeats" in v.claims[4].reason
+    assert "no retrieved abstract supports it" in v.claims[3].reason and v.declined and v.dangling == [9]
+    assert "Nobel" not in v.text and refusal_phrase() not in v.text and "A:" not in v.text
+    assert v.generated == 7 and (v.kept, v.recited, v.dropped) == (1, 2, 4)
+    assert [s.n for s in v.sources] == [1] and v.sources[0].title.startswith("Copy-and-Paste")
+    for c in v.claims:
+        if c.status != "dropped":
+            assert c.cited == [1] and c.support >= WEAK_SUPPORT and c.evidence
+        else:
+            assert c.cited == []
+    assert set(cited_numbers(v.text)) == {1}
+
+
+def test_streamed_tokens_are_replaced_by_verified_text(stub_settings, llm_server):
+    llm_server.script = [{"text": "The network is trained to copy corresponding contents in reference frames and paste "
+                                  "them to fill the holes in the target frame [1]. It was invented in 1850 by Napoleon [1]."}]
+    pieces: list[str] = []
+    ans = _ask(llm_server, stream=pieces.append)
+    assert "Napoleon" in "".join(pieces)  # streamed as generated, unverified
+    assert ans.mode == "llm" and "Napoleon" not in ans.text  # the final answer is the verified text
+    assert [c.status for c in ans.claims] == ["kept", "dropped"]
+    assert ans.timings["llm_first_token"] > 0 and ans.signals["llm_sentences"] == 2

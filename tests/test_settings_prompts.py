@@ -37,6 +37,8 @@ def test_unknown_and_invalid_settings_rejected(tmp_path):
 def test_presets_load():
     assert load_settings("ollama").llm_base_url.startswith("http://127.0.0.1:11434")
     assert load_settings("openai").llm_base_url.startswith("https://api.openai.com")
+    local = load_settings("local")
+    assert local.llm_base_url == "http://127.0.0.1:8011/v1" and local.llm_model == "SmolLM2-135M-Instruct"
 
 
 def test_prompt_rendering_is_strict():
@@ -51,5 +53,8 @@ def test_prompt_rendering_is_strict():
 def test_refusal_phrase_defined_once_and_used_in_prompt():
     phrase = refusal_phrase()
     assert phrase and "\n" not in phrase
-    assert phrase in render("system", refusal=phrase)
-    assert "{refusal}" in load_prompt("system")
+    # Spelled out once, in the output format at the end of the answer prompt (small models echo
+    # a refusal sentence they are shown twice).
+    rendered = render("answer", sources="s", history="h", question="q", refusal=phrase)
+    assert rendered.count(phrase) == 1 and rendered.rstrip().endswith("Answer:")
+    assert "{refusal}" in load_prompt("answer") and "{refusal}" not in load_prompt("system")

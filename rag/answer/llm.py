@@ -1,10 +1,17 @@
 """LLM answers through the `openai` client: the only module that talks to an LLM.
 
-Sources go to the model inside delimited <source> blocks (data, never instructions). Its
-citations are parsed, dangling ones dropped and the rest renumbered. Failures (timeouts,
-refused connections, 429/5xx after bounded retries, malformed or empty replies, a stream cut
-mid-answer) fall back to the offline answer with the reason recorded, unless
-`llm_fallback = false`, in which case `LLMError` is raised.
+The model gets short numbered sources (title plus the abstract's best evidence sentences) inside
+delimited <source> blocks (data, never instructions). Whatever it writes is then verified sentence
+by sentence against the retrieved abstracts (`rag.cite.verify`): its `[n]` are hints only, each
+kept sentence cites the source(s) that support it, unsupported ones are dropped.
+
+The LLM answer is never worse than the offline one. It is replaced by the offline answer, with
+`mode="offline"` and `fallback_reason` set, when the endpoint fails (timeouts, refused
+connections, 429/5xx after bounded retries, malformed or empty replies, a stream cut
+mid-answer), when one total deadline (`llm_deadline`, retries and backoff included) runs out,
+when the model declines although the offline answerer found an answer, when no sentence survives
+verification, or when what survives covers fewer of the question's terms than the offline answer.
+With `llm_fallback = false`, endpoint failures raise `LLMError` instead.
 """
 
 from __future__ import annotations
@@ -15,35 +22,47 @@ import time
 from collections.abc import Callable
 
 from rag.answer.evidence import Evidence
-from rag.cite import normalise_placement, renumber, repair
+from rag.cite import WEAK_SUPPORT, verify
 from rag.prompts import refusal_phrase, render
 from rag.retrieval import hit_to_source
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
 MAX_SOURCE_CHARS = 3000
+SOURCE_SENTENCES = 4  # evidence sentences per source shown to the model
 
 
 class LLMError(RuntimeError):
     pass
 
 
-def _client(settings):
+class DeadlineExceeded(LLMError):
+    pass
+
+
+def _client(settings, timeout: float):
     import httpx
     from openai import OpenAI
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
-    return OpenAI(
-        base_url=settings.llm_base_url,
-        api_key=key,
-        max_retries=settings.llm_retries,
-        timeout=httpx.Timeout(settings.llm_timeout, connect=min(5.0, settings.llm_timeout)),
-    )
+    timeout = max(0.05, timeout)
+    return OpenAI(base_url=settings.llm_base_url, api_key=key, max_retries=0,
+                  timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
 
 
 def fence(text: str) -> str:
     """Neutralise anything in abstract text that could close or open a source block."""
     return re.sub(r"</?\s*source[^>]*>", "[tag removed]", text, flags=re.I)
+
+
+def source_text(ev: Evidence, max_sentences: int = SOURCE_SENTENCES) -> str:
+    """The abstract cut to its best evidence sentences, in abstract order (short sources are
+    what small models follow); the whole abstract when it is that short anyway."""
+    if len(ev.sentences) <= max_sentences:
+        text = " ".join(ev.sentences)
+    else:
+        text = " ".join(ev.sentences[i] for i in sorted(ev.best(max_sentences)))
+    return text[:MAX_SOURCE_CHARS]
 
 
 def format_sources(evs: list[Evidence]) -> str:
@@ -52,10 +71,10 @@ def format_sources(evs: list[Evidence]) -> str:
         p = ev.hit.paper
         lines = [f"Title: {fence(p.title) if p.title else '(untitled abstract)'}"]
         if p.authors:
-            lines.append(f"Authors: {fence(', '.join(p.authors))}")
+            lines.append(f"Authors: {fence(', '.join(p.authors[:6]))}{' et al.' if len(p.authors) > 6 else ''}")
         if p.year or p.venue:
             lines.append(f"Published: {fence(' '.join(str(x) for x in (p.venue, p.year) if x))}")
-        lines.append(f"Abstract: {fence(p.abstract[:MAX_SOURCE_CHARS])}")
+        lines.append(f"Text: {fence(source_text(ev))}")
         blocks.append(f'<source id="{n}">\n' + "\n".join(lines) + "\n</source>")
     return "\n\n".join(blocks)
 
@@ -67,12 +86,11 @@ def format_history(history: list[dict[str, str]], max_turns: int = 6) -> str:
 
 
 def build_messages(question: str, evs: list[Evidence], history: list[dict[str, str]]) -> list[dict]:
-    refusal = refusal_phrase()
     return [
-        {"role": "system", "content": render("system", refusal=refusal)},
+        {"role": "system", "content": render("system")},
         {"role": "user", "content": render("answer", sources=format_sources(evs),
                                            history=format_history(history), question=question,
-                                           refusal=refusal)},
+                                           refusal=refusal_phrase())},
     ]
 
 
@@ -92,35 +110,82 @@ def _describe_error(exc: BaseException, timeout: float) -> str:
     return f"the LLM endpoint sent an unusable reply ({type(exc).__name__})"
 
 
-def complete(settings, messages: list[dict], stream: Callable[[str], None] | None = None) -> str:
-    """One chat completion, streamed when a callback is given. Raises on any failure."""
-    client = _client(settings)
-    deadline = time.monotonic() + settings.llm_timeout * (settings.llm_retries + 1) + 5
+def _retryable(exc: BaseException) -> bool:
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, openai.APIConnectionError)  # includes APITimeoutError
+
+
+def _backoff(exc: BaseException, attempt: int) -> float:
+    """Retry-After when the server sends one (seconds), else 0.5 s, 1 s, 2 s, ..."""
+    resp = getattr(exc, "response", None)
+    value = resp.headers.get("retry-after") if resp is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else 0.5 * 2**attempt
+    except ValueError:
+        return 0.5 * 2**attempt
+
+
+def _once(settings, messages, stream, deadline: float, timings: dict) -> str:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline")
+    client = _client(settings, min(settings.llm_timeout, remaining))
+    args = {"model": settings.llm_model, "messages": messages, "temperature": settings.llm_temperature,
+            "max_tokens": settings.llm_max_tokens}
+    t = time.monotonic()
     if stream is None:
-        resp = client.chat.completions.create(model=settings.llm_model, messages=messages,
-                                              temperature=settings.llm_temperature)
+        resp = client.chat.completions.create(**args)
         if not getattr(resp, "choices", None):
             raise LLMError("the LLM endpoint returned no choices")
+        timings["first_token"] = timings.get("first_token", time.monotonic() - t)
         return resp.choices[0].message.content or ""
     parts: list[str] = []
     finished = False
-    with client.chat.completions.create(model=settings.llm_model, messages=messages,
-                                        temperature=settings.llm_temperature, stream=True) as chunks:
+    with client.chat.completions.create(**args, stream=True) as chunks:
         for chunk in chunks:
             if time.monotonic() > deadline:
-                raise LLMError(f"the LLM stream exceeded {settings.llm_timeout:g}s per attempt")
+                raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline")
             if not chunk.choices:
                 continue
             choice = chunk.choices[0]
             piece = choice.delta.content if choice.delta else None
             if piece:
+                if not parts:
+                    timings["first_token"] = time.monotonic() - t
                 parts.append(piece)
+                timings["chunks"] = timings.get("chunks", 0) + 1
                 stream(piece)
             if choice.finish_reason:
                 finished = True
     if not finished:
         raise LLMError("the LLM stream was cut off before the answer finished")
     return "".join(parts)
+
+
+def complete(settings, messages: list[dict], stream: Callable[[str], None] | None = None,
+             deadline: float | None = None, timings: dict | None = None) -> str:
+    """One chat completion, streamed when a callback is given. Retries 429/5xx/connection errors
+    (`llm_retries`, honouring Retry-After), all within one deadline (`llm_deadline` from now
+    unless given, as a `time.monotonic()` value). Raises on any failure."""
+    deadline = deadline if deadline is not None else time.monotonic() + settings.llm_deadline
+    timings = timings if timings is not None else {}
+    attempt = 0
+    while True:
+        try:
+            return _once(settings, messages, stream, deadline, timings)
+        except Exception as exc:
+            if attempt >= settings.llm_retries or not _retryable(exc) or timings.get("chunks"):
+                raise
+            wait = _backoff(exc, attempt)
+            if time.monotonic() + wait >= deadline:
+                raise
+            log.info("LLM attempt %d failed (%s); retrying in %.1fs", attempt + 1,
+                     _describe_error(exc, settings.llm_timeout), wait)
+            time.sleep(wait)
+            attempt += 1
 
 
 def condense_question(settings, question: str, history: list[dict[str, str]], cited: str) -> str | None:
@@ -135,39 +200,79 @@ def condense_question(settings, question: str, history: list[dict[str, str]], ci
     return text or None
 
 
-def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream) -> Answer | None:
-    """Fill `answer` from the LLM. Returns None to fall back to the offline answerer."""
+def coverage(question: str, text: str) -> float:
+    """Share of the question's content terms (stemmed) that the answer text contains."""
+    from rag.lexical import query_tokens
+    from rag.text import strip_citations
+
+    terms = set(query_tokens(question))
+    if not terms:
+        return 1.0
+    return len(terms & set(query_tokens(strip_citations(text)))) / len(terms)
+
+
+def _fallback(answer: Answer, offline: Answer | None, reason: str, model: str) -> Answer | None:
+    """The offline answer with the reason recorded (None with the old call site: it falls back)."""
+    log.info("LLM answer not used: %s", reason)
+    answer.mode, answer.fallback_reason, answer.model = "offline", reason, model
+    if offline is None:
+        return None
+    offline.mode, offline.fallback_reason, offline.model = "offline", reason, model
+    offline.timings.update({k: v for k, v in answer.timings.items() if k.startswith("llm")})
+    offline.signals.update({k: v for k, v in answer.signals.items() if k.startswith("llm_")})
+    return offline
+
+
+def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
+               offline: Answer | None = None) -> Answer | None:
+    """The verified LLM answer for `answer` (the skeleton), or the offline answer when the LLM one
+    would be worse or fails. With `offline=None` (the old call site) returns None to fall back."""
     s = eng.settings
     t = time.perf_counter()
+    deadline = time.monotonic() + s.llm_deadline
     messages = build_messages(answer.question, evs, history)
+    llm_t: dict = {}
     try:
-        text = complete(s, messages, stream)
+        text = complete(s, messages, stream, deadline=deadline, timings=llm_t)
         if not text.strip():
             raise LLMError("the LLM endpoint returned an empty answer")
     except Exception as exc:
         reason = _describe_error(exc, s.llm_timeout)
+        answer.timings["llm"] = time.perf_counter() - t
         log.warning("LLM failed: %s", reason)
-        if not s.llm_fallback:
+        if not s.llm_fallback and not isinstance(exc, DeadlineExceeded):
             raise LLMError(reason) from None
-        answer.fallback_reason = reason
-        answer.model = s.llm_model
-        return None
+        return _fallback(answer, offline, reason, s.llm_model)
     answer.timings["llm"] = time.perf_counter() - t
-    answer.mode, answer.model = "llm", s.llm_model
-    if refusal_phrase().rstrip(".").lower() in text.lower():
-        answer.refused, answer.text, answer.sources = True, refusal_phrase(), []
-        return answer
+    if "first_token" in llm_t:
+        answer.timings["llm_first_token"] = llm_t["first_token"]
     candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
-    text, changes = repair(eng, normalise_placement(text), candidates)
-    for key, count in changes.items():
-        if count:
-            answer.signals[f"claims_{key}"] = float(count)
-    new_text, sources, dropped = renumber(text, candidates)
-    if dropped:
-        answer.signals["dropped_citations"] = float(len(dropped))
-    if not sources:
-        answer.mode = "offline"
-        answer.fallback_reason = "the LLM answer cited none of the retrieved sources"
-        return None
-    answer.text, answer.sources = new_text, sources
+    t = time.perf_counter()
+    v = verify(eng, text, candidates, refusal=refusal_phrase(), threshold=WEAK_SUPPORT)
+    answer.timings["verify"] = time.perf_counter() - t
+    answer.model, answer.claims = s.llm_model, v.claims
+    answer.signals.update({"llm_sentences": float(v.generated), "llm_kept": float(v.kept),
+                           "llm_recited": float(v.recited), "llm_dropped": float(v.dropped)})
+    answer.signals.update({"claims_recited": float(v.recited), "claims_dropped": float(v.dropped)})
+    if v.dangling:
+        answer.signals["dropped_citations"] = float(len(v.dangling))
+    if not v.sources:
+        if v.declined:
+            reason = ("the model declined to answer, but the retrieved abstracts do answer it; "
+                      "showing the offline answer")
+        elif v.generated:
+            reason = (f"no sentence of the LLM answer is supported by the retrieved abstracts "
+                      f"({v.dropped} of {v.generated} dropped)")
+        else:
+            reason = "the LLM answer cited none of the retrieved sources"
+        return _fallback(answer, offline, reason, s.llm_model)
+    if offline is not None and not offline.refused:
+        mine, theirs = coverage(answer.question, v.text), coverage(answer.question, offline.text)
+        if mine < theirs:
+            reason = (f"the verified LLM answer covers fewer of the question's terms than the offline answer "
+                      f"({mine:.0%} vs {theirs:.0%})")
+            return _fallback(answer, offline, reason, s.llm_model)
+    answer.mode, answer.refused = "llm", False
+    answer.text, answer.sources = v.text, v.sources
     return answer
+
