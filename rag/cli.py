@@ -141,6 +141,19 @@ def cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_llm_server(args: argparse.Namespace) -> int:
+    from rag.llm_server import LLMServerError, prepare, run_foreground
+
+    try:
+        if args.prepare_only:
+            print(prepare())
+            return 0
+        return run_foreground(port=args.port)
+    except LLMServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="rag",
@@ -191,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=None, help="port (default 7860)")
     s.add_argument("--share", action="store_true", help="create a public Gradio share link (off by default)")
     s.set_defaults(func=cmd_chat)
+
+    s = sub.add_parser("llm-server", help="serve the bundled demo LLM (SmolLM2-135M) on 127.0.0.1 for RAG_CONFIG=local")
+    s.add_argument("--port", type=int, default=8011, help="port (default 8011; config/local.toml expects 8011)")
+    s.add_argument("--prepare-only", action="store_true",
+                   help="only convert the model into $RAG_MODEL_CACHE (once) and print its folder")
+    s.set_defaults(func=cmd_llm_server)
 
     s = sub.add_parser("corpora", help="list indexed corpora")
     s.set_defaults(func=cmd_corpora)
