@@ -339,5 +339,7 @@ def ask(
 
     query = analyse(question, turns, eng, filters=Filters.coerce(filters), parse_filters=parse_filters)
     answer = answer_question(eng, query, stream=stream)
+    for src in answer.sources:  # which corpus each source is from: /paper links and exports look it up there
+        src.collection = src.collection or eng.corpus
     answer.timings["total"] = time.perf_counter() - t0
     return answer
