@@ -9,12 +9,13 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import REPO, free_port
+from .conftest import DATA, REPO, free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -35,9 +36,9 @@ HOSTILE = [
 ]
 
 
-def _serve(rag_home: Path, collection: str):
+def _serve(rag_home: Path, collection: str, **extra_env: str):
     port = free_port()
-    env = {**os.environ, "RAG_HOME": str(rag_home), "RAG_COLLECTION": collection}
+    env = {**os.environ, "RAG_HOME": str(rag_home), "RAG_COLLECTION": collection, **extra_env}
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"ui-{collection}.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "ui.app", "--port", str(port)], cwd=REPO, env=env,
@@ -159,8 +160,9 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         page.wait_for_selector("#question textarea")
         _ask(page, "What do the hostile abstracts benchmark report about robustness?", 1)
         chat = page.locator("#chat").inner_text()
-        assert "<script>alert('abstract')</script>" in page.locator("#chat .sources details").first.inner_text(
-        ) or "<script>" in chat
+        # The abstract sits in a closed <details>: its text (hidden or not) must hold the payload literally.
+        abstracts = " ".join(d.text_content() for d in page.locator("#chat .sources details").all())
+        assert "<script>alert('abstract')</script>" in abstracts
         assert "<script>alert('title')</script>" in chat  # title shown literally
         assert page.locator("#chat script").count() == 0
         assert page.locator("#chat img[src='x']").count() == 0
@@ -171,6 +173,30 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         paper.goto(url + href if href.startswith("/") else url + "/paper/" + rag.retrieve(
             "hostile", collection="hostile")[0].paper_id + "?c=hostile")
         assert "<img src=x onerror=alert('author')>" in paper.inner_text("body")
+        assert paper.locator("script").count() == 0
+
+        # An uploaded .bib whose title, authors, venue and abstract carry payloads: the summary, the answer,
+        # its sources, the library table and the paper page all show them as text.
+        summary = _upload(page, DATA / "upload" / "hostile.bib", into_current=True)
+        assert "1 added" in summary, summary
+        page.get_by_role("tab", name="Chat").click()
+        _ask(page, "How much methane do permafrost thaw lakes release by ebullition?", 2)
+        answer = page.locator("#chat .sources").last
+        assert "<script>alert('bibtitle')</script>" in answer.inner_text()
+        assert "Eve <img src=x onerror=alert('bibauthor')>" in answer.inner_text()
+        assert "<script>alert('bibabstract')</script>" in " ".join(
+            d.text_content() for d in answer.locator("details").all())
+        page.get_by_role("tab", name="Library").click()
+        _library_search(page, "permafrost", "Thaw Lakes")
+        row = page.locator("#library tr.lib-row").first.inner_text()
+        assert "<script>alert('bibtitle')</script>" in row and "<b onmouseover=alert('venue')>Venue</b>" in row
+        for scope in ("#chat", "#library", "#upload-summary"):
+            assert page.locator(f"{scope} script").count() == 0
+            assert page.locator(f"{scope} img[src='x']").count() == 0
+            assert page.locator(f"{scope} [onmouseover], {scope} [onerror]").count() == 0
+        assert page.locator("#chat a[href^='javascript']").count() == 0
+        paper.goto(url + page.locator("#library a.lib-title").first.get_attribute("href"))
+        assert "<script>alert('bibabstract')</script>" in paper.inner_text(".abstract")
         assert paper.locator("script").count() == 0
         page.wait_for_timeout(500)
         assert fired == [], fired
@@ -218,3 +244,163 @@ def test_weak_claims_are_marked():
                  claims=[Claim("Strong claim.", [1], 0.9), Claim("Shaky claim.", [1], 0.2)])
     html = render_answer(ans, 99)
     assert html.count('class="weak"') == 1 and "Shaky claim" in html.split('class="weak"')[1]
+
+
+# --- the researcher's workflow (#14): upload, cite, export, re-import, browse -------------------------
+
+
+def _upload(page, path: Path, into_current: bool = False, name: str | None = None,
+            progress: list | None = None) -> str:
+    """Upload `path` on the "Add papers" tab; returns the summary text. `progress` collects what the
+    summary area showed while the upload ran (Gradio's status tracker and progress bar)."""
+    page.get_by_role("tab", name="Add papers").click()
+    page.set_input_files("#upload-file input[type=file]", str(path))
+    page.wait_for_function("n => document.querySelector('#upload-file').innerText.includes(n)", arg=path.stem,
+                           timeout=30000)  # Gradio shows the name and the extension apart
+    page.locator("#upload-mode label", has_text="current" if into_current else "New collection").click()
+    if name:
+        page.fill("#upload-name input, #upload-name textarea", name)
+    before = page.locator("#upload-result").count() and page.locator("#upload-result").inner_text()
+    page.click("#upload-go")
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        html = page.locator("#upload-summary").inner_html()
+        if progress is not None and "progress" in html:
+            progress.append(html)
+        result = page.locator("#upload-result")
+        if result.count() and "progress-text" not in html and result.inner_text() != before:
+            return result.inner_text()
+        page.wait_for_timeout(50)
+    raise AssertionError("no upload summary within 120 s")
+
+
+def _library_search(page, query: str, expect: str) -> None:
+    """Type `query` in the library search and wait for a one-row result holding `expect`."""
+    page.fill("#lib-search input, #lib-search textarea", query)
+    page.wait_for_function(
+        "e => { const rows = document.querySelectorAll('#library tr.lib-row');"
+        " return rows.length === 1 && rows[0].innerText.includes(e); }", arg=expect, timeout=30000)
+
+
+def _clear_file(page):
+    page.get_by_role("tab", name="Add papers").click()
+    clear = page.locator("#upload-file button[aria-label='Clear']")
+    if clear.count():
+        clear.first.click()
+
+
+def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
+    import uuid
+
+    name = f"melt-{uuid.uuid4().hex[:6]}"
+    page = browser.new_page(viewport={"width": 1200, "height": 1000}, accept_downloads=True)
+    page.goto(stub_ui)
+    page.wait_for_selector("#question textarea")
+    seen: list[str] = []
+    summary = _upload(page, DATA / "upload" / "meltwater.bib", name=name, progress=seen)
+    assert any("progress-text" in h for h in seen), "no progress shown while indexing"
+    assert "3 added, 0 updated, 0 unchanged, 1 skipped" in summary, summary
+    assert "1 entry: no abstract" in summary
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+    assert page.locator("#corpus input").input_value() == name  # the picker shows (and selects) it
+
+    # A question only that file answers, cited.
+    page.get_by_role("tab", name="Chat").click()
+    _ask(page, "How long can tardigrades from Antarctic meltwater ponds survive desiccation?", 1)
+    assert "fourteen months" in page.locator("#chat .answer").last.inner_text()
+    assert "Cryptobiosis of Tardigrades" in page.locator("#chat .src a.src-link").first.inner_text()
+    assert page.locator("#chat a.cite").first.inner_text() == "[1]"
+
+    # Download the BibTeX of what it cites.
+    with page.expect_download() as dl:
+        page.locator("#chat .export a.export-bib").last.click()
+    bib = tmp_path / "citations.bib"
+    dl.value.save_as(bib)
+    text = bib.read_text()
+    assert text.count("@") >= 1 and "Cryptobiosis of Tardigrades" in text and "doi = {10.5555/polar.2021.0142}" in text
+    assert "abstract = {Tardigrades collected" in text
+
+    # Re-upload it into the collection it came from: nothing added.
+    _clear_file(page)
+    again = _upload(page, bib, into_current=True)
+    assert again.startswith("0 added, 0 updated,") and "unchanged" in again, again
+
+    # Find a paper in the library by a word of its title, and open its page from the row.
+    page.get_by_role("tab", name="Library").click()
+    _library_search(page, "regrowth", "Ancient Moss")
+    assert "Ancient Moss Regrowth beneath Retreating Ice Shelves" in page.locator("#library tr.lib-row").inner_text()
+    assert "1–1 of 1 matching" in page.locator("#lib-info").inner_text()
+    with page.context.expect_page() as opened:
+        page.locator("#library tr.lib-row td.lib-authors").click()  # the row, not its link
+    paper = opened.value
+    paper.wait_for_load_state()
+    assert "/paper/" in paper.url and "regrew in laboratory culture" in paper.inner_text(".abstract")
+    paper.close()
+    page.screenshot(path=str(ARTIFACTS / "library.png"), full_page=True)
+    page.close()
+
+
+def test_bad_uploads_say_why(browser, rag_home, tmp_path):
+    import io
+    import zipfile
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.bib").write_bytes(b"")
+    (bad / "binary.bib").write_bytes(bytes(range(256)) * 4)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../../evil.bib", (DATA / "upload" / "meltwater.bib").read_text())
+    (bad / "escape.zip").write_bytes(buf.getvalue())
+    (bad / "big.bib").write_bytes((DATA / "upload" / "meltwater.bib").read_bytes() * 2)  # about 4.4 KB
+    proc, url = _serve(rag_home, "stub", RAG_UPLOAD_MAX_MB="0.003")  # about 3 KB
+    try:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(url)
+        page.wait_for_selector("#question textarea")
+        expected = {
+            "empty.bib": "empty.bib is empty",
+            "binary.bib": "binary.bib: looks like a binary file, not text",
+            "escape.zip": "escape.zip: refused, the entry '../../evil.bib' points outside the archive",
+        }
+        for i, (fname, message) in enumerate(expected.items()):
+            _clear_file(page)
+            summary = _upload(page, bad / fname, name=f"bad-{i}")
+            assert summary.startswith("Upload refused.") and message in summary, summary
+        _clear_file(page)
+        page.set_input_files("#upload-file input[type=file]", str(bad / "big.bib"))
+        toast = page.locator(".toast-body", has_text="exceed the maximum allowed size")
+        toast.first.wait_for(timeout=15000)
+        assert "big.bib" in toast.first.inner_text()
+        import rag
+
+        assert not {"bad-0", "bad-1", "bad-2"} & set(rag.corpora())
+        assert not (tmp_path / "evil.bib").exists() and not (REPO / "evil.bib").exists()
+        page.screenshot(path=str(ARTIFACTS / "bad_upload.png"), full_page=True)
+        page.close()
+    finally:
+        _stop(proc)
+
+
+def test_unknown_collection_is_404_or_a_clear_error_and_creates_nothing(stub_ui, rag_home):
+    """#12: `/paper/<id>?c=<unknown>` and the chat API's collection argument never create a collection."""
+    import html
+    import urllib.error
+
+    from gradio_client import Client
+
+    import rag
+
+    before = (set(rag.corpora()), sorted(p.name for p in (rag_home / "bm25").iterdir()))
+    for name in ("nope-zz1", "../etc", "<script>"):
+        url = f"{stub_ui}/paper/x?c={urllib.parse.quote(name)}"
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(url, timeout=30)
+        assert err.value.code == 404
+    client = Client(stub_ui, verbose=False)
+    chat, *_ = client.predict("what is a neural network?", [], "nope-zz2", api_name="/ask")
+    assert "No collection named nope-zz2" in html.unescape(json.dumps(chat))
+    assert (set(rag.corpora()), sorted(p.name for p in (rag_home / "bm25").iterdir())) == before
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(f"{stub_ui}/export/not-a-token.bib", timeout=30)
+    assert err.value.code == 404

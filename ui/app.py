@@ -25,6 +25,7 @@ CSS = """
 .mode { color: #888; font-size: .82em; margin-top: .5em; }
 .fallback { color: #c92a2a; }
 .weak { text-decoration: underline dotted #e8590c; }
+.export { color: #666; font-size: .85em; margin-top: .3em; }
 """
 
 _MD = str.maketrans({c: f"&#{ord(c)};" for c in "[]()*_`#|~!\\{}+-<>&\"'$"})
@@ -123,6 +124,9 @@ def render_answer(ans, turn: int) -> str:
     if ans.filters:
         mode += " · filters: " + esc(", ".join(f"{k}={v}" for k, v in ans.filters.items()))
     parts.append(f'<div class="mode">{mode}</div>')
+    from ui.export import export_links
+
+    parts.append(export_links(ans))
     return "".join(parts)
 
 
@@ -185,9 +189,18 @@ def respond(message: str, chat: list, history: list, collection: str | None, fil
     pieces: queue.Queue = queue.Queue()
     result: dict[str, Any] = {}
 
+    class Sink:
+        """Streamed text pieces, plus (in LLM mode) the offline answer as soon as it is ready."""
+
+        def __call__(self, piece: str) -> None:
+            pieces.put(piece)
+
+        def offline_ready(self, offline) -> None:
+            pieces.put(("offline", offline))
+
     def work():
         try:
-            result["answer"] = ask(message, history=history, collection=collection or None, stream=pieces.put,
+            result["answer"] = ask(message, history=history, collection=collection or None, stream=Sink(),
                                    filters=filters)
         except QuestionError as exc:
             result["error"] = str(exc)
@@ -198,13 +211,28 @@ def respond(message: str, chat: list, history: list, collection: str | None, fil
 
     threading.Thread(target=work, daemon=True).start()
     text, last = "", 0.0
+    turn = next(_counter)
+    shown = ""  # the offline answer, rendered, while the LLM works (LLM mode)
     while True:
         piece = pieces.get()
         if piece is None:
             break
+        if isinstance(piece, tuple):  # the offline answer: shown at once, replaced if the LLM does better
+            shown = render_answer(piece[1], turn)
+            note = '<div class="llm-pending" style="opacity:.7;font-style:italic">Asking the LLM… ' \
+                   "this offline answer stays unless a verified LLM answer replaces it.</div>"
+            chat[-1] = {"role": "assistant", "content": shown + note}
+            yield chat, history, "", no_chips, None
+            continue
         text += piece
         if time.monotonic() - last > 0.05:  # throttle re-renders while streaming
-            chat[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
+            if shown:  # LLM tokens: an unverified draft, visibly apart from the (verified) answer above
+                draft = ('<div class="llm-draft" style="opacity:.6;font-style:italic;border-left:3px dashed #999;'
+                         'padding-left:8px;margin-top:6px"><b>Unverified LLM draft</b> (being written; every '
+                         f"sentence is checked against the abstracts before it is shown as an answer)<br>{esc(text)} ▌</div>")
+                chat[-1] = {"role": "assistant", "content": shown + draft}
+            else:
+                chat[-1] = {"role": "assistant", "content": esc(text) + " ▌"}
             last = time.monotonic()
             yield chat, history, "", no_chips, None
     if "error" in result:
@@ -212,8 +240,12 @@ def respond(message: str, chat: list, history: list, collection: str | None, fil
         yield chat, history, "", no_chips, None
         return
     ans = result["answer"]
-    turn = next(_counter)
-    chat[-1] = {"role": "assistant", "content": render_answer(ans, turn)}
+    content = render_answer(ans, turn)
+    if ans.mode == "llm" and ans.claims:
+        n = {k: sum(c.status == k for c in ans.claims) for k in ("kept", "recited", "dropped")}
+        content += (f'<div class="verified">Verified against the abstracts: {n["kept"]} sentence(s) kept, '
+                    f'{n["recited"]} re-cited, {n["dropped"]} dropped as unsupported.</div>')
+    chat[-1] = {"role": "assistant", "content": content}
     history += [{"role": "user", "content": message}, ans.to_message()]
     from rag.filters import chips_for
     from rag.retrieval import Filters
@@ -243,55 +275,114 @@ def rerun_without(kept: list[str], last: dict | None, chat: list, history: list,
     yield from respond(question, chat, history, collection, filters=remaining or {}, replace_last=True)
 
 
+def known_collection(name: Any) -> str | None:
+    """The collection a request names, if it exists; None otherwise (a request never creates one)."""
+    import rag
+    from rag.settings import normalise_corpus_name
+
+    if not isinstance(name, str):
+        return None
+    try:
+        name = normalise_corpus_name(name)
+    except ValueError:
+        return None
+    return name if name in rag.corpora() else None
+
+
+def respond_checked(message: str, chat: list, history: list, collection: str | None, *args, **kwargs):
+    """`respond`, after checking that the collection exists: an unknown one gets a clear message and
+    creates nothing (the picker accepts any name, so the chat API does too)."""
+    if collection and known_collection(collection) is None:
+        import gradio as gr
+
+        chat = [*(chat or []), {"role": "user", "content": esc(message)},
+                {"role": "assistant", "content": f'<div class="refusal">No collection named {esc(collection)}. '
+                 "Pick one from the corpus menu.</div>"}]
+        yield chat, list(history or []), "", gr.update(choices=[], value=[], visible=False), None
+        return
+    yield from respond(message, chat, history, collection, *args, **kwargs)
+
+
+def rerun_checked(kept: list[str], last: dict | None, chat: list, history: list, collection: str | None):
+    if collection and known_collection(collection) is None:
+        yield chat, history, "", None, last
+        return
+    yield from rerun_without(kept, last, chat, history, collection)
+
+
 def build_app(collection: str | None = None):
     import gradio as gr
 
     import rag
+    from ui.library import build_library
 
+    settings = rag.get_settings()
     corpora = list(rag.corpora())
-    default = collection or rag.get_settings().collection
+    default = collection or settings.collection
     with gr.Blocks(title="Paper QA") as demo:
         gr.Markdown("## Paper QA: cited answers from paper abstracts\nEvery claim is cited as [n]; "
                     "click a citation to jump to its source. Answers come only from the indexed abstracts.")
         with gr.Row():
             picker = gr.Dropdown(choices=corpora or [default], value=default, label="Corpus",
-                                 visible=len(corpora) > 1, scale=1, elem_id="corpus")
-        chat = gr.Chatbot(label="Chat", height=560, sanitize_html=True, render_markdown=True,
-                          elem_id="chat", feedback_options=None, buttons=["copy"])
-        state = gr.State([])
-        last = gr.State(None)
-        chips = gr.CheckboxGroup(choices=[], value=[], label="Filters from your question (untick to remove)",
-                                 visible=False, elem_id="chips", interactive=True)
-        with gr.Row():
-            box = gr.Textbox(placeholder="Ask about the papers… (try “papers since 2020 on …” or “by <author>”)",
-                             show_label=False, scale=8, elem_id="question", submit_btn=True)
-            clear = gr.Button("Clear chat", scale=1, elem_id="clear")
-        gr.Examples(example_questions(default), inputs=box, label="Example questions")
-        box.submit(respond, [box, chat, state, picker], [chat, state, box, chips, last], api_name="ask")
-        chips.input(rerun_without, [chips, last, chat, state, picker], [chat, state, box, chips, last],
+                                 visible=len(corpora) > 1, scale=1, elem_id="corpus", allow_custom_value=True)
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
+                chat = gr.Chatbot(label="Chat", height=560, sanitize_html=True, render_markdown=True,
+                                  elem_id="chat", feedback_options=None, buttons=["copy"])
+                state = gr.State([])
+                last = gr.State(None)
+                chips = gr.CheckboxGroup(choices=[], value=[], label="Filters from your question (untick to remove)",
+                                         visible=False, elem_id="chips", interactive=True)
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Ask about the papers… (try “papers since 2020 on …” or "
+                                     "“by <author>”)", show_label=False, scale=8, elem_id="question", submit_btn=True)
+                    clear = gr.Button("Clear chat", scale=1, elem_id="clear")
+                gr.Examples(example_questions(default), inputs=box, label="Example questions")
+            with gr.Tab("Library", id="library-tab", elem_id="library-tab"):
+                library = build_library(picker)
+            if settings.uploads_enabled:
+                with gr.Tab("Add papers", id="upload-tab", elem_id="upload-tab"):
+                    from ui.upload import build_upload
+
+                    build_upload(picker)
+        box.submit(respond_checked, [box, chat, state, picker], [chat, state, box, chips, last], api_name="ask")
+        chips.input(rerun_checked, [chips, last, chat, state, picker], [chat, state, box, chips, last],
                     api_name=False)
 
         def reset():
             return [], [], "", gr.update(choices=[], value=[], visible=False), None
 
+        def refresh_corpora(current):
+            names = list(rag.corpora())  # collections added since start-up (uploads, `rag ingest`)
+            return gr.update(choices=names or [current], visible=len(names) > 1)
+
         clear.click(reset, None, [chat, state, box, chips, last])
         picker.change(reset, None, [chat, state, box, chips, last])
+        demo.load(refresh_corpora, picker, picker, api_name=False, show_progress="hidden")
+        demo.load(*library["load"], api_name=False, show_progress="hidden")
     return demo
 
 
 def create_app(collection: str | None = None):
     """FastAPI app: the Gradio chat at / and a clean page per paper at /paper/<id>."""
+    import rag
+
+    settings = rag.get_settings()
+    _uploads_under_home(settings)
     import gradio as gr
     from fastapi import FastAPI
     from fastapi.responses import HTMLResponse
 
-    import rag
+    from ui import export, library, upload
 
     app = FastAPI(title="Paper QA")
+    export.add_routes(app)
 
     @app.get("/paper/{paper_id}", response_class=HTMLResponse)
     def paper(paper_id: str, c: str | None = None):
-        names = [c] if c else [collection, *rag.corpora()]
+        if c is not None and known_collection(c) is None:  # never open (or create) an unknown collection
+            return HTMLResponse("<!doctype html><h1>No such collection</h1>", status_code=404)
+        names = [known_collection(c)] if c else [collection, *rag.corpora()]
         for name in names:
             try:
                 found = rag.get_paper(paper_id, collection=name)
@@ -303,7 +394,25 @@ def create_app(collection: str | None = None):
 
     # Several chats are answered at once (ui_concurrency); Gradio's default runs one at a time.
     demo = build_app(collection).queue(default_concurrency_limit=rag.get_settings().ui_concurrency)
-    return gr.mount_gradio_app(app, demo, path="/", css=CSS)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS + library.CSS + upload.CSS,
+                               js=_js(export.COPY_JS, library.ROW_JS), max_file_size=_max_upload(settings))
+
+
+def _uploads_under_home(settings) -> None:
+    """Gradio keeps uploaded files in GRADIO_TEMP_DIR: put it under RAG_HOME (before gradio is imported)."""
+    import os
+
+    os.environ.setdefault("GRADIO_TEMP_DIR", str((settings.home / "uploads" / "gradio").resolve()))
+
+
+def _max_upload(settings) -> int:
+    """Gradio refuses larger uploads before they reach the disk (1 byte when uploads are off)."""
+    return int(settings.upload_max_mb * 1024 * 1024) + 1 if settings.uploads_enabled else 1
+
+
+def _js(*functions: str) -> str:
+    """One page-load script running each `() => {...}` snippet."""
+    return "() => {" + "".join(f"({f.strip()})();" for f in functions) + "}"
 
 
 def launch(host: str | None = None, port: int | None = None, share: bool = False, collection: str | None = None):
@@ -313,6 +422,7 @@ def launch(host: str | None = None, port: int | None = None, share: bool = False
     from rag.pipeline import get_engine
 
     settings = rag.get_settings()
+    _uploads_under_home(settings)
     host = host or settings.ui_host
     port = port or settings.ui_port
     print("Loading the index (the bundled corpus is ingested on first use)…", flush=True)
