@@ -88,11 +88,20 @@ def list_papers(
     name = normalise_corpus_name(collection or get_settings().collection)
     if name not in rag.corpora():  # a request never creates a collection
         raise CorpusError(f"no collection named {name!r}")
+    cat = _catalogue(get_engine(collection=name).lexical)
+    result = search_catalogue(cat, name, query, year_min, year_max, venue, page, page_size)
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def search_catalogue(cat: _Catalogue, name: str, query: str = "", year_min=None, year_max=None,
+                     venue: str | None = None, page: int = 1, page_size: int = 25) -> LibraryPage:
+    """One page of `cat` (see `list_papers`)."""
+    t0 = time.perf_counter()
     if not isinstance(query, str):
         raise ValueError(f"query must be a string, got {type(query).__name__}")
     lo, hi = _int_or_none(year_min, "year_min"), _int_or_none(year_max, "year_max")
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-    cat = _catalogue(get_engine(collection=name).lexical)
     words = query.casefold().split()
     venue = venue or None
     hits = []
