@@ -3,10 +3,14 @@
 Metrics (per question type where it makes sense):
 - hit@1 / hit@5: a gold paper is the first cited source / among the first 5 (answer sources,
   then the rest of the retrieved ranking).
-- multi recall@5: share of gold papers among the first 5 sources of "multi" questions.
+- multi recall@5: share of gold papers among the answer's first 5 cited sources ("multi" questions);
+  `multi_recall@5_ranked` also counts the retrieved ranking after the cited sources.
+- filter questions (with an expected `filters` dict): filter accuracy, recall@10 (gold among the cited
+  sources, then the filtered ranking) and precision@10 (share of those 10 that satisfy the expected filters).
 - refusal recall: unanswerable questions that were refused; false refusals: answerable ones refused.
 - answer_contains: every expected string appears in the answer (a list entry = any alternative).
-- citation precision: share of cited papers that are gold, over answered questions with gold papers.
+- citation precision: share of cited papers that are gold, over answered questions with gold papers;
+  also for multi-paper questions alone.
 - latency p50 / p95 of `ask()` (after one warm-up call).
 """
 
@@ -45,6 +49,19 @@ def contains(text: str, expected: list) -> bool:
     return True
 
 
+def satisfies(source: Any, want: dict) -> bool:
+    """Does a source meet the expected filters (years, venue by name, author by surname)?"""
+    from rag.retrieval import Filters
+
+    if not want:
+        return True
+    from rag.types import Paper
+
+    paper = Paper(paper_id=source.paper_id, abstract=source.abstract or "x", title=source.title,
+                  authors=list(source.authors), year=source.year, venue=source.venue, source=source.source)
+    return bool(Filters.coerce(dict(want)).mask([paper])[0])
+
+
 def load_questions(path: str | Path) -> list[dict]:
     rows = []
     with open(path, encoding="utf-8") as fh:
@@ -72,6 +89,8 @@ def evaluate(path: str | Path | None = None, ask_fn=None, verbose: bool = False,
     lat: list[float] = []
     rows = []
     cited_total = cited_gold = 0
+    collection = ask_kwargs.get("collection")
+    multi_cited = multi_gold = 0
     for q in questions:
         t = time.perf_counter()
         ans = ask_fn(q["question"], history=q.get("history"), **ask_kwargs)
@@ -83,24 +102,40 @@ def evaluate(path: str | Path | None = None, ask_fn=None, verbose: bool = False,
         if not ans.refused and gold:
             seen = {s.paper_id for s in ranking}
             retrieval_q = ans.standalone_question if typ != "followup" else ans.question
-            ranking += [s for s in retrieve(retrieval_q, k=10) if s.paper_id not in seen]
+            ranking += [s for s in retrieve(retrieval_q, k=10, collection=collection, filters=ans.filters or None)
+                        if s.paper_id not in seen]
         if gold:
             m["hit@1"].append(float(bool(ranking) and any(is_gold(ranking[0], g) for g in gold) and not ans.refused))
             m["hit@5"].append(float(any(is_gold(s, g) for s in ranking[:5] for g in gold) and not ans.refused))
             if typ == "multi":
-                found = sum(any(is_gold(s, g) for s in ranking[:5]) for g in gold)
+                found = sum(any(is_gold(s, g) for s in ans.sources[:5]) for g in gold)
                 m["recall@5"].append(found / len(gold) if not ans.refused else 0.0)
+                found = sum(any(is_gold(s, g) for s in ranking[:5]) for g in gold)
+                m["recall@5_ranked"].append(found / len(gold) if not ans.refused else 0.0)
             m["false_refusal"].append(float(ans.refused))
             if not ans.refused:
                 for s in ans.sources:
+                    good = any(is_gold(s, g) for g in gold)
                     cited_total += 1
-                    cited_gold += any(is_gold(s, g) for g in gold)
+                    cited_gold += good
+                    if typ == "multi":
+                        multi_cited += 1
+                        multi_gold += good
         else:
             m["refused"].append(float(ans.refused))
+        if "filters" in q:
+            want = q["filters"] or {}
+            m["filter_exact"].append(float(ans.filters == want))
+            top = ranking[:10] if not ans.refused else []
+            if gold:
+                m["filter_recall@10"].append(sum(any(is_gold(s, g) for s in top) for g in gold) / len(gold))
+            if top:
+                m["filter_precision@10"].append(sum(satisfies(s, want) for s in top) / len(top))
         if q.get("answer_contains"):
             m["contains"].append(float(contains(ans.text, q["answer_contains"]) and not ans.refused))
         rows.append({"id": q["id"], "type": typ, "refused": ans.refused, "signals": ans.signals,
-                     "sources": [s.title or s.abstract[:50] for s in ans.sources], "text": ans.text})
+                     "filters": ans.filters, "sources": [s.title or s.abstract[:50] for s in ans.sources],
+                     "text": ans.text})
         if verbose:
             print(f"{q['id']} {typ:12} refused={ans.refused} {ans.signals} {[s.title for s in ans.sources][:3]}")
     def mean(xs):
@@ -111,6 +146,12 @@ def evaluate(path: str | Path | None = None, ask_fn=None, verbose: bool = False,
         "questions": len(questions),
         "per_type": {t: {k: mean(v) for k, v in mm.items()} for t, mm in sorted(by_type.items())},
         "multi_recall@5": mean(by_type["multi"]["recall@5"]),
+        "multi_recall@5_ranked": mean(by_type["multi"]["recall@5_ranked"]),
+        "multi_citation_precision": round(multi_gold / multi_cited, 3) if multi_cited else None,
+        "lookup_hit@1": mean(by_type["lookup"]["hit@1"]),
+        "filter_exact": mean([v for mm in by_type.values() for v in mm["filter_exact"]]),
+        "filter_recall@10": mean([v for mm in by_type.values() for v in mm["filter_recall@10"]]),
+        "filter_precision@10": mean([v for mm in by_type.values() for v in mm["filter_precision@10"]]),
         "refusal_recall": mean(by_type["unanswerable"]["refused"]),
         "false_refusals": mean(answerable),
         "answer_contains": mean([v for mm in by_type.values() for v in mm["contains"]]),
@@ -128,7 +169,9 @@ def format_summary(s: dict) -> str:
         parts = ", ".join(f"{k} {v}" for k, v in m.items() if k in ("hit@1", "hit@5", "recall@5", "contains"))
         if parts:
             lines.append(f"  {t:13} {parts}")
-    for key in ("multi_recall@5", "refusal_recall", "false_refusals", "answer_contains", "citation_precision",
-                "latency_p50_ms", "latency_p95_ms"):
-        lines.append(f"{key:20} {s[key]}")
+    for key in ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision",
+                "refusal_recall", "false_refusals", "answer_contains", "citation_precision", "filter_exact",
+                "filter_recall@10", "filter_precision@10", "latency_p50_ms", "latency_p95_ms"):
+        if s.get(key) is not None:
+            lines.append(f"{key:26} {s[key]}")
     return "\n".join(lines)

@@ -1,23 +1,30 @@
-"""Filters typed in plain chat: "papers since 2020 on …", "ACL 2021 papers about …",
-"what has Hochreiter written on …", "only from the NeurIPS list".
+"""Filters typed in plain chat, taken from the collection's own metadata.
 
-Parsing is deterministic (regular expressions plus the corpus's own author and venue names),
-so offline mode needs no LLM. `parse()` returns the metadata filters and the question with the
-filter phrases removed, which is what retrieval then searches for.
+"naacl papers on …", "IWSLT 2009 system descriptions", "in the Transactions of the ACL",
+"from the 2000s", "articles présentés aux JEP depuis 2015", "what has Hochreiter written on …".
+
+The venue vocabulary is built from the indexed records (`Vocabulary.from_papers`): each venue's
+acronym, the acronyms and event names inside its full title ('JEP-TALN-RECITAL', "LREC'16",
+'W-NUT 2020'), and journal names ('Transactions of the Association for Computational
+Linguistics', also written with the corpus's own acronym for the association: 'Transactions of
+the ACL'). A venue is only taken where the question uses it as a filter (after 'at/in/from/aux',
+before 'papers/proceedings/2019', or at the start), never from inside the topic ('the ACL
+Anthology's citation network', 'the CoNLL-2003 NER data'). `parse()` returns the filters and the
+question with the filter phrases removed, which is what retrieval searches for.
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.types import Paper
+from rag.venues import venue_keys
 
 YEAR = r"(19[5-9]\d|20[0-4]\d)"
-# Anthology venue acronyms (also used by the ACL loader) and the seed pages' list names.
-VENUES = ["ACL", "EMNLP", "NAACL", "EACL", "AACL", "COLING", "CoNLL", "LREC", "TACL", "CL", "Findings",
-          "SemEval", "IJCNLP", "RANLP", "NeurIPS", "ICML", "ICLR", "SciFact"]
 SOURCE_LISTS = {
     "neurips": "NeurIPS poster list",
     "icml": "ICML session",
@@ -26,6 +33,79 @@ SOURCE_LISTS = {
     "hf trending": "Hugging Face trending",
     "trending": "Hugging Face trending",
 }
+# Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
+BEFORE = r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared)"
+AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
+         r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
+         r"long|short|demos?|posters?|only|list|session|page)")
+DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
+              r"schema|splits?|test|train|dev|format|formats)")
+TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
+DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
+
+
+def _initials(words: list[str]) -> str:
+    return "".join(w[0] for w in words if w[:1].isupper())
+
+
+@dataclass
+class Vocabulary:
+    """The venue names a question may use, mapped to the name the filter shows, all from the corpus."""
+
+    keys: dict[str, str] = field(default_factory=dict)  # folded key ('naacl', 'jep') -> canonical name
+    names: dict[str, str] = field(default_factory=dict)  # folded long name -> canonical name
+    lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
+    ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
+
+    @classmethod
+    def from_papers(cls, papers: list[Paper]) -> Vocabulary:
+        counts: Counter = Counter(p.venue for p in papers if p.venue)
+        voc = cls()
+        size: Counter = Counter()
+        assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
+        try:
+            from rag.relevance import reference_idf
+
+            ref_idf, _ = reference_idf()
+        except OSError:
+            ref_idf = {}
+        generic_idf = math.log(1.0 + 35000 / 40)  # a word of over ~40 of 35k abstracts ('nlp', 'nli', 'case')
+        for venue, n in counts.items():
+            acronym, _, title = venue.partition(" — ")
+            for key, canon in venue_keys(venue).items():
+                if canon != acronym and (len(key) < 3 or ref_idf.get(key, 99.0) < generic_idf):
+                    continue
+                voc.keys.setdefault(key, canon)
+                size[key] += n
+            for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
+                words = m.group(0).split()
+                if acronym and _initials(words) == acronym and len(words) >= 3:
+                    assoc[fold(m.group(0))] = acronym
+            name = _journal_name(title)
+            if name and acronym:
+                voc.names[fold(name)] = acronym
+        for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
+            for name, canon in list(voc.names.items()):
+                if long in name:
+                    voc.names[name.replace(long, fold(short))] = canon
+        lower: Counter = Counter()  # words written in lower case in the abstracts ('law', 'gem', 'icon')
+        for p in papers[:5000]:
+            lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", p.abstract) if w in size)
+        acronyms = {fold(v.partition(" — ")[0]).replace(" ", "") for v in counts}
+        voc.ambiguous = {k for k in voc.keys if size[k] < 300 and ref_idf.get(k, 99.0) < generic_idf}
+        voc.lowercase_ok = {k for k, n in size.items() if n >= 50 and len(k) >= 3 and lower[k] < 3 and k in acronyms}
+        return voc
+
+    def canonical(self, key: str) -> str | None:
+        return self.keys.get(fold(key).replace(" ", ""))
+
+
+def _journal_name(title: str) -> str | None:
+    """'Transactions of the Association for Computational Linguistics, Volume 8' -> the name before ', Volume'."""
+    if title.startswith(("Proceedings", "Actes")):
+        return None
+    m = re.match(r"^([A-Z][^,()]{6,}?),\s*Volume\b", title)
+    return m.group(1).strip() if m else None
 
 
 @dataclass
@@ -71,26 +151,37 @@ def without(f: Filters, chip: str) -> Filters:
     return g
 
 
-def _cut(text: str, m: re.Match) -> str:
-    return (text[: m.start()] + " " + text[m.end() :]).strip()
+def _cut(text: str, start: int, end: int) -> str:
+    return re.sub(r"\s+", " ", text[:start] + " " + text[end:]).strip()
 
 
-def parse(question: str, papers: list[Paper] | None = None, authors: AuthorIndex | None = None) -> Parsed:
-    f = Filters()
-    q = question
-    # --- years ------------------------------------------------------------------------------
-    rules = [
-        (rf"\b(?:between|from)\s+{YEAR}\s+(?:and|to|-|–)\s+{YEAR}\b", "range"),
-        (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
-        (rf"\bfrom\s+{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-        (rf"\b(?:since|after|starting(?: in)?|as of|newer than)\s+{YEAR}(?:\s+onwards?)?\b", "min"),
-        (rf"\b{YEAR}\s+(?:or|and)\s+(?:later|after|newer|onwards?)\b", "min0"),
-        (rf"\b(?:before|prior to|older than)\s+{YEAR}\b", "before"),
-        (rf"\b(?:until|up to|through|till)\s+{YEAR}\b", "max"),
-        (rf"\b{YEAR}\s+(?:or|and)\s+(?:earlier|before|older)\b", "max0"),
-        (rf"\b(?:in|from|of|during)\s+{YEAR}\b", "exact"),
-    ]
-    for pattern, kind in rules:
+YEAR_RULES = [
+    (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
+    (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
+    (rf"\bfrom\s+{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
+    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de)\s+{YEAR}(?:\s+onwards?)?\b", "min"),
+    (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
+    (rf"\b(?:before|prior to|older than|avant)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à)\s+{YEAR}\b", "max"),
+    (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
+    (rf"\b(?:in|from|of|during|en|de)\s+{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),
+    (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
+]
+DECADE = re.compile(
+    r"(?<![\w'’])(?:(?:in|from|of|during)\s+)?(?:the\s+)?(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|"
+    r"(fifties|sixties|seventies|eighties|nineties))\b", re.I)
+FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+(?:(19[5-9]0|20[0-4]0)|([5-9]0))\b", re.I)
+
+
+def _years(q: str, f: Filters) -> str:
+    m = FRENCH_DECADE.search(q) or DECADE.search(q)
+    if m:
+        g = [x for x in m.groups() if x]
+        word = g[0].lower()
+        start = DECADE_WORDS[word] if word in DECADE_WORDS else int(word) if len(word) == 4 else 1900 + int(word)
+        f.year_min, f.year_max = start, start + 9
+        return _cut(q, m.start(), m.end())
+    for pattern, kind in YEAR_RULES:
         m = re.search(pattern, q, re.I)
         if not m:
             continue
@@ -98,39 +189,106 @@ def parse(question: str, papers: list[Paper] | None = None, authors: AuthorIndex
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).lower().startswith(("after", "newer")) else 0)
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):
             f.year_max = years[0]
         else:
             f.year_min = f.year_max = years[0]
-        q = _cut(q, m)
-        break
-    # --- venues ("ACL 2021 papers", "EMNLP papers", "at NAACL") --------------------------------
-    venue_alt = "|".join(sorted((re.escape(v) for v in VENUES), key=len, reverse=True))
-    m = re.search(rf"\b(?:only\s+)?(?:from\s+|at\s+|in\s+)?(?:the\s+)?({venue_alt})(?:\s+{YEAR})?"
-                  rf"(?:\s+(list|session|page|papers?|proceedings|conference))?\b", q)
-    if m:
-        name, year = m.group(1), m.group(2)
-        listed = m.group(3) in ("list", "session", "page")
-        if name.lower() in SOURCE_LISTS and (listed or _venue_absent(name, papers)):
-            f.source = SOURCE_LISTS[name.lower()]
-        else:
-            f.venue = next(v for v in VENUES if v.lower() == name.lower())
-        if year and f.year_min is None and f.year_max is None:
-            f.year_min = f.year_max = int(year)
-        q = _cut(q, m)
-    else:
-        m = re.search(r"\b(?:only\s+)?(?:from\s+)?(?:the\s+)?(hugging\s*face|hf)(?:\s+trending)?(?:\s+(?:list|page))?\b",
-                      q, re.I)
+        return _cut(q, m.start(), m.end())
+    return q
+
+
+def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None]]:
+    """(start, end, canonical venue, year or None) for venue names used as filters, longest first."""
+    found = []
+    for name, canon in sorted(vocab.names.items(), key=lambda kv: -len(kv[0])):
+        if len(name) <= 8:
+            continue
+        m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
         if m:
-            f.source = "Hugging Face trending"
-            q = _cut(q, m)
-    # --- authors ("by X", "X's papers", "what has X written/published on") ---------------------
+            found.append((m.start(), m.end(), canon, None))
+            break
+    for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z])(['’]\d{2}|-?\s?" + YEAR + r")?(?!\w)", q):
+        word = m.group(1)
+        key = fold(word).replace(" ", "")
+        canon = vocab.keys.get(key)
+        if canon is None:
+            continue
+        if not (word.isupper() or word == canon or any(c.isupper() for c in word[1:]) or key in vocab.lowercase_ok):
+            continue
+        if key in SOURCE_LISTS:
+            continue
+        year = None
+        if m.group(2):
+            digits = re.sub(r"\D", "", m.group(2))
+            year = int(digits) if len(digits) == 4 else 2000 + int(digits) if int(digits) < 50 else 1900 + int(digits)
+        hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
+        if _is_filter_position(q, m.start(), m.end(), bool(year) and not hyphen_year, key in vocab.ambiguous):
+            found.append((m.start(), m.end(), canon, year))
+    return found
+
+
+def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False) -> bool:
+    before = q[:start].rstrip()
+    after = q[end:]
+    if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
+        return False  # "the ACL Anthology's", "CoNLL-2003", "BERT-style"
+    nxt = re.match(r"\s+(\S+)", after)
+    nxt_word = nxt.group(1) if nxt else ""
+    if re.fullmatch(DATA_AFTER + r"\W*", nxt_word.lower()):
+        return False  # "the CoNLL 2003 data", "the ACL anthology"
+    if with_year:
+        return True  # "IWSLT 2009 system descriptions", "LREC'16"
+    if re.fullmatch(TOPIC_AFTER + r"\W*", nxt_word.lower()):
+        return False
+    if nxt_word[:1].isupper() and not re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
+        return False  # part of a longer name: "ACL Anthology"
+    if ambiguous:  # 'NLI papers' is a topic; 'at NLI' or 'NLI 2020' is the workshop
+        return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I))
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the|\s+la|\s+le|\s+les)?$", before, re.I):
+        return True
+    if re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
+        return True
+    if not re.search(r"\w", before.lower().replace("only", "").replace("all", "").replace("the", "")):
+        return True  # at the start: "naacl: …", "ACL on parsing"
+    return not nxt_word and bool(re.search(r"\b(?:papers?|articles?|work|studies)\b", before, re.I))
+
+
+def parse(
+    question: str,
+    vocab: Vocabulary | None = None,
+    authors: AuthorIndex | None = None,
+    papers: list[Paper] | None = None,
+) -> Parsed:
+    f = Filters()
+    q = _years(question, f)
+    # --- venues --------------------------------------------------------------------------------
+    src = re.search(r"\b(?:only\s+)?(?:from\s+|in\s+|on\s+)?(?:the\s+)?(neurips|icml|hugging\s*face|huggingface|"
+                    r"hf(?:\s+trending)?)(?:\s+(list|session|page|trending))?\b", q, re.I)
+    if src and (src.group(2) or not vocab or not vocab.canonical(src.group(1))):
+        name = re.sub(r"\s+", " ", src.group(1).lower())
+        f.source = SOURCE_LISTS.get(name, SOURCE_LISTS.get(name.replace(" trending", ""), "Hugging Face trending"))
+        q = _cut(q, src.start(), src.end())
+    elif vocab is not None:
+        found = _venue_matches(q, vocab)
+        if found:
+            start, end, canon, year = found[0]
+            f.venue = canon
+            if year and f.year_min is None and f.year_max is None:
+                f.year_min = f.year_max = year
+            m = re.search(r"\s+" + YEAR + r"\b", q[end:])
+            if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
+                f.year_min = f.year_max = int(m.group(1))
+                end += m.end()
+            pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
+                            r"\s+)?(?:the\s+|la\s+|le\s+|les\s+)?$", q[:start], re.I)
+            q = _cut(q, pre.start() if pre else start, end)
+    # --- authors ("by X", "X's papers", "what has X written on") --------------------------------
     if authors is not None:
         m = re.search(
-            r"\b(?:by|from|of|has|did|have|had)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
+            r"\b(?:by|from|of|has|did|have|had|par|de)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
             r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
         name = m.group(1) if m else None
         if m is None:
@@ -141,17 +299,11 @@ def parse(question: str, papers: list[Paper] | None = None, authors: AuthorIndex
             matched = authors.match(name)
             if matched:
                 f.author = _best_author_name(name, papers or [], matched)
-                q = _cut(q, m)
-    q = re.sub(r"\s+", " ", re.sub(r"\b(papers?|works?)\s+(on|about)\b", r"\1 \2", q)).strip(" ,.")
+                q = _cut(q, m.start(), m.end())
+    q = re.sub(r"\s+", " ", q).strip(" ,.:;")
     if not re.search(r"\w", q):
         q = question
     return Parsed(filters=f, question=q or question, chips=chips_for(f))
-
-
-def _venue_absent(name: str, papers: list[Paper] | None) -> bool:
-    if not papers:
-        return True
-    return not any((p.venue or "").split(" — ")[0].lower() == name.lower() for p in papers[:50000])
 
 
 def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -> str:
@@ -163,3 +315,12 @@ def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -
             if parts and parts[-1] == target[-1]:
                 return a if len(target) > 1 else a.split()[-1]
     return name
+
+
+def venue_index(papers: list[Paper]) -> dict[str, set[str]]:
+    """Folded venue key -> the venue strings it selects (used by Filters.mask through the retriever)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for venue in {p.venue for p in papers if p.venue}:
+        for key in venue_keys(venue):
+            out[key].add(venue)
+    return out

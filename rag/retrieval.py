@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import threading
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +14,9 @@ import numpy as np
 
 from rag.lexical import top_k
 from rag.settings import Settings
+from rag.text import fold
 from rag.types import Paper, Source
+from rag.venues import venue_keys
 
 
 @dataclass
@@ -60,8 +61,10 @@ class Filters:
 
 
 def _venue_matches(wanted: str, venue: str) -> bool:
-    """'acl' matches the acronym part of 'ACL — Proceedings of …' exactly (not NAACL or TACL);
-    other text matches anywhere in the venue name."""
+    """'acl' matches the acronym part of 'ACL — Proceedings of …' exactly (not NAACL or TACL), 'jep' a
+    name inside its title ('JEP-TALN-RECITAL'); longer text matches anywhere in the venue name."""
+    if fold(wanted).replace(" ", "") in venue_keys(venue):
+        return True
     acronym = venue.split(" — ")[0].casefold() if " — " in venue else ""
     if acronym:
         return acronym == wanted or (len(wanted) > 6 and wanted in venue.casefold())
@@ -77,13 +80,6 @@ class Hit:
     author_match: int = 0
     title_match: bool = False
     ranks: dict[str, int] = field(default_factory=dict)
-
-
-def fold(text: str) -> str:
-    """Lower-case, strip accents and punctuation: 'Günnemann' -> 'gunnemann'."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 class AuthorIndex:
@@ -193,6 +189,16 @@ class HybridRetriever:
         self._masks[key] = m
         return m
 
+    @property
+    def vocabulary(self):
+        """The collection's venue names, for filters typed in questions (built on first use)."""
+        with self._lock:
+            if getattr(self, "_vocabulary", None) is None:
+                from rag.filters import Vocabulary
+
+                self._vocabulary = Vocabulary.from_papers(self.papers)
+            return self._vocabulary
+
     def _is_rare(self, word: str, max_df: int = 3) -> bool:
         from rag.lexical import query_tokens
 
@@ -285,18 +291,24 @@ class HybridRetriever:
         filters: Filters | None = None,
         qvec: np.ndarray | None = None,
         boost_ids: dict[str, float] | None = None,
+        allowed: np.ndarray | None = None,
     ) -> list[Hit]:
         """Hybrid retrieval: dense and BM25 candidates, fused (z-score or RRF), plus author/title matches.
 
         Filters become a boolean mask over papers that both candidate lists are drawn from
         (pre-filtering), so a filter never empties the top-k of an otherwise unfiltered search.
-        `boost_ids` adds a bonus for papers a follow-up question is about.
+        `boost_ids` adds a bonus for papers a follow-up question is about; `allowed` is an extra
+        boolean mask over papers (e.g. a sub-library), combined with the filters' mask.
         """
         s = self.settings
         k = k or s.top_k
         if not self.papers:
             return []
-        allowed = self.mask(filters) if filters and filters.active() else None
+        fmask = self.mask(filters) if filters and filters.active() else None
+        if allowed is not None:
+            allowed = allowed if fmask is None else allowed & fmask
+        else:
+            allowed = fmask
         if allowed is not None and not allowed.any():
             return []
         qvec = self.embed_query(query) if qvec is None else qvec

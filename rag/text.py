@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _ABBREV = r"(?:e\.g|i\.e|et al|vs|Fig|Eq|cf|approx|resp|Sec|No|Dr|Mr|Ms|Prof)"
 _CITE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
@@ -84,3 +85,10 @@ def squashed_variants(text: str) -> set[str]:
 
 def squash(term: str) -> str:
     return re.sub(r"[^a-z0-9]", "", term.lower())
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and punctuation: 'Günnemann' -> 'gunnemann'."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()

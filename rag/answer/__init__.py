@@ -1,4 +1,9 @@
-"""Answer orchestration: condense -> retrieve -> gather evidence -> refuse or answer -> cite."""
+"""Answer orchestration: read the question once -> retrieve -> judge relevance -> refuse, focus or list -> cite.
+
+Which papers answer, how many are listed and when to refuse come from the relevance model
+(`rag.answer.judge`). Phrasing only chooses the format: an author list, or a figure that must
+be stated.
+"""
 
 from __future__ import annotations
 
@@ -8,209 +13,190 @@ from collections.abc import Callable
 
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
+from rag.answer.judge import judge, select
 from rag.answer.refuse import missing_named_terms, refusal_text
-from rag.chat import ANAPHORA, Condensed, Thread, condense, resolve_references
+from rag.chat import Thread
 from rag.cite import renumber
-from rag.retrieval import Filters, Hit, hit_to_source
-from rag.text import named_terms
+from rag.query import Query
+from rag.retrieval import hit_to_source
+from rag.text import split_sentences
 from rag.types import Answer
 
-LIST_Q = re.compile(
-    r"\b(which|what|any|list|find|show)\b.{0,40}\b(papers|works|studies|approaches|methods|articles)\b|"
-    r"\bpapers?\s*\??$|\bwhich papers\b|\bare there\b.{0,30}\b(papers|works|approaches)\b|"
-    r"\bpapers (on|about|that|in the collection)\b|"
-    r"\bwhat (did|has|have|else did)\b.{0,40}\b(work(ed)? on|written|write|wrote|published|publish)\b",
-    re.I,
-)
-AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|authors? of|written by|"
-                      r"who are the (researchers|people)|^(the )?authors\??$)", re.I)
-EVIDENCE_PAPERS = 6
+__all__ = ["answer_question"]
 
 
-def classify(question: str) -> str:
-    if AUTHOR_Q.search(question):
-        return "authors"
-    if LIST_Q.search(question):
-        return "list"
-    return "single"
-
-
-def answer_question(
-    eng,
-    question: str,
-    history: list[dict[str, str]],
-    filters: Filters | None = None,
-    stream: Callable[[str], None] | None = None,
-    search_question: str | None = None,
-) -> Answer:
-    s = eng.settings
+def answer_question(eng, query: Query, stream: Callable[[str], None] | None = None) -> Answer:
     t0 = time.perf_counter()
-    full_question = question
-    question = search_question or question  # filter phrases removed
-    cond = condense(question, history)
-    if filters is not None and filters.active() and not ANAPHORA.search(question):
-        cond = Condensed(question=question, standalone=question)  # a new, filtered question
-    thread = Thread.from_history(history)
-    ref_ids, ref_mode = resolve_references(question, thread)
-    retr = eng.retriever
-    boost = None
-    query = question
-    if ref_ids:
-        cond.is_followup, cond.focus_ids, cond.reference = True, ref_ids, ref_mode
-        names = "; ".join(offline.describe(retr.papers[retr.by_id[pid]], with_year=False)
-                          for pid in ref_ids if pid in retr.by_id)
-        cond.standalone = f"{question} (about {names})"
-    elif cond.is_followup:
-        prev = retr.search(cond.context, k=3, filters=filters)
-        if prev:
-            cond.focus_ids = [prev[0].paper.paper_id]
-            cond.standalone = f"{question} (about {offline.describe(prev[0].paper, with_year=False)})"
-            boost = {pid: 4.0 for pid in cond.focus_ids}
-        query = f"{question} {cond.context}"
-        if s.llm_enabled and prev:
-            from rag.answer.llm import condense_question
+    answer = Answer(text="", sources=[], refused=False, mode="offline", question=query.text,
+                    standalone_question=query.search, timings={},
+                    filters={k: v for k, v in (query.filters.__dict__ if query.filters else {}).items()
+                             if v is not None})
+    if query.refs:
+        evs, kind = _referenced(eng, query)
+        chosen = evs
+    else:
+        evs, kind = _read(eng, query, answer)
+        chosen = select(evs)
+    answer.timings["retrieve"] = time.perf_counter() - t0
+    answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
+    answer.signals["selected"] = float(len(chosen))
+    verdict = _verdict(eng, query, evs, chosen, kind)
+    if verdict is not None:
+        answer.refused, answer.text = True, verdict[0]
+        if verdict[1]:  # the paper that was checked stays visible as [1]
+            answer.text, answer.sources, _ = renumber(answer.text, [_source(verdict[1], 1)])
+        return _emit(_stable(answer, query.thread), stream)
+    if query.wants_number and kind == "answer":
+        chosen = chosen[:1]  # a figure comes from the paper that states it
+    result = _offline(answer, chosen, kind, query)
+    from rag.cite import check_claims
 
-            rewritten = condense_question(s, question, history, offline.describe(prev[0].paper))
-            if rewritten:
-                cond.standalone = rewritten
-                query = f"{rewritten} {cond.context}"
-    qvec = retr.embed_query(query)
-    kind = classify(full_question)
-    if cond.reference == "papers":
-        hits = retr.hits_for(ref_ids, qvec)
-        if kind != "authors":
-            kind = "compare" if len(hits) > 1 else "single"
-    elif cond.reference == "authors":
-        others = retr.papers_by_authors_of(ref_ids)
-        hits = retr.hits_for(others, qvec)
+    result.claims = check_claims(eng, result.text, result.sources)
+    if eng.settings.llm_enabled:
+        from rag.answer.llm import llm_answer
+
+        skeleton = Answer(text="", sources=[], refused=False, mode="llm", question=query.text,
+                          standalone_question=answer.standalone_question, timings=answer.timings,
+                          filters=answer.filters, signals=dict(answer.signals))
+        final = llm_answer(eng, skeleton, chosen, query.history, stream, offline=result)
+        return _stable(final, query.thread)
+    return _emit(_stable(result, query.thread), stream)
+
+
+def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], str]:
+    """Judge the standalone reading and, with history, the follow-up reading; keep the better one."""
+    retr, s = eng.retriever, eng.settings
+    qvec = retr.embed_query(query.search)
+    hits = retr.search(query.search, k=s.top_k, filters=query.filters, qvec=qvec)
+    fresh = judge(eng, query, hits, qvec)
+    if not query.has_history:
+        return fresh, "answer"
+    prev_ids = list(query.thread.last_cited)
+    if not prev_ids and query.context:
+        prev_ids = [h.paper.paper_id for h in retr.search(query.context, k=2, filters=query.filters)]
+    if not prev_ids:
+        return fresh, "answer"
+    combined = f"{query.search} {query.previous_question}".strip()
+    cvec = retr.embed_query(combined)
+    # The earlier papers, judged on the question read in the conversation's context; their
+    # evidence sentences are still chosen for the question itself.
+    ctx = judge(eng, query, retr.hits_for(prev_ids, cvec), cvec, text=combined)
+    follow = gather(eng, query.search, qvec, [e.hit for e in ctx], wants_number=query.wants_number)
+    for e, c in zip(follow, ctx, strict=True):
+        e.relevance = c.relevance
+    best_fresh = fresh[0].relevance if fresh else 0.0
+    if follow and follow[0].relevance > best_fresh:
+        answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
+        return follow[:1], "answer"
+    return fresh, "answer"
+
+
+def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
+    """Papers the question points at explicitly: '[2]', 'the second paper', 'those authors'."""
+    retr = eng.retriever
+    qvec = retr.embed_query(query.search)
+    if query.ref_mode == "authors":
+        hits = retr.hits_for(retr.papers_by_authors_of(query.refs), qvec)
         hits.sort(key=lambda h: -h.dense)
         kind = "others"
     else:
-        hits = retr.search(query, k=s.top_k, filters=filters, qvec=qvec, boost_ids=boost)
-    timings = {"retrieve": time.perf_counter() - t0}
-    answer = Answer(text="", sources=[], refused=False, mode="offline", question=full_question,
-                    standalone_question=cond.standalone, timings=timings,
-                    filters={k: v for k, v in (filters.__dict__ if filters else {}).items() if v is not None})
-    if cond.is_followup and cond.focus_ids and not cond.reference:
-        hits = [h for h in hits if h.paper.paper_id in cond.focus_ids] or hits
-        if kind == "list":
-            kind = "single"
-    if not hits:
-        answer.refused = True
-        if cond.reference == "authors":
-            authors = sorted({a for pid in ref_ids if pid in retr.by_id for a in retr.papers[retr.by_id[pid]].authors})
-            answer.text = refusal_text(
-                f"The collection has no other papers by {offline.author_list(authors, short=True).rstrip('.')}." if authors
-                else "The cited papers do not list their authors.")
+        hits = retr.hits_for(query.refs, qvec)
+        kind = "compare" if len(hits) > 1 else "answer"
+    evs = gather(eng, query.search, qvec, hits[: eng.settings.max_cited], listing=kind != "answer",
+                 wants_number=query.wants_number)
+    for e in evs:
+        e.relevance = 1.0
+    return evs, kind
+
+
+def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kind: str):
+    """(refusal text, paper kept visible or None), or None to answer."""
+    retr = eng.retriever
+    if not evs:
+        if kind == "others":
+            authors = sorted({a for pid in query.refs if pid in retr.by_id for a in retr.papers[retr.by_id[pid]].authors})
+            reason = (f"The collection has no other papers by {offline.author_list(authors, short=True).rstrip('.')}."
+                      if authors else "The cited papers do not list their authors.")
+        elif query.filters:
+            reason = f"No indexed paper matches the filters ({', '.join(query.chips())})."
         else:
-            from rag.filters import chips_for
-
-            answer.text = refusal_text(
-                f"No indexed paper matches the filters ({', '.join(chips_for(filters))})." if filters and filters.active()
-                else "No indexed paper matches the question.")
-        return _emit(answer, stream)
-    t = time.perf_counter()
-    qvec_q = retr.embed_query(question) if cond.is_followup else qvec
-    evs = gather(eng, question, qvec_q, hits[:EVIDENCE_PAPERS], listing=kind in ("list", "others", "compare"))
-    timings["evidence"] = time.perf_counter() - t
-    top = evs[0]
-    strength = max(0.5 * (ev.hit.dense + ev.best_cos) for ev in evs[:3])
-    answer.signals = {
-        "top_dense": round(top.hit.dense, 4),
-        "top_sentence": round(top.best_cos, 4),
-        "strength": round(strength, 4),
-        "followup": float(cond.is_followup),
-    }
-    verdict = "" if cond.reference else _refusal(eng, question, qvec_q, evs, kind, strength, cond.is_followup)
-    if cond.reference and kind == "authors":
-        verdict = _refusal(eng, question, qvec_q, evs, kind, strength, True)
-    if verdict:
-        answer.refused = True
-        answer.text = refusal_text(verdict)
-        return _emit(answer, stream)
-    if s.llm_enabled:
-        from rag.answer.llm import llm_answer
-
-        done = llm_answer(eng, answer, evs, history, stream)
-        if done is not None:
-            from rag.cite import check_claims
-
-            done.claims = check_claims(eng, done.text, done.sources)
-            return _stable(done, thread)
-        answer.mode = "offline"
-    answer = _offline(answer, evs, kind, s.max_cited, retr.near_top)
-    from rag.cite import check_claims
-
-    answer.claims = check_claims(eng, answer.text, answer.sources)
-    return _emit(_stable(answer, thread), stream)
-
-
-def _refusal(eng, question, qvec, evs: list[Evidence], kind: str, strength: float, followup: bool) -> str:
-    """A reason to refuse, or '' to answer. Thresholds are calibrated with `rag eval`."""
-    s = eng.settings
-    top = evs[0]
-    if not followup:
-        missing = missing_named_terms(question, eng.retriever.lexical.terms)
+            reason = "No indexed paper matches the question."
+        return refusal_text(reason), None
+    if not chosen:
+        missing = missing_named_terms(query.named, retr.lexical.terms)
         if missing:
-            return f"None of them mentions {', '.join(missing)}."
-        names_top = top.hit.author_match or top.hit.title_match or _naming_terms(question, top.hit)
-        if strength < s.refuse_threshold and not names_top:
-            return "The closest abstracts are about something else."
-    if kind == "authors":
-        if not top.hit.paper.authors:
+            return refusal_text(f"None of them mentions {', '.join(missing)}."), None
+        return refusal_text("The closest abstracts are about something else."), None
+    top = chosen[0]
+    if query.wants_authors:
+        if not any(e.hit.paper.authors for e in chosen[:3]):
             p = top.hit.paper
             label = f"“{p.title}”" if p.title else "the closest abstract"
-            return f"The collection includes {label}, but its author list is not given."
-        return ""
-    named = [] if followup else _naming_terms(question, top.hit)
-    if named:
-        # The question names this paper; does its abstract speak to the rest of the question?
-        rest = question
-        for term in named:
-            rest = re.sub(re.escape(term), " ", rest, flags=re.I)
-        if len(rest.split()) >= 4:
-            rvec = eng.embedder.embed([rest])[0]
-            cos = float((eng.sentences.get(top.hit.paper) @ rvec).max())
-            if cos < s.residual_threshold:
-                label = f"“{top.hit.paper.title}”" if top.hit.paper.title else "the matching abstract"
-                return f"The abstract of {label} does not say."
-    return ""
+            return refusal_text(f"The collection includes {label}, but its author list is not given."), None
+        return None
+    if query.wants_number and kind == "answer" and not _states_figure(top, query):
+        what = _figure_asked(query.search)
+        return refusal_text(f"The abstract of [1] doesn't state {what}."), top
+    return None
 
 
-def _naming_terms(question: str, hit: Hit) -> list[str]:
-    p = hit.paper
-    haystack = f"{p.title or ''} {p.abstract[:400]}".lower()
-    terms = [t for t in named_terms(question) if len(t) >= 4 and t.lower() in haystack]
-    if hit.title_match and p.title:
-        short = p.title.split(":")[0]
-        if short.lower() in question.lower():
-            terms.append(short)
-    return terms
+def _states_figure(ev: Evidence, query: Query) -> bool:
+    """Does one of the paper's best sentences give a number for what the question asks about?
+
+    The question's terms that do not merely name the paper (title words, named terms) say what
+    is asked ('word error rate', 'learning rate', 'Switchboard'); a sentence states the figure when
+    it has a number and at least half of that IDF-weighted mass."""
+    from rag.lexical import query_tokens
+    from rag.relevance import term_weights, tokens
+
+    paper = ev.hit.paper
+    naming = tokens(paper.title or "") | {t for n in query.named for t in query_tokens(n)}
+    asked = [t for t in dict.fromkeys(query_tokens(query.search)) if t not in naming]
+    if not asked:
+        return any(re.search(r"\d", ev.sentences[i]) for i in ev.best(3))
+    w = term_weights(asked)
+    total = sum(w.values())
+    for i in ev.best(4):
+        sent = ev.sentences[i]
+        if not re.search(r"\d", re.sub(r"\[\d+\]", "", sent)):
+            continue
+        got = sum(v for t, v in w.items() if t in tokens(sent))
+        if got >= 0.5 * total:
+            return True
+    return False
 
 
-def _offline(
-    answer: Answer, evs: list[Evidence], kind: str, max_cited: int, near_top: Callable[[Hit, Hit, float], bool]
-) -> Answer:
-    candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
-    top = evs[0]
-    if kind == "authors":
-        text = "\n".join(offline.authors_answer(ev, i) for i, ev in enumerate(evs, 1) if ev.hit.paper.authors)
+_FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
+                     r"improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|"
+                     r"hyper-?parameters?))\b", re.I)
+
+
+def _figure_asked(question: str) -> str:
+    m = _FIGURE.search(question)
+    if not m:
+        return "the figure asked for"
+    words = [w for w in m.group(1).lower().split() if w not in ("what", "which", "the", "a", "an", "how", "by",
+                                                              "did", "does", "is", "was", "of", "in")]
+    return "the " + " ".join(words) if words else "the figure asked for"
+
+
+def _source(ev: Evidence, n: int):
+    return hit_to_source(ev.hit, n, snippet=ev.sentences[ev.best(1)[0]])
+
+
+def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) -> Answer:
+    candidates = [_source(ev, i) for i, ev in enumerate(chosen, 1)]
+    numbered = list(enumerate(chosen, 1))
+    if query.wants_authors:
+        text = "\n".join(offline.authors_answer(ev, i) for i, ev in numbered if ev.hit.paper.authors)
     elif kind == "compare":
-        text = offline.listing(list(enumerate(evs, 1)), "What each of the papers says on this:")
+        text = offline.listing(numbered, "What each of the papers says on this:")
     elif kind == "others":
-        chosen = list(enumerate(evs, 1))[:max_cited]
-        text = offline.listing(chosen, f"Other indexed papers by the same author{'s' if len(chosen) > 1 else ''}:")
-    elif kind == "list":
-        best_dense = max(ev.hit.dense for ev in evs)
-        chosen = [
-            (i, ev)
-            for i, ev in enumerate(evs, 1)
-            if i == 1 or near_top(ev.hit, top.hit, best_dense)
-        ][:max_cited]
-        intro = f"{len(chosen)} indexed paper{'s' if len(chosen) > 1 else ''} address this:"
-        text = offline.listing(chosen, intro)
+        text = offline.listing(numbered, f"Other indexed papers by the same author{'s' if len(chosen) > 1 else ''}:")
+    elif len(chosen) > 1:
+        text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:")
     else:
-        text = offline.single(top, 1)
+        text = offline.single(chosen[0], 1)
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 
@@ -230,8 +216,6 @@ def _stable(answer: Answer, thread: Thread) -> Answer:
 
 def _emit(answer: Answer, stream: Callable[[str], None] | None) -> Answer:
     if stream is not None and answer.mode == "offline":
-        from rag.text import split_sentences
-
         for piece in split_sentences(answer.text.replace("\n", "\n ")) or [answer.text]:
             stream(piece + " ")
     return answer

@@ -11,10 +11,6 @@ from rag.lexical import query_tokens
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences
 
-QUANTITY = re.compile(r"\b(how (much|many|fast|large|big|well|accurate)|what (accuracy|speedup|share|fraction|"
-                      r"percentage|score|improvement|gain|error|rate)|by how|how many|speed-?up|accuracy|"
-                      r"percent|%|top-?[15]|psnr|bleu|map|f1)\b", re.I)
-
 
 @dataclass
 class Evidence:
@@ -24,6 +20,7 @@ class Evidence:
     cosines: np.ndarray  # embedding similarity per sentence
     overlap: np.ndarray  # fraction of question terms in the sentence
     terms: list[frozenset] = field(default_factory=list)  # question terms each sentence contains
+    relevance: float = 0.0  # P(this paper answers the question), set by rag.answer.judge
 
     def best(self, n: int = 1) -> list[int]:
         return [int(i) for i in np.argsort(-self.scores)[:n]]
@@ -69,10 +66,10 @@ LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (
                        r"\bavailable at\b|^\W*$", re.I)
 
 
-def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False) -> list[Evidence]:
+def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
+           wants_number: bool = False) -> list[Evidence]:
     """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap)."""
     q_terms = set(query_tokens(question))
-    wants_number = bool(QUANTITY.search(question))
     out = []
     engine.sentences.ensure([h.paper for h in hits])
     for h in hits:

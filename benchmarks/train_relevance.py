@@ -1,0 +1,390 @@
+"""Fit the relevance model (rag/data/relevance.json) and the reference IDF (rag/data/idf.json.gz).
+
+    python -m benchmarks.train_relevance            # rebuild both, deterministically (seeded)
+
+Labelled (question, paper) pairs, none from the dev set or the validation sets in benchmarks/data:
+- SciFact train claims with their BEIR train qrels (809 claims over 5,183 abstracts); for a third of
+  them the gold papers are left out of the candidates, which makes unanswerable cases;
+- ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
+  is relevant; papers that mention it only in the abstract are left unlabelled), asked of the full
+  30k collection and of random sub-libraries of 2, 20 and 200 papers;
+- known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence);
+- absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them.
+
+Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") choose the
+threshold and dominance ratio and give the calibration report. Nothing here is ever scored as held out.
+Writes benchmarks/results/relevance.json (calibration, ECE, reliability curve, coefficients).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import random
+import re
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
+
+SEED = 13
+TEMPLATES = [
+    "{p}", "papers on {p}", "which papers study {p}?", "what approaches exist for {p}?", "{p}: methods?",
+    "anything about {p}", "work on {p}", "I'm looking for research on {p}", "is there work on {p}?",
+    "what has been done on {p}", "{p} papers", "show me studies of {p}", "how do people approach {p}?",
+]
+
+
+def _split(text: str) -> str:
+    return "cal" if int(hashlib.sha1(text.encode()).hexdigest(), 16) % 5 == 0 else "fit"
+
+
+# --- reference IDF -------------------------------------------------------------------------------
+def build_idf(papers_by_corpus: dict[str, list], out: Path) -> dict:
+    import bm25s
+
+    from rag.lexical import lexical_text, stemmer
+
+    df: Counter = Counter()
+    n = 0
+    for papers in papers_by_corpus.values():
+        texts = [lexical_text(p) for p in papers]
+        for start in range(0, len(texts), 5000):
+            toks = bm25s.tokenize(texts[start:start + 5000], stopwords="en", stemmer=stemmer(),
+                                  return_ids=False, show_progress=False)
+            for doc in toks:
+                df.update(set(doc))
+        n += len(texts)
+    kept = {t: c for t, c in sorted(df.items()) if c >= 2}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as fh:
+        json.dump({"n_docs": n, "df": kept, "corpora": {k: len(v) for k, v in papers_by_corpus.items()}}, fh)
+    return {"n_docs": n, "terms": len(kept)}
+
+
+# --- question sets -------------------------------------------------------------------------------
+def scifact_claims(root: Path) -> list[tuple[str, set[str]]]:
+    csv.field_size_limit(sys.maxsize)
+    qrels: dict[str, set[str]] = defaultdict(set)
+    with open(root / "scifact" / "qrels" / "train.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            qrels[row["query-id"]].add(row["corpus-id"])
+    claims = {}
+    with open(root / "scifact" / "claims_train.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            claims[row["id"]] = row["claim"]
+    return [(claims[q], docs) for q, docs in sorted(qrels.items()) if q in claims]
+
+
+def title_phrases(papers: list, rng: random.Random, n: int) -> list[str]:
+    """Word n-grams (2-3 words) that occur in the titles of 3-12 papers, content words at both ends."""
+    from rag.text import STOPWORDS
+
+    counts: Counter = Counter()
+    for p in papers:
+        words = re.findall(r"[a-z][a-z-]+", (p.title or "").lower())
+        seen = set()
+        for k in (2, 3):
+            for i in range(len(words) - k + 1):
+                g = words[i:i + k]
+                if g[0] in STOPWORDS or g[-1] in STOPWORDS or any(len(w) < 3 for w in g):
+                    continue
+                seen.add(" ".join(g))
+        counts.update(seen)
+    pool = sorted(ph for ph, c in counts.items() if 3 <= c <= 12)
+    rng.shuffle(pool)
+    return pool[:n]
+
+
+def known_items(papers: list, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    from benchmarks.acl_scale import middle_sentence, shuffled_title
+
+    out = []
+    pool = list(papers)
+    rng.shuffle(pool)
+    for p in pool[:n]:
+        if p.title and rng.random() < 0.4:
+            out.append((shuffled_title(p.title, rng).lower(), p.paper_id))
+        else:  # a loose paraphrase: half of a middle sentence's content words, locally shuffled
+            from rag.text import content_terms
+
+            words = content_terms(middle_sentence(p.abstract, rng))
+            keep = [w for w in words if rng.random() > 0.5] or words[:3]
+            for i in range(0, len(keep) - 1, 3):
+                if rng.random() < 0.5:
+                    keep[i], keep[i + 1] = keep[i + 1], keep[i]
+            out.append((" ".join(keep), p.paper_id))
+    return out
+
+
+# --- features -----------------------------------------------------------------------------------
+class Collector:
+    def __init__(self):
+        self.X: list[np.ndarray] = []
+        self.y: list[np.ndarray] = []
+        self.groups: list[dict] = []
+
+    def add(self, eng, text: str, labels, source: str, allowed=None, exclude: set[str] | None = None):
+        """labels: paper_id -> 1/0, or a callable(paper) -> 1, 0 or None (unlabelled)."""
+        from rag.answer.evidence import gather
+        from rag.answer.judge import JUDGED, feature_matrix
+        from rag.query import analyse
+
+        retr = eng.retriever
+        if exclude:
+            mask = np.ones(len(retr.papers), dtype=bool) if allowed is None else allowed.copy()
+            for pid in exclude:
+                if pid in retr.by_id:
+                    mask[retr.by_id[pid]] = False
+            allowed = mask
+        query = analyse(text, [], None, parse_filters=False)
+        qvec = retr.embed_query(query.search)
+        hits = retr.search(query.search, k=JUDGED, qvec=qvec, allowed=allowed)
+        if not hits:
+            return
+        evs = gather(eng, query.search, qvec, hits, listing=not query.wants_number, wants_number=query.wants_number)
+        X = feature_matrix(eng, query, evs)
+        y = []
+        for ev in evs:
+            lab = labels(ev.hit.paper) if callable(labels) else int(ev.hit.paper.paper_id in labels)
+            y.append(-1 if lab is None else lab)
+        y = np.asarray(y)
+        self.X.append(X)
+        self.y.append(y)
+        self.groups.append({"source": source, "split": _split(source + text), "n": len(y)})
+
+
+def phrase_label(phrase: str):
+    from rag.lexical import query_tokens
+    from rag.relevance import tokens
+
+    ptoks = set(query_tokens(phrase))
+
+    def label(paper):
+        if ptoks <= tokens(paper.title or ""):
+            return 1
+        if ptoks <= tokens(paper.abstract):  # the abstract names the topic: relevant unless it is only mentioned
+            return None if len(ptoks) < 2 else 1
+        return 0
+
+    return label
+
+
+# --- fitting -------------------------------------------------------------------------------------
+def choose(probs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[float, float, float]:
+    """Threshold and dominance ratio maximising the mean per-question F1 of the selected set
+    (a question with no relevant candidate scores 1 when nothing is selected)."""
+    best = (-1.0, 0.5, 0.0)
+    for tau in np.arange(0.2, 0.86, 0.025):
+        for rho in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7):
+            scores = []
+            for p, y in zip(probs, ys, strict=True):
+                order = np.argsort(-p)
+                sel = [i for i in order if p[i] >= tau and p[i] >= rho * p[order[0]]][:8]
+                pos = set(np.flatnonzero(y == 1))
+                if not pos:
+                    scores.append(1.0 if not sel else 0.0)
+                    continue
+                tp = len(pos & set(sel))
+                scores.append(0.0 if not sel else 2 * tp / (len(sel) + len(pos)))
+            f = float(np.mean(scores))
+            if f > best[0]:
+                best = (f, float(tau), rho)
+    return best[1], best[2], best[0]
+
+
+def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[dict], float]:
+    edges = np.linspace(0, 1, bins + 1)
+    rows, ece = [], 0.0
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        m = (p >= lo) & (p < hi if hi < 1 else p <= hi)
+        if not m.any():
+            continue
+        conf, acc = float(p[m].mean()), float(y[m].mean())
+        ece += m.sum() / len(p) * abs(conf - acc)
+        rows.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(m.sum()), "mean_p": round(conf, 3),
+                     "observed": round(acc, 3)})
+    return rows, round(float(ece), 4)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(ap)
+    ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl",
+                    help="RAG_HOME holding an ingested 'acl' collection (rag ingest …/acl-anthology/xml --collection acl)")
+    ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact",
+                    help="RAG_HOME holding an ingested 'scifact' collection (corpus_train.csv)")
+    ap.add_argument("--skip-idf", action="store_true", help="keep the existing rag/data/idf.json.gz")
+    ap.add_argument("--idf-only", action="store_true", help="rebuild rag/data/idf.json.gz and stop")
+    ap.add_argument("--no-scifact", action="store_true", help="leave out the SciFact questions (smoke runs)")
+    ap.add_argument("--refit", action="store_true",
+                    help="reuse the features collected by the last run (benchmarks/.work/relevance_features.npz)")
+    ap.add_argument("--quick", action="store_true", help="fewer questions (for a smoke run)")
+    args = ap.parse_args(argv)
+    root = data_root(args.data)
+    rng = random.Random(SEED)
+    t0 = time.time()
+    from rag.corpus import load_papers
+    from rag.pipeline import get_engine
+    from rag.relevance import FEATURES, IDF_FILE, MODEL_FILE
+    from rag.settings import load_settings
+
+    report: dict = {"seed": SEED}
+    if not args.skip_idf:
+        print("reference IDF: parsing ACL, SciFact and the bundled corpus …", flush=True)
+        corpora = {"acl": load_papers(root / "acl-anthology" / "xml", "acl"),
+                   "scifact": load_papers(root / "scifact" / "corpus_train.csv", "scifact"),
+                   "seed": load_papers(REPO / "data" / "seed", "seed")}
+        report["idf"] = build_idf(corpora, IDF_FILE)
+        print(f"  {report['idf']}", flush=True)
+        import rag.relevance as relmod
+
+        relmod.reference_idf.cache_clear()
+    if args.idf_only:
+        return 0
+    import os
+
+    os.environ["RAG_MODEL_CACHE"] = str(WORK / "models")
+
+    cache = WORK / "relevance_features.npz"
+    col = Collector()
+    if args.refit:
+        data = np.load(cache, allow_pickle=False)
+        groups = json.loads(str(data["groups"]))
+        offsets = np.cumsum([0] + [g["n"] for g in groups])
+        col.groups = groups
+        col.X = [data["X"][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+        col.y = [data["y"][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    else:
+        seed_home = WORK / "train_seed"
+        seed_home.mkdir(parents=True, exist_ok=True)
+        engines = {
+            "seed": get_engine(load_settings(home=seed_home), "seed"),
+            **({} if args.no_scifact else {"scifact": get_engine(load_settings(home=args.scifact_home), "scifact")}),
+            "acl": get_engine(load_settings(home=args.acl_home), "acl"),
+        }
+        for name, eng in engines.items():
+            print(f"{name}: {len(eng.retriever.papers)} papers", flush=True)
+        scale = 0.3 if args.quick else 1.0
+
+        claims = scifact_claims(root)
+        rng.shuffle(claims)
+        claims = claims[:500]
+        sf = engines.get("scifact")
+        for i, (claim, gold) in enumerate(claims[: int(len(claims) * scale)] if sf else []):
+            col.add(sf, claim, gold, "scifact")
+            if i % 3 == 0:
+                col.add(sf, claim, set(), "scifact-gold-out", exclude=gold)
+        print(f"scifact done ({time.time() - t0:.0f}s)", flush=True)
+
+        acl = engines["acl"]
+        phrases = title_phrases(acl.retriever.papers, rng, int(240 * scale))
+        n_acl = len(acl.retriever.papers)
+        for i, ph in enumerate(phrases):
+            text = rng.choice(TEMPLATES).format(p=ph)
+            label = phrase_label(ph)
+            if i % 3 == 0:
+                col.add(acl, text, label, "acl-topic")
+            else:  # a personal library of 2, 20 or 200 papers, holding some of the topic's papers or none
+                size = rng.choice((2, 20, 200))
+                mask = np.zeros(n_acl, dtype=bool)
+                mask[rng.sample(range(n_acl), size)] = True
+                if rng.random() < 0.6:
+                    for h in acl.retriever.search(ph, k=3)[: rng.choice((1, 2, 3))]:
+                        if label(h.paper) == 1:
+                            mask[acl.retriever.by_id[h.paper.paper_id]] = True
+                col.add(acl, text, label, f"acl-topic-lib{size}", allowed=mask)
+        print(f"acl topics done ({time.time() - t0:.0f}s)", flush=True)
+        for text, pid in known_items(acl.retriever.papers, rng, int(150 * scale)):
+            col.add(acl, text, {pid}, "acl-known-item")
+        seed = engines["seed"]
+        for text, pid in known_items(seed.retriever.papers, rng, int(200 * scale)):
+            col.add(seed, text, {pid}, "seed-known-item")
+        # absent topics: ACL phrases and SciFact claims asked of the bundled corpus
+        for ph in title_phrases(acl.retriever.papers, random.Random(SEED + 1), int(200 * scale)):
+            label = phrase_label(ph)
+            if any(label(p) is not None and label(p) != 0 for p in seed.retriever.papers):
+                continue
+            col.add(seed, rng.choice(TEMPLATES).format(p=ph), lambda p: 0, "seed-absent-acl-topic")
+        for claim, _ in claims[: int(150 * scale)]:
+            col.add(seed, claim, set(), "seed-absent-scifact-claim")
+        print(f"all questions done ({time.time() - t0:.0f}s)", flush=True)
+
+        np.savez(cache, X=np.vstack(col.X), y=np.concatenate(col.y), groups=json.dumps(col.groups))
+
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    fit = [i for i, g in enumerate(col.groups) if g["split"] == "fit"]
+    cal = [i for i, g in enumerate(col.groups) if g["split"] == "cal"]
+
+    def stack(idx):
+        X = np.vstack([col.X[i] for i in idx])
+        y = np.concatenate([col.y[i] for i in idx])
+        keep = y >= 0
+        return X[keep], y[keep]
+
+    Xf, yf = stack(fit)
+    scaler = StandardScaler().fit(Xf)
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(Xf), yf)
+
+    def predict(X):
+        return clf.predict_proba(scaler.transform(X))[:, 1]
+
+    probs = [predict(col.X[i]) for i in cal]
+    ys = [col.y[i] for i in cal]
+    tau, rho, f1 = choose(probs, ys)
+    Xc, yc = stack(cal)
+    pc = predict(Xc)
+    curve, ece = reliability(pc, yc)
+    by_source: dict[str, dict] = {}
+    for src in sorted({g["source"] for g in col.groups}):
+        idx = [i for i in cal if col.groups[i]["source"] == src]
+        if not idx:
+            continue
+        sel_f1 = []
+        for i in idx:
+            p, y = predict(col.X[i]), col.y[i]
+            order = np.argsort(-p)
+            sel = {j for j in order if p[j] >= tau and p[j] >= rho * p[order[0]]}
+            pos = set(np.flatnonzero(y == 1))
+            sel_f1.append((1.0 if not sel else 0.0) if not pos else
+                          (0.0 if not sel else 2 * len(pos & sel) / (len(sel) + len(pos))))
+        by_source[src] = {"questions": len(idx), "answer_set_f1": round(float(np.mean(sel_f1)), 3)}
+    spec = {
+        "features": list(FEATURES),
+        "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+        "coef": clf.coef_[0].tolist(), "intercept": float(clf.intercept_[0]),
+        "threshold": round(tau, 3), "dominance": rho,
+        "trained_on": {"pairs": int(len(yf)), "questions": len(fit), "positives": int(yf.sum())},
+        "script": "python -m benchmarks.train_relevance",
+    }
+    MODEL_FILE.write_text(json.dumps(spec, indent=1) + "\n")
+    report.update({
+        "questions": {"fit": len(fit), "calibration": len(cal)},
+        "pairs": {"fit": int(len(yf)), "calibration": int(len(yc))},
+        "sources": dict(Counter(g["source"] for g in col.groups)),
+        "calibration_split": {"auc": round(float(roc_auc_score(yc, pc)), 4), "ece": ece,
+                              "reliability": curve, "answer_set_f1": round(f1, 4), "by_source": by_source},
+        "threshold": {"value": round(tau, 3), "dominance": rho,
+                      "how": "grid over threshold 0.2..0.85 and dominance {0,.3,.4,.5,.6,.7}, maximising the "
+                             "mean per-question F1 of the selected papers on the calibration split"},
+        "coefficients": dict(zip(FEATURES, [round(c, 4) for c in clf.coef_[0]], strict=True)),
+        "seconds": round(time.time() - t0, 1),
+    })
+    path = write_json("relevance", report, args.out)
+    print(json.dumps({k: report[k] for k in ("questions", "calibration_split", "threshold")}, indent=1))
+    print(f"model -> {MODEL_FILE}\nreport -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""Which retrieved papers answer the question: relevance for every candidate, then the answer's shape.
+
+`judge()` turns retrieval hits into Evidence (best sentences) with a calibrated `relevance`, most
+relevant first. `select()` keeps every paper at or above the model's threshold (up to a cap); an
+empty selection means refuse, one paper a focused answer, several a list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from threading import Lock
+
+import numpy as np
+
+from rag.answer.evidence import Evidence, gather
+from rag.lexical import query_tokens
+from rag.query import Query
+from rag.relevance import Candidate, features, load_model, reference_idf, tokens
+from rag.retrieval import Hit
+from rag.sentences import paper_sentences
+from rag.text import squashed_variants
+
+JUDGED = 8  # candidates scored per question
+MAX_LISTED = 8
+
+_token_cache: OrderedDict[tuple[str, int], tuple] = OrderedDict()
+_token_lock = Lock()
+
+
+def _paper_tokens(paper) -> tuple[set[str], set[str], list[set[str]], set[str], str]:
+    """Stemmed tokens of a paper (all, title, per sentence), its squashed term variants, folded text."""
+    key = (paper.paper_id, hash(paper.abstract))
+    with _token_lock:
+        got = _token_cache.get(key)
+        if got is not None:
+            _token_cache.move_to_end(key)
+            return got
+    text = f"{paper.title or ''} {' '.join(paper.authors)} {paper.abstract}"
+    got = (tokens(text), tokens(paper.title or ""), [tokens(s) for s in paper_sentences(paper)],
+           squashed_variants(text), " ".join(re.findall(r"[a-z0-9]+", text.lower())))
+    with _token_lock:
+        _token_cache[key] = got
+        if len(_token_cache) > 4096:
+            _token_cache.popitem(last=False)
+    return got
+
+
+def _acronym_defined(acr: str, words: list[str]) -> bool:
+    """Does the text spell out this acronym ('gan' <- 'generative adversarial networks')?"""
+    n = len(acr)
+    if not (2 <= n <= 6 and acr.isalpha()):
+        return False
+    return any(all(words[i + j].startswith(acr[j]) for j in range(n)) for i in range(len(words) - n + 1))
+
+
+def named_found(named: list[str], variants: set[str], folded: str) -> float:
+    if not named:
+        return 0.0
+    words = folded.split()
+    found = sum(1 for t in named if t in variants or _acronym_defined(t, words))
+    return found / len(named)
+
+
+def corpus_absent(eng, named: list[str]) -> float:
+    """Share of named terms found nowhere in the collection."""
+    if not named:
+        return 0.0
+    terms = eng.lexical.terms
+    return sum(1 for t in named if t not in terms) / len(named)
+
+
+def unknown_mass(eng, q_terms: list[str]) -> float:
+    idf, unseen = reference_idf()
+    vocab = eng.lexical.bm25.vocab_dict if eng.lexical.papers else {}
+    w = {t: idf.get(t, unseen) for t in dict.fromkeys(q_terms)}
+    total = sum(w.values())
+    return sum(v for t, v in w.items() if t not in vocab) / total if total else 0.0
+
+
+def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = None) -> np.ndarray:
+    """Features of each evidence's paper for this question (`text` overrides the question text)."""
+    text = text if text is not None else query.search
+    q_terms = list(dict.fromkeys(query_tokens(text))) if text.strip() else []
+    named = query.named_norm
+    cands = []
+    for ev in evs:
+        all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
+        cands.append(Candidate(
+            cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
+            sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
+            author=int(ev.hit.author_match), title=bool(ev.hit.title_match)))
+    return features(cands, q_terms, corpus_absent(eng, named), unknown_mass(eng, q_terms))
+
+
+def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None) -> list[Evidence]:
+    """Evidence for the top candidates with `relevance` set, most relevant first."""
+    hits = hits[:JUDGED]
+    if not hits:
+        return []
+    evs = gather(eng, text if text is not None else query.search, qvec, hits, listing=not query.wants_number,
+                 wants_number=query.wants_number)
+    probs = load_model().predict(feature_matrix(eng, query, evs, text))
+    for ev, p in zip(evs, probs, strict=True):
+        ev.relevance = float(p)
+    return sorted(evs, key=lambda e: -e.relevance)
+
+
+def select(evs: list[Evidence], cap: int = MAX_LISTED) -> list[Evidence]:
+    """The papers that answer the question: P >= threshold and not far below the best one."""
+    model = load_model()
+    if not evs:
+        return []
+    top = evs[0].relevance
+    return [e for e in evs if e.relevance >= model.threshold and e.relevance >= model.dominance * top][:cap]

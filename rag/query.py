@@ -1,0 +1,107 @@
+"""Read the question once.
+
+`analyse()` turns the raw question (plus the conversation) into a typed `Query`: the text to
+search for (filter phrases removed), its content terms and named terms, the metadata filters,
+references to earlier citations ("[2]", "the second paper", "those authors") and the detail it
+asks for. Every later stage (retrieval, relevance, answer shaping, refusal) reads this object;
+none of them re-parses the string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.chat import Thread, previous_context, resolve_references
+from rag.retrieval import Filters
+from rag.text import named_terms, squash
+
+# Formatting hints only: they choose how an answer is worded, never which papers answer it.
+AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|authors? of|written by|"
+                      r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
+NUMBER_Q = re.compile(
+    r"\b(how (much|many|fast|large|big|well|accurate|long|often)|by how|what (\w+ )?(accuracy|speed-?up|share|"
+    r"fraction|percentage|proportion|score|improvement|gain|error|rate|reduction|number|size|cost|price)|"
+    r"which (accuracy|score)|what (is|was|were) the (\w+ ){0,3}(rate|accuracy|score|cost|size|number)|"
+    r"(learning rate|batch size|hyper-?parameters?|epochs|iterations|wall-?clock|gpu hours|dollars|cost)\b|"
+    r"combien|quel(le)? (est|était) (le|la) (taux|score|précision))",
+    re.I,
+)
+# Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".
+_AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|specific|level|powered|"
+                    r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)
+
+
+def norm_term(term: str) -> str:
+    """A named term in the form it is looked up in: case, plural 's', hyphens and usage affixes
+    normalised ('GANs' -> 'gan', 'BERT-based' -> 'bert', 'DC-Bi-LSTM' -> 'dcbilstm')."""
+    t = _AFFIX.sub("", term.strip())
+    if re.fullmatch(r"[A-Z0-9-]{2,}s", t):  # 'GANs', 'LLMs', 'VAEs'
+        t = t[:-1]
+    return squash(t)
+
+
+@dataclass
+class Query:
+    """Everything the pipeline needs to know about one question, computed once."""
+
+    text: str  # as typed (validated)
+    search: str  # with filter phrases removed: what retrieval searches for
+    filters: Filters | None = None
+    named: tuple[str, ...] = ()  # names of methods, datasets, systems as typed (CamelCase, ACRONYMs, digits)
+    wants_authors: bool = False  # formatting: answer with the author list
+    wants_number: bool = False  # the question asks for a figure: the answer must state one
+    history: list[dict] = field(default_factory=list)
+    thread: Thread = field(default_factory=Thread)
+    refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
+    ref_mode: str = ""  # 'papers' ([2], 'the second paper') or 'authors' ('what else did they write')
+    context: str = ""  # the previous exchange, for the follow-up reading
+    previous_question: str = ""
+
+    @property
+    def named_norm(self) -> list[str]:
+        return [n for n in dict.fromkeys(norm_term(t) for t in self.named) if len(n) >= 2]
+
+    @property
+    def has_history(self) -> bool:
+        return bool(self.history)
+
+    def chips(self) -> list[str]:
+        from rag.filters import chips_for
+
+        return chips_for(self.filters) if self.filters else []
+
+
+def analyse(
+    question: str,
+    history: list[dict] | None = None,
+    eng=None,
+    filters: Filters | None = None,
+    parse_filters: bool = True,
+) -> Query:
+    """Analyse a validated question once. `eng` supplies the corpus vocabulary for filters."""
+    history = history or []
+    search = question
+    if filters is None and parse_filters and eng is not None:
+        from rag.filters import parse
+
+        parsed = parse(question, eng.retriever.vocabulary, eng.retriever.authors, eng.lexical.papers)
+        if parsed.filters.active():
+            filters, search = parsed.filters, parsed.question
+    thread = Thread.from_history(history)
+    refs, ref_mode = resolve_references(question, thread)
+    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    return Query(
+        text=question,
+        search=search,
+        filters=filters if filters is not None and filters.active() else None,
+        named=tuple(dict.fromkeys(t for t in named_terms(search) if not t.isdigit())),
+        wants_authors=bool(AUTHOR_Q.search(question)),
+        wants_number=bool(NUMBER_Q.search(question)),
+        history=history,
+        thread=thread,
+        refs=refs,
+        ref_mode=ref_mode,
+        context=previous_context(history) if history else "",
+        previous_question=last_user,
+    )

@@ -1,0 +1,155 @@
+"""P(this paper answers this question): one calibrated judgement that drives the answer.
+
+The retriever ranks papers; this module decides whether each one *answers* the question. Its
+probability chooses how many papers an answer lists, whether to refuse, and which sources an
+LLM is given. It is a logistic regression over signals the pipeline already computes, fitted by
+`python -m benchmarks.train_relevance` on labelled data that is not the dev set (SciFact train
+claims with their qrels; questions generated from ACL Anthology and bundled-corpus metadata;
+unanswerable cases made by leaving the gold paper out and by asking about absent topics).
+
+Every feature is independent of how many papers the collection holds: similarities are
+absolute, term weights come from a fixed reference vocabulary (`rag/data/idf.json.gz`, document
+frequencies over ~35k real abstracts) rather than from the collection, and the remaining ones are
+relative to the other candidates of the same question.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from rag.lexical import query_tokens
+
+DATA = Path(__file__).resolve().parent / "data"
+IDF_FILE = DATA / "idf.json.gz"
+MODEL_FILE = DATA / "relevance.json"
+
+FEATURES = (
+    "cos",  # dense cosine of question and paper (title + abstract)
+    "sent_cos",  # cosine of the question and the paper's best sentence
+    "cov",  # reference-IDF-weighted share of the question's terms found in title, authors or abstract
+    "cov_title",  # ... found in the title
+    "cov_sent",  # ... found in the single best-covering sentence
+    "named_hit",  # share of the question's named terms (methods, datasets, acronyms) found in the paper
+    "named_absent",  # share of the question's named terms found nowhere in the collection
+    "unknown_mass",  # IDF mass of question terms found nowhere in the collection
+    "rank",  # log(1 + rank) among the candidates
+    "cos_gap",  # best candidate cosine minus this one's
+    "sent_gap",  # best candidate sentence cosine minus this one's
+    "cov_gap",  # best candidate coverage minus this one's
+    "bm25_rel",  # BM25 score relative to the best candidate's
+    "author",  # the question names this paper's authors
+    "title",  # the question quotes this paper's distinctive title
+    "q_len",  # log(1 + number of question terms)
+    "cos_margin",  # cosine minus the median cosine of this question's candidates
+    "cos_x_cov",  # interaction: cosine x coverage
+    "sent_x_cov",  # interaction: best-sentence cosine x sentence coverage
+)
+
+
+@lru_cache(maxsize=1)
+def reference_idf() -> tuple[dict[str, float], float]:
+    """IDF of stemmed terms over the reference abstracts, and the IDF given to unseen terms."""
+    with gzip.open(IDF_FILE, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    n = data["n_docs"]
+    idf = {t: math.log(1.0 + (n - df + 0.5) / (df + 0.5)) for t, df in data["df"].items()}
+    return idf, math.log(1.0 + (n + 0.5) / 1.5)
+
+
+def term_weights(terms: list[str]) -> dict[str, float]:
+    idf, unseen = reference_idf()
+    return {t: idf.get(t, unseen) for t in dict.fromkeys(terms)}
+
+
+def _coverage(weights: dict[str, float], tokens: set[str]) -> float:
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
+
+
+@dataclass
+class Candidate:
+    """The per-paper inputs of the model (built from a retrieval Hit and its Evidence)."""
+
+    cos: float
+    sent_cos: float
+    tokens: set[str]  # stemmed tokens of title + authors + abstract
+    title_tokens: set[str]
+    sentence_tokens: list[set[str]]
+    named_hit: float
+    bm25: float
+    author: int
+    title: bool
+
+
+def features(cands: list[Candidate], q_terms: list[str], named_absent: float, unknown_mass: float) -> np.ndarray:
+    """Feature matrix (len(cands) x len(FEATURES)) for one question's candidates, in rank order."""
+    if not cands:
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+    w = term_weights(q_terms)
+    cov = [_coverage(w, c.tokens) for c in cands]
+    cov_t = [_coverage(w, c.title_tokens) for c in cands]
+    cov_s = [max((_coverage(w, s) for s in c.sentence_tokens), default=0.0) for c in cands]
+    best_cos = max(c.cos for c in cands)
+    best_sent = max(c.sent_cos for c in cands)
+    best_cov = max(cov)
+    best_bm = max(c.bm25 for c in cands)
+    median_cos = float(np.median([c.cos for c in cands]))
+    rows = []
+    for i, c in enumerate(cands):
+        rows.append([
+            c.cos, c.sent_cos, cov[i], cov_t[i], cov_s[i], c.named_hit, named_absent, unknown_mass,
+            math.log1p(i), best_cos - c.cos, best_sent - c.sent_cos, best_cov - cov[i],
+            c.bm25 / best_bm if best_bm > 0 else 0.0, min(c.author, 2) / 2.0, float(c.title),
+            math.log1p(len(set(q_terms))), c.cos - median_cos, c.cos * cov[i], c.sent_cos * cov_s[i],
+        ])
+    return np.asarray(rows, dtype=np.float64)
+
+
+class RelevanceModel:
+    """Standardise, then logistic regression: coefficients live in a small JSON file."""
+
+    def __init__(self, spec: dict):
+        if tuple(spec["features"]) != FEATURES:
+            raise ValueError(f"relevance model was fitted on other features: {spec['features']}")
+        self.mean = np.asarray(spec["mean"], dtype=np.float64)
+        self.scale = np.asarray(spec["scale"], dtype=np.float64)
+        self.coef = np.asarray(spec["coef"], dtype=np.float64)
+        self.intercept = float(spec["intercept"])
+        self.threshold = float(spec["threshold"])  # P at or above which a paper answers the question
+        self.dominance = float(spec.get("dominance", 0.0))  # list a paper only if P >= dominance x top P
+        self.spec = spec
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        if not len(x):
+            return np.zeros(0)
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+_model: RelevanceModel | None = None
+_model_lock = threading.Lock()
+
+
+def load_model(path: Path | None = None) -> RelevanceModel:
+    global _model
+    if path is not None:
+        return RelevanceModel(json.loads(Path(path).read_text()))
+    with _model_lock:
+        if _model is None:
+            if not MODEL_FILE.exists():
+                raise FileNotFoundError(
+                    f"{MODEL_FILE} is missing: rebuild it with `python -m benchmarks.train_relevance`")
+            _model = RelevanceModel(json.loads(MODEL_FILE.read_text()))
+        return _model
+
+
+def tokens(text: str) -> set[str]:
+    return set(query_tokens(text)) if text else set()

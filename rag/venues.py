@@ -1,0 +1,34 @@
+"""Venue names: the short names a venue string of the collection answers to (a leaf module)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text import fold
+
+GENERIC = {"workshop", "proceedings", "conference", "volume", "papers", "actes", "the"}
+
+
+@lru_cache(maxsize=65536)
+def venue_keys(venue: str) -> dict[str, str]:
+    """The short names a venue string answers to, e.g. 'JEPTALNRECITAL — Actes de … JEP-TALN-RECITAL 2016'
+    -> {'jeptalnrecital': 'JEPTALNRECITAL', 'jep': 'JEP', 'taln': 'TALN', 'recital': 'RECITAL'}."""
+    acronym, _, title = venue.partition(" — ")
+    out: dict[str, str] = {}
+    if acronym and acronym.casefold() not in GENERIC and " " not in acronym.strip():
+        out[fold(acronym).replace(" ", "")] = acronym
+    # Event names inside the title: in parentheses ('(LREC'16)', '(W-NUT 2020)', '(JEP, 33e édition)'),
+    # all-capital hyphenated series ('JEP-TALN-RECITAL'), or followed by a year ('IWSLT 2021').
+    spots = [m.group(1) for m in re.finditer(r"\(([^)]*)\)", title)]
+    spots += re.findall(r"\b[A-Z]{2,}(?:-[A-Z]{2,})+\b", title)
+    spots += re.findall(r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)[-\s]?(?:19|20)\d\d\b", title)
+    for spot in spots:
+        for m in re.finditer(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*", spot):
+            token = m.group(0)
+            parts = [token, *token.split("-")] if "-" in token else [token]
+            for part in parts:
+                key = fold(part).replace(" ", "")
+                if len(key) >= 2 and key not in GENERIC and sum(c.isupper() for c in part) >= 2:
+                    out.setdefault(key, part)
+    return out
