@@ -101,15 +101,20 @@ _clients_lock = threading.Lock()
 
 
 def get_client(settings: Settings):
-    """One Chroma client per location per process (Chroma dislikes several on one path)."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    """One Chroma client per location per process (Chroma dislikes several on one path). A cache hit
+    costs a dict lookup: Chroma's own Settings object (pydantic-settings, ~2 ms) is only built for a new
+    client."""
     if settings.store == "chroma-server":
         key = ("http", settings.chroma_host, settings.chroma_port)
     else:
         key = ("path", str(settings.home / "chroma"))
+    client = _clients.get(key)
+    if client is not None:
+        return client
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     with _clients_lock:
         if key not in _clients:
             if settings.store == "chroma-server":
