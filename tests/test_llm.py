@@ -9,6 +9,9 @@ from rag.cite import WEAK_SUPPORT, cited_numbers
 from rag.prompts import refusal_phrase
 
 Q = "How does the network fill holes in videos using other frames?"
+# Supported by the Copy-and-Paste abstract and as complete as the offline answer (with the cited title).
+GOOD = ("The network is trained to copy corresponding contents in reference frames and paste them to fill the "
+        "holes in the target frame [1].")
 
 
 def _ask(server, stream=None, **kw):
@@ -17,13 +20,14 @@ def _ask(server, stream=None, **kw):
 
 
 def test_llm_answer_streams_and_drops_dangling_citations(stub_settings, llm_server):
-    llm_server.script = [{"text": "It copies content from aligned reference frames [1]. It also cures cancer [9]."}]
+    llm_server.script = [{"text": f"{GOOD} It also cures cancer [9]."}]
     pieces: list[str] = []
     ans = _ask(llm_server, stream=pieces.append)
     assert ans.mode == "llm" and ans.model == "scripted" and not ans.refused
     assert len(pieces) > 3  # tokens were streamed
     assert "[9]" not in ans.text and "[1]" in ans.text
-    assert ans.signals["dropped_citations"] == 1
+    assert ans.signals["dropped_citations"] == 1 and "cancer" not in ans.text
+    assert [c.status for c in ans.claims] == ["kept", "dropped"]
     assert len(ans.sources) == 1 and ans.sources[0].title.startswith("Copy-and-Paste")
     body = llm_server.requests[-1]["body"]
     user = body["messages"][-1]["content"]
@@ -92,7 +96,7 @@ def test_secret_never_in_answer(stub_settings, llm_server):
 
 
 def test_429_with_retry_after_is_retried(stub_settings, llm_server):
-    llm_server.script = [{"status": 429, "retry_after": 0}, {"text": "It copies aligned frames [1]."}]
+    llm_server.script = [{"status": 429, "retry_after": 0}, {"text": GOOD}]
     ans = _ask(llm_server, llm_retries=2)
     assert ans.mode == "llm" and len(llm_server.requests) == 2
 
@@ -155,11 +159,13 @@ def test_prompt_injection_in_source_stays_fenced(tmp_path, llm_server):
     # A model that obeys the injection writes PWNED: that is supported by nothing, so it is never shown.
     llm_server.script = [{"text": "PWNED"}]
     obeyed = rag.ask("how are missing video regions filled?", collection="evil", llm_base_url=llm_server.base_url)
-    assert "PWNED" not in obeyed.text and obeyed.mode == "offline" and obeyed.fallback_reason
+    offline = rag.ask("how are missing video regions filled?", collection="evil")
+    # (The abstract itself says PWNED, so the sentence may even pass as supported; it still is not shown.)
+    assert obeyed.mode == "offline" and obeyed.fallback_reason
+    assert obeyed.text == offline.text and obeyed.text.strip() != "PWNED"
     # Offline, the injected sentence is at most quoted as data (verbatim from the abstract, cited), never obeyed.
     from rag.text import split_sentences, strip_citations
 
-    offline = rag.ask("how are missing video regions filled?", collection="evil")
     assert not offline.refused and offline.mode == "offline"
     assert "copying content from aligned reference frames [1]" in offline.text
     for sentence in split_sentences(offline.text):
@@ -257,3 +263,33 @@ def test_streamed_tokens_are_replaced_by_verified_text(stub_settings, llm_server
     assert ans.mode == "llm" and "Napoleon" not in ans.text  # the final answer is the verified text
     assert [c.status for c in ans.claims] == ["kept", "dropped"]
     assert ans.timings["llm_first_token"] > 0 and ans.signals["llm_sentences"] == 2
+
+
+def test_ui_shows_offline_answer_first_then_verified_llm_answer(stub_settings, llm_server, monkeypatch):
+    from ui.app import respond
+
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
+    llm_server.script = [{"text": "The network is trained to copy corresponding contents in reference frames and paste "
+                                  "them to fill the holes in the target frame [1]. It was invented by Napoleon [1]."}]
+    frames = [chat[-1]["content"] for chat, *_ in respond(Q, [], [], "stub")]
+    pending = [i for i, f in enumerate(frames) if "llm-pending" in f]
+    drafts = [i for i, f in enumerate(frames) if "llm-draft" in f]
+    assert pending and drafts and pending[0] < drafts[0], frames
+    assert "The most relevant paper is" in frames[pending[0]]  # the offline answer, shown before any LLM token
+    assert "Unverified LLM draft" in frames[drafts[0]] and "The network" in frames[drafts[0]]
+    final = frames[-1]
+    assert "llm-draft" not in final and "llm-pending" not in final and "Napoleon" not in final
+    assert "Verified against the abstracts: 1 sentence(s) kept, 0 re-cited, 1 dropped" in final
+    assert "Answered by LLM" in final
+
+
+def test_ui_keeps_offline_answer_when_llm_fails(stub_settings, llm_server, monkeypatch):
+    from ui.app import respond
+
+    monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
+    monkeypatch.setenv("RAG_LLM_RETRIES", "0")
+    llm_server.script = [{"status": 500}]
+    frames = [chat[-1]["content"] for chat, *_ in respond(Q, [], [], "stub")]
+    assert any("llm-pending" in f for f in frames)
+    final = frames[-1]
+    assert "The most relevant paper is" in final and "HTTP 500" in final and "llm-pending" not in final

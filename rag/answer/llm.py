@@ -200,15 +200,17 @@ def condense_question(settings, question: str, history: list[dict[str, str]], ci
     return text or None
 
 
-def coverage(question: str, text: str) -> float:
-    """Share of the question's content terms (stemmed) that the answer text contains."""
+def coverage(question: str, answer: Answer) -> float:
+    """Share of the question's content terms (stopwords dropped, stemmed) that the answer shows:
+    in its text or in the titles of the papers it cites (both modes show those titles)."""
     from rag.lexical import query_tokens
-    from rag.text import strip_citations
+    from rag.text import content_terms, strip_citations
 
-    terms = set(query_tokens(question))
+    terms = set(query_tokens(" ".join(content_terms(question))))
     if not terms:
         return 1.0
-    return len(terms & set(query_tokens(strip_citations(text)))) / len(terms)
+    shown = " ".join([strip_citations(answer.text), *(s.title or "" for s in answer.sources)])
+    return len(terms & set(query_tokens(shown))) / len(terms)
 
 
 def _fallback(answer: Answer, offline: Answer | None, reason: str, model: str) -> Answer | None:
@@ -226,10 +228,18 @@ def _fallback(answer: Answer, offline: Answer | None, reason: str, model: str) -
 def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
                offline: Answer | None = None) -> Answer | None:
     """The verified LLM answer for `answer` (the skeleton), or the offline answer when the LLM one
-    would be worse or fails. With `offline=None` (the old call site) returns None to fall back."""
+    would be worse or fails. With `offline=None` (the old call site) returns None to fall back.
+
+    `stream` gets the model's raw tokens as they come (unverified: the returned Answer's text is
+    what was verified). If `stream` also has an `offline_ready(answer)` method, it first gets the
+    offline answer, so that a UI can show it at once.
+    """
     s = eng.settings
     t = time.perf_counter()
     deadline = time.monotonic() + s.llm_deadline
+    ready = getattr(stream, "offline_ready", None)
+    if offline is not None and callable(ready):
+        ready(offline)  # a UI shows the offline answer at once, while the LLM works
     messages = build_messages(answer.question, evs, history)
     llm_t: dict = {}
     try:
@@ -266,13 +276,14 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
         else:
             reason = "the LLM answer cited none of the retrieved sources"
         return _fallback(answer, offline, reason, s.llm_model)
+    answer.text, answer.sources = v.text, v.sources
     if offline is not None and not offline.refused:
-        mine, theirs = coverage(answer.question, v.text), coverage(answer.question, offline.text)
+        mine, theirs = coverage(answer.question, answer), coverage(answer.question, offline)
+        answer.signals.update({"llm_coverage": round(mine, 3), "llm_coverage_offline": round(theirs, 3)})
         if mine < theirs:
             reason = (f"the verified LLM answer covers fewer of the question's terms than the offline answer "
                       f"({mine:.0%} vs {theirs:.0%})")
             return _fallback(answer, offline, reason, s.llm_model)
     answer.mode, answer.refused = "llm", False
-    answer.text, answer.sources = v.text, v.sources
     return answer
 
