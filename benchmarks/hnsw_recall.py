@@ -13,30 +13,44 @@ makes approximate search harder than on real data of that size; recall here is a
 
 Chroma: a `chromadb.PersistentClient` in a temp dir, collection configured as `rag/store.py` does
 (`{"hnsw": {"space": "cosine", "ef_search": 100}}`; ef_construction 100 and max_neighbors 16 are Chroma's
-defaults), precomputed vectors added directly (no documents), grown 30k -> 100k -> 300k. At each size:
-recall@10 of `collection.query(n_results=10)` against exact top-10 by cosine, recall@100 with
-n_results=100 (the candidate depth the hybrid fuses), latency p50/p95 of each, and recall/latency with
-ef_search raised to 200 via `collection.modify`.
+defaults), precomputed vectors added directly (no documents), grown 30k -> 100k -> 300k. At each size and
+for ef_search 100 (shipped), 200 and 400 (set by `collection.modify`, which Chroma applies only when a
+process loads the index, so each is probed in a FRESH process; that also times opening the collection
+plus the first query, i.e. loading the HNSW index): recall@10 of `collection.query(n_results=10)`
+against the exact top-10 by cosine, recall@100 with n_results=100 (the candidate depth the hybrid
+fuses), the mean cosine gap between the exact and the returned top-k (how much a miss costs: near-tie
+swaps cost ~0), and latency p50/p95 of each.
 Exact: one float32 matrix-vector product over all N vectors + argpartition top-100, what `rag.retrieval`
-does today, at 30k ... 1M (no Chroma needed). The question answered: at which N does exact search stop
-meeting p95 <= 100 ms including the query embedding (measured median added)?
+does today, at 30k ... 1M (no Chroma needed), with ONE BLAS thread. Every latency is reported as wall
+clock and as CPU time of this process per query: on a machine shared with other jobs the wall clock
+mostly measures waiting for a core, the CPU time is close to the idle-machine latency of a
+single-threaded search (Chroma's HNSW search and the one-thread matrix product both are). The question answered: at which N does exact search stop
+meeting p95 <= 100 ms including the query embedding (7 ms, the idle-machine median; the median
+measured during this run is reported too)?
 The machine (2 cores) was shared with other work while this ran; run under `nice -n 19`.
 """
 
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # one BLAS thread: CPU time per query = its idle latency
+
 import argparse
 import csv
+import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import numpy as np  # noqa: E402
 
-from benchmarks.common import (
+from benchmarks.common import (  # noqa: E402
+    REPO,
     WORK,
     add_common_args,
     data_root,
@@ -52,6 +66,7 @@ from benchmarks.common import (
 DIM = 384
 N_QUERIES = 200
 BUDGET_MS = 100.0
+EMBED_MS = 7.0  # single-query embedding on the idle machine (README: 6.8 ms median); measured here too
 
 
 # --- real vectors -----------------------------------------------------------------------------------
@@ -121,32 +136,81 @@ def exact_topk(matrix: np.ndarray, q: np.ndarray, k: int) -> np.ndarray:
     return top[np.argsort(-scores[top], kind="stable")]
 
 
-def exact_latency(matrix: np.ndarray, queries: np.ndarray, k: int = 100) -> dict[str, float]:
+def exact_latency(matrix: np.ndarray, queries: np.ndarray, k: int = 100) -> tuple[dict, dict]:
+    """Wall-clock and CPU-time summaries of exact top-k, one query at a time."""
     for q in queries[:5]:
         exact_topk(matrix, q, k)
-    secs = []
+    secs, cpu = [], []
     for q in queries:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         exact_topk(matrix, q, k)
         secs.append(time.perf_counter() - t)
-    return latency_summary(secs)
+        cpu.append(time.process_time() - c)
+    return latency_summary(secs), latency_summary(cpu)
 
 
 # --- chroma ------------------------------------------------------------------------------------------
-def chroma_query(col, queries: np.ndarray, n: int) -> tuple[list[list[int]], list[float]]:
-    col.query(query_embeddings=[queries[0].tolist()], n_results=n, include=[])  # warm-up
-    ids, secs = [], []
+def chroma_query(col, queries: np.ndarray, n: int) -> tuple[list[list[int]], list[list[float]], list[float], list[float]]:
+    """Ids and cosines found, wall seconds and CPU seconds (embedded Chroma runs in this process) per query."""
+    ids, cos, secs, cpu = [], [], [], []
     for q in queries:
         emb = [q.tolist()]
-        t = time.perf_counter()
-        res = col.query(query_embeddings=emb, n_results=n, include=[])
+        t, c = time.perf_counter(), time.process_time()
+        res = col.query(query_embeddings=emb, n_results=n, include=["distances"])
         secs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
         ids.append([int(x) for x in res["ids"][0]])
-    return ids, secs
+        cos.append([1.0 - float(d) for d in res["distances"][0]])
+    return ids, cos, secs, cpu
 
 
-def recall(found: list[list[int]], truth: list[np.ndarray], k: int) -> float:
+def recall(found: list[list[int]], truth: np.ndarray, k: int) -> float:
     return float(np.mean([len(set(f[:k]) & set(t[:k].tolist())) / k for f, t in zip(found, truth, strict=True)]))
+
+
+def cos_gap(found_cos: list[list[float]], truth_cos: np.ndarray, k: int) -> float:
+    """Mean over queries of (mean exact top-k cosine - mean cosine of the k returned): how much a miss costs."""
+    return float(np.mean([t[:k].mean() - np.mean(f[:k]) for f, t in zip(found_cos, truth_cos, strict=True)]))
+
+
+def probe(path: Path, npz: Path) -> dict[str, Any]:
+    """Run in a FRESH process (Chroma applies a modified ef_search only when a process loads the index):
+    open the collection, time the first query (loads the HNSW index), then 200 queries at k 10 and 100."""
+    import chromadb
+    from chromadb.config import Settings
+
+    from benchmarks.common import current_rss_mb
+
+    d = np.load(npz)
+    queries, truth, truth_cos = d["queries"], d["truth"], d["truth_cos"]
+    t = time.perf_counter()
+    client = chromadb.PersistentClient(path=str(path), settings=Settings(anonymized_telemetry=False))
+    col = client.get_collection("bench")
+    col.query(query_embeddings=[queries[0].tolist()], n_results=10, include=[])
+    open_s = time.perf_counter() - t
+    ids10, cos10, s10, c10 = chroma_query(col, queries, 10)
+    ids100, cos100, s100, c100 = chroma_query(col, queries, 100)
+    return {
+        "ef_search": col.configuration["hnsw"]["ef_search"],
+        "recall@10": round(recall(ids10, truth, 10), 4),
+        "recall@100": round(recall(ids100, truth, 100), 4),
+        "cos_gap@10": round(cos_gap(cos10, truth_cos, 10), 5),
+        "cos_gap@100": round(cos_gap(cos100, truth_cos, 100), 5),
+        "open_and_first_query_s": round(open_s, 2),
+        "rss_mb_after_queries": round(current_rss_mb(), 1),
+        "query10": latency_summary(s10),
+        "query10_cpu": latency_summary(c10),
+        "query100": latency_summary(s100),
+        "query100_cpu": latency_summary(c100),
+    }
+
+
+def run_probe(path: Path, npz: Path) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.hnsw_recall", "--probe", str(path), str(npz)],
+                          cwd=REPO, capture_output=True, text=True, timeout=1200)
+    if proc.returncode != 0:
+        raise RuntimeError(f"probe failed: {proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -157,11 +221,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--noise", type=float, default=0.5, help="norm of the Gaussian noise added to a base vector")
     ap.add_argument("--scifact", type=int, default=2500, help="real SciFact base vectors")
     ap.add_argument("--acl", type=int, default=2500, help="real ACL base vectors")
+    ap.add_argument("--ef", default="100,200,400", type=lambda v: [int(x) for x in v.split(",")],
+                    help="ef_search values to probe")
+    ap.add_argument("--probe", nargs=2, metavar=("CHROMA_DIR", "NPZ"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.probe:
+        print(json.dumps(probe(Path(args.probe[0]), Path(args.probe[1]))))
+        return
     data = data_root(args.data)
     home = isolate_home("hnsw_recall", args.work, args.fresh)
-    import os
-
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
     base = base_vectors(data, home / f"base_{args.scifact}_{args.acl}.npy", args.scifact, args.acl)
     order = np.random.default_rng(7).permutation(len(base))
@@ -180,7 +248,8 @@ def main(argv: list[str] | None = None) -> None:
         "abstracts plus Gaussian noise, normalised; each base has N/B noisy copies, so true neighbours are "
         "near-tie clusters and ANN recall is pessimistic.",
         "bases": {"scifact": args.scifact, "acl": args.acl, "noise_norm": args.noise},
-        "queries": {"n": len(queries), "source": "SciFact test claims", "embed_single_query": embed},
+        "queries": {"n": len(queries), "source": "SciFact test claims", "embed_single_query": embed,
+                    "embed_ms_added_to_exact_p95": EMBED_MS},
     }
 
     # the full synthetic matrix, generated once (rows of a smaller size are a prefix of it)
@@ -192,14 +261,17 @@ def main(argv: list[str] | None = None) -> None:
 
     exact_rows = []
     for n in exact_sizes:
-        lat = exact_latency(matrix[:n], queries)
-        total_p95 = lat["p95_ms"] + embed["p50_ms"]
-        exact_rows.append({"papers": n, "top100": lat, "p95_with_embedding_ms": round(total_p95, 2),
+        lat, cpu = exact_latency(matrix[:n], queries)
+        total_p95 = cpu["p95_ms"] + EMBED_MS
+        exact_rows.append({"papers": n, "top100": lat, "top100_cpu": cpu,
+                           "cpu_p95_with_embedding_ms": round(total_p95, 2),
+                           "wall_p95_with_embedding_ms": round(lat["p95_ms"] + EMBED_MS, 2),
                            "meets_100ms": total_p95 <= BUDGET_MS})
-        print(f"exact {n}: {lat} (+ embed p50 {embed['p50_ms']} ms)", flush=True)
+        print(f"exact {n}: wall {lat} cpu {cpu} (+ {EMBED_MS} ms embedding)", flush=True)
     result["exact"] = exact_rows
     failing = [r["papers"] for r in exact_rows if not r["meets_100ms"]]
     result["exact_stops_meeting_100ms_at"] = min(failing) if failing else None
+    result["budget_rule"] = f"CPU p95 of exact top-100 + {EMBED_MS} ms query embedding <= {BUDGET_MS} ms"
 
     import chromadb
     from chromadb.config import Settings
@@ -207,46 +279,38 @@ def main(argv: list[str] | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="hnsw-", dir=home))
     rows = []
     try:
-        client = chromadb.PersistentClient(path=str(tmp), settings=Settings(anonymized_telemetry=False))
+        client = chromadb.PersistentClient(path=str(tmp / "db"), settings=Settings(anonymized_telemetry=False))
         col = client.create_collection("bench", configuration={"hnsw": {"space": "cosine", "ef_search": 100}})
         batch = min(client.get_max_batch_size(), 5000)
         have = 0
-        add_s = 0.0
         for n in sizes:
             t = time.perf_counter()
             for s in range(have, n, batch):
                 e = min(n, s + batch)
                 col.add(ids=[str(i) for i in range(s, e)], embeddings=matrix[s:e])
-            add_s += time.perf_counter() - t
-            print(f"chroma: {n} vectors, {time.perf_counter() - t:.1f}s for the last {n - have}", flush=True)
-            added = n - have
+            step_s = time.perf_counter() - t
+            print(f"chroma: {n} vectors, {step_s:.1f}s for the last {n - have}", flush=True)
+            row: dict[str, Any] = {"papers": n, "add_per_s_last_step": round((n - have) / step_s, 1),
+                                   "disk_mb": round(dir_size_mb(tmp / "db"), 1)}
             have = n
-            truth = [exact_topk(matrix[:n], q, 100) for q in queries]
-            row: dict[str, Any] = {"papers": n, "add_per_s_last_step": round(added / (time.perf_counter() - t), 1),
-                                   "disk_mb": round(dir_size_mb(tmp), 1)}
-            for ef in (100, 200):
+            truth = np.stack([exact_topk(matrix[:n], q, 100) for q in queries])
+            truth_cos = np.stack([matrix[:n][t_] @ q for t_, q in zip(truth, queries, strict=True)])
+            npz = tmp / "probe.npz"
+            np.savez(npz, queries=queries, truth=truth, truth_cos=truth_cos)
+            for ef in args.ef:
                 col.modify(configuration={"hnsw": {"ef_search": ef}})
-                ids10, s10 = chroma_query(col, queries, 10)
-                ids100, s100 = chroma_query(col, queries, 100)
-                row[f"ef{ef}"] = {
-                    "recall@10": round(recall(ids10, truth, 10), 4),
-                    "recall@100": round(recall(ids100, truth, 100), 4),
-                    "query10": latency_summary(s10),
-                    "query100": latency_summary(s100),
-                }
+                row[f"ef{ef}"] = run_probe(tmp / "db", npz)
                 print(f"chroma {n} ef_search {ef}: {row[f'ef{ef}']}", flush=True)
-            row["exact_top100"] = next((r["top100"] for r in exact_rows if r["papers"] == n), None)
+            row["exact_top100_cpu"] = next((r["top100_cpu"] for r in exact_rows if r["papers"] == n), None)
             row["peak_rss_mb_so_far"] = round(peak_rss_mb(), 1)
             rows.append(row)
-        col.modify(configuration={"hnsw": {"ef_search": 100}})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result["chroma_hnsw"] = rows
-    print(table([[r["papers"], r["ef100"]["recall@10"], r["ef100"]["recall@100"], r["ef100"]["query100"]["p95_ms"],
-                  r["ef200"]["recall@10"], r["ef200"]["query100"]["p95_ms"],
-                  (r["exact_top100"] or {}).get("p95_ms")] for r in rows],
-                ["papers", "R@10 ef100", "R@100 ef100", "p95 k100 ef100", "R@10 ef200", "p95 k100 ef200",
-                 "exact p95"]))
+    print(table([[r["papers"], ef, r[f"ef{ef}"]["recall@10"], r[f"ef{ef}"]["recall@100"], r[f"ef{ef}"]["cos_gap@10"],
+                  r[f"ef{ef}"]["query100_cpu"]["p95_ms"], (r["exact_top100_cpu"] or {}).get("p95_ms")]
+                 for r in rows for ef in args.ef],
+                ["papers", "ef_search", "R@10", "R@100", "cos gap@10", "cpu p95 k100", "exact cpu p95"]))
     write_json("hnsw_recall", result, args.out)
 
 
