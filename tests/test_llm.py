@@ -167,7 +167,7 @@ def test_prompt_injection_in_source_stays_fenced(tmp_path, llm_server):
     from rag.text import split_sentences, strip_citations
 
     assert not offline.refused and offline.mode == "offline"
-    assert "copying content from aligned reference frames [1]" in offline.text
+    assert "We fill missing regions in videos by copying content from aligned reference frames." in offline.text
     for sentence in split_sentences(offline.text):
         if "PWNED" in sentence:
             assert strip_citations(sentence).strip().rstrip(".") in evil["abstract"] and "[1]" in sentence
