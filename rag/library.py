@@ -43,7 +43,18 @@ class _Catalogue:
             " | ".join((p.title or "", " ; ".join(p.authors), p.venue or "", p.paper_id)).casefold()
             for p in self.papers
         ]
-        self.venues = sorted({p.venue for p in self.papers if p.venue}, key=str.casefold)
+        self.years = [p.year for p in self.papers]
+        self.venue_of = [p.venue for p in self.papers]
+        self.venues = sorted({v for v in self.venue_of if v}, key=str.casefold)
+        self.all_counts = _counts(self, range(len(self.papers)))  # the unfiltered view is the common one
+
+
+def _counts(cat: _Catalogue, idx) -> tuple[dict[int, int], dict[str, int]]:
+    years = Counter(map(cat.years.__getitem__, idx))
+    years.pop(None, None)
+    venues = Counter(map(cat.venue_of.__getitem__, idx))
+    venues.pop(None, None)
+    return dict(sorted(years.items(), reverse=True)), dict(venues.most_common())
 
 
 _catalogues: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -104,32 +115,31 @@ def search_catalogue(cat: _Catalogue, name: str, query: str = "", year_min=None,
     page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
     words = query.casefold().split()
     venue = venue or None
-    hits = []
-    for i, text in enumerate(cat.text):
-        if words and not all(w in text for w in words):
-            continue
-        p = cat.papers[i]
-        if venue is not None and p.venue != venue:
-            continue
-        if lo is not None and (p.year is None or p.year < lo):
-            continue
-        if hi is not None and (p.year is None or p.year > hi):
-            continue
-        hits.append(p)
-    pages = max(1, -(-len(hits) // page_size))
+    idx: list[int] | range = range(len(cat.papers))
+    for w in words:  # one C-speed substring pass per word over the (shrinking) candidates
+        text = cat.text
+        idx = [i for i in idx if w in text[i]]
+    if venue is not None:
+        idx = [i for i in idx if cat.venue_of[i] == venue]
+    if lo is not None or hi is not None:
+        lo_, hi_, years = lo if lo is not None else -10**9, hi if hi is not None else 10**9, cat.years
+        idx = [i for i in idx if years[i] is not None and lo_ <= years[i] <= hi_]
+    filtered = not isinstance(idx, range)
+    total = len(idx)
+    pages = max(1, -(-total // page_size))
     page = max(1, min(int(page), pages))
-    years = Counter(p.year for p in hits if p.year is not None)
-    venues = Counter(p.venue for p in hits if p.venue)
+    by_year, by_venue = _counts(cat, idx) if filtered else cat.all_counts
+    hits = [cat.papers[i] for i in idx[(page - 1) * page_size : page * page_size]]
     return LibraryPage(
         collection=name,
-        papers=hits[(page - 1) * page_size : page * page_size],
-        total=len(hits),
+        papers=hits,
+        total=total,
         page=page,
         pages=pages,
         page_size=page_size,
         collection_size=len(cat.papers),
-        by_year=dict(sorted(years.items(), reverse=True)),
-        by_venue=dict(venues.most_common()),
+        by_year=dict(by_year),
+        by_venue=dict(by_venue),
         venues=cat.venues,
         seconds=time.perf_counter() - t0,
     )
