@@ -248,3 +248,24 @@ def test_state_layer_has_no_import_cycles():
     assert not bad, bad
     assert "rag.pipeline" not in graph["rag.index"]
     assert "rag.embed" not in graph["rag.embed_onnx"]
+
+
+def test_cached_query_tokens_equal_bm25s_tokenize():
+    """query_tokens is computed directly and cached per text: it must stay exactly bm25s's tokenization,
+    and callers must not be able to change the cached value."""
+    import bm25s
+
+    from rag.corpus import load_papers
+    from rag.lexical import query_tokens, stemmer
+    from rag.text import split_sentences
+
+    texts = ["", "a", "THE AND of", "Ünïcödé naïve café résumé's", "x_y z-3 4 GPT-4o 12.5% co-operation",
+             "BERT's F1 of 91.3 on SQuAD v1.1 (Devlin et al., 2019)"]
+    for p in load_papers(DATA / "stub"):
+        texts += [p.title or "", " ".join(p.authors), *split_sentences(p.abstract)]
+    for text in texts:
+        want = bm25s.tokenize([text], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)[0]
+        assert query_tokens(text) == want, text
+    got = query_tokens(texts[-1])
+    got.append("mutated")
+    assert "mutated" not in query_tokens(texts[-1])
