@@ -37,7 +37,11 @@ class LLMError(RuntimeError):
 
 
 class DeadlineExceeded(LLMError):
-    pass
+    """The total deadline ran out; `partial` holds what a stream had delivered by then."""
+
+    def __init__(self, message: str, partial: str = ""):
+        super().__init__(message)
+        self.partial = partial
 
 
 def _client(settings, timeout: float):
@@ -147,7 +151,8 @@ def _once(settings, messages, stream, deadline: float, timings: dict) -> str:
     with client.chat.completions.create(**args, stream=True) as chunks:
         for chunk in chunks:
             if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline")
+                raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline",
+                                       partial="".join(parts))
             if not chunk.choices:
                 continue
             choice = chunk.choices[0]
@@ -225,6 +230,12 @@ def _fallback(answer: Answer, offline: Answer | None, reason: str, model: str) -
     return offline
 
 
+def _complete_sentences(text: str) -> str:
+    """The text up to its last sentence end (with the citations that follow it)."""
+    m = list(re.finditer(r"[.!?](?:\s*\[\d+(?:\s*,\s*\d+)*\])*(?=\s|$)", text))
+    return text[: m[-1].end()].strip() if m else ""
+
+
 def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
                offline: Answer | None = None) -> Answer | None:
     """The verified LLM answer for `answer` (the skeleton), or the offline answer when the LLM one
@@ -243,7 +254,14 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
     messages = build_messages(answer.question, evs, history)
     llm_t: dict = {}
     try:
-        text = complete(s, messages, stream, deadline=deadline, timings=llm_t)
+        try:
+            text = complete(s, messages, stream, deadline=deadline, timings=llm_t)
+        except DeadlineExceeded as exc:
+            # A stream cut at the deadline: its complete sentences are verified like any reply.
+            text = _complete_sentences(exc.partial)
+            if not text:
+                raise
+            answer.signals["llm_truncated"] = 1.0
         if not text.strip():
             raise LLMError("the LLM endpoint returned an empty answer")
     except Exception as exc:
