@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -51,12 +52,21 @@ def test_errors_are_one_line_not_tracebacks(tmp_path):
     assert r.returncode == 2 and "top_k" in r.stderr
 
 
-def test_eval_runs_on_a_small_question_file(stub_settings, tmp_path):
+def test_eval_scores_a_small_question_file(stub_settings, tmp_path):
+    """Two lookups, one with the right gold paper and one deliberately given the wrong one: the evaluator
+    must score them 1 and 0, in its printed summary and in the --out JSON."""
+    grownet = {"title": "Gradient Boosting Neural Networks: GrowNet", "abstract_prefix": "A novel gradient boosting framework"}
     q = tmp_path / "q.jsonl"
-    q.write_text(json.dumps({"id": "t1", "type": "lookup", "question": "boosting with shallow neural networks",
-                             "gold": [{"title": "Gradient Boosting Neural Networks: GrowNet",
-                                       "abstract_prefix": "A novel gradient boosting framework"}],
-                             "answer_contains": [["GrowNet", "Grow Net"]]}) + "\n")
-    r = run("eval", str(q), "--collection", "stub")
+    q.write_text("\n".join(json.dumps(row) for row in [
+        {"id": "right", "type": "lookup", "question": "boosting with shallow neural networks", "gold": [grownet],
+         "answer_contains": [["GrowNet", "Grow Net"]]},
+        {"id": "wrong", "type": "lookup", "question": "video inpainting copying content from reference frames",
+         "gold": [grownet], "answer_contains": [["GrowNet"]]},
+    ]) + "\n")
+    out = tmp_path / "eval.json"
+    r = run("eval", str(q), "--collection", "stub", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    assert "lookup        hit@1 1.0" in r.stdout and "answer_contains      1.0" in r.stdout
+    result = json.loads(out.read_text())
+    assert result["questions"] == 2
+    assert result["lookup_hit@1"] == 0.5 and result["answer_contains"] == 0.5
+    assert re.search(r"lookup_hit@1\s+0\.5", r.stdout), r.stdout
