@@ -13,7 +13,8 @@ question set and overall:
   answer_contains, false refusals and refusal recall, for both modes;
 - shown citations that resolve to a retrieved source, kept sentences at or above the threshold;
 - time to first streamed token and total time of `ask()` in LLM mode (and offline total time),
-  and how many answers took longer than the deadline plus 1 s.
+  and how many answers took longer than the deadline plus 1 s. Questions refused before any LLM call
+  (the relevance model found no answering paper) count in both modes but have no LLM timings.
 """
 
 from __future__ import annotations
@@ -94,7 +95,10 @@ def _summary(rows: list[dict], deadline: float) -> dict:
         "shown_citations": sum(r["shown_citations"] for r in llm),
         "shown_citations_resolving": sum(r["resolving"] for r in llm),
         "kept_sentences_below_threshold": sum(r["kept_below"] for r in llm),
+        "llm_called": sum(r["llm_called"] for r in llm),
+        "llm_truncated_at_deadline": sum("truncated" in (r.get("note") or "") for r in llm),
         "time_to_first_token": latency_summary([r["ttft"] for r in llm if r["ttft"] is not None]),
+        "llm_path_time": latency_summary([r["llm_seconds"] for r in llm if r["llm_seconds"] is not None]),
         "over_deadline_plus_1s": sum(r["seconds"] > deadline + 1 for r in llm),
     })
     return out
@@ -117,6 +121,10 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # still stop the server on `kill`
     isolate_home("llm_real", args.work)
     os.environ["RAG_MODEL_CACHE"] = str(args.model_cache.resolve())
     import rag
@@ -160,7 +168,9 @@ def main() -> None:
                 row = {
                     "set": name, "id": q.get("id"), "type": q.get("type"), "question": q["question"],
                     "offline": {**_score(off, q), "seconds": off_s},
-                    "llm": {**_score(ans, q), "seconds": llm_s, "ttft": first[0] if first else None,
+                    "llm": {**_score(ans, q), "seconds": llm_s, "llm_called": "llm" in ans.timings,
+                            "llm_seconds": ans.timings.get("llm"),
+                            "ttft": first[0] if first and "llm" in ans.timings else None,
                             "chunks": chunks[0], "fallback_reason": ans.fallback_reason,
                             "generated": int(sig.get("llm_sentences", 0)), "kept": int(sig.get("llm_kept", 0)),
                             "recited": int(sig.get("llm_recited", 0)), "dropped": int(sig.get("llm_dropped", 0)),
@@ -168,6 +178,7 @@ def main() -> None:
                             "resolving": sum(bool(ans.source(int(n))) for n in re.findall(r"\[(\d+)\]", ans.text)),
                             "kept_below": sum(c.status in ("kept", "recited") and c.support < WEAK_SUPPORT
                                               for c in ans.claims) if ans.mode == "llm" else 0,
+                            "note": "truncated at deadline" if sig.get("llm_truncated") else "",
                             "text": ans.text, "claims": [c.to_dict() for c in ans.claims] if ans.mode == "llm" else []},
                 }
                 rows.append(row)

@@ -65,9 +65,8 @@ def test_llm_500_falls_back_to_offline(stub_settings, llm_server):
 
 def test_llm_timeout_falls_back_quickly(stub_settings, llm_server):
     llm_server.script = [{"sleep": 5, "text": "late [1]."}]
-    t = time.perf_counter()
     ans = _ask(llm_server, llm_timeout=1.0, llm_retries=0)
-    assert time.perf_counter() - t < 4.5
+    assert ans.timings["llm"] < 2.0, ans.timings  # the LLM path itself, whatever else loads the machine
     assert ans.mode == "offline" and "did not answer within 1s" in ans.fallback_reason
 
 
@@ -122,11 +121,9 @@ def test_empty_answer_falls_back(stub_settings, llm_server):
 
 def test_30s_stall_does_not_hang(stub_settings, llm_server):
     llm_server.script = [{"sleep": 30, "text": "never [1]."}]
-    t = time.perf_counter()
     ans = _ask(llm_server, stream=lambda _: None, llm_timeout=1.0, llm_retries=1)
-    elapsed = time.perf_counter() - t
     assert ans.mode == "offline" and "within 1s" in ans.fallback_reason
-    assert elapsed < 6, elapsed  # 2 attempts x 1 s timeout + backoff, never the 30 s stall
+    assert ans.timings["llm"] < 4, ans.timings  # 2 attempts x 1 s timeout + backoff, never the 30 s stall
 
 
 def test_fallback_disabled_raises_clear_error(stub_settings, llm_server):
@@ -209,18 +206,15 @@ def test_supported_but_narrower_llm_answer_falls_back(stub_settings, llm_server)
 def test_total_deadline_bounds_retries(stub_settings, llm_server):
     # Each attempt fails after 0.8 s; 5 retries of 0.8 s plus backoff would take ~8 s.
     llm_server.script = [{"sleep": 0.8, "status": 500}]
-    t = time.perf_counter()
     ans = _ask(llm_server, llm_timeout=10, llm_retries=5, llm_deadline=2.0)
-    elapsed = time.perf_counter() - t
-    assert ans.mode == "offline" and ans.fallback_reason and elapsed < 3.0, elapsed
+    assert ans.mode == "offline" and ans.fallback_reason and ans.timings["llm"] < 2.5, ans.timings
     assert 1 < len(llm_server.requests) < 4
 
 
 def test_deadline_cuts_a_stalled_request(stub_settings, llm_server):
     llm_server.script = [{"sleep": 20, "text": "late [1]."}]
-    t = time.perf_counter()
     ans = _ask(llm_server, stream=lambda _: None, llm_timeout=30, llm_retries=3, llm_deadline=1.5)
-    assert time.perf_counter() - t < 2.5
+    assert ans.timings["llm"] < 2.0, ans.timings
     assert ans.mode == "offline" and ans.sources and ans.fallback_reason
 
 
@@ -293,3 +287,54 @@ def test_ui_keeps_offline_answer_when_llm_fails(stub_settings, llm_server, monke
     assert any("llm-pending" in f for f in frames)
     final = frames[-1]
     assert "The most relevant paper is" in final and "HTTP 500" in final and "llm-pending" not in final
+
+
+def _stalling_server(first: str, stall: float):
+    """Fault injection: streams `first` word by word, then stalls (a slow model at the deadline)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for i, w in enumerate(first.split(" ")):
+                    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
+                             "choices": [{"index": 0, "delta": {"content": (" " if i else "") + w},
+                                          "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                time.sleep(stall)
+            except OSError:
+                pass
+            self.close_connection = True
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_stream_cut_at_deadline_keeps_complete_verified_sentences(stub_settings):
+    server = _stalling_server(f"{GOOD} It was invented by", stall=4)
+    try:
+        pieces: list[str] = []
+        ans = rag.ask(Q, collection="stub", llm_base_url=f"http://127.0.0.1:{server.server_port}/v1",
+                      llm_deadline=1.5, llm_timeout=1.0, llm_retries=0, stream=pieces.append)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert ans.timings["llm"] < 2.0, ans.timings
+    assert "invented by" in "".join(pieces)
+    assert ans.mode == "llm" and ans.signals["llm_truncated"] == 1 and "invented" not in ans.text
+    assert [c.status for c in ans.claims] == ["kept"] and ans.text.endswith("[1].")

@@ -146,25 +146,69 @@ def _once(settings, messages, stream, deadline: float, timings: dict) -> str:
             raise LLMError("the LLM endpoint returned no choices")
         timings["first_token"] = timings.get("first_token", time.monotonic() - t)
         return resp.choices[0].message.content or ""
+    return _stream_until(settings, client, args, stream, deadline, timings)
+
+
+def _stream_until(settings, client, args, stream, deadline: float, timings: dict) -> str:
+    """Stream a completion on a worker thread; hand pieces to `stream` here, and stop waiting at
+    the deadline even when the server stalls between tokens (a hard bound, whatever the socket does)."""
+    import queue
+    import threading
+
+    import httpx
+    import openai
+
+    events: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def worker() -> None:
+        try:
+            with client.chat.completions.create(**args, stream=True) as chunks:
+                for chunk in chunks:
+                    if stop.is_set():
+                        return
+                    if not chunk.choices:
+                        continue
+                    choice = chunk.choices[0]
+                    piece = choice.delta.content if choice.delta else None
+                    if piece:
+                        events.put(("piece", piece))
+                    if choice.finish_reason:
+                        events.put(("finish", None))
+            events.put(("end", None))
+        except BaseException as exc:  # handed to the waiting thread
+            events.put(("error", exc))
+
+    t = time.monotonic()
+    threading.Thread(target=worker, daemon=True, name="llm-stream").start()
     parts: list[str] = []
     finished = False
-    with client.chat.completions.create(**args, stream=True) as chunks:
-        for chunk in chunks:
-            if time.monotonic() > deadline:
-                raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline",
-                                       partial="".join(parts))
-            if not chunk.choices:
-                continue
-            choice = chunk.choices[0]
-            piece = choice.delta.content if choice.delta else None
-            if piece:
-                if not parts:
-                    timings["first_token"] = time.monotonic() - t
-                parts.append(piece)
-                timings["chunks"] = timings.get("chunks", 0) + 1
-                stream(piece)
-            if choice.finish_reason:
-                finished = True
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            stop.set()
+            raise DeadlineExceeded(f"the LLM did not finish within the {settings.llm_deadline:g}s deadline",
+                                   partial="".join(parts))
+        try:
+            kind, value = events.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if kind == "piece":
+            if not parts:
+                timings["first_token"] = time.monotonic() - t
+            parts.append(value)
+            timings["chunks"] = timings.get("chunks", 0) + 1
+            stream(value)
+        elif kind == "finish":
+            finished = True
+        elif kind == "end":
+            break
+        else:
+            if parts and isinstance(value, httpx.TimeoutException | openai.APITimeoutError):
+                # The model stalled mid-answer until our own timeout: keep what it had written.
+                raise DeadlineExceeded(f"the LLM stalled mid-answer for {settings.llm_timeout:g}s",
+                                       partial="".join(parts)) from value
+            raise value
     if not finished:
         raise LLMError("the LLM stream was cut off before the answer finished")
     return "".join(parts)
@@ -268,7 +312,7 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
         reason = _describe_error(exc, s.llm_timeout)
         answer.timings["llm"] = time.perf_counter() - t
         log.warning("LLM failed: %s", reason)
-        if not s.llm_fallback and not isinstance(exc, DeadlineExceeded):
+        if not s.llm_fallback:
             raise LLMError(reason) from None
         return _fallback(answer, offline, reason, s.llm_model)
     answer.timings["llm"] = time.perf_counter() - t
