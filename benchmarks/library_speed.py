@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     payload = {"collection": a.collection, "papers": first.collection_size, "page_size": first.page_size,
                "first_load_s": round(load_s, 2), "requests": results, "peak_rss_mb": round(peak_rss_mb(), 1),
                "environment": environment()}
-    print("written", write_json("library_speed", payload, a.out))
+    write_json("library_speed", payload, a.out)
     shutil.rmtree(home, ignore_errors=True)
     return 0
 
