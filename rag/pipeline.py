@@ -68,7 +68,7 @@ class Engine:
 
             raise IngestLockedError(f"corpus {self.corpus!r} is being ingested by another process; try again later")
         self.lexical, self.revision, self.sentences = loaded
-        self.retriever = HybridRetriever(settings, store, self.lexical, self.embedder)
+        self.retriever = _retriever(settings, store, self.lexical, self.embedder)
 
     def reloaded(self) -> Engine | None:
         """A fresh engine over the store's current data, or None when an ingest holds the collection's
@@ -78,7 +78,7 @@ class Engine:
             return None
         new = copy.copy(self)
         new.lexical, new.revision, new.sentences = loaded
-        new.retriever = HybridRetriever(self.settings, self.store, new.lexical, self.embedder)
+        new.retriever = _retriever(self.settings, self.store, new.lexical, self.embedder)
         return new
 
     def with_settings(self, settings: Settings) -> Engine:
@@ -91,6 +91,14 @@ class Engine:
         view.retriever = copy.copy(self.retriever)
         view.retriever.settings = settings
         return view
+
+
+def _retriever(settings: Settings, store, lexical, embedder) -> HybridRetriever:
+    retriever = HybridRetriever(settings, store, lexical, embedder)
+    # Per-call views are shallow copies of this retriever: build its lazily-made filter state (the
+    # year array) now, so the views share it instead of each building its own.
+    retriever.mask(Filters())
+    return retriever
 
 
 def _is_seed_corpus(settings: Settings, corpus: str) -> bool:
