@@ -69,7 +69,7 @@ class Vocabulary:
             ref_idf, _ = reference_idf()
         except OSError:
             ref_idf = {}
-        generic_idf = math.log(1.0 + 35000 / 40)  # a word of over ~40 of 35k abstracts ('nlp', 'nli', 'case')
+        generic_idf = math.log(1.0 + 35000 / 100)  # a word of over ~100 of 35k abstracts ('nlp', 'nli', 'case')
         for venue, n in counts.items():
             acronym, _, title = venue.partition(" — ")
             for key, canon in venue_keys(venue).items():
@@ -92,8 +92,9 @@ class Vocabulary:
         for p in papers[:5000]:
             lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", p.abstract) if w in size)
         acronyms = {fold(v.partition(" — ")[0]).replace(" ", "") for v in counts}
-        voc.ambiguous = {k for k in voc.keys if size[k] < 300 and ref_idf.get(k, 99.0) < generic_idf}
-        voc.lowercase_ok = {k for k, n in size.items() if n >= 50 and len(k) >= 3 and lower[k] < 3 and k in acronyms}
+        total = max(1, sum(counts.values()))
+        voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
+        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
         return voc
 
     def canonical(self, key: str) -> str | None:

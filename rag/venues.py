@@ -19,10 +19,10 @@ def venue_keys(venue: str) -> dict[str, str]:
     if acronym and acronym.casefold() not in GENERIC and " " not in acronym.strip():
         out[fold(acronym).replace(" ", "")] = acronym
     # Event names inside the title: in parentheses ('(LREC'16)', '(W-NUT 2020)', '(JEP, 33e édition)'),
-    # all-capital hyphenated series ('JEP-TALN-RECITAL'), or followed by a year ('IWSLT 2021').
+    # or all-capital hyphenated series ('JEP-TALN-RECITAL'). Not a bare 'EMNLP 2020' in a title: 'Findings of
+    # the ACL: EMNLP 2020' and 'Workshop on … at EMNLP 2020' are not EMNLP papers.
     spots = [m.group(1) for m in re.finditer(r"\(([^)]*)\)", title)]
     spots += re.findall(r"\b[A-Z]{2,}(?:-[A-Z]{2,})+\b", title)
-    spots += re.findall(r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)[-\s]?(?:19|20)\d\d\b", title)
     for spot in spots:
         for m in re.finditer(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*", spot):
             token = m.group(0)
