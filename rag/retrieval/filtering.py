@@ -1,0 +1,64 @@
+"""Metadata filters (years, venue, author, source list) and the boolean mask they select."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.text import fold
+from rag.types import Paper
+from rag.venues import venue_keys
+
+
+@dataclass
+class Filters:
+    """Metadata restrictions; every field is optional."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    venue: str | None = None
+    author: str | None = None
+    source: str | None = None
+
+    def active(self) -> bool:
+        return any(v is not None for v in (self.year_min, self.year_max, self.venue, self.author, self.source))
+
+    @classmethod
+    def coerce(cls, value: Filters | dict | None) -> Filters | None:
+        if value is None or isinstance(value, Filters):
+            return value
+        unknown = set(value) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown filter(s) {sorted(unknown)}; use {sorted(cls.__dataclass_fields__)}")
+        return cls(**value)
+
+    def mask(self, papers: list[Paper]) -> np.ndarray:
+        venue = (self.venue or "").casefold()
+        author = fold(self.author or "")
+        source = (self.source or "").casefold()
+        keep = np.ones(len(papers), dtype=bool)
+        for i, p in enumerate(papers):
+            if self.year_min is not None and (p.year is None or p.year < self.year_min):
+                keep[i] = False
+            elif self.year_max is not None and (p.year is None or p.year > self.year_max):
+                keep[i] = False
+            elif venue and not _venue_matches(venue, p.venue or ""):
+                keep[i] = False
+            elif author and not any(re.search(rf"\b{re.escape(author)}\b", fold(a)) for a in p.authors):
+                keep[i] = False
+            elif source and source not in p.source.casefold():
+                keep[i] = False
+        return keep
+
+
+def _venue_matches(wanted: str, venue: str) -> bool:
+    """'acl' matches the acronym part of 'ACL — Proceedings of …' exactly (not NAACL or TACL), 'jep' a
+    name inside its title ('JEP-TALN-RECITAL'); longer text matches anywhere in the venue name."""
+    if fold(wanted).replace(" ", "") in venue_keys(venue):
+        return True
+    acronym = venue.split(" — ")[0].casefold() if " — " in venue else ""
+    if acronym:
+        return acronym == wanted or (len(wanted) > 6 and wanted in venue.casefold())
+    return bool(re.search(rf"\b{re.escape(wanted)}\b", venue.casefold()))

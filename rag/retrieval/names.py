@@ -1,0 +1,75 @@
+"""Author names and distinctive titles quoted in a question."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from rag.text import fold
+from rag.types import Paper
+
+
+class AuthorIndex:
+    """Find papers whose author names occur in a question."""
+
+    def __init__(self, papers: list[Paper]):
+        self.full: dict[str, set[int]] = defaultdict(set)
+        self.last: dict[str, set[int]] = defaultdict(set)
+        for i, p in enumerate(papers):
+            for a in p.authors:
+                name = fold(a)
+                parts = name.split()
+                if len(parts) >= 2:
+                    self.full[name].add(i)
+                    self.full[f"{parts[0]} {parts[-1]}"].add(i)
+                if parts and len(parts[-1]) >= 4:
+                    self.last[parts[-1]].add(i)
+
+    def match(self, query: str) -> dict[int, int]:
+        """paper index -> number of matched authors (full names, or capitalised surnames)."""
+        q = " " + fold(re.sub(r"['’]s\b", "", query)) + " "
+        hits: dict[int, int] = defaultdict(int)
+        words = q.split()
+        for n in (4, 3, 2):
+            for i in range(len(words) - n + 1):
+                name = " ".join(words[i : i + n])
+                for idx in self.full.get(name, ()):
+                    hits[idx] += 2
+        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w’'-]+", query)}
+        for w in capitalised:
+            w = re.sub(r" s$", "", w)
+            for idx in self.last.get(w, ()):
+                hits[idx] += 1
+        return dict(hits)
+
+
+class TitleIndex:
+    """Find papers whose title, or the distinctive short name before/after its ':', is quoted in
+    a question ("Network In Network", "GrowNet", "pixelNeRF"). Generic short names ("Obesity",
+    "A review") are ignored: a one-word name must be rare in the corpus, a longer one 3+ words."""
+
+    def __init__(self, papers: list[Paper], is_rare=None):
+        self.names: dict[str, set[int]] = defaultdict(set)
+        for i, p in enumerate(papers):
+            if not p.title:
+                continue
+            full = fold(p.title)
+            if len(full.split()) >= 3:
+                self.names[full].add(i)
+            if ":" in p.title:
+                head, tail = p.title.split(":", 1)
+                for part in (fold(head), fold(tail)):
+                    n_words = len(part.split())
+                    if part == full or len(part) < 4:
+                        continue
+                    if n_words >= 3 or (n_words == 1 and (is_rare is None or is_rare(part))):
+                        self.names[part].add(i)
+        self.max_words = max((len(n.split()) for n in self.names), default=0)
+
+    def match(self, query: str) -> set[int]:
+        words = fold(query).split()
+        found: set[int] = set()
+        for n in range(min(self.max_words, len(words)), 0, -1):
+            for i in range(len(words) - n + 1):
+                found |= self.names.get(" ".join(words[i : i + n]), set())
+        return found
