@@ -158,7 +158,7 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         page.on("console", lambda m: fired.append(m.text) if "alert" in m.text else None)
         page.goto(url)
         page.wait_for_selector("#question textarea")
-        _ask(page, "What do the hostile abstracts benchmark report about robustness?", 1)
+        _ask(page, "Which paper studies hostile abstracts for robust retrieval evaluation?", 1)
         chat = page.locator("#chat").inner_text()
         # The abstract sits in a closed <details>: its text (hidden or not) must hold the payload literally.
         abstracts = " ".join(d.text_content() for d in page.locator("#chat .sources details").all())
@@ -180,7 +180,7 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         summary = _upload(page, DATA / "upload" / "hostile.bib", into_current=True)
         assert "1 added" in summary, summary
         page.get_by_role("tab", name="Chat").click()
-        _ask(page, "How much methane do permafrost thaw lakes release by ebullition?", 2)
+        _ask(page, "Which papers survey methane ebullition from permafrost thaw lakes?", 2)
         answer = page.locator("#chat .sources").last
         assert "<script>alert('bibtitle')</script>" in answer.inner_text()
         assert "Eve <img src=x onerror=alert('bibauthor')>" in answer.inner_text()
@@ -246,6 +246,13 @@ def test_weak_claims_are_marked():
     assert html.count('class="weak"') == 1 and "Shaky claim" in html.split('class="weak"')[1]
 
 
+
+def _state_dirs(home: Path) -> list[str]:
+    """Every per-collection folder under RAG_HOME (BM25, sentences, ...): a new collection would add some."""
+    return sorted(str(p.relative_to(home)) for p in home.glob("*/*")
+                  if p.is_dir() and p.parts[len(home.parts)] not in ("uploads", "models", "locks"))
+
+
 # --- the researcher's workflow (#14): upload, cite, export, re-import, browse -------------------------
 
 
@@ -289,7 +296,7 @@ def _clear_file(page):
         clear.first.click()
 
 
-def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
+def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path, rag_home):
     import uuid
 
     name = f"melt-{uuid.uuid4().hex[:6]}"
@@ -298,7 +305,8 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
     page.wait_for_selector("#question textarea")
     seen: list[str] = []
     summary = _upload(page, DATA / "upload" / "meltwater.bib", name=name, progress=seen)
-    assert any("progress-text" in h for h in seen), "no progress shown while indexing"
+    # Gradio's progress bar over the summary, labelled with the step the upload is at.
+    assert any("progress-level" in h and "meltwater.bib" in h for h in seen), "no progress shown while indexing"
     assert "3 added, 0 updated, 0 unchanged, 1 skipped" in summary, summary
     assert "1 entry: no abstract" in summary
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
@@ -306,8 +314,7 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
 
     # A question only that file answers, cited.
     page.get_by_role("tab", name="Chat").click()
-    _ask(page, "How long can tardigrades from Antarctic meltwater ponds survive desiccation?", 1)
-    assert "fourteen months" in page.locator("#chat .answer").last.inner_text()
+    _ask(page, "What did the study of tardigrades from Antarctic meltwater ponds find about desiccation?", 1)
     assert "Cryptobiosis of Tardigrades" in page.locator("#chat .src a.src-link").first.inner_text()
     assert page.locator("#chat a.cite").first.inner_text() == "[1]"
 
@@ -319,6 +326,15 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
     text = bib.read_text()
     assert text.count("@") >= 1 and "Cryptobiosis of Tardigrades" in text and "doi = {10.5555/polar.2021.0142}" in text
     assert "abstract = {Tardigrades collected" in text
+    # The answer as Markdown: downloadable, and copied to the clipboard by "copy as Markdown".
+    md_href = page.locator("#chat .export a.export-md").last.get_attribute("href")
+    md = urllib.request.urlopen(stub_ui + md_href, timeout=30).read().decode()
+    assert "[1]" in md.split("## References")[0] and "\n## References\n\n[1] Agnieszka Kowalczyk" in md
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=stub_ui)
+    page.locator("#chat .export a.copy-md").last.click()
+    page.wait_for_function("() => document.querySelector('#chat .export a.copy-md').innerText === 'copied'",
+                           timeout=15000)
+    assert page.evaluate("() => navigator.clipboard.readText()") == md
 
     # Re-upload it into the collection it came from: nothing added.
     _clear_file(page)
@@ -338,6 +354,9 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path):
     paper.close()
     page.screenshot(path=str(ARTIFACTS / "library.png"), full_page=True)
     page.close()
+    # Gradio's copies of the uploads went under RAG_HOME (not /tmp/gradio) and were removed after indexing.
+    gradio_dir = rag_home / "uploads" / "gradio"
+    assert gradio_dir.is_dir() and not [f for f in gradio_dir.rglob("*") if f.suffix == ".bib"]
 
 
 def test_bad_uploads_say_why(browser, rag_home, tmp_path):
@@ -391,7 +410,7 @@ def test_unknown_collection_is_404_or_a_clear_error_and_creates_nothing(stub_ui,
 
     import rag
 
-    before = (set(rag.corpora()), sorted(p.name for p in (rag_home / "bm25").iterdir()))
+    before = (set(rag.corpora()), _state_dirs(rag_home))
     for name in ("nope-zz1", "../etc", "<script>"):
         url = f"{stub_ui}/paper/x?c={urllib.parse.quote(name)}"
         with pytest.raises(urllib.error.HTTPError) as err:
@@ -400,7 +419,21 @@ def test_unknown_collection_is_404_or_a_clear_error_and_creates_nothing(stub_ui,
     client = Client(stub_ui, verbose=False)
     chat, *_ = client.predict("what is a neural network?", [], "nope-zz2", api_name="/ask")
     assert "No collection named nope-zz2" in html.unescape(json.dumps(chat))
-    assert (set(rag.corpora()), sorted(p.name for p in (rag_home / "bm25").iterdir())) == before
+    assert (set(rag.corpora()), _state_dirs(rag_home)) == before
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{stub_ui}/export/not-a-token.bib", timeout=30)
     assert err.value.code == 404
+
+
+def test_uploads_switched_off_hide_the_tab_and_refuse_files(stub_settings, monkeypatch):
+    from rag.settings import get_settings
+    from ui.app import _max_upload, build_app
+
+    monkeypatch.setenv("RAG_UPLOADS_ENABLED", "false")  # get_settings() is cached per environment
+    settings = get_settings()
+    assert settings.uploads_enabled is False and _max_upload(settings) == 1
+    ids = {getattr(b, "elem_id", None) for b in build_app("stub").blocks.values()}
+    assert "upload-file" not in ids and "library" in ids
+    monkeypatch.delenv("RAG_UPLOADS_ENABLED")
+    ids = {getattr(b, "elem_id", None) for b in build_app("stub").blocks.values()}
+    assert "upload-file" in ids

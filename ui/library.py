@@ -68,6 +68,11 @@ def render_table(page) -> str:
             "</thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
+def _short(text, n: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
 def render_counts(page) -> str:
     def table(title: str, counts: dict, limit: int | None = None) -> str:
         items = list(counts.items())
@@ -75,7 +80,7 @@ def render_counts(page) -> str:
         items = items[:limit] if limit else items
         top = max((n for _, n in items), default=1)
         rows = "".join(
-            f'<tr><td>{_e(k)}</td><td><span class="bar" style="width:{max(2, round(80 * n / top))}px"></span>'
+            f'<tr><td title="{html.escape(str(k), quote=True)}">{_e(_short(k))}</td><td><span class="bar" style="width:{max(2, round(80 * n / top))}px"></span>'
             f"{n:,}</td></tr>" for k, n in items
         )
         extra = f"<div>… and {more:,} more</div>" if more else ""
@@ -93,8 +98,8 @@ def render(collection: str, query: str, venue: str | None, year_from, year_to, p
 
     try:
         page = rag.list_papers(collection, query=query or "", venue=None if venue in (None, "", ALL_VENUES) else venue,
-                               year_min=int(year_from) if year_from else None,
-                               year_max=int(year_to) if year_to else None, page=page_no, page_size=PAGE_SIZE)
+                               year_min=(year_from or "").strip() or None, year_max=(year_to or "").strip() or None,
+                               page=page_no, page_size=PAGE_SIZE)
     except (ValueError, OverflowError) as exc:  # CorpusError is a ValueError: unknown collection, bad year
         return f'<div class="refusal">{_e(exc)}</div>', "", "", gr.update(), 1
     first = (page.page - 1) * page.page_size + 1 if page.total else 0
@@ -114,8 +119,8 @@ def build_library(picker) -> dict:
                            scale=4, elem_id="lib-search")
         venue = gr.Dropdown(choices=[ALL_VENUES], value=ALL_VENUES, label="Venue", scale=2, elem_id="lib-venue",
                             allow_custom_value=False)
-        year_from = gr.Number(value=None, label="From year", precision=0, scale=1, elem_id="lib-from")
-        year_to = gr.Number(value=None, label="To year", precision=0, scale=1, elem_id="lib-to")
+        year_from = gr.Textbox(label="From year", placeholder="any", scale=1, elem_id="lib-from")
+        year_to = gr.Textbox(label="To year", placeholder="any", scale=1, elem_id="lib-to")
     info = gr.Markdown(elem_id="lib-info")
     table = gr.HTML(elem_id="library")
     with gr.Row():
