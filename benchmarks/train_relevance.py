@@ -226,10 +226,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-scifact", action="store_true", help="leave out the SciFact questions (smoke runs)")
     ap.add_argument("--refit", action="store_true",
                     help="reuse the features collected by the last run (benchmarks/.work/relevance_features.npz)")
+    ap.add_argument("--recollect", default="",
+                    help="with --refit: collect these comma-separated source prefixes anew (e.g. 'scifact') and "
+                         "keep the cached features of the others")
     ap.add_argument("--quick", action="store_true", help="fewer questions (for a smoke run)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
-    rng = random.Random(SEED)
     t0 = time.time()
     from rag.corpus import load_papers
     from rag.pipeline import get_engine
@@ -262,7 +264,15 @@ def main(argv: list[str] | None = None) -> int:
         col.groups = groups
         col.X = [data["X"][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
         col.y = [data["y"][a:b] for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
-    else:
+    prefixes = tuple(p for p in args.recollect.split(",") if p)
+    if prefixes:
+        keep = [i for i, g in enumerate(col.groups) if not g["source"].startswith(prefixes)]
+        col.groups, col.X, col.y = [col.groups[i] for i in keep], [col.X[i] for i in keep], [col.y[i] for i in keep]
+
+    def want(source: str) -> bool:
+        return not args.refit or source.startswith(prefixes)
+
+    if not args.refit or prefixes:
         seed_home = WORK / "train_seed"
         seed_home.mkdir(parents=True, exist_ok=True)
         engines = {
@@ -275,24 +285,30 @@ def main(argv: list[str] | None = None) -> int:
         scale = 0.3 if args.quick else 1.0
 
         claims = scifact_claims(root)
-        rng.shuffle(claims)
+        random.Random(SEED).shuffle(claims)
         claims = claims[:500]
         sf = engines.get("scifact")
-        for i, (claim, gold) in enumerate(claims[: int(len(claims) * scale)] if sf else []):
-            col.add(sf, claim, gold, "scifact")
-            if i % 3 == 0:
-                col.add(sf, claim, set(), "scifact-gold-out", exclude=gold)
-        print(f"scifact done ({time.time() - t0:.0f}s)", flush=True)
+        if sf is not None and want("scifact"):
+            doc_to_pid = {p.url.rsplit(":", 1)[-1]: p.paper_id for p in sf.retriever.papers}
+            for i, (claim, gold) in enumerate(claims[: int(len(claims) * scale)]):
+                gold_ids = {doc_to_pid[d] for d in gold if d in doc_to_pid}
+                col.add(sf, claim, gold_ids, "scifact")
+                if i % 3 == 0:
+                    col.add(sf, claim, set(), "scifact-gold-out", exclude=gold_ids)
+            print(f"scifact done ({time.time() - t0:.0f}s)", flush=True)
 
         acl = engines["acl"]
-        phrases = title_phrases(acl.retriever.papers, rng, int(240 * scale))
-        n_acl = len(acl.retriever.papers)
-        for i, ph in enumerate(phrases):
-            text = rng.choice(TEMPLATES).format(p=ph)
-            label = phrase_label(ph)
-            if i % 3 == 0:
-                col.add(acl, text, label, "acl-topic")
-            else:  # a personal library of 2, 20 or 200 papers, holding some of the topic's papers or none
+        if want("acl-topic"):
+            rng = random.Random(SEED + 1)
+            phrases = title_phrases(acl.retriever.papers, rng, int(240 * scale))
+            n_acl = len(acl.retriever.papers)
+            for i, ph in enumerate(phrases):
+                text = rng.choice(TEMPLATES).format(p=ph)
+                label = phrase_label(ph)
+                if i % 3 == 0:
+                    col.add(acl, text, label, "acl-topic")
+                    continue
+                # a personal library of 2, 20 or 200 papers, holding some of the topic's papers or none
                 size = rng.choice((2, 20, 200))
                 mask = np.zeros(n_acl, dtype=bool)
                 mask[rng.sample(range(n_acl), size)] = True
@@ -301,20 +317,24 @@ def main(argv: list[str] | None = None) -> int:
                         if label(h.paper) == 1:
                             mask[acl.retriever.by_id[h.paper.paper_id]] = True
                 col.add(acl, text, label, f"acl-topic-lib{size}", allowed=mask)
-        print(f"acl topics done ({time.time() - t0:.0f}s)", flush=True)
-        for text, pid in known_items(acl.retriever.papers, rng, int(150 * scale)):
-            col.add(acl, text, {pid}, "acl-known-item")
+            print(f"acl topics done ({time.time() - t0:.0f}s)", flush=True)
+        if want("acl-known-item"):
+            for text, pid in known_items(acl.retriever.papers, random.Random(SEED + 2), int(150 * scale)):
+                col.add(acl, text, {pid}, "acl-known-item")
         seed = engines["seed"]
-        for text, pid in known_items(seed.retriever.papers, rng, int(200 * scale)):
-            col.add(seed, text, {pid}, "seed-known-item")
+        if want("seed-known-item"):
+            for text, pid in known_items(seed.retriever.papers, random.Random(SEED + 3), int(200 * scale)):
+                col.add(seed, text, {pid}, "seed-known-item")
         # absent topics: ACL phrases and SciFact claims asked of the bundled corpus
-        for ph in title_phrases(acl.retriever.papers, random.Random(SEED + 1), int(200 * scale)):
-            label = phrase_label(ph)
-            if any(label(p) is not None and label(p) != 0 for p in seed.retriever.papers):
-                continue
-            col.add(seed, rng.choice(TEMPLATES).format(p=ph), lambda p: 0, "seed-absent-acl-topic")
-        for claim, _ in claims[: int(150 * scale)]:
-            col.add(seed, claim, set(), "seed-absent-scifact-claim")
+        if want("seed-absent"):
+            rng = random.Random(SEED + 4)
+            for ph in title_phrases(acl.retriever.papers, random.Random(SEED + 5), int(200 * scale)):
+                label = phrase_label(ph)
+                if any(label(p) is not None and label(p) != 0 for p in seed.retriever.papers):
+                    continue
+                col.add(seed, rng.choice(TEMPLATES).format(p=ph), lambda p: 0, "seed-absent-acl-topic")
+            for claim, _ in claims[: int(150 * scale)]:
+                col.add(seed, claim, set(), "seed-absent-scifact-claim")
         print(f"all questions done ({time.time() - t0:.0f}s)", flush=True)
 
         np.savez(cache, X=np.vstack(col.X), y=np.concatenate(col.y), groups=json.dumps(col.groups))

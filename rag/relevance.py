@@ -39,7 +39,6 @@ FEATURES = (
     "cov_sent",  # ... found in the single best-covering sentence
     "named_hit",  # share of the question's named terms (methods, datasets, acronyms) found in the paper
     "named_absent",  # share of the question's named terms found nowhere in the collection
-    "unknown_mass",  # IDF mass of question terms found nowhere in the collection
     "rank",  # log(1 + rank) among the candidates
     "cos_gap",  # best candidate cosine minus this one's
     "sent_gap",  # best candidate sentence cosine minus this one's
@@ -89,7 +88,7 @@ class Candidate:
     title: bool
 
 
-def features(cands: list[Candidate], q_terms: list[str], named_absent: float, unknown_mass: float) -> np.ndarray:
+def features(cands: list[Candidate], q_terms: list[str], named_absent: float) -> np.ndarray:
     """Feature matrix (len(cands) x len(FEATURES)) for one question's candidates, in rank order."""
     if not cands:
         return np.zeros((0, len(FEATURES)), dtype=np.float64)
@@ -105,7 +104,7 @@ def features(cands: list[Candidate], q_terms: list[str], named_absent: float, un
     rows = []
     for i, c in enumerate(cands):
         rows.append([
-            c.cos, c.sent_cos, cov[i], cov_t[i], cov_s[i], c.named_hit, named_absent, unknown_mass,
+            c.cos, c.sent_cos, cov[i], cov_t[i], cov_s[i], c.named_hit, named_absent,
             math.log1p(i), best_cos - c.cos, best_sent - c.sent_cos, best_cov - cov[i],
             c.bm25 / best_bm if best_bm > 0 else 0.0, min(c.author, 2) / 2.0, float(c.title),
             math.log1p(len(set(q_terms))), c.cos - median_cos, c.cos * cov[i], c.sent_cos * cov_s[i],

@@ -36,13 +36,13 @@ def test_detail_answer_contains_the_fact(stub_settings):
 
 
 def test_refuses_when_collection_lacks_the_answer(stub_settings):
-    ans = rag.ask("How does FlashAttention make exact attention faster on GPUs?", **ASK)
+    ans = rag.ask("how does the Mamba selective state-space model scale to million-token inputs?", **ASK)
     assert ans.refused and ans.sources == [] and cited_numbers(ans.text) == []
-    assert ans.text.startswith(refusal_phrase())
+    assert ans.text.startswith(refusal_phrase()) and "Mamba" in ans.text
 
 
 def test_refuses_unstated_authors(stub_settings):
-    ans = rag.ask("Who are the authors of the Network In Network paper?", **ASK)
+    ans = rag.ask("who wrote Network In Network (the NIN architecture)?", **ASK)
     assert ans.refused and "Network In Network" in ans.text
 
 
@@ -68,7 +68,7 @@ def test_followup_uses_history(stub_settings):
         {"role": "assistant", "content": "Yes: 'Revisiting Hierarchical Approach for Persistent Long-Term "
                                          "Video Prediction' predicts semantic structures first [1]."},
     ]
-    ans = rag.ask("which two scenarios did they test it on?", history=history, **ASK)
+    ans = rag.ask("on which kinds of videos was it evaluated (what scenarios)?", history=history, **ASK)
     assert not ans.refused
     assert ans.sources[0].title.startswith("Revisiting Hierarchical Approach")
     assert "car driving" in ans.text and "human dancing" in ans.text
@@ -102,6 +102,52 @@ def test_bad_history_gets_clear_errors(stub_settings, history, message):
 
 
 def test_default_collection_autoingests_bundled_corpus(seed_ready):
-    ans = rag.ask("What speedup in total training throughput does DRAGONN report?")
+    ans = rag.ask("DRAGONN: how much faster does total training throughput get?")
     assert not ans.refused and "3.52" in ans.text
     assert rag.corpora()["seed"] >= 210
+
+
+# --- answer shape comes from relevance, not phrasing (#11) ----------------------------------------
+def test_list_without_the_words_which_papers(stub_settings):
+    ans = rag.ask("video: methods for predicting future frames and for filling in missing regions", **ASK)
+    assert not ans.refused and len(ans.sources) >= 2
+    titles = {s.title for s in ans.sources}
+    assert {"Copy-and-Paste Networks for Deep Video Inpainting",
+            "Revisiting Hierarchical Approach for Persistent Long-Term Video Prediction"} <= titles
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [("What do GrowNets use as weak learners?", "Gradient Boosting Neural Networks: GrowNet"),
+     ("how do pixelNeRF-style models condition a radiance field on input images?",
+      "pixelNeRF: Neural Radiance Fields from One or Few Images"),
+     ("DELFs: what kind of keypoint selection do they use for landmark retrieval?",
+      "Large-Scale Image Retrieval with Attentive Deep Local Features")],
+)
+def test_named_term_forms_never_veto_a_strong_hit(stub_settings, question, title):
+    ans = rag.ask(question, **ASK)
+    assert not ans.refused, ans.text
+    assert ans.sources[0].title == title
+
+
+def test_missing_figure_is_said_plainly(stub_settings):
+    ans = rag.ask("What word error rate does the copy-and-paste video inpainting network get on Switchboard?", **ASK)
+    assert ans.refused and "doesn't state" in ans.text
+    assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
+    assert cited_numbers(ans.text) == [1]
+
+
+def test_absent_topic_sharing_a_common_word_is_refused(stub_settings):
+    ans = rag.ask("what approaches for pruning fruit trees in orchards are covered?", **ASK)
+    assert ans.refused and ans.sources == []
+
+
+def test_fresh_question_with_a_pronoun_is_not_a_followup(stub_settings):
+    history = [
+        {"role": "user", "content": "Is there work on predicting video frames far into the future?"},
+        {"role": "assistant", "content": "Yes: 'Revisiting Hierarchical Approach for Persistent Long-Term "
+                                         "Video Prediction' predicts semantic structures first [1]."},
+    ]
+    ans = rag.ask("Is it possible to boost shallow neural networks as weak learners, and how does that work?",
+                  history=history, **ASK)
+    assert not ans.refused and ans.sources[0].title == "Gradient Boosting Neural Networks: GrowNet"

@@ -37,7 +37,7 @@ def test_numbers_stay_fixed_and_references_resolve(seed_ready):
     assert [s.paper_id for s in t4.sources] == [first.paper_id] and t4.sources[0].n == 1
 
     # A paper cited for the first time gets the next free number, never a used one.
-    t5 = _turn(h, "Which papers deal with Bayesian neural networks or uncertainty quantification?")
+    t5 = _turn(h, "any work on uncertainty estimates for deep nets, e.g. Bayesian neural networks?")
     used = {first.paper_id: 1, second.paper_id: 2}
     for s in t5.sources:
         if s.paper_id in used:

@@ -16,7 +16,7 @@ import numpy as np
 from rag.answer.evidence import Evidence, gather
 from rag.lexical import query_tokens
 from rag.query import Query
-from rag.relevance import Candidate, features, load_model, reference_idf, tokens
+from rag.relevance import Candidate, features, load_model, tokens
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences
 from rag.text import squashed_variants
@@ -70,14 +70,6 @@ def corpus_absent(eng, named: list[str]) -> float:
     return sum(1 for t in named if t not in terms) / len(named)
 
 
-def unknown_mass(eng, q_terms: list[str]) -> float:
-    idf, unseen = reference_idf()
-    vocab = eng.lexical.bm25.vocab_dict if eng.lexical.papers else {}
-    w = {t: idf.get(t, unseen) for t in dict.fromkeys(q_terms)}
-    total = sum(w.values())
-    return sum(v for t, v in w.items() if t not in vocab) / total if total else 0.0
-
-
 def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = None) -> np.ndarray:
     """Features of each evidence's paper for this question (`text` overrides the question text)."""
     text = text if text is not None else query.search
@@ -90,7 +82,7 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
             author=int(ev.hit.author_match), title=bool(ev.hit.title_match)))
-    return features(cands, q_terms, corpus_absent(eng, named), unknown_mass(eng, q_terms))
+    return features(cands, q_terms, corpus_absent(eng, named))
 
 
 def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None) -> list[Evidence]:

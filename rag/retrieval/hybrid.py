@@ -38,9 +38,13 @@ class HybridRetriever:
         self._lock = threading.Lock()
 
     def mask(self, filters: Filters) -> np.ndarray:
-        """Boolean mask of papers passing the filters (years vectorised; cached per filter set)."""
+        """Boolean mask of papers passing the filters (years vectorised; cached per filter set).
+
+        Thread-safe: a mask is a pure function of the filters, so two threads may compute the same one;
+        the cache itself is only changed under the lock."""
         key = tuple(filters.__dict__.values())
-        cached = self._masks.get(key)
+        with self._lock:
+            cached = self._masks.get(key)
         if cached is not None:
             return cached
         if self._years is None:
@@ -54,9 +58,11 @@ class HybridRetriever:
             rest = Filters(venue=filters.venue, author=filters.author, source=filters.source)
             idx = np.flatnonzero(m)
             m[idx] = rest.mask([self.papers[i] for i in idx])
-        if len(self._masks) > 64:
-            self._masks.clear()
-        self._masks[key] = m
+        m.setflags(write=False)
+        with self._lock:
+            if len(self._masks) > 64:
+                self._masks.clear()
+            self._masks[key] = m
         return m
 
     @property

@@ -1,0 +1,113 @@
+"""Answer-level figures for issue #11 on every held-out set, scored like `rag eval`.
+
+    python -m benchmarks.relevance_eval            # all sets; writes benchmarks/results/relevance_eval.json
+
+Sets (none of them was used to fit the relevance model or choose its threshold):
+- dev: the 40 dev questions (a smoke test), bundled corpus;
+- bundled: benchmarks/data/validation_bundled.jsonl (190 questions), bundled corpus;
+- acl: benchmarks/data/validation_acl.jsonl (85 questions, 45 with filters), the 29,853 ACL abstracts
+  (needs an ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
+- lib2 / lib20 / lib200: personal BibTeX libraries of real ACL records with their questions;
+- scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
+  abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
+
+SETS = REPO / "benchmarks" / "data"
+KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
+        "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
+        "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
+
+
+def _eval(path: Path, home: Path, collection: str | None = None) -> dict:
+    from rag.evaluate import evaluate
+
+    os.environ["RAG_HOME"] = str(home)  # ask() and retrieve() read it through get_settings()
+    kw = {"collection": collection} if collection else {}
+    summary = evaluate(path, **kw)
+    return {k: summary.get(k) for k in KEYS} | {"questions": summary["questions"], "per_type": summary["per_type"],
+                                                "rows": summary["rows"]}
+
+
+def _scifact_test(root: Path, home: Path) -> dict:
+    from rag.pipeline import ask
+
+    csv.field_size_limit(sys.maxsize)
+    qrels: dict[str, set[str]] = {}
+    with open(root / "scifact" / "qrels" / "test.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            qrels.setdefault(row["query-id"], set()).add(row["corpus-id"])
+    claims = {}
+    with open(root / "scifact" / "claims_validation.csv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            claims[row["id"]] = row["claim"]
+    os.environ["RAG_HOME"] = str(home)
+    hit1 = cited = cited_gold = refused = 0
+    n = 0
+    for qid, gold in sorted(qrels.items()):
+        ans = ask(claims[qid], collection="scifact")
+        docs = [s.url.rsplit(":", 1)[-1] for s in ans.sources]
+        n += 1
+        refused += ans.refused
+        if not ans.refused:
+            hit1 += bool(docs) and docs[0] in gold
+            cited += len(docs)
+            cited_gold += sum(d in gold for d in docs)
+    return {"claims": n, "hit@1": round(hit1 / n, 3), "refused": round(refused / n, 3),
+            "citation_precision": round(cited_gold / cited, 3) if cited else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common_args(ap)
+    ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
+    ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
+    ap.add_argument("--sets", default="dev,bundled,lib2,lib20,lib200,acl,scifact-test",
+                    help="comma-separated subset of: dev, bundled, lib2, lib20, lib200, acl, scifact-test")
+    args = ap.parse_args(argv)
+    root = data_root(args.data)
+    os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
+    for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "RAG_CONFIG"):
+        os.environ.pop(var, None)
+    wanted = args.sets.split(",")
+    seed_home = WORK / "relevance_eval_seed"
+    seed_home.mkdir(parents=True, exist_ok=True)
+    out: dict = {"sets": {}}
+    t0 = time.time()
+    if "dev" in wanted:
+        out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
+    if "bundled" in wanted:
+        out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
+    for lib in ("lib2", "lib20", "lib200"):
+        if lib in wanted:
+            import rag
+
+            home = Path(tempfile.mkdtemp(prefix=f"{lib}-", dir=WORK))
+            os.environ["RAG_HOME"] = str(home)
+            rag.ingest(str(SETS / "validation_libraries" / f"{lib}.bib"), collection=lib)
+            out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
+    if "acl" in wanted:
+        out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
+    if "scifact-test" in wanted:
+        out["sets"]["scifact-test"] = _scifact_test(root, args.scifact_home)
+    out["seconds"] = round(time.time() - t0, 1)
+    for name, res in out["sets"].items():
+        print(name, json.dumps({k: v for k, v in res.items() if k not in ("rows", "per_type")}))
+    write_json("relevance_eval", out, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

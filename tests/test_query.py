@@ -1,0 +1,49 @@
+"""The question is read once, into a typed Query that every later stage reads (#11 item 9)."""
+
+from __future__ import annotations
+
+import pytest
+
+import rag
+import rag.filters
+import rag.query
+import rag.text
+from rag.query import analyse, norm_term
+
+
+@pytest.mark.parametrize(
+    ("term", "norm"),
+    [("GANs", "gan"), ("LLMs", "llm"), ("BERT-based", "bert"), ("RL-trained", "rl"), ("DC-Bi-LSTM", "dcbilstm"),
+     ("pixelNeRF", "pixelnerf"), ("ResNet-50", "resnet50")],
+)
+def test_named_terms_are_normalised(term, norm):
+    assert norm_term(term) == norm
+
+
+def test_query_holds_terms_filters_and_detail():
+    q = analyse("What top-5 accuracy do the adder networks reach on ImageNet since 2019?", [], None)
+    assert q.wants_number and not q.wants_authors and "ImageNet" in q.named
+    q = analyse("who wrote the CausalWorld benchmark?", [], None)
+    assert q.wants_authors and q.named == ("CausalWorld",)
+
+
+def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
+    question = "Which GANs-based method rebuilds private images from CPU cache side channels?"
+    calls = {"analyse": 0, "named": 0}
+    real_analyse, real_named = rag.query.analyse, rag.query.named_terms
+
+    def counting_analyse(*a, **kw):
+        calls["analyse"] += 1
+        return real_analyse(*a, **kw)
+
+    def counting_named(text):
+        calls["named"] += text == question
+        return real_named(text)
+
+    monkeypatch.setattr(rag.query, "analyse", counting_analyse)
+    monkeypatch.setattr(rag.query, "named_terms", counting_named)
+    monkeypatch.setattr(rag.text, "named_terms", counting_named)
+    ans = rag.ask(question, collection="stub")
+    assert calls["analyse"] == 1
+    assert calls["named"] <= 1  # the filter-free question text is analysed once, by analyse()
+    assert not ans.refused and ans.sources[0].title.startswith("Private Image Reconstruction")

@@ -1,0 +1,108 @@
+"""The relevance model: P(paper answers question) drives how many papers an answer lists and when
+it refuses, and must mean the same in a 2-paper library as in a large collection (#11)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+import rag
+from rag.relevance import FEATURES, load_model
+
+from .conftest import DATA
+
+# Features that must not change with the size of the collection (the rest are relative to the
+# other candidates of the same question, by design).
+ABSOLUTE = ["cos", "sent_cos", "cov", "cov_title", "cov_sent", "named_hit", "q_len", "author", "title"]
+
+
+def _acl_papers():
+    from rag.corpus import load_papers
+
+    return {p.title: p for p in load_papers(DATA / "acl", "acl")}
+
+
+def _library(tmp_path, name: str, titles: list[str]) -> str:
+    """A personal library of real Anthology records, written as JSONL and ingested into its own collection."""
+    papers = _acl_papers()
+    path = tmp_path / f"{name}.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for t in titles:
+            p = papers[t]
+            fh.write(json.dumps({"title": p.title, "authors": p.authors, "year": p.year, "venue": p.venue,
+                                 "abstract": p.abstract, "url": p.url}) + "\n")
+    rag.ingest(str(path), collection=name)
+    return name
+
+
+DST = ["Dialogue State Tracking with Explicit Slot Connection Modeling",
+       "Dual Slot Selector via Local Reliability Verification for Dialogue State Tracking"]
+MT_EVAL = ["Statistical Power and Translationese in Machine Translation Evaluation",
+           "Automatic Machine Translation Evaluation in Many Languages via Zero-Shot Paraphrasing"]
+OTHERS = ["Designing Precise and Robust Dialogue Response Evaluators", "An Effective Transition-based Model for Discontinuous NER",
+          "ToTTo: A Controlled Table-To-Text Generation Dataset", "Fully Quantized Transformer for Machine Translation",
+          "A Hierarchical Network for Abstractive Meeting Summarization with Cross-Domain Pretraining",
+          "Contextual Modulation for Relation-Level Metaphor Identification",
+          "Modeling Intra and Inter-modality Incongruity for Multi-Modal Sarcasm Detection",
+          "Semi-Supervised Disfluency Detection", "Two Local Models for Neural Constituent Parsing",
+          "Restoring ancient text using deep learning: a case study on Greek epigraphy",
+          "Simple and Effective Multi-Paragraph Reading Comprehension", "CCG Parsing Algorithm with Incremental Tree Rotation",
+          "Neural Text Summarization: A Critical Evaluation", "Semi-Supervised Disfluency Detection",
+          "Phylogenic Multi-Lingual Dependency Parsing", "Accelerating Neural Transformer via an Average Attention Network"]
+
+
+def test_model_file_is_the_fitted_model():
+    model = load_model()
+    assert tuple(model.spec["features"]) == FEATURES
+    assert 0.05 < model.threshold < 0.95 and model.spec["trained_on"]["pairs"] > 1000
+    x = np.zeros((3, len(FEATURES)))
+    x[1, FEATURES.index("cos")] = x[1, FEATURES.index("sent_cos")] = 0.8
+    x[1, FEATURES.index("cov")] = x[1, FEATURES.index("cov_sent")] = 0.9
+    p = model.predict(x)
+    assert p.shape == (3,) and np.all((p >= 0) & (p <= 1)) and p[1] > p[0]
+
+
+def _features(collection: str, question: str) -> dict[str, np.ndarray]:
+    from rag.answer.judge import feature_matrix, judge
+    from rag.pipeline import get_engine
+    from rag.query import analyse
+
+    eng = get_engine(collection=collection)
+    query = analyse(question, [], eng, parse_filters=False)
+    qvec = eng.retriever.embed_query(query.search)
+    evs = judge(eng, query, eng.retriever.search(query.search, k=8, qvec=qvec), qvec)
+    return {e.hit.paper.title: row for e, row in zip(evs, feature_matrix(eng, query, evs), strict=True)}
+
+
+def test_features_do_not_depend_on_collection_size(tmp_path, own_collection):
+    small = _library(tmp_path, own_collection, DST)
+    big = _library(tmp_path, own_collection + "-20", DST + MT_EVAL + OTHERS)
+    question = "how do models track slot values across the turns of a task-oriented dialogue?"
+    f_small, f_big = _features(small, question), _features(big, question)
+    idx = [FEATURES.index(f) for f in ABSOLUTE]
+    for title in DST:
+        assert np.allclose(f_small[title][idx], f_big[title][idx], atol=1e-5), title
+
+
+def test_small_libraries_list_refuse_and_focus(tmp_path, own_collection):
+    """The issue's case: a tiny personal library where both papers match must not be refused."""
+    lib2 = _library(tmp_path, own_collection, DST)
+    both = rag.ask("papers on dialogue state tracking", collection=lib2)
+    assert not both.refused and {s.title for s in both.sources} == set(DST)
+    off = rag.ask("How is protein structure predicted from amino-acid sequences?", collection=lib2)
+    assert off.refused and off.sources == []
+
+    lib20 = _library(tmp_path, own_collection + "-20", DST + MT_EVAL + OTHERS)
+    listed = rag.ask("evaluation of machine translation output", collection=lib20)
+    assert not listed.refused and set(MT_EVAL) <= {s.title for s in listed.sources}
+    one = rag.ask("restoring damaged inscriptions in ancient Greek with neural networks", collection=lib20)
+    assert not one.refused and [s.title for s in one.sources] == [
+        "Restoring ancient text using deep learning: a case study on Greek epigraphy"]
+    assert rag.ask("How is protein structure predicted from amino-acid sequences?", collection=lib20).refused
+
+
+def test_relevance_orders_and_is_reported(stub_settings):
+    ans = rag.ask("boosting with shallow neural nets as the weak learners", collection="stub")
+    assert not ans.refused and ans.sources[0].title == "Gradient Boosting Neural Networks: GrowNet"
+    assert ans.signals["p1"] >= load_model().threshold > ans.signals.get("p2", 0.0)
