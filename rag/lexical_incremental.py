@@ -54,14 +54,30 @@ class IndexBusyError(RuntimeError):
     """Another process holds this index's writer lock."""
 
 
+def bm25s_stopwords() -> list[str]:
+    """bm25s's English stopword list (the one the shipped index uses), read from its module file without
+    importing the bm25s package, whose __init__ pulls in scipy: 2 s of a reader's start-up."""
+    import importlib.util
+    import sys
+
+    if "bm25s.stopwords" in sys.modules:
+        return list(sys.modules["bm25s.stopwords"].STOPWORDS_EN)
+    pkg = importlib.util.find_spec("bm25s")
+    spec = importlib.util.spec_from_file_location(
+        "_bm25s_stopwords", Path(pkg.submodule_search_locations[0]) / "stopwords.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return list(module.STOPWORDS_EN)
+
+
 def _analyzer():
     import tantivy
-    from bm25s.stopwords import STOPWORDS_EN
 
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(TOKEN_PATTERN))
         .filter(tantivy.Filter.lowercase())
-        .filter(tantivy.Filter.custom_stopword(list(STOPWORDS_EN)))
+        .filter(tantivy.Filter.custom_stopword(bm25s_stopwords()))
         .filter(tantivy.Filter.stemmer("english"))
         .build()
     )

@@ -17,7 +17,7 @@ import pytest
 
 from rag.corpus import load_papers
 from rag.lexical import LexicalIndex, query_tokens
-from rag.lexical_incremental import IncrementalLexicalIndex, IndexBusyError
+from rag.lexical_incremental import IncrementalLexicalIndex, IndexBusyError, bm25s_stopwords
 from rag.text import squash
 
 DATA = Path(__file__).parent / "data"
@@ -41,6 +41,9 @@ def writer(tmp_path, papers):
 
 def test_tokens_match_bm25s_tokenizer(writer, papers):
     """Same stemmed, stopword-free tokens as the shipped bm25s index for (nearly) every abstract."""
+    from bm25s.stopwords import STOPWORDS_EN
+
+    assert bm25s_stopwords() == list(STOPWORDS_EN) and len(STOPWORDS_EN) > 20
     same = sum(writer.query_tokens(p.abstract) == query_tokens(p.abstract) for p in papers)
     assert same >= 0.97 * len(papers)
 
@@ -213,3 +216,14 @@ def test_mentions_matches_squashed_terms(writer, papers):
     words |= {"DC-Bi-LSTM", "BiLSTM", "bi-lstm", "Xyzzyplugh", "state-of-the-art", "stateoftheart", "of-the"}
     for w in sorted(words):
         assert writer.mentions(w) == (squash(w) in ref), w
+
+
+def test_reader_starts_without_importing_bm25s(writer, tmp_path):
+    """A reader process opens the index and searches without pulling in bm25s (scipy): start-up in seconds."""
+    code = (
+        "import sys; from rag.lexical_incremental import IncrementalLexicalIndex as I; "
+        "r = I(sys.argv[1]); print(len(r.search('dialogue', 5)), 'bm25s' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "lex")], cwd=REPO, capture_output=True,
+                         text=True, timeout=120)
+    assert out.stdout.split() == ["5", "False"], out.stderr
