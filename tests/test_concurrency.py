@@ -20,6 +20,9 @@ from rag.settings import load_settings
 
 from .conftest import DATA, REPO, free_port
 
+# A question about the stub corpus's GrowNet paper that the relevance model answers (not refuses).
+GROWNET_Q = "Which paper proposes gradient boosting with shallow neural networks as weak learners?"
+
 
 class CountingEmbedder:
     """The real embedder, slowed down so that concurrent callers overlap, counting what it embeds."""
@@ -168,7 +171,7 @@ def test_chat_answers_several_requests_at_once(slow_chat_app, llm_server):
     clients = [Client(slow_chat_app, verbose=False) for _ in range(4)]
 
     def chat(i):
-        out, *_ = clients[i].predict("What does GrowNet use as weak learners?", [], "stub", api_name="/ask")
+        out, *_ = clients[i].predict(GROWNET_Q, [], "stub", api_name="/ask")
         return str(out[-1]["content"])
 
     chat(0)  # warm up the answer path once

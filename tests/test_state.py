@@ -26,6 +26,9 @@ from rag.settings import load_settings
 
 from .conftest import DATA, REPO, free_port
 
+# A question about the stub corpus's GrowNet paper that the relevance model answers (not refuses).
+GROWNET_Q = "Which paper proposes gradient boosting with shallow neural networks as weak learners?"
+
 NEW_PAPER = {
     "title": "Quokka Attention: Marsupial-Inspired Sparse Transformers for Tide Forecasting",
     "authors": ["Wilhelmina Quarterstaff", "Bartholomew Inkwell"],
@@ -164,7 +167,7 @@ def test_unknown_collections_from_the_web_create_no_state(chat_app):
     def via_chat(i_name):
         i, name = i_name
         try:
-            chat, *_ = clients[i % 4].predict("What does GrowNet use as weak learners?", [], name, api_name="/ask")
+            chat, *_ = clients[i % 4].predict(GROWNET_Q, [], name, api_name="/ask")
         except Exception as exc:  # gradio refuses a value outside the picker's choices
             return f"refused: {type(exc).__name__}"
         text = json.dumps(chat[-1]["content"])
@@ -193,7 +196,7 @@ def test_unknown_collections_from_the_web_create_no_state(chat_app):
     assert size1 == size0
     assert rss1 - rss0 < 25, (rss0, rss1)
     # the app still answers from its real corpus
-    assert "GrowNet" in _ask_app(url, "What does GrowNet use as weak learners?")
+    assert "GrowNet" in _ask_app(url, GROWNET_Q)
 
 
 # --- the API and the store --------------------------------------------------------------------------
