@@ -214,6 +214,16 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[dict
     return rows, round(float(ece), 4)
 
 
+def _full(values, used: list[int], fill: float) -> list[float]:
+    """Per-feature values for every feature in FEATURES (features left out of the fit get `fill`)."""
+    from rag.relevance import FEATURES
+
+    out = [fill] * len(FEATURES)
+    for i, v in zip(used, values, strict=True):
+        out[i] = float(v)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_common_args(ap)
@@ -229,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--recollect", default="",
                     help="with --refit: collect these comma-separated source prefixes anew (e.g. 'scifact') and "
                          "keep the cached features of the others")
+    ap.add_argument("--features", default="", help="fit on these comma-separated features only (others weigh 0)")
     ap.add_argument("--quick", action="store_true", help="fewer questions (for a smoke run)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
@@ -353,11 +364,12 @@ def main(argv: list[str] | None = None) -> int:
         return X[keep], y[keep]
 
     Xf, yf = stack(fit)
-    scaler = StandardScaler().fit(Xf)
-    clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(Xf), yf)
+    used = [FEATURES.index(f) for f in (args.features.split(",") if args.features else FEATURES)]
+    scaler = StandardScaler().fit(Xf[:, used])
+    clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(Xf[:, used]), yf)
 
     def predict(X):
-        return clf.predict_proba(scaler.transform(X))[:, 1]
+        return clf.predict_proba(scaler.transform(X[:, used]))[:, 1]
 
     probs = [predict(col.X[i]) for i in cal]
     ys = [col.y[i] for i in cal]
@@ -381,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         by_source[src] = {"questions": len(idx), "answer_set_f1": round(float(np.mean(sel_f1)), 3)}
     spec = {
         "features": list(FEATURES),
-        "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-        "coef": clf.coef_[0].tolist(), "intercept": float(clf.intercept_[0]),
+        "mean": _full(scaler.mean_, used, 0.0), "scale": _full(scaler.scale_, used, 1.0),
+        "coef": _full(clf.coef_[0], used, 0.0), "intercept": float(clf.intercept_[0]),
         "threshold": round(tau, 3), "dominance": rho,
         "trained_on": {"pairs": int(len(yf)), "questions": len(fit), "positives": int(yf.sum())},
         "script": "python -m benchmarks.train_relevance",
@@ -397,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         "threshold": {"value": round(tau, 3), "dominance": rho,
                       "how": "grid over threshold 0.2..0.85 and dominance {0,.3,.4,.5,.6,.7}, maximising the "
                              "mean per-question F1 of the selected papers on the calibration split"},
-        "coefficients": dict(zip(FEATURES, [round(c, 4) for c in clf.coef_[0]], strict=True)),
+        "coefficients": dict(zip(FEATURES, [round(c, 4) for c in _full(clf.coef_[0], used, 0.0)], strict=True)),
         "seconds": round(time.time() - t0, 1),
     })
     path = write_json("relevance", report, args.out)

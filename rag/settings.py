@@ -123,20 +123,16 @@ class Settings(BaseModel):
     max_question_chars: int = Field(
         default=4000, ge=10, description="Longer questions are rejected with a clear error."
     )
-    refuse_threshold: float = Field(
-        default=0.38,
+    relevance_threshold: float | None = Field(
+        default=None,
         ge=0,
         le=1,
-        description="Evidence strength (0..1) below which the bot says the abstracts don't cover it.",
+        description="Probability (0..1) that a paper answers the question at or above which it is cited; "
+        "below it for every paper, the bot says the abstracts don't cover it. None = the threshold fitted "
+        "with the relevance model (rag/data/relevance.json, `python -m benchmarks.train_relevance`).",
     )
-    residual_threshold: float = Field(
-        default=0.35,
-        ge=0,
-        le=1,
-        description="When a question names a paper, how well (0..1) its abstract must match the rest "
-        "of the question; below this the bot says the abstract does not say.",
-    )
-    max_cited: int = Field(default=5, ge=1, le=20, description="Most sources cited in one answer.")
+    max_cited: int = Field(default=8, ge=1, le=20, description="Most sources cited in one answer (a list "
+                           "holds every paper that answers the question, up to this many).")
 
     # --- LLM ---------------------------------------------------------------------------------
     llm_base_url: str | None = Field(

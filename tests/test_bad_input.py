@@ -209,7 +209,7 @@ def test_directory_without_corpus_files(tmp_path):
 BAD_CONFIG = [
     ({"top_kk": 3}, "unknown setting"), ({"colour": "blue"}, "unknown setting"), ({"llm": "x"}, "unknown setting"),
     ({"top_k": "many"}, "top_k"), ({"top_k": 0}, "top_k"), ({"llm_timeout": -1}, "llm_timeout"),
-    ({"store": "mongo"}, "store"), ({"chroma_port": 70000}, "chroma_port"), ({"refuse_threshold": 2}, "refuse_threshold"),
+    ({"store": "mongo"}, "store"), ({"chroma_port": 70000}, "chroma_port"), ({"relevance_threshold": 2}, "relevance_threshold"),
     ({"llm_base_url": "localhost:11434"}, "http"), ({"llm_base_url": "ftp://example.com"}, "http"),
     ({"home": "/proc/rag-cannot-write-here"}, "not writable"),
 ]

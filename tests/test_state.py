@@ -237,7 +237,7 @@ def test_per_call_options_share_one_engine(stub_settings):
 
     base = pipeline.get_engine(stub_settings, "stub")
     n0 = len(pipeline._engines)
-    for overrides in ({"top_k": 5}, {"fusion": "rrf"}, {"refuse_threshold": 0.5},
+    for overrides in ({"top_k": 5}, {"fusion": "rrf"}, {"relevance_threshold": 0.5},
                       {"llm_base_url": "http://127.0.0.1:9/v1"}, {"candidates": 20}):
         s = load_settings(collection="stub", **overrides)
         eng = pipeline.get_engine(s, "stub")

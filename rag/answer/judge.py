@@ -98,10 +98,12 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
     return sorted(evs, key=lambda e: -e.relevance)
 
 
-def select(evs: list[Evidence], cap: int = MAX_LISTED) -> list[Evidence]:
-    """The papers that answer the question: P >= threshold and not far below the best one."""
+def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None) -> list[Evidence]:
+    """The papers that answer the question: P >= threshold (the fitted one unless given) and not far
+    below the best one."""
     model = load_model()
     if not evs:
         return []
+    tau = model.threshold if threshold is None else threshold
     top = evs[0].relevance
-    return [e for e in evs if e.relevance >= model.threshold and e.relevance >= model.dominance * top][:cap]
+    return [e for e in evs if e.relevance >= tau and e.relevance >= model.dominance * top][:cap]
