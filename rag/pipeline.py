@@ -175,8 +175,6 @@ def get_engine(settings: Settings | None = None, corpus: str | None = None, coll
         if slot is None:
             slot = _engines[key] = _Slot()
         _engines.move_to_end(key)
-        while len(_engines) > settings.engine_cache_size:
-            _engines.popitem(last=False)
     with slot.lock:
         eng = slot.engine
         if eng is None:
@@ -187,6 +185,7 @@ def get_engine(settings: Settings | None = None, corpus: str | None = None, coll
                     if _engines.get(key) is slot:
                         del _engines[key]
                 raise
+            _evict(settings.engine_cache_size, keep=key)  # only a corpus that loaded evicts another
             return eng.with_settings(settings)
         if slot.reloading or eng.store.revision() == eng.revision:
             return eng.with_settings(settings)
@@ -226,6 +225,14 @@ def prepare(settings: Settings | None = None, corpus: str | None = None, progres
             res = ingest(settings.seed_corpus, collection=corpus, settings=settings, progress=progress)
             print(res.summary(), flush=True)
     return get_engine(settings, corpus)
+
+
+def _evict(size: int, keep: tuple) -> None:
+    """Drop the least recently used loaded corpora beyond `size` (never `keep`, nor one still loading)."""
+    with _engines_lock:
+        loaded = [k for k, slot in _engines.items() if slot.engine is not None and k != keep]
+        for k in loaded[: max(0, len(loaded) + 1 - size)]:
+            del _engines[k]
 
 
 def cached_engines() -> int:

@@ -266,6 +266,12 @@ def test_engine_cache_is_bounded_lru(rag_home):
     keys = [k[0] for k in pipeline._engines]
     assert keys == ["lru-a", "lru-c"]
     assert pipeline.get_engine(s, "lru-a").lexical is a.lexical
+    from rag.corpus.common import CorpusError
+
+    for i in range(3):  # unknown names never evict a loaded corpus
+        with pytest.raises(CorpusError):
+            pipeline.get_engine(s, f"never-ingested-lru-{i}")
+    assert [k[0] for k in pipeline._engines] == ["lru-c", "lru-a"]
 
 
 def test_revision_changes_per_committed_batch_and_a_mid_ingest_reader_rebuilds(rag_home, tmp_path, monkeypatch):
