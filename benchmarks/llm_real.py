@@ -118,6 +118,8 @@ def main() -> None:
     ap.add_argument("--model-cache", type=Path, default=WORK / "models",
                     help="RAG_MODEL_CACHE: the ONNX embedder and the converted LLM (default benchmarks/.work/models)")
     ap.add_argument("--port", type=int, default=0, help="server port (default: a free one)")
+    ap.add_argument("--answer-prompt", type=Path, default=None,
+                    help="use this file instead of prompts/answer.md (to compare prompt variants)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
@@ -132,6 +134,11 @@ def main() -> None:
     from rag.cite import WEAK_SUPPORT
     from rag.settings import load_settings
 
+    if args.answer_prompt:
+        from rag import prompts
+
+        variant, original = args.answer_prompt.read_text(encoding="utf-8"), prompts.load_prompt
+        prompts.load_prompt = lambda name: variant if name == "answer" else original(name)
     local = load_settings("local")
     sets = _sets(args)
     print(f"questions: {', '.join(f'{name} {len(rows)}' for name, rows in sets)}; deadline {local.llm_deadline:g}s, "
@@ -194,7 +201,8 @@ def main() -> None:
     results["per_question"] = all_rows
     results["config"] = {"model": server.model, "server_startup_s": round(startup, 1), **{k: v for k, v in llm_kw.items()
                          if k not in ("llm_base_url",)}, "support_threshold": WEAK_SUPPORT,
-                         "validation_every": args.validation_every, "limit": args.limit}
+                         "validation_every": args.validation_every, "limit": args.limit,
+                         "answer_prompt": str(args.answer_prompt or "prompts/answer.md")}
     results["environment"] = environment()
     by = defaultdict(dict)
     for name, s in {**results["sets"], "overall": results["overall"]}.items():

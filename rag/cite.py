@@ -126,25 +126,44 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     out = []
     for li, line in enumerate(text.splitlines()):
         line = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s+", "", line).strip()
+        # Small models copy the prompt's scaffolding: source tags and "Title:"/"Text:" labels.
+        line = re.sub(r"</?\s*source[^>]*>", " ", line, flags=re.I)
+        line = re.sub(r"^(?:(?:Title|Text|Answer|Authors|Published|Source \d+)\s*:\s*)+", "", line, flags=re.I).strip()
+        if re.match(r"^(?:Question|Earlier conversation|Example)\b", line, flags=re.I):
+            continue
         for piece in split_sentences(line) if line else []:
             if piece.strip():
                 out.append((li, piece.strip()))
     return out
 
 
+def _refusal_like(sentence: str, refusal: str) -> bool:
+    """The refusal sentence, or a paraphrase of its opening ('The indexed abstracts don't cover X')."""
+    norm = lambda t: re.sub(r"\s+", " ", t.replace("\u2019", "'").replace("do not", "don't")).lower().strip()  # noqa: E731
+    words = norm(refusal).rstrip(".").split()
+    return bool(words) and " ".join(words[: max(3, len(words) - 1)]) in norm(sentence)
+
+
 def verify(eng, text: str, candidates: Sequence[Source], refusal: str = "",
-           threshold: float = WEAK_SUPPORT) -> Verified:
+           threshold: float = WEAK_SUPPORT, question: str = "") -> Verified:
     """Verify an LLM reply sentence by sentence against every retrieved source.
 
     The model's `[n]` are hints only. A sentence keeps the sources it cites when one of them
     supports it at or above `threshold` and no other source is clearly better (RECITE_MARGIN);
     otherwise it is re-cited to the source that supports it best, when that one reaches the
     threshold; otherwise it is dropped. Sentences without content words, repeats, and the refusal
-    sentence are dropped too. Kept text is renumbered 1..m in order of first use.
+    sentence (or its paraphrase) are dropped too, and so are sentences that only restate the
+    question (fewer than two content terms it does not already contain). Kept text is renumbered
+    1..m in order of first use.
     """
     from rag.lexical import query_tokens
-    from rag.text import strip_citations
+    from rag.text import content_terms, strip_citations
     from rag.types import Claim
+
+    def stems(t: str) -> set[str]:
+        return set(query_tokens(" ".join(content_terms(t))))
+
+    asked = stems(question) if question else set()
 
     pieces = _pieces(normalise_placement(text))
     n_src = len(candidates)
@@ -152,7 +171,6 @@ def verify(eng, text: str, candidates: Sequence[Source], refusal: str = "",
     seen: set[str] = set()
     declined = False
     dangling: list[int] = []
-    refusal_key = refusal.rstrip(".").lower()
     for li, piece in pieces:
         hinted = cited_numbers(piece)
         dangling += [n for n in hinted if not 1 <= n <= n_src and n not in dangling]
@@ -160,13 +178,15 @@ def verify(eng, text: str, candidates: Sequence[Source], refusal: str = "",
         key = " ".join(query_tokens(clean))
         row = {"line": li, "clean": clean, "hinted": hinted, "status": "dropped", "cited": [],
                "support": 0.0, "evidence": "", "reason": ""}
-        if refusal_key and refusal_key in clean.lower():
+        if refusal and _refusal_like(clean, refusal):
             declined = True
             row["reason"] = "the refusal sentence (the model declined)"
         elif not key:
             row["reason"] = "no content words"
         elif key in seen:
             row["reason"] = "repeats an earlier sentence"
+        elif question and len(stems(clean) - asked) < 2:
+            row["reason"] = "restates the question without adding a fact"
         else:
             seen.add(key)
             row["status"] = "check"

@@ -90,12 +90,12 @@ def format_history(history: list[dict[str, str]], max_turns: int = 6) -> str:
 
 
 def build_messages(question: str, evs: list[Evidence], history: list[dict[str, str]]) -> list[dict]:
-    return [
-        {"role": "system", "content": render("system")},
-        {"role": "user", "content": render("answer", sources=format_sources(evs),
-                                           history=format_history(history), question=question,
-                                           refusal=refusal_phrase())},
-    ]
+    from rag.prompts import load_prompt, variables
+
+    values = {"sources": format_sources(evs), "history": format_history(history), "question": question}
+    if "refusal" in variables(load_prompt("answer")):  # variants without a refusal line are compared too
+        values["refusal"] = refusal_phrase()
+    return [{"role": "system", "content": render("system")}, {"role": "user", "content": render("answer", **values)}]
 
 
 def _describe_error(exc: BaseException, timeout: float) -> str:
@@ -250,16 +250,14 @@ def condense_question(settings, question: str, history: list[dict[str, str]], ci
 
 
 def coverage(question: str, answer: Answer) -> float:
-    """Share of the question's content terms (stopwords dropped, stemmed) that the answer shows:
-    in its text or in the titles of the papers it cites (both modes show those titles)."""
+    """Share of the question's content terms (stopwords dropped, stemmed) that the answer's text states."""
     from rag.lexical import query_tokens
     from rag.text import content_terms, strip_citations
 
     terms = set(query_tokens(" ".join(content_terms(question))))
     if not terms:
         return 1.0
-    shown = " ".join([strip_citations(answer.text), *(s.title or "" for s in answer.sources)])
-    return len(terms & set(query_tokens(shown))) / len(terms)
+    return len(terms & set(query_tokens(strip_citations(answer.text)))) / len(terms)
 
 
 def _fallback(answer: Answer, offline: Answer | None, reason: str, model: str) -> Answer | None:
@@ -320,7 +318,7 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
         answer.timings["llm_first_token"] = llm_t["first_token"]
     candidates = [hit_to_source(ev.hit, i, snippet=ev.sentences[ev.best(1)[0]]) for i, ev in enumerate(evs, 1)]
     t = time.perf_counter()
-    v = verify(eng, text, candidates, refusal=refusal_phrase(), threshold=WEAK_SUPPORT)
+    v = verify(eng, text, candidates, refusal=refusal_phrase(), threshold=WEAK_SUPPORT, question=answer.question)
     answer.timings["verify"] = time.perf_counter() - t
     answer.model, answer.claims = s.llm_model, v.claims
     answer.signals.update({"llm_sentences": float(v.generated), "llm_kept": float(v.kept),
