@@ -88,7 +88,7 @@ def _ask(page, question: str, n_answers: int):
     page.fill("#question textarea", question)
     page.keyboard.press("Enter")
     page.wait_for_function(
-        "n => document.querySelectorAll('#chat .mode').length >= n", arg=n_answers, timeout=60000)
+        "n => document.querySelectorAll('#chat .mode').length >= n", arg=n_answers, timeout=120000)
 
 
 def test_chat_answer_citations_links_and_followup(browser, stub_ui):
@@ -158,7 +158,7 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         page.on("console", lambda m: fired.append(m.text) if "alert" in m.text else None)
         page.goto(url)
         page.wait_for_selector("#question textarea")
-        _ask(page, "Which paper studies hostile abstracts for robust retrieval evaluation?", 1)
+        _ask(page, "What do the hostile abstracts benchmark report about robustness?", 1)
         chat = page.locator("#chat").inner_text()
         # The abstract sits in a closed <details>: its text (hidden or not) must hold the payload literally.
         abstracts = " ".join(d.text_content() for d in page.locator("#chat .sources details").all())
@@ -180,7 +180,7 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         summary = _upload(page, DATA / "upload" / "hostile.bib", into_current=True)
         assert "1 added" in summary, summary
         page.get_by_role("tab", name="Chat").click()
-        _ask(page, "Which papers survey methane ebullition from permafrost thaw lakes?", 2)
+        _ask(page, "permafrost thaw lakes methane", 2)
         answer = page.locator("#chat .sources").last
         assert "<script>alert('bibtitle')</script>" in answer.inner_text()
         assert "Eve <img src=x onerror=alert('bibauthor')>" in answer.inner_text()
@@ -305,8 +305,10 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path, rag_h
     page.wait_for_selector("#question textarea")
     seen: list[str] = []
     summary = _upload(page, DATA / "upload" / "meltwater.bib", name=name, progress=seen)
-    # Gradio's progress bar over the summary, labelled with the step the upload is at.
-    assert any("progress-level" in h and "meltwater.bib" in h for h in seen), "no progress shown while indexing"
+    # Gradio's progress bar over the summary, labelled with the step ("indexing meltwater.bib (1/1)", then the
+    # ingest's own bar "ingest <collection> 0/3 paper").
+    assert any("progress-level" in h and ("meltwater.bib" in h or f"ingest {name}" in h) for h in seen), \
+        "no progress shown while indexing"
     assert "3 added, 0 updated, 0 unchanged, 1 skipped" in summary, summary
     assert "1 entry: no abstract" in summary
     page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
@@ -314,7 +316,7 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path, rag_h
 
     # A question only that file answers, cited.
     page.get_by_role("tab", name="Chat").click()
-    _ask(page, "What did the study of tardigrades from Antarctic meltwater ponds find about desiccation?", 1)
+    _ask(page, "tardigrades in Antarctic meltwater ponds", 1)
     assert "Cryptobiosis of Tardigrades" in page.locator("#chat .src a.src-link").first.inner_text()
     assert page.locator("#chat a.cite").first.inner_text() == "[1]"
 
