@@ -11,6 +11,8 @@ import re
 import time
 from collections.abc import Callable
 
+import numpy as np
+
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
 from rag.answer.judge import judge, select
@@ -80,7 +82,9 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], str]:
     cvec = retr.embed_query(combined)
     # The earlier papers, judged on the question read in the conversation's context; their
     # evidence sentences are still chosen for the question itself.
-    ctx = judge(eng, query, retr.hits_for(prev_ids, cvec), cvec, text=combined)
+    only_prev = np.zeros(len(retr.papers), dtype=bool)
+    only_prev[[retr.by_id[pid] for pid in prev_ids if pid in retr.by_id]] = True
+    ctx = judge(eng, query, retr.search(combined, k=len(prev_ids), qvec=cvec, allowed=only_prev), cvec, text=combined)
     follow = gather(eng, query.search, qvec, [e.hit for e in ctx], wants_number=query.wants_number)
     for e, c in zip(follow, ctx, strict=True):
         e.relevance = c.relevance
@@ -140,29 +144,31 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
     return None
 
 
+NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                          r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
+                          r"fold)\b", re.I)
+
+
 def _states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
-    The question's terms that do not merely name the paper (title words, named terms) say what
-    is asked ('word error rate', 'learning rate', 'Switchboard'); a sentence states the figure when
-    it has a number and at least half of that IDF-weighted mass."""
+    The question's terms that only name the paper (its title words) are set aside; what is left says
+    what is asked ('word error rate', 'learning rate', 'Switchboard'). A sentence states the figure
+    when it has a number (digits or words) and at least 40% of that IDF-weighted mass."""
     from rag.lexical import query_tokens
     from rag.relevance import term_weights, tokens
 
-    paper = ev.hit.paper
-    naming = tokens(paper.title or "") | {t for n in query.named for t in query_tokens(n)}
+    naming = tokens(ev.hit.paper.title or "")
     asked = [t for t in dict.fromkeys(query_tokens(query.search)) if t not in naming]
+    sentences = [ev.sentences[i] for i in ev.best(4)]
     if not asked:
-        return any(re.search(r"\d", ev.sentences[i]) for i in ev.best(3))
+        return any(NUMBER_WORDS.search(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
-    for i in ev.best(4):
-        sent = ev.sentences[i]
-        if not re.search(r"\d", re.sub(r"\[\d+\]", "", sent)):
-            continue
-        got = sum(v for t, v in w.items() if t in tokens(sent))
-        if got >= 0.5 * total:
-            return True
+    for sent in sentences:
+        if NUMBER_WORDS.search(re.sub(r"\[\d+\]", "", sent)):
+            if sum(v for t, v in w.items() if t in tokens(sent)) >= 0.4 * total:
+                return True
     return False
 
 
