@@ -191,6 +191,12 @@ def run_foreground(port: int = DEFAULT_PORT, cache: Path | None = None) -> int:
     base = f"http://127.0.0.1:{port}/v1"
     print(f"serving {MODEL_DIRNAME} (a small demo model, not a good one) at {base}", flush=True)
     print(f"use it with: RAG_CONFIG=local make chat   (or OPENAI_BASE_URL={base})", flush=True)
+    import signal
+
+    def _interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the server too, never leaving it orphaned
     proc = subprocess.Popen(serve_command(path, port), env=_env(), cwd=path.parent)
     try:
         return proc.wait()
