@@ -20,7 +20,7 @@ from rag.text import named_terms, squash
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
 NUMBER_Q = re.compile(
-    r"\b(how (much|many|fast|large|big|well|accurate|long|often)|by how|what (\w+ )?(accuracy|speed-?up|share|"
+    r"\b(how (much|many|fast|large|big|well|accurate|long|often)|by how|what ([\w-]+ )?(accuracy|speed-?up|share|"
     r"fraction|percentage|proportion|score|improvement|gain|error|rate|reduction|number|size|cost|price)|"
     r"which (accuracy|score)|what (is|was|were) the (\w+ ){0,3}(rate|accuracy|score|cost|size|number)|"
     r"(learning rate|batch size|hyper-?parameters?|epochs|iterations|wall-?clock|gpu hours|dollars|cost)\b|"

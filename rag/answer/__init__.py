@@ -89,7 +89,8 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], str]:
     for e, c in zip(follow, ctx, strict=True):
         e.relevance = c.relevance
     best_fresh = fresh[0].relevance if fresh else 0.0
-    if follow and follow[0].relevance > best_fresh:
+    same_paper = bool(fresh) and fresh[0].relevance > 0 and fresh[0].hit.paper.paper_id in prev_ids
+    if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1], "answer"
     return fresh, "answer"
@@ -149,6 +150,11 @@ NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|t
                           r"fold)\b", re.I)
 
 
+# Words of a figure question that say nothing about which figure ("how much … does X get / report").
+FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
+                          "achieved obtain obtains obtained give gives given number figure exactly".split())
+
+
 def _states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -157,9 +163,11 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     when it has a number (digits or words) and at least 40% of that IDF-weighted mass."""
     from rag.lexical import query_tokens
     from rag.relevance import term_weights, tokens
+    from rag.text import content_terms
 
     naming = tokens(ev.hit.paper.title or "")
-    asked = [t for t in dict.fromkeys(query_tokens(query.search)) if t not in naming]
+    words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
+    asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
     if not asked:
         return any(NUMBER_WORDS.search(s) for s in sentences)
