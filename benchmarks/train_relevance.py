@@ -8,7 +8,8 @@ Labelled (question, paper) pairs, none from the dev set or the validation sets i
 - ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
   is relevant; papers that mention it only in the abstract are left unlabelled), asked of the full
   30k collection and of random sub-libraries of 2, 20 and 200 papers;
-- known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence);
+- known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence), and
+  questions naming a paper's distinctive short name ('what is GrowNet?', some in other languages);
 - absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them.
 
 Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") choose the
@@ -103,6 +104,29 @@ def title_phrases(papers: list, rng: random.Random, n: int) -> list[str]:
     return pool[:n]
 
 
+NAME_TEMPLATES = ["what is {n}?", "{n}", "how does {n} work?", "tell me about {n}", "{n}: what problem does it address?",
+                  "what does {n} do", "{n} paper", "Was ist {n}?", "¿Qué es {n}?", "Qu'est-ce que {n} ?", "Что такое {n}?"]
+
+
+def name_questions(papers: list, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    """Questions naming a paper's distinctive short name ('GrowNet' in 'Gradient Boosting Neural Networks:
+    GrowNet', 'PLATO' in 'PLATO: Pre-trained …'): the title's one-word part before or after its colon,
+    CamelCase or an acronym, unique in the collection. Some are asked in other languages."""
+    names: Counter = Counter()
+    owner: dict[str, str] = {}
+    for p in papers:
+        if not p.title or ":" not in p.title:
+            continue
+        head, tail = (x.strip() for x in p.title.split(":", 1))
+        for part in (head, tail):
+            if re.fullmatch(r"[A-Za-z][\w-]{2,}", part) and re.search(r"[A-Z].*[A-Z]|[a-z][A-Z]", part):
+                names[part] += 1
+                owner[part] = p.paper_id
+    pool = sorted(name for name, count in names.items() if count == 1)
+    rng.shuffle(pool)
+    return [(rng.choice(NAME_TEMPLATES).format(n=name), owner[name]) for name in pool[:n]]
+
+
 def known_items(papers: list, rng: random.Random, n: int) -> list[tuple[str, str]]:
     from benchmarks.acl_scale import middle_sentence, shuffled_title
 
@@ -179,6 +203,7 @@ def phrase_label(phrase: str):
 
 # --- fitting -------------------------------------------------------------------------------------
 KINDS = {"scifact": "claim", "acl-topic": "topic", "acl-known-item": "known-item", "seed-known-item": "known-item",
+         "acl-name": "known-item", "seed-name": "known-item",
          "scifact-gold-out": "absent", "seed-absent": "absent"}
 
 
@@ -344,6 +369,12 @@ def main(argv: list[str] | None = None) -> int:
             for text, pid in known_items(acl.retriever.papers, random.Random(SEED + 2), int(150 * scale)):
                 col.add(acl, text, {pid}, "acl-known-item")
         seed = engines["seed"]
+        if want("acl-name"):
+            for text, pid in name_questions(acl.retriever.papers, random.Random(SEED + 6), int(150 * scale)):
+                col.add(acl, text, {pid}, "acl-name")
+        if want("seed-name"):
+            for text, pid in name_questions(seed.retriever.papers, random.Random(SEED + 7), int(100 * scale)):
+                col.add(seed, text, {pid}, "seed-name")
         if want("seed-known-item"):
             for text, pid in known_items(seed.retriever.papers, random.Random(SEED + 3), int(200 * scale)):
                 col.add(seed, text, {pid}, "seed-known-item")
