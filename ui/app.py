@@ -253,7 +253,8 @@ def respond(message: str, chat: list, history: list, collection: str | None, fil
     applied = Filters(**ans.filters) if ans.filters else Filters()
     chips = chips_for(applied)
     chips_update = gr.update(choices=chips, value=chips, visible=bool(chips))
-    yield chat, history, "", chips_update, {"question": message, "filters": ans.filters}
+    yield chat, history, "", chips_update, {"question": message, "filters": ans.filters,
+                                            "search": ans.standalone_question or message}
 
 
 def rerun_without(kept: list[str], last: dict | None, chat: list, history: list, collection: str | None):
@@ -269,9 +270,8 @@ def rerun_without(kept: list[str], last: dict | None, chat: list, history: list,
         if chip not in kept:
             f = without(f, chip)
     remaining = {k: v for k, v in f.__dict__.items() if v is not None}
-    from rag.filters import parse
-
-    question = parse(last["question"]).question if not remaining else last["question"]
+    # Without filters, ask the question with its filter phrases removed (as the pipeline read it).
+    question = last.get("search") or last["question"] if not remaining else last["question"]
     yield from respond(question, chat, history, collection, filters=remaining or {}, replace_last=True)
 
 
