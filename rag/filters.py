@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from rag.retrieval import AuthorIndex, Filters, fold
@@ -316,12 +316,3 @@ def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -
             if parts and parts[-1] == target[-1]:
                 return a if len(target) > 1 else a.split()[-1]
     return name
-
-
-def venue_index(papers: list[Paper]) -> dict[str, set[str]]:
-    """Folded venue key -> the venue strings it selects (used by Filters.mask through the retriever)."""
-    out: dict[str, set[str]] = defaultdict(set)
-    for venue in {p.venue for p in papers if p.venue}:
-        for key in venue_keys(venue):
-            out[key].add(venue)
-    return out
