@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -239,3 +240,13 @@ def llm_server():
     server = ScriptedLLM()
     yield server
     server.close()
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server a test started: SIGTERM, then SIGKILL if it has not exited within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)

@@ -18,7 +18,7 @@ import pytest
 
 from rag.settings import load_settings
 
-from .conftest import DATA, REPO, free_port
+from .conftest import DATA, REPO, free_port, stop_process
 
 # A question about the stub corpus's GrowNet paper that the relevance model answers (not refuses).
 GROWNET_Q = "Which paper proposes gradient boosting with shallow neural networks as weak learners?"
@@ -155,12 +155,7 @@ def slow_chat_app(stub_settings, rag_home, llm_server, tmp_path):
         except OSError:
             time.sleep(0.5)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop_process(proc)
 
 
 def test_chat_answers_several_requests_at_once(slow_chat_app, llm_server):

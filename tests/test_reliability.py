@@ -134,7 +134,8 @@ def test_20_concurrent_asks(stub_settings):
 def test_20_concurrent_chat_sessions(stub_settings, rag_home):
     from gradio_client import Client
 
-    from .test_ui import _serve, _stop
+    from .conftest import stop_process
+    from .test_ui import _serve
 
     proc, url = _serve(rag_home, "stub")
     try:
@@ -177,4 +178,4 @@ def test_20_concurrent_chat_sessions(stub_settings, rag_home):
         assert errors == [], errors[:3]
         assert len(latencies) == 20
     finally:
-        _stop(proc)
+        stop_process(proc, 5)

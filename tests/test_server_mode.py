@@ -15,7 +15,7 @@ import rag
 from rag.settings import load_settings
 from rag.store import Store
 
-from .conftest import DATA, free_port
+from .conftest import DATA, free_port, stop_process
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -39,21 +39,12 @@ def _start_chroma(port: int, data: Path) -> subprocess.Popen:
     pytest.fail("chroma server did not start: " + (data / "server.log").read_text()[-2000:])
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     port = free_port()
     proc = _start_chroma(port, tmp_path_factory.mktemp("chroma-server"))
     yield port
-    _stop(proc)
+    stop_process(proc)
 
 
 def test_ingest_and_ask_through_chroma_server(chroma_server, tmp_path, monkeypatch):
@@ -94,4 +85,4 @@ def test_unreachable_server_gives_clear_error_then_works_once_started(tmp_path):
         ans = rag.ask("What does GrowNet use as weak learners?", **overrides)
         assert not ans.refused and ans.sources[0].title.endswith("GrowNet")
     finally:
-        _stop(proc)
+        stop_process(proc)

@@ -24,7 +24,7 @@ import pytest
 import rag
 from rag.settings import load_settings
 
-from .conftest import DATA, REPO, free_port
+from .conftest import DATA, REPO, free_port, stop_process
 
 # A question about the stub corpus's GrowNet paper that the relevance model answers (not refuses).
 GROWNET_Q = "Which paper proposes gradient boosting with shallow neural networks as weak learners?"
@@ -94,12 +94,7 @@ def chat_app(tmp_path_factory):
         proc.kill()
         raise AssertionError(f"rag chat did not come up: {log.read_text()[-2000:]}")
     yield {"url": url, "home": home, "proc": proc, "log": log, "env": env}
-    proc.terminate()
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    stop_process(proc)
 
 
 def _ask_app(url: str, question: str, collection: str = "seed") -> str:

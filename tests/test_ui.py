@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA, REPO, free_port
+from .conftest import DATA, REPO, free_port, stop_process
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "test-artifacts"
@@ -72,16 +72,7 @@ def browser():
 def stub_ui(stub_settings, rag_home):
     proc, url = _serve(rag_home, "stub")
     yield url
-    _stop(proc)
-
-
-def _stop(proc):
-    proc.terminate()
-    try:
-        proc.wait(5)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
+    stop_process(proc, 5)
 
 
 def _ask(page, question: str, n_answers: int):
@@ -202,7 +193,7 @@ def test_hostile_abstract_renders_as_text_and_never_runs(browser, rag_home, tmp_
         assert fired == [], fired
         page.screenshot(path=str(ARTIFACTS / "hostile.png"), full_page=True)
     finally:
-        _stop(proc)
+        stop_process(proc, 5)
 
 
 def test_filter_chips_show_and_remove(browser, rag_home):
@@ -231,7 +222,7 @@ def test_filter_chips_show_and_remove(browser, rag_home):
         assert page.locator("#chat .answer").count() == 1
         page.close()
     finally:
-        _stop(proc)
+        stop_process(proc, 5)
 
 
 def test_weak_claims_are_marked():
@@ -400,7 +391,7 @@ def test_bad_uploads_say_why(browser, rag_home, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "bad_upload.png"), full_page=True)
         page.close()
     finally:
-        _stop(proc)
+        stop_process(proc, 5)
 
 
 def test_unknown_collection_is_404_or_a_clear_error_and_creates_nothing(stub_ui, rag_home):
