@@ -59,8 +59,22 @@ class Query:
     previous_question: str = ""
 
     @property
+    def named_forms(self) -> dict[str, str]:
+        """Normalised named term -> the first way the question wrote it (forms of 2+ characters)."""
+        out: dict[str, str] = {}
+        for t in self.named:
+            n = norm_term(t)
+            if len(n) >= 2:
+                out.setdefault(n, t)
+        return out
+
+    @property
     def named_norm(self) -> list[str]:
-        return [n for n in dict.fromkeys(norm_term(t) for t in self.named) if len(n) >= 2]
+        return list(self.named_forms)
+
+    def absent_named(self, terms: set[str]) -> list[str]:
+        """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`."""
+        return [t for n, t in self.named_forms.items() if n not in terms]
 
     @property
     def has_history(self) -> bool:

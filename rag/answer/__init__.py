@@ -16,7 +16,7 @@ import numpy as np
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
 from rag.answer.judge import judge, select
-from rag.answer.refuse import missing_named_terms, refusal_text
+from rag.answer.refuse import refusal_text
 from rag.chat import Thread
 from rag.cite import renumber
 from rag.query import Query
@@ -128,7 +128,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             reason = "No indexed paper matches the question."
         return refusal_text(reason), None
     if not chosen:
-        missing = missing_named_terms(query.named, retr.lexical.terms)
+        missing = query.absent_named(retr.lexical.terms)
         if missing:
             return refusal_text(f"None of them mentions {', '.join(missing)}."), None
         return refusal_text("The closest abstracts are about something else."), None

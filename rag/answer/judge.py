@@ -62,12 +62,10 @@ def named_found(named: list[str], variants: set[str], folded: str) -> float:
     return found / len(named)
 
 
-def corpus_absent(eng, named: list[str]) -> float:
-    """Share of named terms found nowhere in the collection."""
-    if not named:
-        return 0.0
-    terms = eng.lexical.terms
-    return sum(1 for t in named if t not in terms) / len(named)
+def corpus_absent(eng, query: Query) -> float:
+    """Share of the question's named terms found nowhere in the collection."""
+    named = query.named_norm
+    return len(query.absent_named(eng.lexical.terms)) / len(named) if named else 0.0
 
 
 def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = None) -> np.ndarray:
@@ -82,7 +80,7 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
             author=int(ev.hit.author_match), title=bool(ev.hit.title_match)))
-    return features(cands, q_terms, corpus_absent(eng, named))
+    return features(cands, q_terms, corpus_absent(eng, query))
 
 
 def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None) -> list[Evidence]:

@@ -1,19 +1,13 @@
 """The refusal sentence (defined once, in prompts/refusal.md) and the reasons given with it.
 
 Whether to refuse is decided by the relevance model (`rag.answer.judge`); this module only words
-the refusal, e.g. naming the question's terms that occur nowhere in the collection.
+the refusal (the reasons, such as the question's terms found nowhere in the collection, come from
+`Query.absent_named`).
 """
 
 from __future__ import annotations
 
 from rag.prompts import refusal_phrase
-
-
-def missing_named_terms(named: tuple[str, ...] | list[str], terms: set[str]) -> list[str]:
-    """Named terms of the question (as typed) whose normalised form occurs nowhere in the collection."""
-    from rag.query import norm_term
-
-    return [t for t in named if norm_term(t) and norm_term(t) not in terms]
 
 
 def refusal_text(reason: str = "") -> str:
