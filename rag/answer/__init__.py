@@ -37,7 +37,7 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         evs, kind = _referenced(eng, query)
         chosen = evs
     else:
-        evs, kind = _read(eng, query, answer)
+        evs, kind = _read(eng, query, answer), "answer"
         chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold)
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
@@ -65,19 +65,19 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
     return _emit(_stable(result, query.thread), stream)
 
 
-def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], str]:
+def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     """Judge the standalone reading and, with history, the follow-up reading; keep the better one."""
     retr, s = eng.retriever, eng.settings
     qvec = retr.embed_query(query.search)
     hits = retr.search(query.search, k=s.top_k, filters=query.filters, qvec=qvec)
     fresh = judge(eng, query, hits, qvec)
     if not query.has_history:
-        return fresh, "answer"
+        return fresh
     prev_ids = list(query.thread.last_cited)
     if not prev_ids and query.context:
         prev_ids = [h.paper.paper_id for h in retr.search(query.context, k=2, filters=query.filters)]
     if not prev_ids:
-        return fresh, "answer"
+        return fresh
     combined = f"{query.search} {query.previous_question}".strip()
     cvec = retr.embed_query(combined)
     # The earlier papers, judged on the question read in the conversation's context; their
@@ -92,8 +92,8 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], str]:
     same_paper = bool(fresh) and fresh[0].relevance > 0 and fresh[0].hit.paper.paper_id in prev_ids
     if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
-        return follow[:1], "answer"
-    return fresh, "answer"
+        return follow[:1]
+    return fresh
 
 
 def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
