@@ -105,7 +105,9 @@ def ingest_papers(
         raise IngestLockedError(
             f"another ingest into {store.corpus!r} is running (lock {lock.lock_file}); try again later"
         ) from None
+    lex = None
     try:
+        lex, lex_current = _open_engine_index(store)
         embedder = None
         show = progress if progress is not None else len(papers) > PROGRESS_MIN
         bar = None
@@ -153,30 +155,69 @@ def ingest_papers(
                 t = time.perf_counter()
                 store.upsert(todo, vecs)
                 store.delete(stale)
-                store.bump_revision()  # one revision per committed batch
+                revision = store.bump_revision()  # one revision per committed batch
                 res.timings["store"] = res.timings.get("store", 0) + time.perf_counter() - t
+                if lex is not None and lex_current:  # the engine index: this batch, tagged with its revision
+                    t = time.perf_counter()
+                    lex.add(todo, commit=False)
+                    lex.delete(stale, commit=False)
+                    lex.commit(revision=revision)
+                    res.timings["lexical"] = res.timings.get("lexical", 0) + time.perf_counter() - t
             log.info("batch %d done: %d/%d papers", start // step + 1, start + len(batch), len(papers))
             if bar:
                 bar.update(len(batch) - len(todo))  # embedded papers were counted as they were embedded
         if bar:
             bar.close()
         t = time.perf_counter()
-        lexical = rebuild_lexical(store, force=bumped)
+        catalogue = None
+        if settings.retriever == "engine":  # no bm25s rebuild: the engine index is the lexical leg
+            if lex is not None and not lex_current:
+                lex.close()
+                lex = None
+                from rag.engine_index import build_from_store
+
+                build_from_store(store)
+            if store.count() <= settings.sentence_precompute_max:
+                from rag.engine_index import open_reader
+
+                catalogue = list(open_reader(settings, store.name).papers())
+        else:
+            lexical = rebuild_lexical(store, force=bumped)
+            catalogue = lexical.papers if lexical is not None else None
         res.timings["bm25"] = time.perf_counter() - t
-        if lexical is not None and len(lexical.papers) <= settings.sentence_precompute_max:
+        if catalogue is not None and len(catalogue) <= settings.sentence_precompute_max:
             from rag.sentences import SentenceVectors
 
             t = time.perf_counter()
             embedder = embedder or get_embedder(settings)
             sv = SentenceVectors(sentence_dir(settings, store.name), embedder)
-            sv.prune(lexical.papers)  # also drops the vectors of abstracts that changed
-            sv.ensure(lexical.papers)
+            sv.prune(catalogue)  # also drops the vectors of abstracts that changed
+            sv.ensure(catalogue)
             sv.save()
             res.timings["sentences"] = time.perf_counter() - t
     finally:
+        if lex is not None:
+            lex.close()
         lock.release()
     res.timings["total"] = res.timings.get("parse", 0) + time.perf_counter() - t0
     return res
+
+
+def _open_engine_index(store: Store):
+    """(writer of the engine backend's index, whether it reflects the store now) for an ingest, under
+    the ingest lock; (None, False) when the collection is served by the memory backend and has no
+    engine index. A lagging index (see `rag.engine_index`) is not updated batch by batch: it is built
+    from the store once the batches are written."""
+    from rag.engine_index import engine_dir, open_writer
+
+    settings = store.settings
+    directory = engine_dir(settings, store.name)
+    if settings.retriever != "engine" and not (directory / "meta.json").exists():
+        return None, False
+    empty_store = store.count() == 0
+    lex = open_writer(settings, store.name)
+    current = lex.revision == store.revision() or (empty_store and len(lex) == 0)
+    return lex, current
 
 
 def _embed_with_progress(embedder, texts: list[str], bar, step: int = 128):

@@ -45,6 +45,7 @@ from rag.types import Paper
 
 ANALYZER = "paper_en"
 TERMS_ANALYZER = "paper_terms"
+LOWER_ANALYZER = "lower_raw"
 COMPOUND = re.compile(r"[A-Za-z0-9]+(?:[-‐/][A-Za-z0-9]+)+")  # 'DC-Bi-LSTM': its joined runs go to `terms`
 REVISION_ID = "__revision__"  # reserved paper_id of the document holding the store revision
 TOKEN_PATTERN = r"\w\w+"  # bm25s's default token pattern, without the \b anchors Rust's regex does not need
@@ -101,6 +102,15 @@ def compound_joins(text: str) -> list[str]:
     return out
 
 
+def _lower_analyzer():
+    import tantivy
+
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
+
+
+SCHEMA_VERSION = 2  # 2: venue, author and title keys, source (filters and name matching pushed into the engine)
+
+
 def _schema():
     import tantivy
 
@@ -110,7 +120,55 @@ def _schema():
     sb.add_text_field("terms", stored=False, tokenizer_name=TERMS_ANALYZER, index_option="basic")
     sb.add_integer_field("year", stored=False, indexed=True, fast=True)
     sb.add_bytes_field("paper", stored=True, indexed=False, fast=False)
+    # Metadata keys, one value each (phrases never cross values), all from `rag.retrieval` semantics:
+    sb.add_text_field("venue", stored=False, tokenizer_name="raw", index_option="basic", fast=True)  # exact string
+    sb.add_text_field("author_words", stored=False, tokenizer_name=TERMS_ANALYZER, index_option="position")
+    sb.add_text_field("author_name", stored=False, tokenizer_name="raw", index_option="basic")  # AuthorIndex.full
+    sb.add_text_field("author_last", stored=False, tokenizer_name="raw", index_option="basic")  # AuthorIndex.last
+    sb.add_text_field("title_key", stored=False, tokenizer_name="raw", index_option="basic")  # TitleIndex names
+    sb.add_text_field("title_word", stored=False, tokenizer_name="raw", index_option="basic")  # 1-word names
+    sb.add_text_field("source", stored=False, tokenizer_name=LOWER_ANALYZER, index_option="basic")
     return sb.build()
+
+
+def author_keys(authors: list[str]) -> tuple[list[str], list[str], list[str]]:
+    """(folded names, full-name keys, surname keys) of a paper, as `rag.retrieval.names.AuthorIndex` has
+    them: every folded name of 2+ words and its 'first last' form; surnames of 4+ letters."""
+    from rag.text import fold
+
+    folded, full, last = [], [], []
+    for a in authors:
+        name = fold(a)
+        parts = name.split()
+        if name:
+            folded.append(name)
+        if len(parts) >= 2:
+            full += [name, f"{parts[0]} {parts[-1]}"]
+        if parts and len(parts[-1]) >= 4:
+            last.append(parts[-1])
+    return folded, list(dict.fromkeys(full)), list(dict.fromkeys(last))
+
+
+def title_keys(title: str | None) -> tuple[list[str], list[str]]:
+    """(names of 3+ words, one-word names) a question may quote, as `rag.retrieval.names.TitleIndex`
+    has them; a one-word name only counts when it is rare in the collection, checked at query time."""
+    from rag.text import fold
+
+    if not title:
+        return [], []
+    full = fold(title)
+    long, single = ([full] if len(full.split()) >= 3 else []), []
+    if ":" in title:
+        head, tail = title.split(":", 1)
+        for part in (fold(head), fold(tail)):
+            n_words = len(part.split())
+            if part == full or len(part) < 4:
+                continue
+            if n_words >= 3:
+                long.append(part)
+            elif n_words == 1:
+                single.append(part)
+    return long, single
 
 
 def _lexical_text(paper: Paper) -> str:
@@ -136,6 +194,7 @@ class IncrementalLexicalIndex:
         self.index = tantivy.Index(self.schema, path=str(self.directory), reuse=True)
         self.index.register_tokenizer(ANALYZER, self.analyzer)
         self.index.register_tokenizer(TERMS_ANALYZER, _terms_analyzer())
+        self.index.register_tokenizer(LOWER_ANALYZER, _lower_analyzer())
         self.index.config_reader(reload_policy="Manual")
         self._writer = None
         self._pending = False  # uncommitted operations in this writer
@@ -240,11 +299,16 @@ class IncrementalLexicalIndex:
         allowed_ids: Iterable[str] | None = None,
         year_min: int | None = None,
         year_max: int | None = None,
+        venues: Iterable[str] | None = None,
+        author: str | None = None,
+        source: str | None = None,
     ) -> list[tuple[str, float]]:
         """Top-k (paper_id, BM25 score), best first. Filters are exact and applied inside the engine
         before the top-k, so a rare filter still returns up to k matching papers: `year_min`/`year_max`
-        (inclusive; papers without a year never pass a year filter, as in `Retriever.mask`) and
-        `allowed_ids` (any other pre-filtered id set)."""
+        (inclusive; papers without a year never pass a year filter, as in `Retriever.mask`), `venues`
+        (exact venue strings), `author` (a name whose folded words occur, in order, in one author's
+        folded name: `Filters.author`), `source` (a case-insensitive substring of the source:
+        `Filters.source`) and `allowed_ids` (any other pre-filtered id set)."""
         import tantivy
 
         if k <= 0:
@@ -255,16 +319,9 @@ class IncrementalLexicalIndex:
         q = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, "text", t)) for t in tokens]
         )
-        filters = []
-        if year_min is not None or year_max is not None:
-            filters.append(
-                tantivy.Query.range_query(self.schema, "year", tantivy.FieldType.Integer, year_min, year_max)
-            )
-        if allowed_ids is not None:
-            ids = [pid for pid in allowed_ids if pid != REVISION_ID]
-            if not ids:
-                return []
-            filters.append(tantivy.Query.term_set_query(self.schema, "paper_id", ids))
+        filters = self.filter_queries(allowed_ids, year_min, year_max, venues, author, source)
+        if filters is None:
+            return []
         if filters:
             q = tantivy.Query.boolean_query(
                 [(tantivy.Occur.Must, q)]
@@ -273,6 +330,98 @@ class IncrementalLexicalIndex:
         searcher = self.index.searcher()
         hits = searcher.search(q, limit=k, count=False).hits
         return [(searcher.doc(addr)["paper_id"][0], float(score)) for score, addr in hits]
+
+    def filter_queries(
+        self,
+        allowed_ids: Iterable[str] | None = None,
+        year_min: int | None = None,
+        year_max: int | None = None,
+        venues: Iterable[str] | None = None,
+        author: str | None = None,
+        source: str | None = None,
+    ) -> list | None:
+        """The tantivy queries that select exactly the papers passing these filters (all must match);
+        None when no paper can pass (an empty id or venue set, an author name without words)."""
+        import tantivy
+
+        from rag.text import fold
+
+        out = []
+        if year_min is not None or year_max is not None:
+            out.append(tantivy.Query.range_query(self.schema, "year", tantivy.FieldType.Integer, year_min, year_max))
+        if venues is not None:
+            venues = [v for v in dict.fromkeys(venues) if v]
+            if not venues:
+                return None
+            out.append(tantivy.Query.term_set_query(self.schema, "venue", venues))
+        if author is not None:
+            words = fold(author).split()
+            if not words:
+                return None
+            out.append(tantivy.Query.phrase_query(self.schema, "author_words", words) if len(words) > 1
+                       else tantivy.Query.term_query(self.schema, "author_words", words[0]))
+        if source is not None and source.strip():
+            out.append(tantivy.Query.regex_query(self.schema, "source", ".*" + re.escape(source.casefold()) + ".*"))
+        if allowed_ids is not None:
+            ids = [pid for pid in allowed_ids if pid != REVISION_ID]
+            if not ids:
+                return None
+            out.append(tantivy.Query.term_set_query(self.schema, "paper_id", ids))
+        return out
+
+    def matching_ids(self, filters: list, limit: int) -> tuple[list[str], int]:
+        """(ids of up to `limit` papers matching every filter query, how many match in all)."""
+        import tantivy
+
+        if not filters:
+            raise ValueError("matching_ids needs at least one filter query")
+        q = tantivy.Query.boolean_query([(tantivy.Occur.Must, f) for f in filters])
+        searcher = self.index.searcher()
+        res = searcher.search(q, limit=max(1, limit), count=True)
+        ids = [searcher.doc(addr)["paper_id"][0] for _score, addr in res.hits]
+        return [pid for pid in ids if pid != REVISION_ID], int(res.count or 0)
+
+    def key_matches(self, field: str, keys: Iterable[str], limit: int) -> dict[str, list[str]]:
+        """key -> ids of up to `limit` papers holding that exact key in a raw key field (`author_name`,
+        `author_last`, `title_key`, `title_word`); keys found nowhere are left out (a term-dictionary
+        lookup, no search)."""
+        import tantivy
+
+        searcher = self.index.searcher()
+        out = {}
+        for key in dict.fromkeys(keys):
+            if not key or not searcher.doc_freq(field, key):
+                continue
+            hits = searcher.search(tantivy.Query.term_query(self.schema, field, key), limit=limit, count=False).hits
+            ids = [searcher.doc(addr)["paper_id"][0] for _score, addr in hits]
+            if ids:
+                out[key] = ids
+        return out
+
+    def venue_counts(self) -> dict[str, int]:
+        """Every distinct non-empty venue with its number of papers (a terms aggregation over the venue
+        column: no stored document is read)."""
+        import tantivy
+
+        searcher = self.index.searcher()
+        if searcher.num_docs == 0:
+            return {}
+        agg = searcher.aggregate(tantivy.Query.all_query(), {"v": {"terms": {"field": "venue", "size": 1_000_000}}})
+        return {b["key"]: int(b["doc_count"]) for b in agg["v"]["buckets"] if b["key"]}
+
+    def sample(self, n: int) -> list[Paper]:
+        """Up to n indexed papers (the first in index order), e.g. for the venue vocabulary's checks."""
+        import tantivy
+
+        searcher = self.index.searcher()
+        if n <= 0 or searcher.num_docs == 0:
+            return []
+        out = []
+        for _score, addr in searcher.search(tantivy.Query.all_query(), limit=n + 1, count=False).hits:
+            doc = searcher.doc(addr)
+            if doc["paper_id"][0] != REVISION_ID:
+                out.append(Paper(**json.loads(doc["paper"][0])))
+        return out[:n]
 
     # --- writing (the ingesting process only) -------------------------------------------------------
     def _need_writer(self):
@@ -302,6 +451,20 @@ class IncrementalLexicalIndex:
                 doc.add_text("terms", text + "\n" + " ".join(compound_joins(text)))
                 if p.year is not None:
                     doc.add_integer("year", int(p.year))
+                doc.add_text("venue", p.venue or "")
+                folded, full, last = author_keys(p.authors)
+                for name in folded:
+                    doc.add_text("author_words", name)
+                for key in full:
+                    doc.add_text("author_name", key)
+                for key in last:
+                    doc.add_text("author_last", key)
+                long, single = title_keys(p.title)
+                for key in long:
+                    doc.add_text("title_key", key)
+                for key in single:
+                    doc.add_text("title_word", key)
+                doc.add_text("source", p.source or "")
                 doc.add_bytes("paper", json.dumps(p.to_dict(), ensure_ascii=False).encode("utf-8"))
                 writer.add_document(doc)
                 n += 1

@@ -93,7 +93,11 @@ class Engine:
         return view
 
 
-def _retriever(settings: Settings, store, lexical, embedder) -> HybridRetriever:
+def _retriever(settings: Settings, store, lexical, embedder):
+    if settings.retriever != "memory":
+        from rag.backends import retriever_class
+
+        return retriever_class(settings.retriever)(settings, store, lexical, embedder)
     retriever = HybridRetriever(settings, store, lexical, embedder)
     # Per-call views are shallow copies of this retriever: build its lazily-made filter state (the
     # year array) now, so the views share it instead of each building its own.
@@ -123,6 +127,16 @@ def _load_index(store, wait: float):
     from rag.lexical import LexicalIndex, read_stamp
 
     settings = store.settings
+    if settings.retriever == "engine":  # the ingester's on-disk index, opened read-only: nothing rebuilt
+        from rag.catalogue import EngineLexical
+        from rag.engine_index import load_for_engine
+
+        opened = load_for_engine(store, wait)
+        if opened is None:
+            return None
+        index, revision = opened
+        return EngineLexical(index), revision, SentenceVectors(sentence_dir(settings, store.name),
+                                                               _embedder(settings))
     directory = bm25_dir(settings, store.name)
     lock = ingest_lock(settings, store.name)
     have_disk = (directory / "catalogue.jsonl").exists() and read_stamp(directory) is not None

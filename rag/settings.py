@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = REPO_ROOT / "config"
@@ -107,6 +107,14 @@ class Settings(BaseModel):
         "'ann': from the LlamaIndex retriever over Chroma's HNSW index (sub-linear search time for very large "
         "collections; the vector matrix is still loaded for the fusion's exact cosines).",
     )
+    retriever: str = Field(
+        default="memory",
+        description="Retrieval backend (index-defining; env RAG_RETRIEVER): 'memory' (bm25s, catalogue and vector "
+        "matrix rebuilt from the store per revision and held in each process; exact dense search) or 'engine' "
+        "(incremental on-disk tantivy index written by the ingesting process and memory-mapped by readers, "
+        "plus Chroma's HNSW index with filters pushed into the query; nothing rebuilt per write, per-instance "
+        "memory independent of the collection's size).",
+    )
     bm25_k1: float = Field(default=1.2, gt=0, description="BM25 term-frequency saturation (k1).")
     bm25_b: float = Field(default=0.55, ge=0, le=1, description="BM25 length normalisation (b).")
     rrf_k: int = Field(default=60, ge=1, description="Reciprocal-rank-fusion constant (fusion='rrf').")
@@ -191,6 +199,13 @@ class Settings(BaseModel):
         description="Total MB that UI uploads may add to one collection, so one user cannot fill the disk.",
     )
 
+    @field_validator("retriever")
+    @classmethod
+    def _known_retriever(cls, value: str) -> str:
+        from rag.backends import check_retriever
+
+        return check_retriever(value)
+
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url) or self.llm_api_key is not None
@@ -224,7 +239,7 @@ class Settings(BaseModel):
 # rest are per-call options.
 INDEX_FIELDS = (
     "home", "store", "chroma_host", "chroma_port", "embedder", "embed_model", "embed_max_tokens",
-    "chunking", "bm25_k1", "bm25_b",
+    "chunking", "bm25_k1", "bm25_b", "retriever",
 )
 
 

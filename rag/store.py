@@ -279,3 +279,41 @@ def unknown_corpus_message(settings: Settings, corpus: str) -> str:
 
 def home_dir(settings: Settings) -> Path:
     return settings.home
+
+
+# --- reads for the engine backend (rag.retrieval.engine_backend): Chroma's own HNSW index -----------------
+def where_clause(year_min: int | None = None, year_max: int | None = None, venues: Sequence[str] | None = None,
+                 ids: Sequence[str] | None = None) -> dict | None:
+    """A Chroma `where` for these metadata filters (years are stored as ints, venues as exact strings,
+    `paper_id` as written by `paper_to_metadata`); None when there is nothing to filter."""
+    parts: list[dict] = []
+    if year_min is not None:
+        parts.append({"year": {"$gte": int(year_min)}})
+    if year_max is not None:
+        parts.append({"year": {"$lte": int(year_max)}})
+    if venues is not None:
+        parts.append({"venue": {"$in": list(venues)}})
+    if ids is not None:
+        parts.append({"paper_id": {"$in": list(ids)}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def query_dense(store: Store, qvec: np.ndarray, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+    """Top-n (paper_id, cosine) from Chroma's HNSW index, restricted by `where` inside Chroma (every
+    result satisfies it). Distances are cosine distances (the collection's space), so cosine = 1 - d."""
+    if n <= 0:
+        return []
+    res = store.collection.query(query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()], n_results=n,
+                                 where=where, include=["distances"])
+    return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+
+def embeddings_for(store: Store, ids: Sequence[str]) -> dict[str, np.ndarray]:
+    """paper_id -> stored embedding (float32) for the ids that are stored."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    got = store.collection.get(ids=ids, include=["embeddings"])
+    return {pid: np.asarray(e, dtype=np.float32) for pid, e in zip(got["ids"], got["embeddings"], strict=True)}
