@@ -34,6 +34,14 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
+from benchmarks.relevance_sources import (
+    V1_LIBRARIES,
+    V1_SETS,
+    author_questions,
+    gold_label,
+    load_set,
+    title_phrase,
+)
 
 SEED = 13
 TEMPLATES = [
@@ -155,11 +163,15 @@ class Collector:
         self.y: list[np.ndarray] = []
         self.groups: list[dict] = []
 
-    def add(self, eng, text: str, labels, source: str, allowed=None, exclude: set[str] | None = None):
-        """labels: paper_id -> 1/0, or a callable(paper) -> 1, 0 or None (unlabelled)."""
+    def add(self, eng, text: str, labels, source: str, allowed=None, exclude: set[str] | None = None,
+            parse_filters: bool = False):
+        """labels: paper_id -> 1/0, or a callable(paper) -> 1, 0 or None (unlabelled); one with a
+        `wants_hit` attribute is called as labels(paper, hit). `parse_filters` reads filters from the
+        question as `ask()` does (author and venue questions)."""
         from rag.answer.evidence import gather
         from rag.answer.judge import JUDGED, feature_matrix
         from rag.query import analyse
+        from rag.relevance import N_BASE
 
         retr = eng.retriever
         if exclude:
@@ -168,16 +180,19 @@ class Collector:
                 if pid in retr.by_id:
                     mask[retr.by_id[pid]] = False
             allowed = mask
-        query = analyse(text, [], None, parse_filters=False)
+        query = analyse(text, [], eng if parse_filters else None, parse_filters=parse_filters)
         qvec = retr.embed_query(query.search)
-        hits = retr.search(query.search, k=JUDGED, qvec=qvec, allowed=allowed)
+        hits = retr.search(query.search, k=JUDGED, qvec=qvec, allowed=allowed, filters=query.filters)
         if not hits:
             return
         evs = gather(eng, query.search, qvec, hits, listing=not query.wants_number, wants_number=query.wants_number)
-        X = feature_matrix(eng, query, evs)
+        X = feature_matrix(eng, query, evs)[:, :N_BASE]  # the cache holds base columns; context is derived
         y = []
         for ev in evs:
-            lab = labels(ev.hit.paper) if callable(labels) else int(ev.hit.paper.paper_id in labels)
+            if getattr(labels, "wants_hit", False):
+                lab = labels(ev.hit.paper, ev.hit)
+            else:
+                lab = labels(ev.hit.paper) if callable(labels) else int(ev.hit.paper.paper_id in labels)
             y.append(-1 if lab is None else lab)
         y = np.asarray(y)
         self.X.append(X)
@@ -204,10 +219,16 @@ def phrase_label(phrase: str):
 # --- fitting -------------------------------------------------------------------------------------
 KINDS = {"scifact": "claim", "acl-topic": "topic", "acl-known-item": "known-item", "seed-known-item": "known-item",
          "acl-name": "known-item", "seed-name": "known-item",
-         "scifact-gold-out": "absent", "seed-absent": "absent"}
+         "scifact-gold-out": "absent", "seed-absent": "absent", "acl-author": "author", "seed-author": "author"}
+
+
+V1_KINDS = {"lookup": "known-item", "detail": "known-item", "multi": "topic", "filter": "topic",
+            "unanswerable": "absent", "author": "author"}
 
 
 def kind_of(source: str) -> str:
+    if source.startswith("v1-"):
+        return V1_KINDS[source.rsplit("-", 1)[1]]
     return next(k for prefix, k in KINDS.items() if source.startswith(prefix))
 
 
@@ -250,6 +271,42 @@ def reliability(p: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[list[dict
     return rows, round(float(ece), 4)
 
 
+def library_engines() -> dict:
+    """Engines over the v1 personal libraries (lib2/lib20/lib200 .bib), ingested once under WORK."""
+    import rag
+    from rag.pipeline import get_engine
+    from rag.settings import load_settings
+    from rag.store import list_corpora
+
+    home = WORK / "train_libs"
+    home.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(home=home)
+    have = list_corpora(settings)
+    out = {}
+    for lib, bib in V1_LIBRARIES.items():
+        if not have.get(lib):
+            import os
+
+            os.environ["RAG_HOME"] = str(home)
+            rag.ingest(str(bib), collection=lib)
+        out[lib] = get_engine(settings, lib)
+    return out
+
+
+def _importance(predict, X: np.ndarray, y: np.ndarray, auc) -> dict[str, float]:
+    """Permutation importance on the calibration split: the drop in AUC when a feature is shuffled."""
+    from rag.relevance import FEATURES
+
+    rng = np.random.default_rng(SEED)
+    base = auc(y, predict(X))
+    out = {}
+    for j, name in enumerate(FEATURES):
+        Xp = X.copy()
+        Xp[:, j] = rng.permutation(Xp[:, j])
+        out[name] = round(float(base - auc(y, predict(Xp))), 4)
+    return out
+
+
 def _full(values, used: list[int], fill: float) -> list[float]:
     """Per-feature values for every feature in FEATURES (features left out of the fit get `fill`)."""
     from rag.relevance import FEATURES
@@ -277,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
                          "keep the cached features of the others")
     ap.add_argument("--features", default="", help="fit on these comma-separated features only (others weigh 0)")
     ap.add_argument("--quick", action="store_true", help="fewer questions (for a smoke run)")
+    ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
+                    help="gradient-boosted trees (scikit-learn HistGradientBoosting, default) or logistic regression")
+    ap.add_argument("--human-weight", type=float, default=3.0,
+                    help="sample weight of the human-written (v1) questions relative to generated ones")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     t0 = time.time()
@@ -388,35 +449,69 @@ def main(argv: list[str] | None = None) -> int:
                 col.add(seed, rng.choice(TEMPLATES).format(p=ph), lambda p: 0, "seed-absent-acl-topic")
             for claim, _ in claims[: int(150 * scale)]:
                 col.add(seed, claim, set(), "seed-absent-scifact-claim")
+        for name in ("acl", "seed"):
+            src = f"{name}-author"
+            if want(src):
+                eng = engines[name]
+                rng = random.Random(SEED + 8 + len(name))
+                qs = author_questions(eng.retriever.papers, rng, int((300 if name == "acl" else 120) * scale),
+                                      lambda p, r=rng: title_phrase(p, r))
+                for text, label, kind in qs:
+                    col.add(eng, text, label, f"{src}-{kind}", parse_filters=True)
+        if want("v1-"):
+            engines.update(library_engines())
+            for src, (path, corpus) in V1_SETS.items():
+                eng = engines[corpus]
+                for q in load_set(path):
+                    if q["type"] == "followup":
+                        continue
+                    label = gold_label(q)
+                    label.wants_hit = True
+                    col.add(eng, q["question"], label, f"{src}-{q['type']}", parse_filters=True)
         print(f"all questions done ({time.time() - t0:.0f}s)", flush=True)
 
         np.savez(cache, X=np.vstack(col.X), y=np.concatenate(col.y), groups=json.dumps(col.groups))
 
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.preprocessing import StandardScaler
 
+    from rag.relevance import export_trees, with_context
+
+    col.X = [with_context(x) for x in col.X]
     fit = [i for i, g in enumerate(col.groups) if g["split"] == "fit"]
     cal = [i for i, g in enumerate(col.groups) if g["split"] == "cal"]
 
     def stack(idx):
         X = np.vstack([col.X[i] for i in idx])
         y = np.concatenate([col.y[i] for i in idx])
+        w = np.concatenate([np.full(len(col.y[i]), args.human_weight if col.groups[i]["source"].startswith("v1-")
+                                    else 1.0) for i in idx])
         keep = y >= 0
-        return X[keep], y[keep]
+        return X[keep], y[keep], w[keep]
 
-    Xf, yf = stack(fit)
+    Xf, yf, wf = stack(fit)
     used = [FEATURES.index(f) for f in (args.features.split(",") if args.features else FEATURES)]
-    scaler = StandardScaler().fit(Xf[:, used])
-    clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(Xf[:, used]), yf)
+    if args.model == "trees":
+        if len(used) != len(FEATURES):
+            ap.error("--features works with --model logistic only")
+        clf = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+                                             l2_regularization=1.0, random_state=SEED).fit(Xf, yf, sample_weight=wf)
 
-    def predict(X):
-        return clf.predict_proba(scaler.transform(X[:, used]))[:, 1]
+        def predict(X):
+            return clf.predict_proba(X)[:, 1]
+    else:
+        scaler = StandardScaler().fit(Xf[:, used])
+        clf = LogisticRegression(C=1.0, max_iter=2000).fit(scaler.transform(Xf[:, used]), yf, sample_weight=wf)
+
+        def predict(X):
+            return clf.predict_proba(scaler.transform(X[:, used]))[:, 1]
 
     probs = [predict(col.X[i]) for i in cal]
     ys = [col.y[i] for i in cal]
     tau, rho, f1 = choose(probs, ys, [kind_of(col.groups[i]["source"]) for i in cal])
-    Xc, yc = stack(cal)
+    Xc, yc, _ = stack(cal)
     pc = predict(Xc)
     curve, ece = reliability(pc, yc)
     by_source: dict[str, dict] = {}
@@ -426,13 +521,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         sel_f1 = [answer_f1(predict(col.X[i]), col.y[i], tau, rho) for i in idx]
         by_source[src] = {"questions": len(idx), "answer_set_f1": round(float(np.mean(sel_f1)), 3)}
+    if args.model == "trees":
+        params = export_trees(clf)
+        model_info = {"importance": _importance(predict, Xc, yc, roc_auc_score)}
+    else:
+        params = {"kind": "logistic", "mean": _full(scaler.mean_, used, 0.0), "scale": _full(scaler.scale_, used, 1.0),
+                  "coef": _full(clf.coef_[0], used, 0.0), "intercept": float(clf.intercept_[0])}
+        model_info = {"coefficients": dict(zip(FEATURES, [round(c, 4) for c in params["coef"]], strict=True))}
     spec = {
-        "features": list(FEATURES),
-        "mean": _full(scaler.mean_, used, 0.0), "scale": _full(scaler.scale_, used, 1.0),
-        "coef": _full(clf.coef_[0], used, 0.0), "intercept": float(clf.intercept_[0]),
+        "features": list(FEATURES), **params,
         "threshold": round(tau, 3), "dominance": rho,
         "trained_on": {"pairs": int(len(yf)), "questions": len(fit), "positives": int(yf.sum())},
-        "script": "python -m benchmarks.train_relevance",
+        "script": f"python -m benchmarks.train_relevance --model {args.model} --human-weight {args.human_weight}",
     }
     MODEL_FILE.write_text(json.dumps(spec, indent=1) + "\n")
     report.update({
@@ -445,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
                       "how": "grid over threshold 0.2..0.85 (every paper above it is listed), maximising the "
                              "per-question F1 of the selected papers on the calibration split, averaged over "
                              "the kinds of question (claims, topics, known items, absent topics)"},
-        "coefficients": dict(zip(FEATURES, [round(c, 4) for c in _full(clf.coef_[0], used, 0.0)], strict=True)),
+        "model": args.model, **model_info,
         "seconds": round(time.time() - t0, 1),
     })
     path = write_json("relevance", report, args.out)

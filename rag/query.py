@@ -19,12 +19,27 @@ from rag.text import named_terms, squash
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
+# A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
+# ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
+# quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
+# contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
+# … can flip") does not ask for a figure.
+_QUANTITY = (r"(?:accuracy|accuracies|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
+             r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
+             r"throughput|perplexity|bleu|f1|auc|wer|epochs|iterations|hyper-?parameters?|batch size|"
+             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget)")
+_CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 NUMBER_Q = re.compile(
-    r"\b(how (much|many|fast|large|big|well|accurate|long|often)|by how|what ([\w-]+ )?(accuracy|speed-?up|share|"
-    r"fraction|percentage|proportion|score|improvement|gain|error|rate|reduction|number|size|cost|price)|"
-    r"which (accuracy|score)|what (is|was|were) the (\w+ ){0,3}(rate|accuracy|score|cost|size|number)|"
-    r"(learning rate|batch size|hyper-?parameters?|epochs|iterations|wall-?clock|gpu hours|dollars|cost)\b|"
-    r"combien|quel(le)? (est|était) (le|la) (taux|score|précision))",
+    _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
+    r"how (?:much|many|fast|large|big|well|accurate|long|often)|by how|"
+    r"(?:what|which)(?: (?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)[\w-]+){0,2} "
+    + _QUANTITY + r"\b|"
+    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
+    r"(?:[\w-]+ ){0,3}" + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
+    r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
+    # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
+    r"|^(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
+    r".*\b" + _QUANTITY + r"(?: and (?:[\w-]+ )?" + _QUANTITY + r")?\s*\??\s*$",
     re.I,
 )
 # Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".

@@ -51,6 +51,20 @@ FEATURES = (
     "cos_x_cov",  # interaction: cosine x coverage
     "sent_x_cov",  # interaction: best-sentence cosine x sentence coverage
 )
+# Question-level context, computed from the columns above over the question's candidates: how
+# dominant the best paper is and how broad the topic (many similar papers make a list, one far
+# ahead of the rest a focused answer).
+CONTEXT = (
+    "top_gap",  # best cosine minus the second best (same for every candidate of the question)
+    "n_close",  # candidates within 0.08 cosine of the best, / JUDGED
+    "cov_rel",  # coverage relative to the best-covering candidate
+    "n_full",  # candidates covering >= 75% of the question's term weight, / JUDGED
+    "sent_rel",  # best-sentence cosine relative to the best candidate's
+    "cov_rank",  # log(1 + rank by coverage)
+)
+N_BASE = len(FEATURES)
+FEATURES = FEATURES + CONTEXT
+JUDGED = 8  # candidates judged per question
 
 
 @lru_cache(maxsize=1)
@@ -109,19 +123,46 @@ def features(cands: list[Candidate], q_terms: list[str], named_absent: float) ->
             c.bm25 / best_bm if best_bm > 0 else 0.0, min(c.author, 2) / 2.0, float(c.title),
             math.log1p(len(set(q_terms))), c.cos - median_cos, c.cos * cov[i], c.sent_cos * cov_s[i],
         ])
-    return np.asarray(rows, dtype=np.float64)
+    return with_context(np.asarray(rows, dtype=np.float64))
+
+
+def with_context(base: np.ndarray) -> np.ndarray:
+    """The base feature rows of one question's candidates, plus the question-level CONTEXT columns."""
+    n = len(base)
+    if not n:
+        return np.zeros((0, len(FEATURES)), dtype=np.float64)
+    base = base[:, :N_BASE]
+    cos, sent, cov = base[:, 0], base[:, 1], base[:, 2]
+    order = np.sort(cos)[::-1]
+    gap = order[0] - (order[1] if n > 1 else 0.0)
+
+    def col(v: float) -> np.ndarray:
+        return np.full(n, v, dtype=np.float64)
+
+    ctx = np.column_stack([
+        col(gap), col(np.count_nonzero(cos >= order[0] - 0.08) / JUDGED), cov / max(cov.max(), 1e-9),
+        col(np.count_nonzero(cov >= 0.75) / JUDGED), sent / max(sent.max(), 1e-9),
+        np.log1p(np.argsort(np.argsort(-cov, kind="stable"), kind="stable")),
+    ])
+    return np.hstack([base, ctx])
 
 
 class RelevanceModel:
-    """Standardise, then logistic regression: coefficients live in a small JSON file."""
+    """Standardise, then logistic regression, or gradient-boosted trees: either lives in a small JSON
+    file (trees as flat node arrays, evaluated here with numpy; no pickle)."""
 
     def __init__(self, spec: dict):
         if tuple(spec["features"]) != FEATURES:
             raise ValueError(f"relevance model was fitted on other features: {spec['features']}")
-        self.mean = np.asarray(spec["mean"], dtype=np.float64)
-        self.scale = np.asarray(spec["scale"], dtype=np.float64)
-        self.coef = np.asarray(spec["coef"], dtype=np.float64)
-        self.intercept = float(spec["intercept"])
+        self.kind = spec.get("kind", "logistic")
+        if self.kind == "trees":
+            self.forest = _flatten(spec["trees"])
+            self.baseline = float(spec["baseline"])
+        else:
+            self.mean = np.asarray(spec["mean"], dtype=np.float64)
+            self.scale = np.asarray(spec["scale"], dtype=np.float64)
+            self.coef = np.asarray(spec["coef"], dtype=np.float64)
+            self.intercept = float(spec["intercept"])
         self.threshold = float(spec["threshold"])  # P at or above which a paper answers the question
         self.dominance = float(spec.get("dominance", 0.0))  # list a paper only if P >= dominance x top P
         self.spec = spec
@@ -129,8 +170,60 @@ class RelevanceModel:
     def predict(self, x: np.ndarray) -> np.ndarray:
         if not len(x):
             return np.zeros(0)
-        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        if self.kind == "trees":
+            z = self.baseline + forest_values(self.forest, x).sum(axis=1)
+        else:
+            z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
+
+
+def _flatten(trees: list[dict]) -> dict[str, np.ndarray]:
+    """All trees' nodes in one set of arrays, child indices made global; `roots` holds each tree's root."""
+    out: dict[str, list] = {k: [] for k in ("feature", "threshold", "left", "right", "missing_left", "leaf", "value")}
+    roots, offset, depth = [], 0, 0
+    for t in trees:
+        roots.append(offset)
+        for k in out:
+            v = np.asarray(t[k])
+            out[k].append(v + offset if k in ("left", "right") else v)
+        offset += len(t["value"])
+        depth = max(depth, int(t["depth"]))
+    flat = {k: np.concatenate(v) for k, v in out.items()}
+    flat["leaf"] = flat["leaf"].astype(bool)
+    flat["missing_left"] = flat["missing_left"].astype(bool)
+    flat["roots"] = np.asarray(roots, dtype=np.int64)
+    flat["depth"] = np.asarray(depth)
+    return flat
+
+
+def forest_values(forest: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Leaf value of every tree for every row (rows x trees). Numeric splits: x[f] <= threshold goes
+    left, NaN follows `missing_left`. All trees descend together, one level per step."""
+    node = np.broadcast_to(forest["roots"], (len(x), len(forest["roots"]))).copy()
+    rows = np.arange(len(x))[:, None]
+    for _ in range(int(forest["depth"]) + 1):
+        leaf = forest["leaf"][node]
+        if leaf.all():
+            break
+        v = x[rows, forest["feature"][node]]
+        left = np.where(np.isnan(v), forest["missing_left"][node], v <= forest["threshold"][node])
+        node = np.where(leaf, node, np.where(left, forest["left"][node], forest["right"][node]))
+    return forest["value"][node].astype(np.float64)
+
+
+def export_trees(clf) -> dict:
+    """A fitted scikit-learn HistGradientBoostingClassifier (binary, numeric features) as plain lists."""
+    trees = []
+    for (pred,) in clf._predictors:
+        nodes = pred.nodes
+        trees.append({
+            "feature": nodes["feature_idx"].tolist(), "threshold": nodes["num_threshold"].tolist(),
+            "left": nodes["left"].tolist(), "right": nodes["right"].tolist(),
+            "missing_left": nodes["missing_go_to_left"].astype(int).tolist(),
+            "leaf": nodes["is_leaf"].astype(int).tolist(), "value": nodes["value"].tolist(),
+            "depth": int(nodes["depth"].max()),
+        })
+    return {"kind": "trees", "baseline": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
 
 
 _model: RelevanceModel | None = None

@@ -151,3 +151,35 @@ def test_fresh_question_with_a_pronoun_is_not_a_followup(stub_settings):
     ans = rag.ask("Is it possible to boost shallow neural networks as weak learners, and how does that work?",
                   history=history, **ASK)
     assert not ans.refused and ans.sources[0].title == "Gradient Boosting Neural Networks: GrowNet"
+
+
+def _seed_author_paper():
+    """A bundled paper whose first author wrote no other bundled paper (found from the data, not hard-coded)."""
+    from collections import Counter
+
+    from rag.corpus import load_papers
+    from rag.settings import REPO_ROOT
+
+    papers = [p for p in load_papers(REPO_ROOT / "data" / "seed", "seed") if p.authors and p.title]
+    counts = Counter(a for p in papers for a in p.authors)
+    return next(p for p in papers if counts[p.authors[0]] == 1 and len(p.authors[0].split()) >= 2)
+
+
+@pytest.mark.parametrize("template", ["anything by {a}?", "what did {a} work on", "{lower}'s papers"])
+def test_author_questions_are_answered_from_metadata(stub_settings, template):
+    paper = _seed_author_paper()
+    name = paper.authors[0]
+    ans = rag.ask(template.format(a=name, lower=name.lower()), **ASK)
+    assert not ans.refused, ans.text
+    assert ans.sources[0].title == paper.title
+    _grounded(ans)
+
+
+@pytest.mark.parametrize("question", [
+    "top-1 accuracy of the copy-and-paste video inpainting network on CIFAR-10",
+    "copy-and-paste video inpainting: how many GPU days did training take?",
+])
+def test_figure_on_a_named_set_the_abstract_never_mentions(stub_settings, question):
+    ans = rag.ask(question, **ASK)
+    assert ans.refused and "doesn't state" in ans.text, ans.text
+    assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]

@@ -47,3 +47,22 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     assert calls["analyse"] == 1
     assert calls["named"] <= 1  # the filter-free question text is analysed once, by analyse()
     assert not ans.refused and ans.sources[0].title.startswith("Private Image Reconstruction")
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("how many layers does the model use?", True),
+    ("inpainting network: what accuracy on DAVIS?", True),
+    ("top-5 error of the adder network on ImageNet", True),
+    ("Deformable DETR FLOPs and latency", True),
+    ("by how much does it beat the baseline", True),
+    ("what is the final perplexity they report", True),
+    ("speeding up adversarial training by tuning the learning rate during training", False),
+    ("spectral theory of how much a sparsified matrix keeps", False),
+    ("which papers study error correction codes", False),
+    ("what methods reduce the parameter count of transformers", False),
+    ("learning rate schedules for large-batch training", False),
+])
+def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
+    """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
+    a clause opening with 'how many' / 'what accuracy', or a bare quantity noun phrase, is."""
+    assert analyse(question, [], None).wants_number is asks

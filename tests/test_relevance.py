@@ -108,3 +108,21 @@ def test_relevance_orders_and_is_reported(stub_settings):
     ans = rag.ask("boosting with shallow neural nets as the weak learners", collection="stub")
     assert not ans.refused and ans.sources[0].title == "Gradient Boosting Neural Networks: GrowNet"
     assert ans.signals["p1"] >= load_model().threshold > ans.signals.get("p2", 0.0)
+
+
+def test_tree_model_file_predicts_what_scikit_learn_predicts():
+    """The trees are stored as JSON node arrays and evaluated with numpy: the same probabilities as
+    the fitted scikit-learn model, missing values included."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from rag.relevance import RelevanceModel, export_trees
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2000, len(FEATURES)))
+    y = (x[:, 0] + x[:, 2] * x[:, 4] + rng.normal(size=len(x)) > 0).astype(int)
+    x[rng.random(x.shape) < 0.02] = np.nan
+    clf = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(x, y)
+    model = RelevanceModel(json.loads(json.dumps(export_trees(clf) | {"features": list(FEATURES), "threshold": 0.5})))
+    test = rng.normal(size=(300, len(FEATURES)))
+    test[rng.random(test.shape) < 0.05] = np.nan
+    assert np.allclose(model.predict(test), clf.predict_proba(test)[:, 1], atol=1e-9)

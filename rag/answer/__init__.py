@@ -158,14 +158,21 @@ FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report r
 def _states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
-    The question's terms that only name the paper (its title words) are set aside; what is left says
-    what is asked ('word error rate', 'learning rate', 'Switchboard'). A sentence states the figure
+    A named term of the question (a dataset, model, metric) that the abstract never mentions means
+    the figure is not there. The question's terms that only name the paper (its title words, the
+    named terms it does mention) are set aside; what is left says what is asked ('word error rate',
+    'learning rate'). A sentence states the figure
     when it has a number (digits or words) and at least 40% of that IDF-weighted mass."""
+    from rag.answer.judge import paper_names
     from rag.lexical import query_tokens
     from rag.relevance import term_weights, tokens
     from rag.text import content_terms
 
-    naming = tokens(ev.hit.paper.title or "")
+    named = query.named_norm
+    found = paper_names(ev.hit.paper, named)
+    if len(found) < len(named):
+        return False  # a test set, model or metric the question names that this abstract never mentions
+    naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]

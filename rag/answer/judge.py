@@ -16,12 +16,11 @@ import numpy as np
 from rag.answer.evidence import Evidence, gather
 from rag.lexical import query_tokens
 from rag.query import Query
-from rag.relevance import Candidate, features, load_model, tokens
+from rag.relevance import JUDGED, Candidate, features, load_model, tokens
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences
 from rag.text import squashed_variants
 
-JUDGED = 8  # candidates scored per question
 MAX_LISTED = 8
 
 _token_cache: OrderedDict[tuple[str, int], tuple] = OrderedDict()
@@ -62,6 +61,13 @@ def named_found(named: list[str], variants: set[str], folded: str) -> float:
     return found / len(named)
 
 
+def paper_names(paper, named: list[str]) -> set[str]:
+    """The normalised named terms this paper mentions (or defines as an acronym)."""
+    _, _, _, variants, folded = _paper_tokens(paper)
+    words = folded.split()
+    return {t for t in named if t in variants or _acronym_defined(t, words)}
+
+
 def corpus_absent(eng, query: Query) -> float:
     """Share of the question's named terms found nowhere in the collection."""
     named = query.named_norm
@@ -73,13 +79,16 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     text = text if text is not None else query.search
     q_terms = list(dict.fromkeys(query_tokens(text))) if text.strip() else []
     named = query.named_norm
+    # An author filter taken from the question ("anything by X?") holds for every candidate: the
+    # name left the search text, so the author signal comes from the filter.
+    by_filter = 2 if query.filters is not None and query.filters.author else 0
     cands = []
     for ev in evs:
         all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
         cands.append(Candidate(
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
-            author=int(ev.hit.author_match), title=bool(ev.hit.title_match)))
+            author=max(int(ev.hit.author_match), by_filter), title=bool(ev.hit.title_match)))
     return features(cands, q_terms, corpus_absent(eng, query))
 
 
