@@ -16,9 +16,14 @@ For each question it verifies:
 - every answer_contains entry (or, for a list, at least one alternative) occurs in a gold abstract;
 - with `filters`, every gold paper satisfies them (venue, year_min, year_max, author).
 
-The corpus of each set: validation_bundled.jsonl -> data/seed (the bundled corpus); validation_acl.jsonl ->
-the ACL Anthology XML under ../shared/benchmarks/acl-anthology/xml; validation_libraries/libN.jsonl ->
-libN.bib beside it. Exit status 1 if any problem is found.
+The corpus of each set: validation_bundled.jsonl and validation_bundled_v2.jsonl -> data/seed (the bundled
+corpus); validation_acl.jsonl and validation_acl_v2.jsonl -> the ACL Anthology XML under
+../shared/benchmarks/acl-anthology/xml; validation_libraries/libN.jsonl -> libN.bib beside it.
+
+Across files it also fails where a question of a *_v2 set (case and spacing folded) also occurs in another
+set or in the dev questions (../shared/eval/dev_questions.jsonl): v2 questions must not repeat ones seen while
+tuning. (The library sets ask one question of several libraries on purpose, so other repeats are allowed.)
+Exit status 1 if any problem is found.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "benchmarks" / "data"
 ACL_XML = REPO.parent / "shared" / "benchmarks" / "acl-anthology" / "xml"
+DEV = REPO.parent / "shared" / "eval" / "dev_questions.jsonl"
 TYPES = {"lookup", "detail", "multi", "unanswerable", "author", "followup", "filter"}
 FILTER_KEYS = {"venue", "year_min", "year_max", "author"}
 
@@ -206,6 +212,25 @@ def check_file(path: Path, corpus: Path | None = None, fmt: str | None = None, p
     return bad
 
 
+def _question_key(text: str) -> str:
+    return " ".join(_fold(text).split())
+
+
+def check_repeats(files: list[Path]) -> int:
+    """Questions of a *_v2 set that also occur in another set or in the dev questions; returns how many."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for f in files + ([DEV] if DEV.exists() else []):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen[_question_key(json.loads(line).get("question") or "")].add(f.name)
+    bad = 0
+    for key, names in sorted(seen.items()):
+        if len(names) > 1 and key and any(n.endswith("_v2.jsonl") for n in names):
+            print(f"question repeated in {', '.join(sorted(names))}: {key[:80]!r}")
+            bad += 1
+    return bad
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("files", nargs="*", type=Path, help="question files (default: every set under benchmarks/data)")
@@ -217,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no question files under {DATA}")
         return 1
     cache: dict[tuple, list] = {}
-    bad = 0
+    bad = check_repeats(files)
     for f in files:
         corpus, fmt = (args.corpus, args.format) if args.corpus else default_corpus(f)
         key = (str(corpus), fmt)
