@@ -4,14 +4,17 @@ own incremental indexes, with per-instance memory that does not grow with the co
 - Lexical leg, catalogue, author/title/venue keys: the tantivy index the ingesting process keeps in
   step with the store (`rag.engine_index`, `rag.lexical_incremental`), opened read-only and
   memory-mapped. Papers are read from its stored `paper` field when a hit needs them (`rag.catalogue`).
-- Dense leg: Chroma's own HNSW index (`collection.query`), with year and venue filters pushed into its
-  `where`. Author, source and id-set filters (which Chroma metadata cannot express exactly) are
-  resolved by the tantivy index to the matching ids; when there are at most `EXACT_IDS_MAX` of them,
-  their stored vectors are scored exactly, otherwise they become a `paper_id $in` where.
+- Dense leg: Chroma's own HNSW index (`collection.query`). Filters are resolved by the tantivy index
+  first (a count, no documents read). At most `EXACT_IDS_MAX` passing papers: their stored vectors
+  are scored exactly. More: the passing ones among the `DENSE_FETCH_MAX` nearest unfiltered neighbours
+  (a year range keeps a large share, so this finds the top-`candidates`; Chroma's filtered query costs
+  time proportional to the number of passing papers), and when fewer than a quarter of `candidates`
+  pass, Chroma's own filtered query (`where` on year and venue, or the passing ids).
 - Fusion, bonuses and `Hit`s are those of `HybridRetriever`: the z-score (or RRF) of the union of the
   top-`candidates` dense and BM25 lists, with exact cosines and BM25 scores for every pooled paper.
 
-Every returned paper satisfies the filters: they are applied inside both engines before their top-k.
+Every returned paper satisfies the filters: the BM25 leg applies them inside tantivy before its top-k,
+the dense leg keeps only passing papers (exactly, as above).
 Differences from the memory backend: BM25 is tantivy's (k1 1.2, b 0.75, not the tuned b 0.55); the
 dense candidates come from HNSW (ef_search 100), not an exact pass; a surname or name matches at most
 `NAME_MATCH_MAX` papers.
@@ -32,7 +35,8 @@ from rag.settings import Settings
 from rag.text import fold
 from rag.types import Paper
 
-EXACT_IDS_MAX = 2000  # an author/source/id-set filter matching up to this many papers is scored exactly
+EXACT_IDS_MAX = 1000  # a filter matching up to this many papers: their stored vectors are scored exactly
+DENSE_FETCH_MAX = 1500  # broad filters: at most this many unfiltered HNSW neighbours, then the filter
 NAME_MATCH_MAX = 200  # papers one author-name or surname key may bring into the candidates
 TITLE_NGRAM_MAX = 24  # longest quoted title (in words) looked up
 
@@ -106,14 +110,15 @@ class EngineRetriever:
         if queries is None:
             return None
         sc = _Scope(lexical=lex, active=bool(queries))
-        if f.author or f.source or allowed_ids is not None:
-            ids, total = self.index.matching_ids(queries, EXACT_IDS_MAX)
-            if total > len(ids):
-                ids, _ = self.index.matching_ids(queries, total)
-            if not ids:
-                return None
-            sc.ids = ids
-        else:
+        if not queries:
+            return sc
+        _, total = self.index.matching_ids(queries, 1)  # a count: one stored document read
+        if not total:
+            return None
+        sc.queries, sc.total = queries, total
+        if total <= EXACT_IDS_MAX:
+            sc.ids, _ = self.index.matching_ids(queries, total)  # few enough to score exactly
+        elif not (f.author or f.source or allowed_ids is not None):
             from rag.store import where_clause
 
             sc.where = where_clause(f.year_min, f.year_max, venues)
@@ -124,13 +129,29 @@ class EngineRetriever:
         return self.embedder.embed([query])[0]
 
     def dense(self, qvec: np.ndarray, k: int, sc: _Scope) -> list[tuple[str, float]]:
+        """Top-k (paper_id, cosine) among the papers passing the scope: exact over the stored vectors of a
+        small matching set; for a broad filter, the passing papers among the nearest DENSE_FETCH_MAX
+        (enough of them when the filter keeps a large share; Chroma's own filtered query otherwise)."""
         from rag.store import query_dense, where_clause
 
-        if sc.ids is not None and len(sc.ids) <= EXACT_IDS_MAX:
-            cos = self._cosines(sc.ids, qvec)
-            return sorted(cos.items(), key=lambda kv: -kv[1])[:k]
-        where = where_clause(ids=sc.ids) if sc.ids is not None else sc.where
         n = min(k, max(1, len(self.papers)))
+        if sc.ids is not None:
+            cos = self._cosines(sc.ids, qvec)
+            return sorted(cos.items(), key=lambda kv: -kv[1])[:n]
+        if sc.queries is None:
+            return query_dense(self.store, qvec, n)
+        share = sc.total / max(1, len(self.papers))
+        fetch = min(DENSE_FETCH_MAX, max(n, int(np.ceil(n * 1.5 / share))))
+        near = query_dense(self.store, qvec, fetch)
+        ok = set(self.index.matching_ids([*sc.queries, self.index.filter_queries(
+            allowed_ids=[pid for pid, _ in near])[0]], len(near))[0]) if near else set()
+        passing = [(pid, c) for pid, c in near if pid in ok]
+        if len(passing) >= max(1, n // 4) or fetch >= len(self.papers):
+            return passing[:n]
+        where = sc.where
+        if where is None:  # author/source/id-set filters: Chroma metadata cannot express them, ids can
+            ids, _ = self.index.matching_ids(sc.queries, sc.total)
+            where = where_clause(ids=ids)
         return query_dense(self.store, qvec, n, where)
 
     def _cosines(self, ids: list[str], qvec: np.ndarray) -> dict[str, float]:
@@ -252,8 +273,10 @@ class _Scope:
     def __init__(self, lexical: dict, active: bool):
         self.lexical = lexical
         self.active = active
-        self.where: dict | None = None
-        self.ids: list[str] | None = None
+        self.where: dict | None = None  # Chroma's filter, for a broad year/venue filter
+        self.ids: list[str] | None = None  # every passing paper, when they are few (scored exactly)
+        self.queries: list | None = None  # the tantivy filter queries (None: unfiltered)
+        self.total = 0  # how many papers pass
 
 
 class EngineAuthors:
