@@ -95,12 +95,38 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
     if not cited:
         return []
     plain = [strip_citations(p).strip() for p, _ in cited]
-    vecs = eng.embedder.embed(plain)
+    vecs = _claim_vectors(eng, plain, [sources[n - 1] for _, ns in cited for n in ns])
     claims = []
     for (_piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
         best, evidence = max((_support(eng, clean, vec, sources[n - 1]) for n in ns), key=lambda x: x[0])
         claims.append(Claim(sentence=clean, cited=ns, support=round(best, 3), evidence=evidence))
     return claims
+
+
+def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):
+    """Vectors of the claims: a claim that quotes a sentence of a cited abstract (the offline answer
+    always does) reuses that sentence's vector from the sentence cache; only the rest are embedded."""
+    import numpy as np
+
+    from rag.sentences import paper_sentences
+    from rag.types import Paper
+
+    def key(text: str) -> str:
+        return re.sub(r"\s+", " ", text).strip().rstrip(".").casefold()
+
+    known: dict[str, np.ndarray] = {}
+    for src in {s.paper_id: s for s in cited}.values():
+        paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
+        if not eng.sentences.has(paper):
+            continue
+        for sent, vec in zip(paper_sentences(paper), eng.sentences.get(paper), strict=True):
+            known.setdefault(key(sent), vec)
+    out: list = [known.get(key(p)) for p in plain]
+    todo = [i for i, v in enumerate(out) if v is None]
+    if todo:
+        for i, vec in zip(todo, eng.embedder.embed([plain[i] for i in todo]), strict=True):
+            out[i] = vec
+    return out
 
 
 @dataclass

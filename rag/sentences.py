@@ -91,6 +91,10 @@ class SentenceVectors:
             if missing:  # the other thread failed; embed them here
                 self.ensure(missing)
 
+    def has(self, paper: Paper) -> bool:
+        """Are this paper's sentence vectors cached (for its current abstract)?"""
+        return sentence_key(paper) in self.vecs
+
     def get(self, paper: Paper) -> np.ndarray:
         key = sentence_key(paper)
         vec = self.vecs.get(key)

@@ -3,9 +3,11 @@ each phrasing must parse to the right filters, and every returned source must sa
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import rag
+from rag.retrieval import Filters
 from rag.settings import load_settings
 
 from .conftest import DATA
@@ -168,3 +170,20 @@ def test_vocabulary_comes_from_the_collection(venues, own_collection):
     rag.ingest(str(DATA / "acl"), collection=own_collection, settings=settings)
     assert rag.ask("IWSLT 2009 system descriptions", **V).filters.get("venue") == "IWSLT"
     assert "venue" not in rag.ask("IWSLT 2009 system descriptions", collection=own_collection).filters
+
+
+def test_retriever_mask_matches_the_per_paper_filter(venues):
+    """The retriever matches venues once per distinct name and authors on pre-folded names; the
+    selection must be exactly what `Filters.mask` gives paper by paper."""
+    from rag.pipeline import get_engine
+
+    retr = get_engine(venues, "aclvenues").retriever
+    papers = retr.papers
+    some_author = next(p.authors[0] for p in papers if p.authors)
+    cases = [Filters(venue=v) for v in ("IWSLT", "iwslt", "TACL", "ACL", "jep", "Computational Linguistics", "nope")]
+    cases += [Filters(author=some_author), Filters(author=some_author.split()[-1].lower()),
+              Filters(venue="IWSLT", year_min=2009, year_max=2009), Filters(author="Nobody Atall")]
+    for f in cases:
+        assert np.array_equal(retr.mask(f), f.mask(papers)), f
+        assert retr.mask(f).any() or not f.mask(papers).any()
+    assert retr.mask(Filters(venue="IWSLT")).any() and retr.mask(Filters(author=some_author)).any()

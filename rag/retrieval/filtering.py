@@ -36,7 +36,7 @@ class Filters:
 
     def mask(self, papers: list[Paper]) -> np.ndarray:
         venue = (self.venue or "").casefold()
-        author = fold(self.author or "")
+        author = author_pattern(self.author) if self.author else None
         source = (self.source or "").casefold()
         keep = np.ones(len(papers), dtype=bool)
         for i, p in enumerate(papers):
@@ -46,11 +46,21 @@ class Filters:
                 keep[i] = False
             elif venue and not _venue_matches(venue, p.venue or ""):
                 keep[i] = False
-            elif author and not any(re.search(rf"\b{re.escape(author)}\b", fold(a)) for a in p.authors):
+            elif author and not any(author.search(fold(a)) for a in p.authors):
                 keep[i] = False
             elif source and source not in p.source.casefold():
                 keep[i] = False
         return keep
+
+
+def author_pattern(author: str) -> re.Pattern:
+    """An author filter as a pattern over folded author names ('Hochreiter' matches 'sepp hochreiter')."""
+    return re.compile(rf"\b{re.escape(fold(author))}\b")
+
+
+def venue_matches(wanted: str, venue: str) -> bool:
+    """Does a venue filter (as typed or parsed) select this venue name?"""
+    return _venue_matches(wanted.casefold(), venue or "")
 
 
 def _venue_matches(wanted: str, venue: str) -> bool:

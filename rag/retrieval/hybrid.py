@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from rag.lexical import top_k
-from rag.retrieval.filtering import Filters
+from rag.retrieval.filtering import Filters, author_pattern, venue_matches
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
 from rag.retrieval.names import AuthorIndex, TitleIndex
@@ -54,16 +54,39 @@ class HybridRetriever:
             m &= self._years >= filters.year_min
         if filters.year_max is not None:
             m &= (self._years <= filters.year_max) & (self._years >= 0)
-        if filters.venue or filters.author or filters.source:
-            rest = Filters(venue=filters.venue, author=filters.author, source=filters.source)
+        if filters.venue:  # matched once per distinct venue name, not once per paper
+            codes, names = self._venues()
+            m &= np.array([venue_matches(filters.venue, v) for v in names], dtype=bool)[codes]
+        if filters.author:
+            pattern = author_pattern(filters.author)
+            folded = self._folded_authors()
             idx = np.flatnonzero(m)
-            m[idx] = rest.mask([self.papers[i] for i in idx])
+            m[idx] = [bool(pattern.search(folded[i])) for i in idx]
+        if filters.source:
+            idx = np.flatnonzero(m)
+            m[idx] = Filters(source=filters.source).mask([self.papers[i] for i in idx])
         m.setflags(write=False)
         with self._lock:
             if len(self._masks) > 64:
                 self._masks.clear()
             self._masks[key] = m
         return m
+
+    def _venues(self) -> tuple[np.ndarray, list[str]]:
+        """Each paper's venue as a code into the list of distinct venue names (built once)."""
+        with self._lock:
+            if getattr(self, "_venue_codes", None) is None:
+                names: dict[str, int] = {}
+                codes = np.array([names.setdefault(p.venue or "", len(names)) for p in self.papers], dtype=np.int32)
+                self._venue_codes = (codes, list(names))
+            return self._venue_codes
+
+    def _folded_authors(self) -> list[str]:
+        """Each paper's authors, folded and joined by ' | ' (built once), for author filters."""
+        with self._lock:
+            if getattr(self, "_authors_folded", None) is None:
+                self._authors_folded = [" | ".join(fold(a) for a in p.authors) for p in self.papers]
+            return self._authors_folded
 
     @property
     def vocabulary(self):
