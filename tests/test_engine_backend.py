@@ -120,9 +120,18 @@ def test_follow_up_and_references_work_through_the_catalogue(seed_collection, mo
     assert "nerf" in eng.lexical.terms and "flashattention" not in eng.lexical.terms
 
 
-def test_filters_are_exact_and_rare_filters_fill_up(acl_collection):
+@pytest.mark.parametrize("path", ["exact ids", "nearest then filter", "chroma where"])
+def test_filters_are_exact_and_rare_filters_fill_up(acl_collection, path, monkeypatch):
     """Every hit satisfies the filter, and a filter matching fewer papers than k returns all of them
-    (filters are applied inside tantivy and Chroma before their top-k, not after)."""
+    (filters are applied inside tantivy before its top-k, and the dense leg keeps only passing papers).
+    All three dense paths are forced in turn: few passing papers scored exactly; the passing ones among
+    the nearest unfiltered neighbours; Chroma's own filtered query when too few of those pass."""
+    from rag.retrieval import engine_backend
+
+    if path != "exact ids":
+        monkeypatch.setattr(engine_backend, "EXACT_IDS_MAX", 2)
+    if path == "chroma where":
+        monkeypatch.setattr(engine_backend, "DENSE_FETCH_MAX", 3)
     eng = pipeline.get_engine(_settings(acl_collection, "engine"), acl_collection)
     mem = pipeline.get_engine(_settings(acl_collection, "memory"), acl_collection)
     papers = list(mem.lexical.papers)

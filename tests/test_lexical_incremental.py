@@ -134,6 +134,44 @@ def test_filters_are_exact(writer, papers):
     assert later and all(writer.get(pid).year >= 2021 for pid, _ in later)
 
 
+def test_metadata_filters_and_keys_match_the_memory_semantics(writer, papers):
+    """Venue, author and source filters pushed into tantivy select exactly what `Filters.mask` selects;
+    venue counts come from an aggregation; name keys are `AuthorIndex`/`TitleIndex`'s."""
+    from collections import Counter
+
+    from rag.retrieval import AuthorIndex, Filters
+
+    query = "language models neural translation parsing dialogue"
+    everything = {p.paper_id for p in papers}
+    authors = Counter(a for p in papers for a in p.authors)
+    cases = [Filters(author=authors.most_common(1)[0][0]), Filters(author=authors.most_common(1)[0][0].split()[-1]),
+             Filters(source=papers[7].source.split(";")[0][-9:].upper()), Filters(author="Nobody Atall")]
+    for f in cases:
+        want = {p.paper_id for p, ok in zip(papers, f.mask(papers), strict=True) if ok}
+        got, total = writer.matching_ids(writer.filter_queries(author=f.author, source=f.source), len(papers))
+        assert set(got) == want and total == len(want), f
+        assert {pid for pid, _ in writer.search(query, 100, author=f.author, source=f.source)} <= want
+    counts = writer.venue_counts()
+    assert counts == dict(Counter(p.venue for p in papers if p.venue))
+    venue = min(counts, key=counts.get)
+    got, _ = writer.matching_ids(writer.filter_queries(venues=[venue]), 100)
+    assert set(got) == {p.paper_id for p in papers if p.venue == venue}
+    assert writer.filter_queries(venues=[]) is None and writer.filter_queries(author=" - ") is None
+    assert set(writer.matching_ids(writer.filter_queries(year_min=0), 1000)[0]) == everything - {
+        p.paper_id for p in papers if p.year is None}
+    # author keys: the same papers as the in-memory AuthorIndex for a full name and a surname
+    memory = AuthorIndex(papers)
+    name = authors.most_common(1)[0][0]
+    from rag.text import fold
+
+    full = writer.key_matches("author_name", [fold(name)], 100)[fold(name)]
+    assert set(full) == {papers[i].paper_id for i in memory.full[fold(name)]}
+    last = fold(name).split()[-1]
+    assert set(writer.key_matches("author_last", [last], 100).get(last, [])) == {
+        papers[i].paper_id for i in memory.last.get(last, ())}
+    assert writer.key_matches("author_name", ["nobody atall"], 10) == {}
+
+
 def test_readers_open_without_rebuild_and_see_commits(writer, papers, tmp_path):
     reader = IncrementalLexicalIndex(tmp_path / "lex")
     assert len(reader) == len(papers) and reader.revision == "r1"
