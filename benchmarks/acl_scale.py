@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rag.corpus import LoadReport, load_papers
     from rag.index import ingest_papers
-    from rag.pipeline import get_engine, invalidate
+    from rag.pipeline import get_engine
     from rag.settings import load_settings
 
     if args.embedder == "auto":
@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         parse_share = t_parse.seconds * len(new) / n_all
         step_total = parse_share + t["total"]
         cum += step_total
-        invalidate(settings, "acl")
+        # No invalidate(): as in a running app, the engine notices the ingest's new revision and reloads.
         with Timer() as t_load:
             engine = get_engine(settings, "acl")
         assert len(engine.lexical.papers) == size, (len(engine.lexical.papers), size)
