@@ -217,3 +217,35 @@ def test_collection_ingested_by_memory_backend_is_built_once(own_collection):
     assert _segments(engine_dir(settings, store_name)) == segs
     hits = eng.retriever.search("Sanghyuk Chun momentum optimizers", k=3)
     assert hits[0].paper.title.startswith("AdamP")
+
+
+def test_engine_backend_against_a_chroma_server(tmp_path_factory, tmp_path):
+    """Server mode: the ingester writes Chroma through `chroma run` and the engine index in the shared
+    home; a second app instance (another process) answers from both without building anything."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO, free_port, stop_process
+    from .test_server_mode import _start_chroma
+
+    port = free_port()
+    server = _start_chroma(port, tmp_path_factory.mktemp("chroma-engine"))
+    try:
+        home = tmp_path / "home"
+        overrides = {"store": "chroma-server", "chroma_port": port, "retriever": "engine", "collection": "srv"}
+        settings = load_settings(home=str(home), **overrides)
+        assert rag.ingest(str(DATA / "stub"), collection="srv", settings=settings).added == 10
+        code = ("import json, rag; a = rag.ask('What does GrowNet use as weak learners?', collection='srv'); "
+                "from rag.pipeline import get_engine; e = get_engine(collection='srv'); "
+                "print(json.dumps([a.refused, a.sources[0].title, type(e.retriever).__name__, "
+                "e.revision == e.store.revision()]))")
+        env = {**__import__("os").environ, "RAG_HOME": str(home), "RAG_STORE": "chroma-server",
+               "RAG_CHROMA_PORT": str(port), "RAG_RETRIEVER": "engine"}
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        refused, title, kind, current = json.loads(out.stdout.strip().splitlines()[-1])
+        assert not refused and title.endswith("GrowNet") and kind == "EngineRetriever" and current
+        assert "built from the store" not in out.stderr  # the instance opened the ingester's index
+    finally:
+        stop_process(server)
