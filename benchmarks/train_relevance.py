@@ -293,6 +293,24 @@ def library_engines() -> dict:
     return out
 
 
+def _screen(Xf, yf, wf, Xc, yc, export) -> tuple[dict, dict]:
+    """The screening model: the same trees without the sentence features, and the probability below
+    which a candidate is dropped before its sentences are embedded (99.5% of the calibration split's
+    relevant papers stay above it)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from rag.relevance import FEATURES, SCREEN_FEATURES
+
+    cols = [FEATURES.index(f) for f in SCREEN_FEATURES]
+    clf = HistGradientBoostingClassifier(max_iter=300, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+                                         l2_regularization=1.0, random_state=SEED).fit(Xf[:, cols], yf, sample_weight=wf)
+    p = clf.predict_proba(Xc[:, cols])[:, 1]
+    drop = float(np.quantile(p[yc == 1], 0.005))
+    spec = export(clf) | {"features": list(SCREEN_FEATURES), "drop_below": round(drop, 5)}
+    return spec, {"drop_below": round(drop, 5), "relevant_kept": round(float((p[yc == 1] >= drop).mean()), 4),
+                  "candidates_dropped": round(float((p < drop).mean()), 4)}
+
+
 def _importance(predict, X: np.ndarray, y: np.ndarray, auc) -> dict[str, float]:
     """Permutation importance on the calibration split: the drop in AUC when a feature is shuffled."""
     from rag.relevance import FEATURES
@@ -521,8 +539,10 @@ def main(argv: list[str] | None = None) -> int:
             continue
         sel_f1 = [answer_f1(predict(col.X[i]), col.y[i], tau, rho) for i in idx]
         by_source[src] = {"questions": len(idx), "answer_set_f1": round(float(np.mean(sel_f1)), 3)}
+    screen_info: dict = {}
     if args.model == "trees":
         params = export_trees(clf)
+        params["screen"], screen_info = _screen(Xf, yf, wf, Xc, yc, export_trees)
         model_info = {"importance": _importance(predict, Xc, yc, roc_auc_score)}
     else:
         params = {"kind": "logistic", "mean": _full(scaler.mean_, used, 0.0), "scale": _full(scaler.scale_, used, 1.0),
@@ -545,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
                       "how": "grid over threshold 0.2..0.85 (every paper above it is listed), maximising the "
                              "per-question F1 of the selected papers on the calibration split, averaged over "
                              "the kinds of question (claims, topics, known items, absent topics)"},
-        "model": args.model, **model_info,
+        "model": args.model, **model_info, "screen": screen_info,
         "seconds": round(time.time() - t0, 1),
     })
     path = write_json("relevance", report, args.out)

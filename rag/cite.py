@@ -65,7 +65,7 @@ def _support(eng, clean: str, vec, src: Source) -> tuple[float, str]:
 
     paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
     sents = paper_sentences(paper)
-    cos = eng.sentences.get(paper) @ vec
+    cos = np.nan_to_num(eng.sentences.get(paper) @ vec, nan=-1.0)
     i = int(np.argmax(cos))
     terms = set(query_tokens(clean))
     near = set(query_tokens(f"{sents[i]} {src.title or ''} {' '.join(src.authors)}"))
@@ -105,7 +105,8 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
 
 def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):
     """Vectors of the claims: a claim that quotes a sentence of a cited abstract (the offline answer
-    always does) reuses that sentence's vector from the sentence cache; only the rest are embedded."""
+    always does, after a "“Title” (Authors): " label in lists) reuses that sentence's vector from the
+    sentence cache; only the rest are embedded."""
     import numpy as np
 
     from rag.sentences import paper_sentences
@@ -117,11 +118,21 @@ def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):
     known: dict[str, np.ndarray] = {}
     for src in {s.paper_id: s for s in cited}.values():
         paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
-        if not eng.sentences.has(paper):
+        vecs = eng.sentences.peek(paper)
+        if vecs is None:
             continue
-        for sent, vec in zip(paper_sentences(paper), eng.sentences.get(paper), strict=True):
-            known.setdefault(key(sent), vec)
-    out: list = [known.get(key(p)) for p in plain]
+        for sent, vec in zip(paper_sentences(paper), vecs, strict=True):
+            if not np.isnan(vec[0]):
+                known.setdefault(key(sent), vec)
+    def lookup(claim: str):
+        k = key(claim)
+        if k in known:
+            return known[k]
+        # a listed paper's line: "“Title” (Authors): <quoted sentence>" — the label is metadata
+        head, sep, rest = claim.partition(": ")
+        return known.get(key(rest)) if sep else None
+
+    out: list = [lookup(p) for p in plain]
     todo = [i for i, v in enumerate(out) if v is None]
     if todo:
         for i, vec in zip(todo, eng.embedder.embed([plain[i] for i in todo]), strict=True):

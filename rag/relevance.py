@@ -63,8 +63,11 @@ CONTEXT = (
     "cov_rank",  # log(1 + rank by coverage)
 )
 N_BASE = len(FEATURES)
+# Features that need the candidates' sentence vectors (embedded on demand in large collections).
+SENTENCE_FEATURES = ("sent_cos", "sent_gap", "sent_x_cov", "sent_rel")
 FEATURES = FEATURES + CONTEXT
 JUDGED = 8  # candidates judged per question
+SCREEN_FEATURES = tuple(f for f in FEATURES if f not in SENTENCE_FEATURES)
 
 
 @lru_cache(maxsize=1)
@@ -111,7 +114,8 @@ def features(cands: list[Candidate], q_terms: list[str], named_absent: float) ->
     cov_t = [_coverage(w, c.title_tokens) for c in cands]
     cov_s = [max((_coverage(w, s) for s in c.sentence_tokens), default=0.0) for c in cands]
     best_cos = max(c.cos for c in cands)
-    best_sent = max(c.sent_cos for c in cands)
+    sent = [c.sent_cos for c in cands if not math.isnan(c.sent_cos)]  # NaN: screened out, not embedded
+    best_sent = max(sent) if sent else math.nan
     best_cov = max(cov)
     best_bm = max(c.bm25 for c in cands)
     median_cos = float(np.median([c.cos for c in cands]))
@@ -139,9 +143,10 @@ def with_context(base: np.ndarray) -> np.ndarray:
     def col(v: float) -> np.ndarray:
         return np.full(n, v, dtype=np.float64)
 
+    best_sent = np.nanmax(sent) if not np.isnan(sent).all() else np.nan
     ctx = np.column_stack([
         col(gap), col(np.count_nonzero(cos >= order[0] - 0.08) / JUDGED), cov / max(cov.max(), 1e-9),
-        col(np.count_nonzero(cov >= 0.75) / JUDGED), sent / max(sent.max(), 1e-9),
+        col(np.count_nonzero(cov >= 0.75) / JUDGED), sent / max(best_sent, 1e-9),
         np.log1p(np.argsort(np.argsort(-cov, kind="stable"), kind="stable")),
     ])
     return np.hstack([base, ctx])
@@ -151,9 +156,16 @@ class RelevanceModel:
     """Standardise, then logistic regression, or gradient-boosted trees: either lives in a small JSON
     file (trees as flat node arrays, evaluated here with numpy; no pickle)."""
 
-    def __init__(self, spec: dict):
-        if tuple(spec["features"]) != FEATURES:
+    def __init__(self, spec: dict, features: tuple[str, ...] = ()):
+        features = features or FEATURES
+        if tuple(spec["features"]) != features:
             raise ValueError(f"relevance model was fitted on other features: {spec['features']}")
+        self.columns = [FEATURES.index(f) for f in features]
+        # A cheaper model without the sentence features screens candidates before their sentences
+        # are embedded: below `drop_below` a candidate is judged by it alone.
+        screen = spec.get("screen")
+        self.screen = RelevanceModel(screen, SCREEN_FEATURES) if screen else None
+        self.drop_below = float(screen["drop_below"]) if screen else 0.0
         self.kind = spec.get("kind", "logistic")
         if self.kind == "trees":
             self.forest = _flatten(spec["trees"])
@@ -163,13 +175,14 @@ class RelevanceModel:
             self.scale = np.asarray(spec["scale"], dtype=np.float64)
             self.coef = np.asarray(spec["coef"], dtype=np.float64)
             self.intercept = float(spec["intercept"])
-        self.threshold = float(spec["threshold"])  # P at or above which a paper answers the question
+        self.threshold = float(spec.get("threshold", 0.5))  # P at or above which a paper answers the question
         self.dominance = float(spec.get("dominance", 0.0))  # list a paper only if P >= dominance x top P
         self.spec = spec
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         if not len(x):
             return np.zeros(0)
+        x = x[:, self.columns] if len(self.columns) != x.shape[1] else x
         if self.kind == "trees":
             z = self.baseline + forest_values(self.forest, x).sum(axis=1)
         else:

@@ -55,30 +55,44 @@ class SentenceVectors:
                 pid, digest, start, end = entry
                 self.vecs[(pid, digest)] = mat[start:end]
 
-    def ensure(self, papers: list[Paper]) -> None:
+    def ensure(self, papers: list[Paper], select: dict[tuple[str, str], list[int]] | None = None) -> None:
         """Embed (in one batch) the sentences of any paper not cached yet. Papers another thread is
-        already embedding are waited for instead of embedded twice."""
-        mine: dict[tuple[str, str], Paper] = {}
+        already embedding are waited for instead of embedded twice.
+
+        `select` (sentence key -> sentence indices) embeds only those sentences of a paper that is not
+        cached yet; its other rows stay NaN until a later call asks for them."""
+        mine: dict[tuple[str, str], tuple[Paper, list[int]]] = {}
         waiting: set[tuple[str, str]] = set()
         with self._cond:
             for p in papers:
                 key = sentence_key(p)
-                if key in self.vecs or key in mine:
+                if key in mine:
+                    continue
+                have = self.vecs.get(key)
+                n = len(paper_sentences(p))
+                wanted = range(n) if select is None or key not in select else select[key]
+                need = [i for i in wanted if have is None or np.isnan(have[i, 0])]
+                if not need:
                     continue
                 if key in self._pending:
                     waiting.add(key)
                 else:
-                    mine[key] = p
+                    mine[key] = (p, need)
             self._pending.update(mine)
         if mine:
             try:
-                sents = [paper_sentences(p) for p in mine.values()]
-                mat = self.embedder.embed([s for group in sents for s in group])
+                sents = {key: paper_sentences(p) for key, (p, _) in mine.items()}
+                texts = [sents[key][i] for key, (_, need) in mine.items() for i in need]
+                mat = self.embedder.embed(texts)
                 with self._cond:
-                    i = 0
-                    for key, group in zip(mine, sents, strict=True):
-                        self.vecs[key] = mat[i : i + len(group)]
-                        i += len(group)
+                    k = 0
+                    for key, (_, need) in mine.items():
+                        have = self.vecs.get(key)
+                        full = (np.full((len(sents[key]), mat.shape[1]), np.nan, dtype=np.float32)
+                                if have is None else have.copy())  # a new array: readers may hold the old
+                        full[need] = mat[k : k + len(need)]
+                        k += len(need)
+                        self.vecs[key] = full
                     self._dirty = True
             finally:
                 with self._cond:
@@ -87,21 +101,24 @@ class SentenceVectors:
         if waiting:
             with self._cond:
                 self._cond.wait_for(lambda: not (waiting & self._pending))
-            missing = [p for p in papers if sentence_key(p) in waiting and sentence_key(p) not in self.vecs]
-            if missing:  # the other thread failed; embed them here
-                self.ensure(missing)
+            missing = [p for p in papers if sentence_key(p) in waiting]
+            if missing:  # embed whatever the other thread did not (it may have embedded other rows)
+                self.ensure(missing, select)
 
     def has(self, paper: Paper) -> bool:
-        """Are this paper's sentence vectors cached (for its current abstract)?"""
-        return sentence_key(paper) in self.vecs
+        """Are all of this paper's sentence vectors cached (for its current abstract)?"""
+        vec = self.vecs.get(sentence_key(paper))
+        return vec is not None and not np.isnan(vec[:, 0]).any()
+
+    def peek(self, paper: Paper) -> np.ndarray | None:
+        """The cached vectors (NaN rows: sentences not embedded yet), or None; never embeds."""
+        return self.vecs.get(sentence_key(paper))
 
     def get(self, paper: Paper) -> np.ndarray:
-        key = sentence_key(paper)
-        vec = self.vecs.get(key)
-        if vec is None:
+        """Vectors of every sentence of the paper (embeds what is missing)."""
+        if not self.has(paper):
             self.ensure([paper])
-            vec = self.vecs[key]
-        return vec
+        return self.vecs[sentence_key(paper)]
 
     def prune(self, keep: Iterable[Paper] | set[str]) -> None:
         """Drop vectors of papers not in `keep` (Papers: also those whose abstract changed; ids: by id)."""

@@ -9,7 +9,7 @@ import numpy as np
 
 from rag.lexical import query_tokens
 from rag.retrieval import Hit
-from rag.sentences import paper_sentences
+from rag.sentences import paper_sentences, sentence_key
 
 
 @dataclass
@@ -23,7 +23,8 @@ class Evidence:
     relevance: float = 0.0  # P(this paper answers the question), set by rag.answer.judge
 
     def best(self, n: int = 1) -> list[int]:
-        return [int(i) for i in np.argsort(-self.scores)[:n]]
+        """The n best sentences (sentences without a score, NaN, come last)."""
+        return [int(i) for i in np.argsort(-np.nan_to_num(self.scores, nan=-np.inf), kind="stable")[:n]]
 
     def cover(self, n: int = 3, margin: float = 0.2) -> list[int]:
         """The best sentence, then up to n-1 more, greedily preferring sentences that are nearly
@@ -57,7 +58,10 @@ class Evidence:
 
     @property
     def best_cos(self) -> float:
-        return float(self.cosines.max()) if len(self.cosines) else 0.0
+        """Best sentence cosine (NaN when no sentence of this paper was embedded)."""
+        if not len(self.cosines) or np.isnan(self.cosines).all():
+            return float("nan") if len(self.cosines) else 0.0
+        return float(np.nanmax(self.cosines))
 
 
 CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|introduce|develop|study|"
@@ -71,13 +75,21 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
     """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap)."""
     q_terms = set(query_tokens(question))
     out = []
-    engine.sentences.ensure([h.paper for h in hits])
+    sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
+    terms_of = {pid: [frozenset(q_terms & set(query_tokens(x))) for x in sents] for pid, sents in sents_of.items()}
+    select = {}
+    if len(hits) > 2:  # beyond the top two, embed only the sentences that share a term with the question
+        for h in hits[2:]:
+            picked = [i for i, t in enumerate(terms_of[h.paper.paper_id]) if t]
+            if 0 < len(picked) < len(sents_of[h.paper.paper_id]):
+                select[sentence_key(h.paper)] = picked
+    engine.sentences.ensure([h.paper for h in hits], select)
     for h in hits:
-        sents = paper_sentences(h.paper)
-        vecs = engine.sentences.get(h.paper)
-        cos = vecs @ qvec
+        sents = sents_of[h.paper.paper_id]
+        vecs = engine.sentences.peek(h.paper)
+        cos = vecs @ qvec  # NaN for sentences not embedded (no question term, beyond the top two)
         overlap = np.zeros(len(sents), dtype=np.float32)
-        terms = [frozenset(q_terms & set(query_tokens(x))) for x in sents]
+        terms = terms_of[h.paper.paper_id]
         if q_terms:
             overlap = np.array([len(t) / len(q_terms) for t in terms], dtype=np.float32)
         score = cos + 0.35 * overlap
@@ -88,3 +100,14 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
             score = score + 0.12 * np.array([bool(re.search(r"\d", s)) for s in sents], dtype=np.float32)
         out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap, terms=terms))
     return out
+
+
+def lexical_evidence(hit: Hit, question: str) -> Evidence:
+    """Evidence without sentence vectors (a candidate screened out before embedding): sentences are
+    ranked by term overlap alone and the cosines are unknown (NaN)."""
+    q_terms = set(query_tokens(question))
+    sents = paper_sentences(hit.paper)
+    terms = [frozenset(q_terms & set(query_tokens(x))) for x in sents]
+    overlap = np.array([len(t) / len(q_terms) if q_terms else 0.0 for t in terms], dtype=np.float32)
+    return Evidence(hit=hit, sentences=sents, scores=overlap, cosines=np.full(len(sents), np.nan, dtype=np.float32),
+                    overlap=overlap, terms=terms)

@@ -13,7 +13,7 @@ from threading import Lock
 
 import numpy as np
 
-from rag.answer.evidence import Evidence, gather
+from rag.answer.evidence import Evidence, gather, lexical_evidence
 from rag.lexical import query_tokens
 from rag.query import Query
 from rag.relevance import JUDGED, Candidate, features, load_model, tokens
@@ -93,15 +93,27 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
 
 
 def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None) -> list[Evidence]:
-    """Evidence for the top candidates with `relevance` set, most relevant first."""
+    """Evidence for the top candidates with `relevance` set, most relevant first.
+
+    When some candidates' sentences are not embedded yet (large collections embed them on demand),
+    a cheaper model without the sentence features screens the candidates first: the ones it finds
+    clearly irrelevant keep its probability and are never embedded. The top two are always kept."""
     hits = hits[:JUDGED]
     if not hits:
         return []
-    evs = gather(eng, text if text is not None else query.search, qvec, hits, listing=not query.wants_number,
-                 wants_number=query.wants_number)
-    probs = load_model().predict(feature_matrix(eng, query, evs, text))
-    for ev, p in zip(evs, probs, strict=True):
-        ev.relevance = float(p)
+    question = text if text is not None else query.search
+    model = load_model()
+    screened: dict[int, float] = {}
+    if model.screen is not None and not all(eng.sentences.has(h.paper) for h in hits):
+        bare = [lexical_evidence(h, question) for h in hits]
+        p = model.screen.predict(feature_matrix(eng, query, bare, text))
+        screened = {i: float(p[i]) for i in range(2, len(hits)) if p[i] < model.drop_below}
+    kept = [h for i, h in enumerate(hits) if i not in screened]
+    full = iter(gather(eng, question, qvec, kept, listing=not query.wants_number, wants_number=query.wants_number))
+    evs = [lexical_evidence(h, question) if i in screened else next(full) for i, h in enumerate(hits)]
+    probs = model.predict(feature_matrix(eng, query, evs, text))
+    for i, (ev, p) in enumerate(zip(evs, probs, strict=True)):
+        ev.relevance = screened.get(i, float(p))
     return sorted(evs, key=lambda e: -e.relevance)
 
 
