@@ -367,7 +367,16 @@ def ask(
     from rag.query import analyse
 
     query = analyse(question, turns, eng, filters=Filters.coerce(filters), parse_filters=parse_filters)
+    proposal = None
+    if filters is None and parse_filters and settings.llm_enabled and settings.llm_filters:
+        from rag.filters_llm import merge, propose
+
+        proposal = propose(eng, question)
+        query.filters = merge(query.filters, proposal)
     answer = answer_question(eng, query, stream=stream)
+    if proposal is not None:
+        answer.signals["llm_filters_accepted"] = float(sum(v is not None for v in proposal.accepted.__dict__.values()))
+        answer.signals["llm_filters_rejected"] = float(len(proposal.rejected))
     for src in answer.sources:  # which corpus each source is from: /paper links and exports look it up there
         src.collection = src.collection or eng.corpus
     answer.timings["total"] = time.perf_counter() - t0

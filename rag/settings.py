@@ -170,6 +170,12 @@ class Settings(BaseModel):
         description="Total seconds for the whole LLM path of one answer, retries and backoff included; "
         "past it the offline answer is used (each request also stops after llm_timeout).",
     )
+    llm_filters: bool = Field(
+        default=False,
+        description="In LLM mode, also ask the model which year range, venue and author the question restricts "
+        "itself to (JSON); only values the collection's metadata confirms are applied, and only where the "
+        "question's own filter phrases set nothing. Off by default: one short extra request per question.",
+    )
     llm_max_tokens: int = Field(
         default=400, ge=16, le=8192, description="Most tokens the LLM may generate for one answer."
     )

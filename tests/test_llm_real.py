@@ -71,6 +71,12 @@ def test_real_model_answers_are_verified_and_streamed(stub_settings):
         _check(second, QUESTIONS[1], stub_settings)
         assert len(pieces) > 1, pieces  # real tokens streamed one by one
         assert second.timings["llm_first_token"] < second.timings["llm"]
+        # The model proposes filters as JSON; whatever it writes, only what the stub collection's
+        # metadata confirms is applied (the stub records have authors but no venues or years).
+        third = rag.ask("What did Byeongho Heo propose for momentum optimizers?", llm_filters=True, **kw)
+        assert set(third.filters) <= {"author"}, third.filters
+        if third.filters:
+            assert rag.retrieve("momentum", collection="stub", filters=third.filters), third.filters
     finally:
         server.stop()
     assert server.process.poll() is not None  # the server process has exited
