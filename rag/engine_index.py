@@ -81,23 +81,21 @@ def build_from_store(store) -> IncrementalLexicalIndex:
     return IncrementalLexicalIndex(final, writable=False)
 
 
-def load_for_engine(store, wait: float):
+def load_for_engine(store, wait: float, lock):
     """(index opened read-only, the revision it reflects) for an app instance, or None when an ingest
     holds the collection's lock, there is no usable index on disk and `wait` is 0.
 
     Current index: opened, nothing else. Lagging index while an ingest runs: served as it is (it is a
     consistent older commit) with a 'stale:' revision, so the next request looks again. Lagging index
-    and no ingest running: built from the store once (see `build_from_store`)."""
+    and no ingest running: built from the store once (see `build_from_store`). `lock` is the collection's
+    ingest lock (`rag.index.ingest_lock`; passed in, so this module never imports the ingest side)."""
     from filelock import Timeout
-
-    from rag.index import ingest_lock
 
     settings = store.settings
     revision = store.revision()
     idx = open_reader(settings, store.name)
     if idx is not None and idx.revision == revision:
         return idx, revision
-    lock = ingest_lock(settings, store.name)
     try:
         lock.acquire(timeout=0 if (idx is not None or wait <= 0) else wait)
     except Timeout:

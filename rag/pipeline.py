@@ -131,7 +131,7 @@ def _load_index(store, wait: float):
         from rag.catalogue import EngineLexical
         from rag.engine_index import load_for_engine
 
-        opened = load_for_engine(store, wait)
+        opened = load_for_engine(store, wait, ingest_lock(settings, store.name))
         if opened is None:
             return None
         index, revision = opened
