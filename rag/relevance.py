@@ -175,8 +175,8 @@ class RelevanceModel:
             self.scale = np.asarray(spec["scale"], dtype=np.float64)
             self.coef = np.asarray(spec["coef"], dtype=np.float64)
             self.intercept = float(spec["intercept"])
-        self.threshold = float(spec.get("threshold", 0.5))  # P at or above which a paper answers the question
-        self.dominance = float(spec.get("dominance", 0.0))  # list a paper only if P >= dominance x top P
+        self.threshold = float(spec.get("threshold", 0.5))  # the best paper below it: refuse
+        self.list_threshold = float(spec.get("list_threshold", self.threshold))  # other papers at or above it are listed
         self.spec = spec
 
     def predict(self, x: np.ndarray) -> np.ndarray:

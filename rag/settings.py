@@ -135,9 +135,16 @@ class Settings(BaseModel):
         default=None,
         ge=0,
         le=1,
-        description="Probability (0..1) that a paper answers the question at or above which it is cited; "
-        "below it for every paper, the bot says the abstracts don't cover it. None = the threshold fitted "
-        "with the relevance model (rag/data/relevance.json, `python -m benchmarks.train_relevance`).",
+        description="Probability (0..1) that a paper answers the question which the best paper must reach; "
+        "below it the bot says the abstracts don't cover it. None = the threshold fitted with the relevance "
+        "model (rag/data/relevance.json, `python -m benchmarks.train_relevance`).",
+    )
+    list_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Probability at or above which further papers join the best one in the answer's list "
+        "(up to max_cited). None = the value fitted with the relevance model.",
     )
     max_cited: int = Field(default=8, ge=1, le=20, description="Most sources cited in one answer (a list "
                            "holds every paper that answers the question, up to this many).")

@@ -126,3 +126,21 @@ def test_tree_model_file_predicts_what_scikit_learn_predicts():
     test = rng.normal(size=(300, len(FEATURES)))
     test[rng.random(test.shape) < 0.05] = np.nan
     assert np.allclose(model.predict(test), clf.predict_proba(test)[:, 1], atol=1e-9)
+
+
+def test_answer_and_list_thresholds(monkeypatch):
+    """The best paper must reach the answer threshold; others join it from the (lower) list threshold."""
+    from rag.answer.judge import select
+
+    class E:
+        def __init__(self, p):
+            self.relevance = p
+
+    model = load_model()
+    assert 0 < model.list_threshold <= model.threshold < 1
+    hi, mid, lo = model.threshold + 0.01, (model.list_threshold + model.threshold) / 2, model.list_threshold - 0.01
+    evs = [E(hi), E(mid), E(lo)]
+    assert [e.relevance for e in select(evs)] == [hi, mid]
+    assert select([E(mid), E(mid)]) == []  # no paper reaches the answer threshold: refuse
+    assert len(select([E(hi)] + [E(mid)] * 10, cap=4)) == 4
+    assert select(evs, threshold=0.0, list_threshold=0.0) == evs

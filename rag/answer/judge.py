@@ -117,12 +117,16 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
     return sorted(evs, key=lambda e: -e.relevance)
 
 
-def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None) -> list[Evidence]:
-    """The papers that answer the question: P >= threshold (the fitted one unless given) and not far
-    below the best one."""
+def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
+           list_threshold: float | None = None) -> list[Evidence]:
+    """The papers that answer the question. The best paper must reach the answer threshold (else the
+    selection is empty: refuse); every other paper at or above the list threshold joins it, most
+    relevant first. Both default to the values fitted with the model."""
     model = load_model()
     if not evs:
         return []
     tau = model.threshold if threshold is None else threshold
-    top = evs[0].relevance
-    return [e for e in evs if e.relevance >= tau and e.relevance >= model.dominance * top][:cap]
+    tau_list = model.list_threshold if list_threshold is None else list_threshold
+    if evs[0].relevance < tau:
+        return []
+    return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]
