@@ -66,3 +66,17 @@ def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
     a clause opening with 'how many' / 'what accuracy', or a bare quantity noun phrase, is."""
     assert analyse(question, [], None).wants_number is asks
+
+
+def test_named_terms_found_in_a_paper_part_by_part():
+    """'RL-searched' is mentioned by an abstract that defines RL and searches; CIFAR-10 is not."""
+    from rag.answer.judge import paper_names
+    from rag.types import Paper
+
+    paper = Paper(paper_id="x", title="Neural cell design", abstract=(
+        "We use reinforcement learning (RL) to search for a recurrent cell. The searched cell reaches a test "
+        "perplexity of 62.4 on the Penn Treebank."))
+    q = analyse("test perplexity of the RL-searched recurrent cell on Penn Treebank versus CIFAR-10", [], None)
+    found = paper_names(paper, q.named_forms)
+    assert "cifar10" in q.named_forms and "cifar10" not in found
+    assert {n for n, t in q.named_forms.items() if t.startswith("RL")} <= found

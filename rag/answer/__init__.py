@@ -169,7 +169,7 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     from rag.relevance import term_weights, tokens
     from rag.text import content_terms
 
-    named = query.named_norm
+    named = query.named_forms
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named):
         return False  # a test set, model or metric the question names that this abstract never mentions

@@ -61,11 +61,20 @@ def named_found(named: list[str], variants: set[str], folded: str) -> float:
     return found / len(named)
 
 
-def paper_names(paper, named: list[str]) -> set[str]:
-    """The normalised named terms this paper mentions (or defines as an acronym)."""
-    _, _, _, variants, folded = _paper_tokens(paper)
+def paper_names(paper, named: dict[str, str]) -> set[str]:
+    """The named terms (normalised -> as typed) this paper mentions, defines as an acronym, or, for a
+    hyphenated compound ('RL-searched', 'BERT-style'), mentions part by part."""
+    all_t, _, _, variants, folded = _paper_tokens(paper)
     words = folded.split()
-    return {t for t in named if t in variants or _acronym_defined(t, words)}
+
+    def found(norm: str, typed: str) -> bool:
+        if norm in variants or _acronym_defined(norm, words):
+            return True
+        parts = [x for x in re.split(r"[-‐_/]", typed.lower()) if len(x) >= 2]
+        return len(parts) > 1 and all(
+            x in variants or _acronym_defined(x, words) or set(query_tokens(x)) <= all_t for x in parts)
+
+    return {n for n, t in named.items() if found(n, t)}
 
 
 def corpus_absent(eng, query: Query) -> float:
