@@ -63,8 +63,8 @@ def author_questions(papers: list, rng: random.Random, n: int, phrase_of) -> lis
         name = next(a for a in paper.authors if fold(a) == key)
         mine = {p.paper_id for p in theirs}
         form = _name_form(name, rng)
-        kind = i % 4
-        if kind == 0 or kind == 1:
+        kind = i % 5
+        if kind in (0, 1):
             out.append((rng.choice(AUTHOR_ONLY).format(a=form), lambda p, m=mine: int(p.paper_id in m), "author-only"))
         elif kind == 2:
             phrase = phrase_of(paper)
@@ -74,18 +74,19 @@ def author_questions(papers: list, rng: random.Random, n: int, phrase_of) -> lis
             def lab(p, pid=paper.paper_id, m=mine):
                 return 1 if p.paper_id == pid else (None if p.paper_id in m else 0)
             out.append((rng.choice(AUTHOR_TOPIC).format(a=form, p=phrase), lab, "author-topic"))
-        else:
+        elif kind == 3:
             others = [a for a in paper.authors if fold(a) != key and len(a.split()) >= 2]
             if others:
                 b = _name_form(rng.choice(others), rng)
                 text = rng.choice(COAUTHORS).format(a=form, b=b)
                 out.append((text, lambda p, pid=paper.paper_id, m=mine: 1 if p.paper_id == pid else
                             (None if p.paper_id in m else 0), "author-coauthors"))
-            else:
-                other = rng.choice(papers)
-                phrase = phrase_of(other)
-                if phrase and other.paper_id not in mine and not any(fold(a) == key for a in other.authors):
-                    out.append((rng.choice(AUTHOR_TOPIC).format(a=form, p=phrase), lambda p: 0, "author-wrong-topic"))
+        else:  # a topic this author never wrote on: nothing answers it
+            other = rng.choice(papers)
+            phrase = phrase_of(other)
+            mine_text = " ".join(f"{p.title} {p.abstract}".lower() for p in theirs)
+            if phrase and other.paper_id not in mine and phrase not in mine_text:
+                out.append((rng.choice(AUTHOR_TOPIC).format(a=form, p=phrase), lambda p: 0, "author-wrong-topic"))
     return out
 
 

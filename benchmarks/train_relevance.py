@@ -373,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer questions (for a smoke run)")
     ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
                     help="gradient-boosted trees (scikit-learn HistGradientBoosting, default) or logistic regression")
-    ap.add_argument("--human-weight", type=float, default=3.0,
+    ap.add_argument("--human-weight", type=float, default=5.0,
                     help="sample weight of the human-written (v1) questions relative to generated ones")
     args = ap.parse_args(argv)
     root = data_root(args.data)
