@@ -41,6 +41,10 @@ AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|con
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
+GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
+# After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
+STRONG_AFTER = (r"(?:submissions?|proceedings|system descriptions?|shared tasks?|workshop|conference|"
+                r"contributions?|overview|findings|volume)")
 DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
 
 
@@ -72,10 +76,14 @@ class Vocabulary:
         generic_idf = math.log(1.0 + 35000 / 100)  # a word of over ~100 of 35k abstracts ('nlp', 'nli', 'case')
         for venue, n in counts.items():
             acronym, _, title = venue.partition(" — ")
+            # An event named inside a venue's title answers to that venue's own acronym, the way the
+            # collection names it ('JEP' in 'JEPTALNRECITAL — Actes de JEP-TALN-RECITAL 2016' is
+            # JEPTALNRECITAL), unless the acronym is a generic collection ('Workshop — … (W-NUT 2020)').
+            owner = acronym if acronym and fold(acronym) not in GENERIC_COLLECTIONS and " " not in acronym else None
             for key, canon in venue_keys(venue).items():
                 if canon != acronym and (len(key) < 3 or ref_idf.get(key, 99.0) < generic_idf):
                     continue
-                voc.keys.setdefault(key, canon)
+                voc.keys.setdefault(key, owner or canon)
                 size[key] += n
             for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
                 words = m.group(0).split()
@@ -211,11 +219,15 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if m:
             found.append((m.start(), m.end(), canon, None))
             break
-    for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z])(['’]\d{2}|-?\s?" + YEAR + r")?(?!\w)", q):
+    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|-?\s?" + YEAR
+               + r")?(?!\w)")  # a one-word name, or two words squashed ('MT Summit' -> 'mtsummit')
+    for m in _venue_words(q, pattern):
         word = m.group(1)
         key = fold(word).replace(" ", "")
         canon = vocab.keys.get(key)
         if canon is None:
+            continue
+        if " " in word and not (len(key) >= 5 and word[0].isupper()):
             continue
         if not (word.isupper() or word == canon or any(c.isupper() for c in word[1:]) or key in vocab.lowercase_ok):
             continue
@@ -229,6 +241,20 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if _is_filter_position(q, m.start(), m.end(), bool(year) and not hyphen_year, key in vocab.ambiguous):
             found.append((m.start(), m.end(), canon, year))
     return found
+
+
+def _venue_words(q: str, pattern: str):
+    """Matches of a venue pattern at every word start: the two-word reading first ('MT Summit 2005'),
+    then the one-word one ('MT', 'ACL 2020'). Overlapping two-word readings are all tried."""
+    two = re.compile(pattern)
+    one = re.compile(pattern.replace(r"(?:\s+[A-Z][A-Za-z]+)?", ""))
+    for start in re.finditer(r"(?<![\w-])[A-Za-z]", q):
+        m2 = two.match(q, start.start())
+        if m2 and " " in m2.group(1):
+            yield m2
+        m1 = one.match(q, start.start())
+        if m1:
+            yield m1
 
 
 def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False) -> bool:
@@ -246,8 +272,9 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return False
     if nxt_word[:1].isupper() and not re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
         return False  # part of a longer name: "ACL Anthology"
-    if ambiguous:  # 'NLI papers' is a topic; 'at NLI' or 'NLI 2020' is the workshop
-        return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I))
+    if ambiguous:  # 'NLI papers' is a topic; 'at NLI', 'NLI 2020' or 'WMT submissions' is the workshop
+        return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I)
+                    or re.match(r"\s+" + STRONG_AFTER + r"\b", after, re.I))
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the|\s+la|\s+le|\s+les)?$", before, re.I):
         return True
     if re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
@@ -286,33 +313,70 @@ def parse(
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:the\s+|la\s+|le\s+|les\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
-    # --- authors ("by X", "X's papers", "what has X written on") --------------------------------
+    # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
-        m = re.search(
-            r"\b(?:by|from|of|has|did|have|had|par|de)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
-            r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
-        name = m.group(1) if m else None
-        if m is None:
-            m2 = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
-            if m2:
-                m, name = m2, m2.group(1)
-        if name:
-            matched = authors.match(name)
-            if matched:
-                f.author = _best_author_name(name, papers or [], matched)
-                q = _cut(q, m.start(), m.end())
+        span = _author_phrase(q, authors)
+        if span:
+            start, end, name, matched = span
+            f.author = _best_author_name(name, papers or [], matched)
+            q = _cut(q, start, end)
     q = re.sub(r"\s+", " ", q).strip(" ,.:;")
     if not re.search(r"\w", q):
         q = question
     return Parsed(filters=f, question=q or question, chips=chips_for(f))
 
 
+def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
+    """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
+    m = re.search(
+        r"\b(?:by|from|of|has|did|have|had|par|de)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
+        r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
+    name = m.group(1) if m else None
+    if m is None:
+        m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
+        name = m.group(1) if m else None
+    matched = authors.match(name) if name else {}
+    if matched:
+        return m.start(), m.end(), name, matched
+    full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
+    if full is None:
+        return None
+    start, end, name = full
+    pre = re.search(r"\b(?:by|from|of|par|de)\s+$", q[:start], re.I)
+    post = re.match(r"['’]s\b", q[end:])
+    matched = authors.match(name)
+    if not matched:
+        return None
+    return (pre.start() if pre else start), end + (post.end() if post else 0), name, matched
+
+
+def _full_author_name(q: str, authors: AuthorIndex) -> tuple[int, int, str] | None:
+    """(start, end, name as typed) of the longest run of 2-4 words that is a full author name of the
+    collection, matched without regard to case or accents."""
+    words = list(re.finditer(r"[^\W\d_][\w’'.-]*", q))
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            last = re.sub(r"['’]s$", "", run[-1].group(0))  # "Kevin Knight's"
+            folded = [fold(w.group(0).rstrip(".")) for w in run[:-1]] + [fold(last)]
+            if " ".join(folded) in authors.full:
+                end = run[-1].start() + len(last)
+                return run[0].start(), end, q[run[0].start() : end]
+    return None
+
+
 def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -> str:
-    """The corpus spelling of the author the question named: full name if the question gave one."""
+    """The corpus spelling of the author the question named: the same full name (or first and last
+    name) if the question gave one, else the surname."""
     target = fold(name).split()
-    for idx in matched:
-        for a in papers[idx].authors if idx < len(papers) else []:
+    names = [a for idx in matched if idx < len(papers) for a in papers[idx].authors]
+    if len(target) > 1:
+        for a in names:
             parts = fold(a).split()
-            if parts and parts[-1] == target[-1]:
-                return a if len(target) > 1 else a.split()[-1]
+            if parts == target or (len(parts) >= 2 and [parts[0], parts[-1]] == [target[0], target[-1]]):
+                return a
+    for a in names:
+        parts = fold(a).split()
+        if parts and parts[-1] == target[-1]:
+            return a if len(target) > 1 else a.split()[-1]
     return name

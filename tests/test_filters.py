@@ -116,8 +116,11 @@ VOCAB_PHRASINGS = [
     ("articles in Transactions of the Association for Computational Linguistics on semantics",
      {"venue": "TACL"}),
     ("papers from the Computational Linguistics journal on discourse", {"venue": "CL"}),
-    ("articles présentés aux JEP sur la parole", {"venue": "JEP"}),
-    ("travaux de TALN sur l'analyse syntaxique", {"venue": "TALN"}),
+    ("articles présentés aux JEP sur la parole", {"venue": "JEPTALNRECITAL"}),
+    ("travaux de TALN sur l'analyse syntaxique", {"venue": "JEPTALNRECITAL"}),
+    ("invited talks at MT Summit 2005", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    ("statistical translation overviews from MT Summit", {"venue": "MTSUMMIT"}),
+    ("WMT submissions about chat translation", {"venue": "WMT"}),
     ("machine translation from the 2000s", {"year_min": 2000, "year_max": 2009}),
     ("speech translation in the 2000's", {"year_min": 2000, "year_max": 2009}),
     ("translation systems of the late 2000s", {"year_min": 2000, "year_max": 2009}),
@@ -187,3 +190,25 @@ def test_retriever_mask_matches_the_per_paper_filter(venues):
         assert np.array_equal(retr.mask(f), f.mask(papers)), f
         assert retr.mask(f).any() or not f.mask(papers).any()
     assert retr.mask(Filters(venue="IWSLT")).any() and retr.mask(Filters(author=some_author)).any()
+
+
+
+def _fixture_author(venues) -> str:
+    """A two-word author name of the fixture collection, found from the data."""
+    from rag.pipeline import get_engine
+
+    papers = get_engine(venues, "aclvenues").retriever.papers
+    return next(a for p in papers for a in p.authors if len(a.split()) == 2 and a.isascii() and len(a) > 9)
+
+
+@pytest.mark.parametrize("template", ["{lower} on translation", "translation work by {lower}",
+                                      "{name}: what did they publish?", "{name}'s translation research"])
+def test_a_full_author_name_is_a_filter_in_any_case_or_position(venues, template):
+    name = _fixture_author(venues)
+    ans = rag.ask(template.format(name=name, lower=name.lower()), **V)
+    assert ans.filters.get("author") == name, ans.filters
+    assert all(name in s.authors for s in ans.sources)
+
+
+def test_a_name_that_is_not_an_author_is_no_filter(venues):
+    assert "author" not in rag.ask("translation work by quantum harmonica", **V).filters
