@@ -9,7 +9,8 @@ paper. The answer goes through the real LLM path (`rag.ask` with `llm_base_url`)
 re-cites or drops weakly supported sentences. The numbers are those the model is shown (read back
 from the prompt); questions where it is shown only one paper are skipped. Caught = the injected
 citation did not survive in an LLM-mode answer; false flag = a correct citation was changed.
-Answers that fell back to offline are counted separately.
+Answers that fell back to offline are counted separately. The model is shown the best paper and the
+next one (`list_threshold=0`, `max_cited=2`), so that there is a wrong shown paper to cite.
 
     python -m benchmarks.citation_check [--questions FILE]
 """
@@ -23,6 +24,10 @@ import sys
 from pathlib import Path
 
 from benchmarks.common import REPO, RESULTS
+
+# The relevance model often shows the LLM only the one paper that answers; the check needs other
+# shown papers to cite wrongly, so every answer here shows the best paper and the next one.
+SHOWN = {"list_threshold": 0.0, "max_cited": 2}
 
 
 def paraphrase(sentence: str) -> str:
@@ -83,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             # The numbering the model sees: ask once and read the sources back from the prompt.
             server.script = [{"text": "Nothing."}]
-            rag.ask(q["question"], llm_base_url=server.base_url, llm_retries=0)
+            rag.ask(q["question"], llm_base_url=server.base_url, llm_retries=0, **SHOWN)
             shown = prompt_sources(server.requests[-1]["body"]["messages"][-1]["content"])
             retrieved = rag.retrieve(q["question"], k=20)
             numbered = {n: next((s for s in retrieved if matches(s, title, text)), None) for n, (title, text) in shown.items()}
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             for corrupt in (False, True):
                 cite2 = wrong_n if corrupt else gold_n
                 server.script = [{"text": f"{s1} [{gold_n}]. {s2} [{cite2}]."}]
-                ans = rag.ask(q["question"], llm_base_url=server.base_url, llm_retries=0)
+                ans = rag.ask(q["question"], llm_base_url=server.base_url, llm_retries=0, **SHOWN)
                 llm_mode = ans.mode == "llm"
                 fallbacks += not llm_mode
                 second_ok = llm_mode and any(
