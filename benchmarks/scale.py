@@ -306,9 +306,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--queries", type=int, default=100, help="timed searches per measurement")
     ap.add_argument("--stop-after", default=None,
                     help="UTC HH:MM: do not start a size after this time (the rows so far are kept)")
+    ap.add_argument("--resume", type=float, default=None, metavar="INGEST_PER_S",
+                    help="measure the sizes already ingested in this benchmark's home again (after a crash in a "
+                    "measurement), with the ingest rate the first run logged for them; rows so far are kept")
     args = ap.parse_args(argv)
     data = data_root(args.data)
-    home = isolate_home("scale", args.work, fresh=True)
+    home = isolate_home("scale", args.work, fresh=args.resume is None)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
     from benchmarks.hnsw_recall import base_vectors
     from benchmarks.scifact import load_claims, load_qrels
@@ -366,6 +369,14 @@ def main(argv: list[str] | None = None) -> int:
         "sizes_requested": sizes,
     }
     done = 0
+    if args.resume is not None:
+        from rag.store import Store
+
+        done = Store(settings, "scale").count()  # ids syn0000000.. are contiguous: generation resumes here
+        old = json.loads((args.out or RESULTS / "scale.json").read_text())
+        result["rows"] = [r for r in old["rows"] if r["papers"] < min(sizes)]
+        result["resumed"] = (f"sizes {sizes} measured again on the {done:,} papers already ingested (a first run "
+                             f"crashed in a measurement); ingest_per_s is the rate that run logged")
     try:
         for size in sizes:
             if args.stop_after and time.strftime("%H:%M", time.gmtime()) >= args.stop_after:
@@ -375,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {size:,} papers ==", flush=True)
             gen_s = ingest_s = 0.0
             start = done
+            resumed = done >= size
             while done < size:
                 stop_at = min(size, done + CHUNK)
                 t = time.perf_counter()
@@ -410,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
             disk = dir_size_mb(home) / 1024  # Chroma server data + engine index + locks (models live elsewhere)
             row = {
                 "papers": count,
-                "ingest_per_s": round((size - start) / ingest_s, 1),
+                "ingest_per_s": args.resume if resumed else round((size - start) / ingest_s, 1),
                 "disk_gb": round(disk, 3),
                 "cold_start_s": round(ra["ready_s"], 2),
                 "add_1k_searchable_s": add["seconds"],
@@ -424,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
                 "instance_rss_detail_gb": [ra["rss_gb_with_both_running"], rb["rss_gb"]],
                 "instance_ask_p50_ms": round(float(np.median(ra["ask_s"] + rb["ask_s"])) * 1000, 1),
                 "server_rss_gb": server_rss.get("VmRSS"),
-                "ingest_peak_rss_gb": round(peak_rss_mb() / 1024, 3),
+                "ingest_peak_rss_gb": None if resumed else round(peak_rss_mb() / 1024, 3),
                 "ingest_step_s": round(ingest_s, 1),
                 "generate_step_s": round(gen_s, 1),
                 "latency": lat,

@@ -118,6 +118,12 @@ def test_follow_up_and_references_work_through_the_catalogue(seed_collection, mo
     assert eng.lexical.papers[eng.lexical.by_id[pid]].paper_id == pid
     assert eng.lexical.by_id.get("no-such-paper") is None
     assert "nerf" in eng.lexical.terms and "flashattention" not in eng.lexical.terms
+    authors = eng.retriever.authors  # what rag.filters reads: full-name membership and match()
+    assert "hubert ramsauer" in authors.full and "nobody atall" not in authors.full
+    assert {eng.lexical.papers[i].title for i in authors.match("Hubert Ramsauer")} == {
+        "Hopfield Networks is All You Need"}
+    lower = rag.ask("what did hubert ramsauer write about?", collection=seed_collection, retriever="engine")
+    assert lower.sources and lower.sources[0].title == "Hopfield Networks is All You Need"
 
 
 @pytest.mark.parametrize("path", ["exact ids", "nearest then filter", "chroma where"])

@@ -285,6 +285,8 @@ class EngineAuthors:
 
     def __init__(self, retriever: EngineRetriever):
         self.retriever = retriever
+        self.full = _KeySet(retriever.index, "author_name")  # `AuthorIndex.full` membership ("name" in full)
+        self.last = _KeySet(retriever.index, "author_last")
 
     def match_ids(self, query: str) -> dict[str, int]:
         index = self.retriever.index
@@ -306,6 +308,17 @@ class EngineAuthors:
         found = self.match_ids(query)
         pos = self.retriever.papers.resolve(found)
         return {pos[pid]: n for pid, n in found.items() if pid in pos}
+
+
+class _KeySet:
+    """Membership in one of the index's raw key fields, as `key in AuthorIndex.full` reads: a
+    term-dictionary lookup (a paper deleted since the last segment merge may still count)."""
+
+    def __init__(self, index, field: str):
+        self.index, self.field = index, field
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and bool(key) and bool(self.index.index.searcher().doc_freq(self.field, key))
 
 
 class _VenueRow:
