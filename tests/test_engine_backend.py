@@ -255,3 +255,29 @@ def test_engine_backend_against_a_chroma_server(tmp_path_factory, tmp_path):
         assert "built from the store" not in out.stderr  # the instance opened the ingester's index
     finally:
         stop_process(server)
+
+
+def test_index_lagging_the_store_after_a_crash_is_rebuilt_once(own_collection, caplog):
+    """A write that reached Chroma but not the index (a process killed between the two) is repaired on
+    the next open: the index is built from the store, once, and then matches it."""
+    from rag.corpus import load_papers
+    from rag.embed import get_embedder
+    from rag.engine_index import engine_dir
+    from rag.store import Store, embed_text
+
+    settings = _settings(own_collection, "engine")
+    rag.ingest(str(DATA / "stub"), collection=own_collection, settings=settings)
+    store = Store(settings, own_collection)
+    extra = load_papers(DATA / "papers.jsonl", format="jsonl")[:2]
+    store.upsert(extra, get_embedder(settings).embed([embed_text(p) for p in extra]))  # Chroma only
+    store.bump_revision()
+    with caplog.at_level("WARNING", logger="rag.engine_index"):
+        eng = pipeline.get_engine(settings, own_collection)
+    assert "built from the store" in caplog.text
+    assert len(eng.lexical.papers) == 12 and eng.revision == store.revision()
+    assert eng.retriever.search(extra[0].title, k=1)[0].paper.paper_id == extra[0].paper_id
+    segs = _segments(engine_dir(settings, store.name))
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="rag.engine_index"):
+        assert pipeline.get_engine(settings, own_collection).revision == eng.revision
+    assert "built from the store" not in caplog.text and _segments(engine_dir(settings, store.name)) == segs
