@@ -63,7 +63,12 @@ class Vocabulary:
 
     @classmethod
     def from_papers(cls, papers: list[Paper]) -> Vocabulary:
-        counts: Counter = Counter(p.venue for p in papers if p.venue)
+        return cls.from_counts(Counter(p.venue for p in papers if p.venue), [p.abstract for p in papers[:5000]])
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int], abstracts: list[str]) -> Vocabulary:
+        """From each distinct venue's paper count and a sample of abstracts (up to 5,000; they tell which
+        acronyms the collection also writes in lower case as ordinary words)."""
         voc = cls()
         size: Counter = Counter()
         assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
@@ -97,8 +102,8 @@ class Vocabulary:
                 if long in name:
                     voc.names[name.replace(long, fold(short))] = canon
         lower: Counter = Counter()  # words written in lower case in the abstracts ('law', 'gem', 'icon')
-        for p in papers[:5000]:
-            lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", p.abstract) if w in size)
+        for text in abstracts[:5000]:
+            lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", text) if w in size)
         acronyms = {fold(v.partition(" — ")[0]).replace(" ", "") for v in counts}
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}

@@ -79,7 +79,7 @@ class EngineRetriever:
             cached = _vocab_cache.get(directory)
             if cached is not None and cached[0] == key:
                 return cached[1]
-        voc = Vocabulary.from_papers(_VenueRows(counts, self.index))
+        voc = Vocabulary.from_counts(counts, [p.abstract for p in self.index.sample(5000)])
         with _vocab_lock:
             _vocab_cache[directory] = (key, voc)
         return voc
@@ -319,35 +319,3 @@ class _KeySet:
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and bool(key) and bool(self.index.index.searcher().doc_freq(self.field, key))
-
-
-class _VenueRow:
-    __slots__ = ("venue",)
-
-    def __init__(self, venue: str):
-        self.venue = venue
-
-
-class _VenueRows:
-    """What `Vocabulary.from_papers` reads, without the papers: iterating yields one row per paper with
-    only its venue (each distinct venue repeated by its count, one shared object per venue), and a slice
-    gives real papers (the sample its lower-case check reads)."""
-
-    def __init__(self, counts: dict[str, int], index):
-        self.counts = counts
-        self.index = index
-
-    def __iter__(self):
-        for venue, n in self.counts.items():
-            row = _VenueRow(venue)
-            for _ in range(n):
-                yield row
-
-    def __len__(self) -> int:
-        return sum(self.counts.values())
-
-    def __getitem__(self, i):
-        if not isinstance(i, slice):
-            raise TypeError("venue rows support slices only")
-        start, stop, step = i.indices(len(self))
-        return self.index.sample(stop)[start:stop:step]
