@@ -124,12 +124,13 @@ def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):
         for sent, vec in zip(paper_sentences(paper), vecs, strict=True):
             if not np.isnan(vec[0]):
                 known.setdefault(key(sent), vec)
+
     def lookup(claim: str):
         k = key(claim)
         if k in known:
             return known[k]
         # a listed paper's line: "“Title” (Authors): <quoted sentence>" — the label is metadata
-        head, sep, rest = claim.partition(": ")
+        _, sep, rest = claim.partition(": ")
         return known.get(key(rest)) if sep else None
 
     out: list = [lookup(p) for p in plain]

@@ -76,7 +76,7 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
     q_terms = set(query_tokens(question))
     out = []
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
-    terms_of = {pid: [frozenset(q_terms & set(query_tokens(x))) for x in sents] for pid, sents in sents_of.items()}
+    terms_of = {pid: _sentence_terms(q_terms, sents) for pid, sents in sents_of.items()}
     select = {}
     if len(hits) > 2:  # beyond the top two, embed only the sentences that share a term with the question
         for h in hits[2:]:
@@ -91,7 +91,7 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
         overlap = np.zeros(len(sents), dtype=np.float32)
         terms = terms_of[h.paper.paper_id]
         if q_terms:
-            overlap = np.array([len(t) / len(q_terms) for t in terms], dtype=np.float32)
+            overlap = _overlap(q_terms, terms)
         score = cos + 0.35 * overlap
         score = score - 0.3 * np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
         if listing:
@@ -107,7 +107,17 @@ def lexical_evidence(hit: Hit, question: str) -> Evidence:
     ranked by term overlap alone and the cosines are unknown (NaN)."""
     q_terms = set(query_tokens(question))
     sents = paper_sentences(hit.paper)
-    terms = [frozenset(q_terms & set(query_tokens(x))) for x in sents]
-    overlap = np.array([len(t) / len(q_terms) if q_terms else 0.0 for t in terms], dtype=np.float32)
+    terms = _sentence_terms(q_terms, sents)
+    overlap = _overlap(q_terms, terms) if q_terms else np.zeros(len(sents), dtype=np.float32)
     return Evidence(hit=hit, sentences=sents, scores=overlap, cosines=np.full(len(sents), np.nan, dtype=np.float32),
                     overlap=overlap, terms=terms)
+
+
+def _sentence_terms(q_terms: set[str], sents: list[str]) -> list[frozenset]:
+    """The question terms each sentence contains."""
+    return [frozenset(q_terms & set(query_tokens(x))) for x in sents]
+
+
+def _overlap(q_terms: set[str], terms: list[frozenset]) -> np.ndarray:
+    """Share of the question's terms in each sentence."""
+    return np.array([len(t) / len(q_terms) for t in terms], dtype=np.float32)

@@ -113,13 +113,14 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
     question = text if text is not None else query.search
     model = load_model()
     screened: dict[int, float] = {}
+    bare: list[Evidence] = []
     if model.screen is not None and not all(eng.sentences.has(h.paper) for h in hits):
         bare = [lexical_evidence(h, question) for h in hits]
         p = model.screen.predict(feature_matrix(eng, query, bare, text))
         screened = {i: float(p[i]) for i in range(2, len(hits)) if p[i] < model.drop_below}
     kept = [h for i, h in enumerate(hits) if i not in screened]
     full = iter(gather(eng, question, qvec, kept, listing=not query.wants_number, wants_number=query.wants_number))
-    evs = [lexical_evidence(h, question) if i in screened else next(full) for i, h in enumerate(hits)]
+    evs = [bare[i] if i in screened else next(full) for i in range(len(hits))]
     probs = model.predict(feature_matrix(eng, query, evs, text))
     for i, (ev, p) in enumerate(zip(evs, probs, strict=True)):
         ev.relevance = screened.get(i, float(p))
