@@ -20,9 +20,9 @@ The corpus of each set: validation_bundled.jsonl and validation_bundled_v2.jsonl
 corpus); validation_acl.jsonl and validation_acl_v2.jsonl -> the ACL Anthology XML under
 ../shared/benchmarks/acl-anthology/xml; validation_libraries/libN.jsonl -> libN.bib beside it.
 
-Across files it also fails where a question of a *_v2 set (case and spacing folded) also occurs in another
-set or in the dev questions (../shared/eval/dev_questions.jsonl): v2 questions must not repeat ones seen while
-tuning. (The library sets ask one question of several libraries on purpose, so other repeats are allowed.)
+Across files it also fails where a question of a fresh set (*_v2, *_v3, ...; case and spacing folded) also
+occurs in another set or in the dev questions (../shared/eval/dev_questions.jsonl): fresh questions must not
+repeat ones seen while tuning. (The library sets ask one question of several libraries on purpose, so other repeats are allowed.)
 Exit status 1 if any problem is found.
 """
 
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import unicodedata
 from collections import Counter, defaultdict
@@ -217,7 +218,7 @@ def _question_key(text: str) -> str:
 
 
 def check_repeats(files: list[Path]) -> int:
-    """Questions of a *_v2 set that also occur in another set or in the dev questions; returns how many."""
+    """Questions of a fresh (*_vN, N >= 2) set that also occur in another set or in the dev questions; returns how many."""
     seen: dict[str, set[str]] = defaultdict(set)
     for f in files + ([DEV] if DEV.exists() else []):
         for line in f.read_text(encoding="utf-8").splitlines():
@@ -225,7 +226,7 @@ def check_repeats(files: list[Path]) -> int:
                 seen[_question_key(json.loads(line).get("question") or "")].add(f.name)
     bad = 0
     for key, names in sorted(seen.items()):
-        if len(names) > 1 and key and any(n.endswith("_v2.jsonl") for n in names):
+        if len(names) > 1 and key and any(re.search(r"_v\d+\.jsonl$", n) for n in names):
             print(f"question repeated in {', '.join(sorted(names))}: {key[:80]!r}")
             bad += 1
     return bad
