@@ -13,7 +13,8 @@ For each question it verifies:
   same first 60 normalised characters) would also credit another paper, e.g. yearly system descriptions
   that open with the same sentence, or two tutorials with one title;
 - answerable types have gold, "unanswerable" has none;
-- every answer_contains entry (or, for a list, at least one alternative) occurs in a gold abstract;
+- every answer_contains entry (or, for a list, at least one alternative) occurs in a gold abstract (for
+  author questions, or in a gold paper's author list);
 - with `filters`, every gold paper satisfies them (venue, year_min, year_max, author).
 
 The corpus of each set: validation_bundled.jsonl and validation_bundled_v2.jsonl -> data/seed (the bundled
@@ -176,10 +177,13 @@ def check_row(q: dict, index: Index, warnings: list[str] | None = None) -> list[
     if len({id(p) for p in resolved}) != len(resolved):
         problems.append("the same paper is listed twice in gold")
     text = "\n".join(p.abstract for p in resolved).lower()
+    if q.get("type") == "author":  # an author question's answer comes from the record's author list
+        text += "\n" + "\n".join(a for p in resolved for a in p.authors).lower()
     for item in q.get("answer_contains") or []:
         options = item if isinstance(item, list) else [item]
         if not any(str(o).lower() in text for o in options):
-            problems.append(f"answer_contains {item!r} not in any gold abstract")
+            problems.append(f"answer_contains {item!r} not in any gold abstract (or, for author questions, "
+                            "author list)")
     problems += check_filters(q, resolved)
     return problems
 
