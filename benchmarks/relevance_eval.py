@@ -1,16 +1,17 @@
 """Answer-level figures for issue #11 on every question set, scored like `rag eval`.
 
-    python -m benchmarks.relevance_eval            # all sets; writes benchmarks/results/relevance_eval.json
+    python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v2: benchmarks/data/validation_bundled_v2.jsonl (158 questions), bundled corpus;
-- acl-v2: benchmarks/data/validation_acl_v2.jsonl (63 questions, 31 with filters), the 29,853 ACL abstracts
+- bundled-v3: benchmarks/data/validation_bundled_v3.jsonl, bundled corpus (written in session 5);
+- acl-v3: benchmarks/data/validation_acl_v3.jsonl (63 questions, 31 with filters), the 29,853 ACL abstracts
   (needs an ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
 Smoke test: dev, the 40 dev questions (never fitted on).
-Training sets (v1: retired as held-out after tuning; now part of the relevance model's training data, so
-their figures are in-sample): bundled, acl, lib2 / lib20 / lib200.
+Seen sets, now training data for the relevance model, so their figures are in-sample: v1 (bundled, acl,
+lib2 / lib20 / lib200; retired in session 4) and v2 (bundled-v2, acl-v2; run once as held-out sets in
+session 4, retired in session 5).
 """
 
 from __future__ import annotations
@@ -75,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v2,acl-v2,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v2, acl-v2, scifact-test (held out), "
-                         "bundled, acl, lib2, lib20, lib200 (v1, now training data)")
+    ap.add_argument("--sets", default="dev,bundled-v3,acl-v3,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v3, acl-v3, scifact-test (held out), "
+                         "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2 (seen: training data)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
@@ -92,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    if "bundled-v2" in wanted:
-        out["sets"]["bundled-v2"] = _eval(SETS / "validation_bundled_v2.jsonl", seed_home)
+    for v in ("v2", "v3"):
+        if f"bundled-{v}" in wanted:
+            out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
         if lib in wanted:
             import rag
@@ -104,8 +106,9 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    if "acl-v2" in wanted:
-        out["sets"]["acl-v2"] = _eval(SETS / "validation_acl_v2.jsonl", args.acl_home, "acl")
+    for v in ("v2", "v3"):
+        if f"acl-{v}" in wanted:
+            out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
         out["sets"]["scifact-test"] = _scifact_test(root, args.scifact_home)
     out["seconds"] = round(time.time() - t0, 1)

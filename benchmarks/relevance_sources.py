@@ -3,9 +3,10 @@
 - author questions made from collection metadata ("papers by <name>", "<surname>'s work on <topic>",
   "<name> and <co-author>: what did they propose?"), with and without a topic, and with a topic the
   author never wrote about (negatives);
-- the v1 validation sets (benchmarks/data/validation_*.jsonl and validation_libraries/), retired as
-  held-out sets once they had been looked at while tuning and replaced by the v2 sets, which are never
-  fitted on. Their gold papers are the positives; follow-ups (which need a conversation) are left out.
+- the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
+  validation_libraries/, retired in session 4; v2: *_v2.jsonl, run once as held-out sets in session 4 and
+  retired in session 5). The fresh v3 sets are never fitted on. Gold papers are the positives; follow-ups
+  (which need a conversation) are left out.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-V1_SETS = {
+HUMAN = ("v1-", "v2-")  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
+HUMAN_SETS = {
     "v1-bundled": (REPO / "benchmarks" / "data" / "validation_bundled.jsonl", "seed"),
     "v1-acl": (REPO / "benchmarks" / "data" / "validation_acl.jsonl", "acl"),
+    "v2-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v2.jsonl", "seed"),
+    "v2-acl": (REPO / "benchmarks" / "data" / "validation_acl_v2.jsonl", "acl"),
     **{f"v1-{lib}": (REPO / "benchmarks" / "data" / "validation_libraries" / f"{lib}.jsonl", lib)
        for lib in ("lib2", "lib20", "lib200")},
 }

@@ -2,7 +2,7 @@
 
     python -m benchmarks.train_relevance            # rebuild both, deterministically (seeded)
 
-Labelled (question, paper) pairs, none from the dev set or the validation sets in benchmarks/data:
+Labelled (question, paper) pairs, none from the dev set or the fresh (v3) validation sets:
 - SciFact train claims with their BEIR train qrels (809 claims over 5,183 abstracts); for a third of
   them the gold papers are left out of the candidates, which makes unanswerable cases;
 - ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
@@ -10,10 +10,12 @@ Labelled (question, paper) pairs, none from the dev set or the validation sets i
   30k collection and of random sub-libraries of 2, 20 and 200 papers;
 - known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence), and
   questions naming a paper's distinctive short name ('what is GrowNet?', some in other languages);
-- absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them.
+- absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them;
+- the human-written validation sets already looked at (v1 and v2, benchmarks/relevance_sources.py), weighted up.
 
-Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") choose the
-answer and list thresholds and give the calibration report. Nothing here is ever scored as held out.
+Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") give the
+calibration report and, with out-of-fold predictions for the human-written questions, choose the
+answer and list thresholds. Nothing here is ever scored as held out.
 Writes benchmarks/results/relevance.json (calibration, ECE, reliability curve, coefficients).
 """
 
@@ -35,8 +37,9 @@ import numpy as np
 
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 from benchmarks.relevance_sources import (
+    HUMAN,
+    HUMAN_SETS,
     V1_LIBRARIES,
-    V1_SETS,
     author_questions,
     gold_label,
     load_set,
@@ -185,7 +188,8 @@ class Collector:
         hits = retr.search(query.search, k=JUDGED, qvec=qvec, allowed=allowed, filters=query.filters)
         if not hits:
             return
-        evs = gather(eng, query.search, qvec, hits, listing=not query.wants_number, wants_number=query.wants_number)
+        evs = gather(eng, query.search, qvec, hits, listing=not query.wants_detail, wants_number=query.wants_number,
+                     wants_name=query.wants_name)
         X = feature_matrix(eng, query, evs)[:, :N_BASE]  # the cache holds base columns; context is derived
         y = []
         for ev in evs:
@@ -197,7 +201,10 @@ class Collector:
         y = np.asarray(y)
         self.X.append(X)
         self.y.append(y)
-        self.groups.append({"source": source, "split": _split(source + text), "n": len(y)})
+        # `detail`: a figure or the authors are asked for; whether the abstract gives them is checked
+        # after the relevance decision (rag.answer._verdict), so such questions do not choose thresholds
+        self.groups.append({"source": source, "split": _split(source + text), "n": len(y),
+                            "detail": bool(query.wants_number or query.wants_authors)})
 
 
 def phrase_label(phrase: str):
@@ -227,30 +234,44 @@ V1_KINDS = {"lookup": "known-item", "detail": "known-item", "multi": "topic", "f
 
 
 def kind_of(source: str) -> str:
-    if source.startswith("v1-"):
+    if source.startswith(HUMAN):
         return V1_KINDS[source.rsplit("-", 1)[1]]
     return next(k for prefix, k in KINDS.items() if source.startswith(prefix))
 
 
-def answer_f1(p: np.ndarray, y: np.ndarray, tau: float, tau_list: float) -> float:
+def answer_f1(p: np.ndarray, y: np.ndarray, tau: float, tau_list: float, sigma: float | None = None) -> float:
     """F1 of the selected papers against the relevant ones (1 for selecting nothing when none is relevant).
-    Selected: the best paper if it reaches `tau`, then every other at or above `tau_list` (8 at most)."""
+    Selected: the best paper if it reaches `tau` (or the best three together reach `sigma`), then every
+    other at or above `tau_list` (8 at most)."""
     order = np.argsort(-p)
-    sel = [] if p[order[0]] < tau else [order[0]] + [i for i in order[1:] if p[i] >= tau_list][:7]
+    answered = p[order[0]] >= tau or (sigma is not None and p[order[:3]].sum() >= sigma)
+    sel = [] if not answered else [order[0]] + [i for i in order[1:] if p[i] >= tau_list][:7]
     pos = set(np.flatnonzero(y == 1))
     if not pos:
         return 1.0 if not sel else 0.0
     return 0.0 if not sel else 2 * len(pos & set(sel)) / (len(sel) + len(pos))
 
 
-def choose(probs: list[np.ndarray], ys: list[np.ndarray], kinds: list[str]) -> tuple[float, float, float]:
-    """The answer threshold (the best paper below it: refuse), then the list threshold (other papers at
-    or above it are listed). Each kind of question (claims, topics, known items, absent topics, author
-    questions) counts the same.
+# The answer threshold trades false refusals (answerable questions refused) against missed refusals
+# (unanswerable questions answered). Their costs follow the targets of issue #11: at most 3% false
+# refusals and at most 10% missed refusals, so one false refusal costs 0.10 / 0.03 missed refusals.
+FALSE_REFUSAL_TARGET, MISSED_REFUSAL_TARGET = 0.03, 0.10
 
-    - answer threshold: the most correct answer-or-refuse decisions, averaged over kinds (a question with
-      a relevant candidate is right when answered with a relevant best paper; one without, when refused);
-    - list threshold: given that, the highest per-question F1 of the selected papers, averaged over kinds."""
+
+def choose(probs: list[np.ndarray], ys: list[np.ndarray], kinds: list[str],
+           human: list[bool | str]) -> tuple[float, float, float]:
+    """The answer threshold (the best paper below it: refuse), then the list threshold (other papers at
+    or above it are listed).
+
+    `human`: False for generated questions; for human-written ones True, or "topic" where an unanswerable
+    question is refused on relevance alone (no figure or author list asked for).
+
+    - answer threshold and support threshold: on the human-written questions (what users ask), the
+      lowest cost false-refusal rate / 3% + missed-refusal rate / 10%, where a question is answered when
+      its best paper reaches the answer threshold or its best three together (the sum of their
+      probabilities) reach the support threshold: several half-relevant papers answer a broad question;
+    - list threshold: given that, the highest per-question F1 of the selected papers, averaged over the
+      kinds of question (claims, topics, known items, absent topics, author questions), all questions."""
     grid = np.round(np.arange(0.1, 0.86, 0.025), 3)
 
     def macro(score) -> float:
@@ -259,19 +280,34 @@ def choose(probs: list[np.ndarray], ys: list[np.ndarray], kinds: list[str]) -> t
             per_kind[k].append(score(p, y))
         return float(np.mean([np.mean(v) for v in per_kind.values()]))
 
-    def decision(tau):
-        def right(p, y):
-            best = int(np.argmax(p))
-            if not (y == 1).any():
-                return float(p[best] < tau)
-            return float(p[best] >= tau and y[best] == 1)
-        return right
+    # per human question: the best probability and the sum of the best three (the support)
+    hp = [(float(p.max()), float(np.sort(p)[::-1][:3].sum()), bool((y == 1).any()))
+          for p, y, h in zip(probs, ys, human, strict=True) if h and (y == 1).any() or h == "topic"]
+    answerable = np.array([(b, s) for b, s, a in hp if a]).reshape(-1, 2)
+    unanswerable = np.array([(b, s) for b, s, a in hp if not a]).reshape(-1, 2)
 
-    acc = {float(t): macro(decision(t)) for t in grid[grid >= 0.2]}
-    tau = max(acc, key=lambda t: (acc[t], -abs(t - 0.5)))
-    f1 = {float(t): macro(lambda p, y, t=t: answer_f1(p, y, tau, t)) for t in grid}
+    def cost(tau: float, sigma: float) -> tuple[float, float, float]:
+        def answered(x):
+            return (x[:, 0] >= tau) | (x[:, 1] >= sigma)
+        fr = float(np.mean(~answered(answerable))) if len(answerable) else 0.0
+        miss = float(np.mean(answered(unanswerable))) if len(unanswerable) else 0.0
+        return fr / FALSE_REFUSAL_TARGET + miss / MISSED_REFUSAL_TARGET, fr, miss
+
+    sigmas = [float("inf")] + [float(x) for x in np.round(np.arange(0.5, 2.01, 0.05), 2)]
+    costs = {(float(t), sg): cost(t, sg) for t in grid for sg in sigmas if sg > t}
+    # lowest cost; ties: no support rule, then the threshold nearest 0.5
+    tau, sigma = min(costs, key=lambda k: (round(costs[k][0], 9), k[1] != float("inf"), abs(k[0] - 0.5)))
+    choose.support = None if sigma == float("inf") else sigma
+    f1 = {float(t): macro(lambda p, y, t=t: answer_f1(p, y, tau, t, choose.support)) for t in grid if t <= tau}
     tau_list = max(f1, key=lambda t: (f1[t], t))
-    choose.curve = {"answer_decision_accuracy": {f"{t:.3f}": round(v, 4) for t, v in acc.items()},
+    choose.curve = {"human_questions": {"answerable": len(answerable), "unanswerable": len(unanswerable)},
+                    "support_threshold": choose.support,
+                    "answer_cost_without_support": {
+                        f"{t:.3f}": {"cost": round(c, 3), "false_refusals": round(fr, 3), "missed_refusals": round(m, 3)}
+                        for (t, sg), (c, fr, m) in costs.items() if sg == float("inf")},
+                    "answer_cost_chosen": {"cost": round(costs[tau, sigma][0], 3),
+                                           "false_refusals": round(costs[tau, sigma][1], 3),
+                                           "missed_refusals": round(costs[tau, sigma][2], 3)},
                     "list_f1": {f"{t:.3f}": round(v, 4) for t, v in f1.items()}}
     return tau, tau_list, f1[tau_list]
 
@@ -374,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
                     help="gradient-boosted trees (scikit-learn HistGradientBoosting, default) or logistic regression")
     ap.add_argument("--human-weight", type=float, default=5.0,
-                    help="sample weight of the human-written (v1) questions relative to generated ones")
+                    help="sample weight of the human-written (v1, v2) questions relative to generated ones")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     t0 = time.time()
@@ -495,9 +531,11 @@ def main(argv: list[str] | None = None) -> int:
                                       lambda p, r=rng: title_phrase(p, r))
                 for text, label, kind in qs:
                     col.add(eng, text, label, f"{src}-{kind}", parse_filters=True)
-        if want("v1-"):
+        if any(want(h) for h in HUMAN):
             engines.update(library_engines())
-            for src, (path, corpus) in V1_SETS.items():
+            for src, (path, corpus) in HUMAN_SETS.items():
+                if not want(src):
+                    continue
                 eng = engines[corpus]
                 for q in load_set(path):
                     if q["type"] == "followup":
@@ -523,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     def stack(idx):
         X = np.vstack([col.X[i] for i in idx])
         y = np.concatenate([col.y[i] for i in idx])
-        w = np.concatenate([np.full(len(col.y[i]), args.human_weight if col.groups[i]["source"].startswith("v1-")
+        w = np.concatenate([np.full(len(col.y[i]), args.human_weight if col.groups[i]["source"].startswith(HUMAN)
                                     else 1.0) for i in idx])
         keep = y >= 0
         return X[keep], y[keep], w[keep]
@@ -545,8 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     clf, scaler, predict = train(fit)
 
     # Thresholds: on the calibration split of the generated questions, and on out-of-fold predictions
-    # for every human-written (v1) question (5 folds; each fold's model never saw that question).
-    human = [i for i, g in enumerate(col.groups) if g["source"].startswith("v1-")]
+    # for every human-written (v1, v2) question (5 folds; each fold's model never saw that question).
+    human = [i for i, g in enumerate(col.groups) if g["source"].startswith(HUMAN)]
     fold = {i: int(hashlib.sha1(f"{col.groups[i]['source']}{i}".encode()).hexdigest(), 16) % 5 for i in human}
     oof: dict[int, np.ndarray] = {}
     for k in range(5):
@@ -555,7 +593,11 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [i for i in cal if i not in fold] + human
     probs = [oof[i] if i in oof else predict(col.X[i]) for i in chosen]
     ys = [col.y[i] for i in chosen]
-    tau, tau_list, f1 = choose(probs, ys, [kind_of(col.groups[i]["source"]) for i in chosen])
+    # human questions choose the answer threshold: all answerable ones, and the unanswerable ones whose
+    # refusal rests on relevance ("topic"), not on a figure or author list the abstract lacks
+    tau, tau_list, f1 = choose(probs, ys, [kind_of(col.groups[i]["source"]) for i in chosen],
+                               [("topic" if not col.groups[i].get("detail") else True)
+                                if col.groups[i]["source"].startswith(HUMAN) else False for i in chosen])
     Xc, yc, _ = stack(cal)
     pc = predict(Xc)
     curve, ece = reliability(pc, yc)
@@ -564,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
         idx = [i for i in cal if col.groups[i]["source"] == src]
         if not idx:
             continue
-        sel_f1 = [answer_f1(predict(col.X[i]), col.y[i], tau, tau_list) for i in idx]
+        sel_f1 = [answer_f1(predict(col.X[i]), col.y[i], tau, tau_list, choose.support) for i in idx]
         by_source[src] = {"questions": len(idx), "answer_set_f1": round(float(np.mean(sel_f1)), 3)}
     screen_info: dict = {}
     if args.model == "trees":
@@ -577,7 +619,7 @@ def main(argv: list[str] | None = None) -> int:
         model_info = {"coefficients": dict(zip(FEATURES, [round(c, 4) for c in params["coef"]], strict=True))}
     spec = {
         "features": list(FEATURES), **params,
-        "threshold": round(tau, 3), "list_threshold": round(tau_list, 3),
+        "threshold": round(tau, 3), "list_threshold": round(tau_list, 3), "support_threshold": choose.support,
         "trained_on": {"pairs": int(len(yf)), "questions": len(fit), "positives": int(yf.sum())},
         "script": f"python -m benchmarks.train_relevance --model {args.model} --human-weight {args.human_weight}",
     }
@@ -589,12 +631,13 @@ def main(argv: list[str] | None = None) -> int:
         "calibration_split": {"auc": round(float(roc_auc_score(yc, pc)), 4), "ece": ece,
                               "reliability": curve, "answer_set_f1": round(f1, 4), "by_source": by_source},
         "threshold": {"value": round(tau, 3), "list_threshold": round(tau_list, 3),
-                      "how": "grid over the answer threshold 0.2..0.85 (the best paper below it: refuse) and the "
-                             "list threshold 0.1..0.85 (other papers at or above it are listed), maximising the "
-                             "per-question F1 of the selected papers, averaged over the kinds of question (claims, "
-                             "topics, known items, absent topics, authors), on the calibration split of the "
-                             "generated questions plus out-of-fold (5-fold) predictions for the human-written "
-                             "v1 questions", **getattr(choose, "curve", {})},
+                      "how": "answer threshold (the best paper below it: refuse): grid 0.1..0.85 minimising "
+                             "false-refusal rate / 0.03 + missed-refusal rate / 0.10 over the human-written (v1, v2) "
+                             "questions, on out-of-fold (5-fold) predictions; list threshold (other papers at or "
+                             "above it are listed): the highest per-question F1 of the selected papers, averaged "
+                             "over the kinds of question (claims, topics, known items, absent topics, authors), on "
+                             "the calibration split of the generated questions plus the human OOF predictions",
+                      **getattr(choose, "curve", {})},
         "model": args.model, **model_info, "screen": screen_info,
         "seconds": round(time.time() - t0, 1),
     })

@@ -336,7 +336,7 @@ def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[in
     m = re.search(
         r"\b(?:by|from|of|has|did|have|had|par|de)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
         r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
-    name = m.group(1) if m else None
+    name = re.sub(r"['’]s$", "", m.group(1)) if m else None  # "did Shuiwang Ji's group propose"
     if m is None:
         m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
         name = m.group(1) if m else None

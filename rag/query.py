@@ -42,6 +42,17 @@ NUMBER_Q = re.compile(
     r".*\b" + _QUANTITY + r"(?: and (?:[\w-]+ )?" + _QUANTITY + r")?\s*\??\s*$",
     re.I,
 )
+# A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
+# the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).
+WANTS_NAME = re.compile(
+    r"\b(?:which|what)\s+(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
+    r"(?:[\w-]+\s+){0,2}?(?:datasets?|benchmarks?|corpus|corpora|tasks?|data|languages?|"
+    r"models?|architectures?|backbones?|domains?|games?|environments?|simulators?|librar(?:y|ies)|tools?|"
+    r"frameworks?|baselines?|metrics?|test[- ]sets?|applications?|robots?|hardware)\b"
+    r"|\b(?:evaluated|tested|trained|benchmarked|validated|experiments?)\s+(?:on|with)\s*\??\s*$"
+    r"|\bquel(?:le)?s?\s+(?:jeux? de données|corpus|tâches?|langues?|modèles?)\b",
+    re.I,
+)
 # Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".
 _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|specific|level|powered|"
                     r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)
@@ -66,6 +77,7 @@ class Query:
     named: tuple[str, ...] = ()  # names of methods, datasets, systems as typed (CamelCase, ACRONYMs, digits)
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
+    wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     history: list[dict] = field(default_factory=list)
     thread: Thread = field(default_factory=Thread)
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
@@ -90,6 +102,11 @@ class Query:
     def absent_named(self, terms: set[str]) -> list[str]:
         """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`."""
         return [t for n, t in self.named_forms.items() if n not in terms]
+
+    @property
+    def wants_detail(self) -> bool:
+        """A figure or a name is asked for: evidence is chosen for the detail, not the contribution."""
+        return self.wants_number or self.wants_name
 
     @property
     def has_history(self) -> bool:
@@ -127,6 +144,7 @@ def analyse(
         named=tuple(dict.fromkeys(t for t in named_terms(search) if not t.isdigit())),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
+        wants_name=bool(WANTS_NAME.search(question)),
         history=history,
         thread=thread,
         refs=refs,

@@ -177,6 +177,10 @@ class RelevanceModel:
             self.intercept = float(spec["intercept"])
         self.threshold = float(spec.get("threshold", 0.5))  # the best paper below it: refuse
         self.list_threshold = float(spec.get("list_threshold", self.threshold))  # other papers at or above it are listed
+        # the best three papers' probabilities summed: at or above it a broad question is answered even
+        # when no single paper reaches the threshold (None: the best paper alone decides)
+        support = spec.get("support_threshold")
+        self.support_threshold = None if support is None else float(support)
         self.spec = spec
 
     def predict(self, x: np.ndarray) -> np.ndarray:

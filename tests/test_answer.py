@@ -183,3 +183,23 @@ def test_figure_on_a_named_set_the_abstract_never_mentions(stub_settings, questi
     ans = rag.ask(question, **ASK)
     assert ans.refused and "doesn't state" in ans.text, ans.text
     assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("pixelNeRF was shown on which real scenes dataset?", "DTU"),
+    ("the network-in-network paper: reasonable results on which digit datasets?", "SVHN"),
+])
+def test_a_name_question_quotes_the_sentence_that_names_it(stub_settings, question, name):
+    ans = rag.ask(question, **ASK)
+    assert not ans.refused, ans.text
+    _grounded(ans)
+    assert name in ans.text, ans.text
+
+
+def test_the_named_detail_outranks_the_papers_headline(seed_ready):
+    """The sentence that names the benchmark says little else about the paper (low similarity to the
+    question); a question asking for the benchmark still gets it quoted."""
+    ans = rag.ask("Deformable DETR: on what benchmark were the experiments run?")
+    assert not ans.refused and ans.sources[0].title.startswith("Deformable DETR")
+    _grounded(ans)
+    assert "COCO" in ans.text, ans.text

@@ -202,7 +202,8 @@ def _fixture_author(venues) -> str:
 
 
 @pytest.mark.parametrize("template", ["{lower} on translation", "translation work by {lower}",
-                                      "{name}: what did they publish?", "{name}'s translation research"])
+                                      "{name}: what did they publish?", "{name}'s translation research",
+                                      "what did {name}'s group propose for translation?"])
 def test_a_full_author_name_is_a_filter_in_any_case_or_position(venues, template):
     name = _fixture_author(venues)
     ans = rag.ask(template.format(name=name, lower=name.lower()), **V)

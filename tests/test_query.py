@@ -80,3 +80,18 @@ def test_named_terms_found_in_a_paper_part_by_part():
     found = paper_names(paper, q.named_forms)
     assert "cifar10" in q.named_forms and "cifar10" not in found
     assert {n for n, t in q.named_forms.items() if t.startswith("RL")} <= found
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("pixel-aligned radiance fields: which real-scene dataset?", True),
+    ("on what benchmarks was the detector evaluated", True),
+    ("what data did they train on?", True),
+    ("which languages does the parser cover", True),
+    ("quels jeux de données ont été utilisés ?", True),
+    ("which papers study dataset distillation", False),
+    ("methods for building benchmarks of reasoning", False),
+    ("how does the model handle long documents", False),
+])
+def test_a_name_is_asked_by_which_dataset_questions(question, asks):
+    """'which dataset / benchmark / languages …' asks for a name: the evidence should name one."""
+    assert analyse(question, [], None).wants_name is asks

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 import rag
 from rag.relevance import FEATURES, load_model
@@ -144,3 +145,24 @@ def test_answer_and_list_thresholds(monkeypatch):
     assert select([E(mid), E(mid)]) == []  # no paper reaches the answer threshold: refuse
     assert len(select([E(hi)] + [E(mid)] * 10, cap=4)) == 4
     assert select(evs, threshold=0.0, list_threshold=0.0) == evs
+
+
+def test_several_half_relevant_papers_answer_a_broad_question():
+    """With the fitted support threshold, three papers below the answer threshold answer together when
+    their probabilities sum to it; two weak ones do not, and an explicit threshold turns the rule off."""
+    from rag.answer.judge import select
+
+    class E:
+        def __init__(self, p):
+            self.relevance = p
+
+    model = load_model()
+    support = model.support_threshold
+    if support is None:
+        pytest.skip("the fitted model has no support rule")
+    below = max(model.list_threshold, support / 3) + 0.001
+    if below >= model.threshold or below >= support:
+        pytest.skip("no probability lies below both thresholds and above the list threshold")
+    assert [e.relevance for e in select([E(below)] * 3)] == [below] * 3  # together they answer
+    assert select([E(below), E(0.0), E(0.0)]) == []  # one half-relevant paper alone does not
+    assert select([E(below)] * 3, threshold=model.threshold) == []  # an explicit threshold: best paper only

@@ -10,6 +10,7 @@ import numpy as np
 from rag.lexical import query_tokens
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences, sentence_key
+from rag.text import STOPWORDS
 
 
 @dataclass
@@ -70,9 +71,21 @@ LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (
                        r"\bavailable at\b|^\W*$", re.I)
 
 
+# A token that names something: an acronym or CamelCase word ('COCO', 'ImageNet', 'ADE20k'), letters with
+# digits ('CIFAR-10'), or a capitalised word inside a sentence ('English', 'Wikipedia').
+_NAME_TOKEN = re.compile(r"\b[A-Za-z]*[A-Z][a-z]*[A-Z0-9][\w-]*|\b[A-Za-z]+-?\d[\w-]*|(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+
+
+def names_something(sentence: str, known: set[str]) -> bool:
+    """Does the sentence name a dataset, benchmark, model or language that is not in `known`
+    (lower-cased words of the question and the paper's title)?"""
+    return any(m.group(0).lower().strip("-") not in known for m in _NAME_TOKEN.finditer(sentence))
+
+
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
-           wants_number: bool = False) -> list[Evidence]:
-    """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap)."""
+           wants_number: bool = False, wants_name: bool = False) -> list[Evidence]:
+    """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap). A question that
+    asks for a figure or a name favours sentences that state one."""
     q_terms = set(query_tokens(question))
     out = []
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
@@ -96,8 +109,16 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
         score = score - 0.3 * np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
         if listing:
             score = score + 0.08 * np.array([bool(CONTRIBUTION.search(x)) for x in sents], dtype=np.float32)
+        if wants_number or wants_name:
+            # the detail asked for: the question's terms that do not just name the paper (its title words)
+            asked = q_terms - STOPWORDS - set(query_tokens(h.paper.title or ""))
+            if asked:
+                score = score + 0.6 * _overlap(asked, [t & asked for t in terms])
         if wants_number:
             score = score + 0.12 * np.array([bool(re.search(r"\d", s)) for s in sents], dtype=np.float32)
+        if wants_name:
+            known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {h.paper.title or ''}")}
+            score = score + 0.12 * np.array([names_something(s, known) for s in sents], dtype=np.float32)
         out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap, terms=terms))
     return out
 

@@ -119,7 +119,8 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
         p = model.screen.predict(feature_matrix(eng, query, bare, text))
         screened = {i: float(p[i]) for i in range(2, len(hits)) if p[i] < model.drop_below}
     kept = [h for i, h in enumerate(hits) if i not in screened]
-    full = iter(gather(eng, question, qvec, kept, listing=not query.wants_number, wants_number=query.wants_number))
+    full = iter(gather(eng, question, qvec, kept, listing=not query.wants_detail, wants_number=query.wants_number,
+                       wants_name=query.wants_name))
     evs = [bare[i] if i in screened else next(full) for i in range(len(hits))]
     probs = model.predict(feature_matrix(eng, query, evs, text))
     for i, (ev, p) in enumerate(zip(evs, probs, strict=True)):
@@ -129,14 +130,17 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
 
 def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
            list_threshold: float | None = None) -> list[Evidence]:
-    """The papers that answer the question. The best paper must reach the answer threshold (else the
-    selection is empty: refuse); every other paper at or above the list threshold joins it, most
-    relevant first. Both default to the values fitted with the model."""
+    """The papers that answer the question. The best paper must reach the answer threshold, or the best
+    three together (their probabilities summed) the model's support threshold (else the selection is
+    empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
+    The thresholds default to the values fitted with the model; an explicit answer threshold turns the
+    support rule off."""
     model = load_model()
     if not evs:
         return []
     tau = model.threshold if threshold is None else threshold
     tau_list = model.list_threshold if list_threshold is None else list_threshold
-    if evs[0].relevance < tau:
+    support = model.support_threshold if threshold is None else None
+    if evs[0].relevance < tau and (support is None or sum(e.relevance for e in evs[:3]) < support):
         return []
     return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]

@@ -40,9 +40,11 @@ def _cited(s: str, n: int) -> str:
     return f"{s[:-1]} [{n}]{s[-1]}"
 
 
-def single(ev: Evidence, n: int, max_sentences: int = 3, lead: str = "") -> str:
-    """Answer from one paper: what it is, then its best supporting sentences in abstract order."""
+def single(ev: Evidence, n: int, max_sentences: int = 3, lead: str = "", at_least: int = 1) -> str:
+    """Answer from one paper: what it is, then its best supporting sentences in abstract order
+    (`at_least` of them: a question after a detail gets the two best, the detail is often in either)."""
     keep = ev.cover(max_sentences)
+    keep += [i for i in ev.best(at_least) if i not in keep][: max(0, at_least - len(keep))]
     body = " ".join(_cited(ev.sentences[i], n) for i in sorted(keep))
     intro = lead or f"The most relevant paper is {describe(ev.hit.paper)} [{n}]."
     return f"{intro} {body}"
