@@ -31,6 +31,7 @@ import numpy as np
 from rag.retrieval.filtering import Filters
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
+from rag.retrieval.names import DistinctiveNames, phrase_in
 from rag.settings import Settings
 from rag.text import fold
 from rag.types import Paper
@@ -56,6 +57,7 @@ class EngineRetriever:
         self.papers = lexical.papers
         self.by_id = lexical.by_id
         self.authors = EngineAuthors(self)
+        self.distinctive = DistinctiveNames(self.phrase_count)
         self._venues: dict[str, int] | None = None
         self._lock = threading.Lock()
 
@@ -190,12 +192,34 @@ class EngineRetriever:
         words = fold(query).split()
         long = [" ".join(words[i : i + n]) for n in range(3, min(TITLE_NGRAM_MAX, len(words)) + 1)
                 for i in range(len(words) - n + 1)]
-        found = {pid for ids in self.index.key_matches("title_key", long, NAME_MATCH_MAX).values() for pid in ids}
+        found = {pid for name, ids in self.index.key_matches("title_key", long, NAME_MATCH_MAX).items()
+                 if self.distinctive(name) for pid in ids}
         for word, ids in self.index.key_matches("title_word", [w for w in words if len(w) >= 4],
                                                 NAME_MATCH_MAX).items():
             if self.is_rare(word):
                 found.update(ids)
         return found
+
+    def phrase_count(self, phrase: str, limit: int) -> int:
+        """How many papers (counting stops at `limit`) contain the folded phrase in their title or abstract
+        (`DistinctiveNames`): the index has no positions, so the papers holding every word of it are
+        counted, and when that is `limit` or more, the best-scoring NAME_MATCH_MAX of them are read."""
+        import tantivy
+
+        toks = list(dict.fromkeys(self.index.query_tokens(phrase)))
+        if not toks:
+            return limit
+        terms = [tantivy.Query.term_query(self.index.schema, "text", t) for t in toks]
+        ids, total = self.index.matching_ids(terms, NAME_MATCH_MAX)
+        if total < limit:
+            return total  # fewer papers hold all its words than the limit: the phrase is at least as rare
+        pos = self.papers.resolve(ids)
+        n = 0
+        for pid in ids:
+            n += pid in pos and phrase_in(phrase, self.papers[pos[pid]])
+            if n >= limit:
+                break
+        return n
 
     # --- search -------------------------------------------------------------------------------------
     def search(

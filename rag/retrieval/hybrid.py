@@ -11,7 +11,7 @@ from rag.lexical import top_k
 from rag.retrieval.filtering import Filters, author_pattern, venue_matches
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
-from rag.retrieval.names import AuthorIndex, TitleIndex
+from rag.retrieval.names import AuthorIndex, TitleIndex, phrase_in
 from rag.settings import Settings
 from rag.text import fold
 
@@ -33,7 +33,7 @@ class HybridRetriever:
         self.authors = AuthorIndex(self.papers)
         self._years: np.ndarray | None = None
         self._masks: dict[tuple, np.ndarray] = {}
-        self.titles = TitleIndex(self.papers, is_rare=self._is_rare)
+        self.titles = TitleIndex(self.papers, is_rare=self._is_rare, phrase_count=self._phrase_count)
         self.index = VectorStoreIndex.from_vector_store(store.vector_store(), embed_model=llama_embedding(embedder))
         self._lock = threading.Lock()
 
@@ -105,6 +105,27 @@ class HybridRetriever:
         if not toks:
             return True
         return int(np.count_nonzero(self.lexical.bm25.get_scores(toks))) <= max_df
+
+    def _phrase_count(self, phrase: str, limit: int) -> int:
+        """How many papers (counting stops at `limit`) contain the folded phrase in their title or
+        abstract: only papers holding every indexed word of it (BM25 postings) are read. Called once per
+        title name a question quotes (TitleIndex caches the verdict), so no phrase index is kept."""
+        from rag.lexical import query_tokens
+
+        bm25, toks = self.lexical.bm25, list(dict.fromkeys(query_tokens(phrase)))
+        if not toks:
+            return limit  # stopwords only: not a name
+        if any(t not in bm25.vocab_dict for t in toks):
+            return 0
+        cand = np.ones(len(self.papers), dtype=bool)
+        for tok in toks:
+            cand &= np.asarray(bm25.get_scores([tok])) > 0
+        n = 0
+        for i in np.flatnonzero(cand):
+            n += phrase_in(phrase, self.papers[i])
+            if n >= limit:
+                break
+        return n
 
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]

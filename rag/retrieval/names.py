@@ -43,12 +43,49 @@ class AuthorIndex:
         return dict(hits)
 
 
+TITLE_PHRASE_MAX_DF = 3  # a quoted name of 2+ words identifies a paper only if at most this many papers contain it
+
+
+def phrase_in(phrase: str, paper: Paper) -> bool:
+    """Whether the folded phrase occurs, as whole words, in the paper's folded title or abstract."""
+    return f" {phrase} " in f" {fold(paper.title or '')} {fold(paper.abstract or '')} "
+
+
+class DistinctiveNames:
+    """Which multi-word title names are names rather than topic phrases, cached per name.
+
+    A claim or question that merely uses a field's term ("hematopoietic stem cell", "adverse drug
+    events", "T-cell activation") is not a title lookup, even when some paper's title (or the part
+    before its ':') is exactly that term; on SciFact such matches put a review of the topic first for
+    claims about something else. A name counts when at most TITLE_PHRASE_MAX_DF papers contain the
+    phrase in their title or abstract: the same rarity that one-word names must have.
+    `phrase_count(name, limit)` counts papers containing the phrase, stopping at `limit`."""
+
+    def __init__(self, phrase_count=None, max_size: int = 4096):
+        self.phrase_count = phrase_count
+        self.max_size = max_size
+        self._known: dict[str, bool] = {}
+
+    def __call__(self, name: str) -> bool:
+        if self.phrase_count is None or len(name.split()) < 2:
+            return True  # one-word names are checked for rarity when the index is built
+        known = self._known.get(name)
+        if known is None:
+            known = self.phrase_count(name, TITLE_PHRASE_MAX_DF + 1) <= TITLE_PHRASE_MAX_DF
+            if len(self._known) >= self.max_size:
+                self._known.clear()
+            self._known[name] = known
+        return known
+
+
 class TitleIndex:
     """Find papers whose title, or the distinctive short name before/after its ':', is quoted in
     a question ("Network In Network", "GrowNet", "pixelNeRF"). Generic short names ("Obesity",
-    "A review") are ignored: a one-word name must be rare in the corpus, a longer one 3+ words."""
+    "A review") are ignored: a one-word name must be rare in the corpus, a longer one 3+ words and,
+    when `phrase_count` is given, a phrase few papers contain (`DistinctiveNames`)."""
 
-    def __init__(self, papers: list[Paper], is_rare=None):
+    def __init__(self, papers: list[Paper], is_rare=None, phrase_count=None):
+        self.distinctive = DistinctiveNames(phrase_count)
         self.names: dict[str, set[int]] = defaultdict(set)
         for i, p in enumerate(papers):
             if not p.title:
@@ -67,9 +104,12 @@ class TitleIndex:
         self.max_words = max((len(n.split()) for n in self.names), default=0)
 
     def match(self, query: str) -> set[int]:
+        """Indices of papers whose name the question quotes (distinctive names only)."""
         words = fold(query).split()
         found: set[int] = set()
         for n in range(min(self.max_words, len(words)), 0, -1):
             for i in range(len(words) - n + 1):
-                found |= self.names.get(" ".join(words[i : i + n]), set())
+                name = " ".join(words[i : i + n])
+                if name in self.names and self.distinctive(name):
+                    found |= self.names[name]
         return found
