@@ -243,7 +243,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             digits = re.sub(r"\D", "", m.group(2))
             year = int(digits) if len(digits) == 4 else 2000 + int(digits) if int(digits) < 50 else 1900 + int(digits)
         hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
-        if _is_filter_position(q, m.start(), m.end(), bool(year) and not hyphen_year, key in vocab.ambiguous):
+        if _is_filter_position(q, m.start(), m.end(), bool(year) and not hyphen_year, key in vocab.ambiguous,
+                               hyphen_year):
             found.append((m.start(), m.end(), canon, year))
     return found
 
@@ -262,13 +263,18 @@ def _venue_words(q: str, pattern: str):
             yield m1
 
 
-def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False) -> bool:
+def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False,
+                        hyphen_year: bool = False) -> bool:
     before = q[:start].rstrip()
     after = q[end:]
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
         return False  # "the ACL Anthology's", "CoNLL-2003", "BERT-style"
     nxt = re.match(r"\s+(\S+)", after)
     nxt_word = nxt.group(1) if nxt else ""
+    if hyphen_year:  # 'BEA-2019 grammatical error correction shared task' names a task or dataset;
+        # 'COLING-2018 papers' or 'accepted at LREC-2016' is the event
+        return bool(re.fullmatch(AFTER + r"\W*", nxt_word.lower())) or (
+            not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
     if re.fullmatch(DATA_AFTER + r"\W*", nxt_word.lower()):
         return False  # "the CoNLL 2003 data", "the ACL anthology"
     if with_year:

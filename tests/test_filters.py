@@ -112,6 +112,7 @@ VOCAB_PHRASINGS = [
     ("speech translation systems at iwslt", {"venue": "IWSLT"}),
     ("LREC 2008 papers on corpora", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
     ("resources presented at LREC'08", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
+    ("LREC-2008 papers on corpora", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
     ("what appeared in the Transactions of the ACL about parsing?", {"venue": "TACL"}),
     ("articles in Transactions of the Association for Computational Linguistics on semantics",
      {"venue": "TACL"}),
@@ -130,6 +131,7 @@ VOCAB_PHRASINGS = [
 TOPIC_NOT_FILTER = [
     "studies of the ACL Anthology's citation network",
     "models evaluated on the CoNLL-2003 NER data",
+    "systems built for the IWSLT-2009 speech translation evaluation campaign",
     "systems trained on the IWSLT data for speech translation",
     "how has the ACL community discussed peer reviewing",
 ]
