@@ -34,12 +34,14 @@ SOURCE_LISTS = {
     "trending": "Hugging Face trending",
 }
 # Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
-BEFORE = r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared)"
+BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
+          r"auf|beim|bei|im|von|zur|zum)")
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
          r"long|short|demos?|posters?|only|list|session|page)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
+VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
@@ -187,7 +189,7 @@ DECADE = re.compile(
 FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+(?:(19[5-9]0|20[0-4]0)|([5-9]0))\b", re.I)
 
 
-def _years(q: str, f: Filters) -> str:
+def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     m = FRENCH_DECADE.search(q) or DECADE.search(q)
     if m:
         g = [x for x in m.groups() if x]
@@ -199,6 +201,9 @@ def _years(q: str, f: Filters) -> str:
         m = re.search(pattern, q, re.I)
         if not m:
             continue
+        prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])
+        if kind == "exact" and prev and vocab is not None and fold(prev.group(1)) in vocab.keys:
+            continue  # 'CoNLL 2016 papers': the year belongs to the venue, which reads it itself
         years = [int(y) for y in m.groups() if y]
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
@@ -230,6 +235,10 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         word = m.group(1)
         key = fold(word).replace(" ", "")
         canon = vocab.keys.get(key)
+        head, _, tail = word.partition("-")
+        if canon is None and re.fullmatch(VENUE_WORD, tail, re.I):  # 'SIGMORPHON-Workshop 2020'
+            word, key = head, fold(head)
+            canon = vocab.keys.get(key)
         if canon is None:
             continue
         if " " in word and not (len(key) >= 5 and word[0].isupper()):
@@ -286,7 +295,7 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
     if ambiguous:  # 'NLI papers' is a topic; 'at NLI', 'NLI 2020' or 'WMT submissions' is the workshop
         return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I)
                     or re.match(r"\s+" + STRONG_AFTER + r"\b", after, re.I))
-    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the|\s+la|\s+le|\s+les)?$", before, re.I):
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the|\s+la|\s+le|\s+les|\s+der|\s+dem|\s+den|\s+die)?$", before, re.I):
         return True
     if re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
         return True
@@ -302,7 +311,7 @@ def parse(
     papers: list[Paper] | None = None,
 ) -> Parsed:
     f = Filters()
-    q = _years(question, f)
+    q = _years(question, f, vocab)
     # --- venues --------------------------------------------------------------------------------
     src = re.search(r"\b(?:only\s+)?(?:from\s+|in\s+|on\s+)?(?:the\s+)?(neurips|icml|hugging\s*face|huggingface|"
                     r"hf(?:\s+trending)?)(?:\s+(list|session|page|trending))?\b", q, re.I)
@@ -322,7 +331,7 @@ def parse(
                 f.year_min = f.year_max = int(m.group(1))
                 end += m.end()
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:the\s+|la\s+|le\s+|les\s+)?$", q[:start], re.I)
+                            r"\s+)?(?:the\s+|la\s+|le\s+|les\s+|der\s+|dem\s+|den\s+|die\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
