@@ -26,7 +26,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|a
 # … can flip") does not ask for a figure.
 _QUANTITY = (r"(?:accuracy|accuracies|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
              r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
-             r"throughput|perplexity|bleu|f1|auc|wer|epochs|iterations|hyper-?parameters?|batch size|"
+             r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
+             r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
              r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget)")
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 NUMBER_Q = re.compile(
@@ -35,7 +36,10 @@ NUMBER_Q = re.compile(
     r"(?:what|which)(?: (?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)[\w-]+){0,2} "
     + _QUANTITY + r"\b|"
     r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
-    r"(?:[\w-]+ ){0,3}" + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
+    # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
+    r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"
+    r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b)[\w-]+ ){0,3}"
+    + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"

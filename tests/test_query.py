@@ -61,6 +61,10 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("which papers study error correction codes", False),
     ("what methods reduce the parameter count of transformers", False),
     ("learning rate schedules for large-batch training", False),
+    ("what PSNR does the radiance field model reach on real scenes?", True),
+    ("recall of the dense retriever on open-domain QA", True),
+    ("which papers improve accuracy of retrieval systems", False),
+    ("methods that boost recall of dense retrievers", False),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
