@@ -2,16 +2,18 @@
 
     python -m benchmarks.train_relevance            # rebuild both, deterministically (seeded)
 
-Labelled (question, paper) pairs, none from the dev set or the fresh (v3) validation sets:
+Labelled (question, paper) pairs, none from the dev set or the fresh (v4) validation sets:
 - SciFact train claims with their BEIR train qrels (809 claims over 5,183 abstracts); for a third of
   them the gold papers are left out of the candidates, which makes unanswerable cases;
 - ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
   is relevant; papers that mention it only in the abstract are left unlabelled), asked of the full
   30k collection and of random sub-libraries of 2, 20 and 200 papers;
+- "which papers use X" questions for names (datasets, models) that 2-8 abstracts mention, all of those
+  papers relevant (ACL and the bundled corpus);
 - known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence), and
   questions naming a paper's distinctive short name ('what is GrowNet?', some in other languages);
 - absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them;
-- the human-written validation sets already looked at (v1 and v2, benchmarks/relevance_sources.py), weighted up.
+- the human-written validation sets already looked at (v1, v2, v3; benchmarks/relevance_sources.py), weighted up.
 
 Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") give the
 calibration report and, with out-of-fold predictions for the human-written questions, choose the
@@ -115,6 +117,32 @@ def title_phrases(papers: list, rng: random.Random, n: int) -> list[str]:
     return pool[:n]
 
 
+MENTION_TEMPLATES = ["which papers report experiments on {n}?", "anything built on {n}?", "papers that use {n}",
+                     "where is {n} used?", "list the papers evaluated on {n}", "{n} results", "work using {n}",
+                     "what do we have that mentions {n}?", "studies with {n}", "who compares against {n}?",
+                     "papers mentioning {n}", "{n}"]
+
+
+def mention_terms(papers: list, rng: random.Random, n: int) -> list[tuple[str, set[str]]]:
+    """Names (acronyms, CamelCase, letters with digits: 'Omniglot'-like datasets, 'Swin', 'TIMIT') that
+    2-8 abstracts mention, most of them outside any title, with every paper that mentions them: the
+    positives of 'which papers use X' questions, whose topic lives in the abstracts rather than the titles."""
+    from rag.query import norm_term
+
+    pat = re.compile(r"\b(?:[A-Z][a-z]*[A-Z0-9][\w-]*[A-Za-z0-9]|[A-Z][a-z]{4,}(?=\s(?:dataset|benchmark|corpus)))\b")
+    where: dict[str, set[str]] = defaultdict(set)
+    typed: dict[str, str] = {}
+    for p in papers:  # every paper naming the term in any form ('GANs', 'GAN-based', 'GAN') is a positive
+        for m in set(pat.findall(f"{p.title or ''} {p.abstract}")):
+            key = norm_term(m)
+            if len(key) >= 3:
+                where[key].add(p.paper_id)
+                typed.setdefault(key, re.sub(r"-(based|like|style)$", "", m))
+    pool = sorted(key for key, ids in where.items() if 2 <= len(ids) <= 8)
+    rng.shuffle(pool)
+    return [(typed[key], where[key]) for key in pool[:n]]
+
+
 NAME_TEMPLATES = ["what is {n}?", "{n}", "how does {n} work?", "tell me about {n}", "{n}: what problem does it address?",
                   "what does {n} do", "{n} paper", "Was ist {n}?", "¿Qué es {n}?", "Qu'est-ce que {n} ?", "Что такое {n}?"]
 
@@ -203,8 +231,10 @@ class Collector:
         self.y.append(y)
         # `detail`: a figure or the authors are asked for; whether the abstract gives them is checked
         # after the relevance decision (rag.answer._verdict), so such questions do not choose thresholds
+        # `absent`: a name the question uses occurs nowhere in the collection ('DreamBooth', 'LoRA')
         self.groups.append({"source": source, "split": _split(source + text), "n": len(y),
-                            "detail": bool(query.wants_number or query.wants_authors)})
+                            "detail": bool(query.wants_number or query.wants_authors),
+                            "absent": bool(query.absent_named(eng.lexical.terms))})
 
 
 def phrase_label(phrase: str):
@@ -224,7 +254,7 @@ def phrase_label(phrase: str):
 
 
 # --- fitting -------------------------------------------------------------------------------------
-KINDS = {"scifact": "claim", "acl-topic": "topic", "acl-known-item": "known-item", "seed-known-item": "known-item",
+KINDS = {"scifact": "claim", "acl-topic": "topic", "acl-mention": "topic", "seed-mention": "topic", "acl-known-item": "known-item", "seed-known-item": "known-item",
          "acl-name": "known-item", "seed-name": "known-item",
          "scifact-gold-out": "absent", "seed-absent": "absent", "acl-author": "author", "seed-author": "author"}
 
@@ -259,7 +289,7 @@ FALSE_REFUSAL_TARGET, MISSED_REFUSAL_TARGET = 0.03, 0.10
 
 
 def choose(probs: list[np.ndarray], ys: list[np.ndarray], kinds: list[str],
-           human: list[bool | str]) -> tuple[float, float, float]:
+           human: list[bool | str], absent: list[bool] | None = None) -> tuple[float, float, float]:
     """The answer threshold (the best paper below it: refuse), then the list threshold (other papers at
     or above it are listed).
 
@@ -298,9 +328,28 @@ def choose(probs: list[np.ndarray], ys: list[np.ndarray], kinds: list[str],
     # lowest cost; ties: no support rule, then the threshold nearest 0.5
     tau, sigma = min(costs, key=lambda k: (round(costs[k][0], 9), k[1] != float("inf"), abs(k[0] - 0.5)))
     choose.support = None if sigma == float("inf") else sigma
+
+    # Questions using a name the collection never mentions: the best paper alone must reach a threshold
+    # of their own (at least the answer threshold; no support rule), chosen by the same cost on them.
+    absent = absent or [False] * len(probs)
+    ha = [(float(p.max()), bool((y == 1).any())) for p, y, h, a in zip(probs, ys, human, absent, strict=True)
+          if a and (h and (y == 1).any() or h == "topic")]
+    choose.absent_threshold, choose.absent_curve = None, {}
+    if ha and any(not ok for _, ok in ha):
+        def cost_absent(t: float) -> float:
+            fr = np.mean([p < t for p, ok in ha if ok]) if any(ok for _, ok in ha) else 0.0
+            miss = np.mean([p >= t for p, ok in ha if not ok])
+            return float(fr / FALSE_REFUSAL_TARGET + miss / MISSED_REFUSAL_TARGET)
+
+        choose.absent_curve = {f"{t:.3f}": round(cost_absent(t), 3) for t in grid if t >= tau}
+        best = min((t for t in grid if t >= tau), key=lambda t: (round(cost_absent(t), 9), t))
+        choose.absent_threshold = float(best) if best > tau else None
     f1 = {float(t): macro(lambda p, y, t=t: answer_f1(p, y, tau, t, choose.support)) for t in grid if t <= tau}
     tau_list = max(f1, key=lambda t: (f1[t], t))
     choose.curve = {"human_questions": {"answerable": len(answerable), "unanswerable": len(unanswerable)},
+                    "absent_name_questions": {"answerable": sum(ok for _, ok in ha),
+                                              "unanswerable": sum(not ok for _, ok in ha)},
+                    "absent_threshold": choose.absent_threshold, "absent_cost": choose.absent_curve,
                     "support_threshold": choose.support,
                     "answer_cost_without_support": {
                         f"{t:.3f}": {"cost": round(c, 3), "false_refusals": round(fr, 3), "missed_refusals": round(m, 3)}
@@ -410,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
                     help="gradient-boosted trees (scikit-learn HistGradientBoosting, default) or logistic regression")
     ap.add_argument("--human-weight", type=float, default=5.0,
-                    help="sample weight of the human-written (v1, v2) questions relative to generated ones")
+                    help="sample weight of the human-written (v1-v3) questions relative to generated ones")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     t0 = time.time()
@@ -503,6 +552,11 @@ def main(argv: list[str] | None = None) -> int:
             for text, pid in known_items(acl.retriever.papers, random.Random(SEED + 2), int(150 * scale)):
                 col.add(acl, text, {pid}, "acl-known-item")
         seed = engines["seed"]
+        for name, eng, count in (("acl", acl, 150), ("seed", seed, 60)):
+            if want(f"{name}-mention"):
+                rng = random.Random(SEED + 20 + len(name))
+                for term, ids in mention_terms(eng.retriever.papers, rng, int(count * scale)):
+                    col.add(eng, rng.choice(MENTION_TEMPLATES).format(n=term), ids, f"{name}-mention")
         if want("acl-name"):
             for text, pid in name_questions(acl.retriever.papers, random.Random(SEED + 6), int(150 * scale)):
                 col.add(acl, text, {pid}, "acl-name")
@@ -583,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     clf, scaler, predict = train(fit)
 
     # Thresholds: on the calibration split of the generated questions, and on out-of-fold predictions
-    # for every human-written (v1, v2) question (5 folds; each fold's model never saw that question).
+    # for every human-written (v1-v3) question (5 folds; each fold's model never saw that question).
     human = [i for i, g in enumerate(col.groups) if g["source"].startswith(HUMAN)]
     fold = {i: int(hashlib.sha1(f"{col.groups[i]['source']}{i}".encode()).hexdigest(), 16) % 5 for i in human}
     oof: dict[int, np.ndarray] = {}
@@ -597,7 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     # refusal rests on relevance ("topic"), not on a figure or author list the abstract lacks
     tau, tau_list, f1 = choose(probs, ys, [kind_of(col.groups[i]["source"]) for i in chosen],
                                [("topic" if not col.groups[i].get("detail") else True)
-                                if col.groups[i]["source"].startswith(HUMAN) else False for i in chosen])
+                                if col.groups[i]["source"].startswith(HUMAN) else False for i in chosen],
+                               [bool(col.groups[i].get("absent")) for i in chosen])
     Xc, yc, _ = stack(cal)
     pc = predict(Xc)
     curve, ece = reliability(pc, yc)
@@ -620,6 +675,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = {
         "features": list(FEATURES), **params,
         "threshold": round(tau, 3), "list_threshold": round(tau_list, 3), "support_threshold": choose.support,
+        "absent_threshold": choose.absent_threshold,
         "trained_on": {"pairs": int(len(yf)), "questions": len(fit), "positives": int(yf.sum())},
         "script": f"python -m benchmarks.train_relevance --model {args.model} --human-weight {args.human_weight}",
     }
@@ -632,7 +688,7 @@ def main(argv: list[str] | None = None) -> int:
                               "reliability": curve, "answer_set_f1": round(f1, 4), "by_source": by_source},
         "threshold": {"value": round(tau, 3), "list_threshold": round(tau_list, 3),
                       "how": "answer threshold (the best paper below it: refuse): grid 0.1..0.85 minimising "
-                             "false-refusal rate / 0.03 + missed-refusal rate / 0.10 over the human-written (v1, v2) "
+                             "false-refusal rate / 0.03 + missed-refusal rate / 0.10 over the human-written (v1-v3) "
                              "questions, on out-of-fold (5-fold) predictions; list threshold (other papers at or "
                              "above it are listed): the highest per-question F1 of the selected papers, averaged "
                              "over the kinds of question (claims, topics, known items, absent topics, authors), on "

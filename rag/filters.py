@@ -180,7 +180,7 @@ YEAR_RULES = [
     (rf"\b(?:before|prior to|older than|avant)\s+{YEAR}\b", "before"),
     (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
-    (rf"\b(?:in|from|of|during|en|de)\s+{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),
+    (rf"\b(?:in|from|of|during|en|de)\s+(?:the\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
 DECADE = re.compile(

@@ -17,7 +17,10 @@ from rag.retrieval import Filters
 from rag.text import named_terms, squash
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
-AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|authors? of|written by|"
+# "authors of X" asks for authors unless it is the subject of another question ("what loss did the
+# authors of X construct?"): then it only names the paper.
+AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
+                      r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
@@ -42,7 +45,8 @@ NUMBER_Q = re.compile(
     + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
-    r"|^(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
+    r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
+    r"(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
     r".*\b" + _QUANTITY + r"(?: and (?:[\w-]+ )?" + _QUANTITY + r")?\s*\??\s*$",
     re.I,
 )

@@ -181,6 +181,9 @@ class RelevanceModel:
         # when no single paper reaches the threshold (None: the best paper alone decides)
         support = spec.get("support_threshold")
         self.support_threshold = None if support is None else float(support)
+        # the answer threshold for a question using a name the collection never mentions (None: the same)
+        absent = spec.get("absent_threshold")
+        self.absent_threshold = None if absent is None else float(absent)
         self.spec = spec
 
     def predict(self, x: np.ndarray) -> np.ndarray:

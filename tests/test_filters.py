@@ -23,6 +23,7 @@ PHRASINGS = [
     ("parsing papers up to 2018", {"year_max": 2018}),
     ("papers from 2021 about summarization", {"year_min": 2021, "year_max": 2021}),
     ("dialogue papers in 2019", {"year_min": 2019, "year_max": 2019}),
+    ("dialogue work from the 2019 proceedings", {"year_min": 2019, "year_max": 2019}),
     ("translation papers between 2018 and 2019", {"year_min": 2018, "year_max": 2019}),
     ("question answering 2019-2020", {"year_min": 2019, "year_max": 2020}),
     ("neural machine translation 2020 or later", {"year_min": 2020}),

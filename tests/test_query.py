@@ -99,3 +99,14 @@ def test_named_terms_found_in_a_paper_part_by_part():
 def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     """'which dataset / benchmark / languages …' asks for a name: the evidence should name one."""
     assert analyse(question, [], None).wants_name is asks
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("who are the authors of the colorization transformer?", True),
+    ("authors of the video inpainting paper", True),
+    ("what loss did the authors of the segmentation network construct?", False),
+    ("which datasets do the authors of GrowNet use", False),
+])
+def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
+    """'the authors of X' as the subject of another question only names the paper."""
+    assert analyse(question, [], None).wants_authors is asks

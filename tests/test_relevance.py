@@ -168,3 +168,22 @@ def test_several_half_relevant_papers_answer_a_broad_question():
     assert [e.relevance for e in select([E(below)] * 3)] == [below] * 3  # together they answer
     assert select([E(below), E(0.0), E(0.0)]) == []  # one half-relevant paper alone does not
     assert select([E(below)] * 3, threshold=model.threshold) == []  # an explicit threshold: best paper only
+
+
+def test_a_name_the_collection_lacks_needs_a_strong_hit():
+    """A question using a name found nowhere in the collection is answered only by a paper that reaches
+    the model's own (higher) threshold for such questions; an explicit threshold turns the rule off."""
+    from rag.answer.judge import select
+
+    class E:
+        def __init__(self, p):
+            self.relevance = p
+
+    model = load_model()
+    if model.absent_threshold is None:
+        pytest.skip("the fitted model has no separate threshold for absent names")
+    assert model.absent_threshold > model.threshold
+    mid = (model.threshold + model.absent_threshold) / 2
+    assert select([E(mid)]) and select([E(mid)], absent_name=True) == []
+    assert select([E(model.absent_threshold)], absent_name=True)
+    assert select([E(mid)], absent_name=True, threshold=model.threshold)

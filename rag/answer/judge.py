@@ -129,18 +129,22 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
 
 
 def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
-           list_threshold: float | None = None) -> list[Evidence]:
+           list_threshold: float | None = None, absent_name: bool = False) -> list[Evidence]:
     """The papers that answer the question. The best paper must reach the answer threshold, or the best
     three together (their probabilities summed) the model's support threshold (else the selection is
     empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
-    The thresholds default to the values fitted with the model; an explicit answer threshold turns the
-    support rule off."""
+    When the question uses a name the collection never mentions (`absent_name`), the best paper alone
+    must reach the model's own threshold for such questions: a name missing is a signal, and only a
+    strong hit answers. The thresholds default to the values fitted with the model; an explicit answer
+    threshold turns the support and absent-name rules off."""
     model = load_model()
     if not evs:
         return []
     tau = model.threshold if threshold is None else threshold
     tau_list = model.list_threshold if list_threshold is None else list_threshold
     support = model.support_threshold if threshold is None else None
+    if absent_name and threshold is None and model.absent_threshold is not None:
+        tau, support = max(tau, model.absent_threshold), None
     if evs[0].relevance < tau and (support is None or sum(e.relevance for e in evs[:3]) < support):
         return []
     return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]
