@@ -70,8 +70,8 @@ def norm_term(term: str) -> str:
     """A named term in the form it is looked up in: case, plural 's', hyphens and usage affixes
     normalised ('GANs' -> 'gan', 'BERT-based' -> 'bert', 'DC-Bi-LSTM' -> 'dcbilstm')."""
     t = _AFFIX.sub("", term.strip())
-    if re.fullmatch(r"[A-Z0-9-]{2,}s", t):  # 'GANs', 'LLMs', 'VAEs'
-        t = t[:-1]
+    if re.fullmatch(r"[A-Z0-9-]{2,}s", t) or re.fullmatch(r"[A-Za-z0-9-]+[A-Z][A-Za-z0-9-]*[A-Za-z]s", t):
+        t = t[:-1]  # 'GANs', 'LLMs', 'VAEs'; CamelCase too: 'GrowNets', 'NeRFs', 'ResNets'
     return squash(t)
 
 

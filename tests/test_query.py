@@ -14,7 +14,8 @@ from rag.query import analyse, norm_term
 @pytest.mark.parametrize(
     ("term", "norm"),
     [("GANs", "gan"), ("LLMs", "llm"), ("BERT-based", "bert"), ("RL-trained", "rl"), ("DC-Bi-LSTM", "dcbilstm"),
-     ("pixelNeRF", "pixelnerf"), ("ResNet-50", "resnet50")],
+     ("pixelNeRF", "pixelnerf"), ("ResNet-50", "resnet50"), ("GrowNets", "grownet"), ("NeRFs", "nerf"),
+     ("Transformers", "transformers")],
 )
 def test_named_terms_are_normalised(term, norm):
     assert norm_term(term) == norm
