@@ -5,8 +5,8 @@
   author never wrote about (negatives);
 - the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
   validation_libraries/, retired in session 4; v2: *_v2.jsonl, run once as held-out sets in session 4 and
-  retired in session 5; v3: *_v3.jsonl, run once as held-out sets in session 5 and then retired). The fresh
-  v4 sets are never fitted on. Gold papers are the positives; follow-ups
+  retired in session 5; v3 and v4: *_v3.jsonl, *_v4.jsonl, each run once as held-out sets in session 5 and
+  then retired). The fresh v5 sets are never fitted on. Gold papers are the positives; follow-ups
   (which need a conversation) are left out.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-HUMAN = ("v1-", "v2-", "v3-")  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
+HUMAN = ("v1-", "v2-", "v3-", "v4-")  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
 HUMAN_SETS = {
     "v1-bundled": (REPO / "benchmarks" / "data" / "validation_bundled.jsonl", "seed"),
     "v1-acl": (REPO / "benchmarks" / "data" / "validation_acl.jsonl", "acl"),
@@ -28,6 +28,8 @@ HUMAN_SETS = {
     "v2-acl": (REPO / "benchmarks" / "data" / "validation_acl_v2.jsonl", "acl"),
     "v3-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v3.jsonl", "seed"),
     "v3-acl": (REPO / "benchmarks" / "data" / "validation_acl_v3.jsonl", "acl"),
+    "v4-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v4.jsonl", "seed"),
+    "v4-acl": (REPO / "benchmarks" / "data" / "validation_acl_v4.jsonl", "acl"),
     **{f"v1-{lib}": (REPO / "benchmarks" / "data" / "validation_libraries" / f"{lib}.jsonl", lib)
        for lib in ("lib2", "lib20", "lib200")},
 }

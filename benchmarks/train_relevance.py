@@ -658,6 +658,10 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [i for i in cal if i not in fold] + human
     probs = [oof[i] if i in oof else predict(col.X[i]) for i in chosen]
     ys = [col.y[i] for i in chosen]
+    # the out-of-fold probabilities, for analysis of the answer decision (benchmarks/.work only)
+    np.savez(WORK / "relevance_oof.npz", p=np.array([np.pad(p, (0, 8 - len(p)))[:8] for p in probs]),
+             y=np.array([np.pad(y, (0, 8 - len(y)), constant_values=-1)[:8] for y in ys]),
+             groups=json.dumps([col.groups[i] for i in chosen]))
     # human questions choose the answer threshold: all answerable ones, and the unanswerable ones whose
     # refusal rests on relevance ("topic"), not on a figure or author list the abstract lacks
     tau, tau_list, f1 = choose(probs, ys, [kind_of(col.groups[i]["source"]) for i in chosen],
