@@ -3,15 +3,16 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v4: benchmarks/data/validation_bundled_v4.jsonl (152 questions), bundled corpus (session 5);
-- acl-v4: benchmarks/data/validation_acl_v4.jsonl (63 questions, 31 with filters), the 29,853 ACL abstracts
+- bundled-v5: benchmarks/data/validation_bundled_v5.jsonl (100 questions), bundled corpus (session 5);
+- acl-v5: benchmarks/data/validation_acl_v5.jsonl (46 questions, 22 with filters), the 29,853 ACL abstracts
   (needs an ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
 Smoke test: dev, the 40 dev questions (never fitted on).
 Seen sets, now training data for the relevance model, so their figures are in-sample: v1 (bundled, acl,
-lib2 / lib20 / lib200; retired in session 4), v2 (bundled-v2, acl-v2; held out in session 4) and v3
-(bundled-v3, acl-v3; held out once in session 5, `relevance_eval_v3_heldout.json`, then retired).
+lib2 / lib20 / lib200; retired in session 4), v2 (bundled-v2, acl-v2; held out in session 4), v3 and v4
+(held out once each in session 5, `relevance_eval_v3_heldout.json`, `relevance_eval_v4_heldout.json`, then
+retired).
 """
 
 from __future__ import annotations
@@ -76,10 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v4,acl-v4,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v4, acl-v4, scifact-test (held out), "
-                         "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3 (seen: "
-                         "training data)")
+    ap.add_argument("--sets", default="dev,bundled-v5,acl-v5,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v5, acl-v5, scifact-test (held out), "
+                         "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
+                         "acl-v4 (seen: training data)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4"):
+    for v in ("v2", "v3", "v4", "v5"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4"):
+    for v in ("v2", "v3", "v4", "v5"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
