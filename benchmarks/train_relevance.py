@@ -217,7 +217,7 @@ class Collector:
         if not hits:
             return
         evs = gather(eng, query.search, qvec, hits, listing=not query.wants_detail, wants_number=query.wants_number,
-                     wants_name=query.wants_name)
+                     wants_name=query.wants_name, wants_link=query.wants_link)
         X = feature_matrix(eng, query, evs)[:, :N_BASE]  # the cache holds base columns; context is derived
         y = []
         for ev in evs:

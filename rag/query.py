@@ -61,6 +61,9 @@ WANTS_NAME = re.compile(
     r"|\bquel(?:le)?s?\s+(?:jeux? de données|corpus|tâches?|langues?|modèles?)\b",
     re.I,
 )
+# A link is asked for ("where can I download it?", "is the code on GitHub?"): the sentence with the URL answers.
+WANTS_LINK = re.compile(r"\b(?:download|github|repository|repo|source code|the code|code (?:available|released)|"
+                        r"link|url|website|web ?page|homepage|project page|where can i (?:get|find))\b", re.I)
 # Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".
 _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|specific|level|powered|"
                     r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)
@@ -86,6 +89,7 @@ class Query:
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
+    wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     history: list[dict] = field(default_factory=list)
     thread: Thread = field(default_factory=Thread)
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
@@ -113,8 +117,8 @@ class Query:
 
     @property
     def wants_detail(self) -> bool:
-        """A figure or a name is asked for: evidence is chosen for the detail, not the contribution."""
-        return self.wants_number or self.wants_name
+        """A figure, a name or a link is asked for: evidence is chosen for the detail, not the contribution."""
+        return self.wants_number or self.wants_name or self.wants_link
 
     @property
     def has_history(self) -> bool:
@@ -153,6 +157,7 @@ def analyse(
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),
+        wants_link=bool(WANTS_LINK.search(question)),
         history=history,
         thread=thread,
         refs=refs,

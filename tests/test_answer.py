@@ -203,3 +203,26 @@ def test_the_named_detail_outranks_the_papers_headline(seed_ready):
     assert not ans.refused and ans.sources[0].title.startswith("Deformable DETR")
     _grounded(ans)
     assert "COCO" in ans.text, ans.text
+
+
+def test_a_link_question_quotes_the_url(stub_settings):
+    """'Where is the code?' is answered by the sentence with the URL, which other answers leave out."""
+    ans = rag.ask("pixelNeRF: where can I find the project page with the code?", **ASK)
+    assert not ans.refused and ans.sources[0].title.startswith("pixelNeRF")
+    _grounded(ans)
+    assert "alexyu.net/pixelnerf" in ans.text, ans.text
+    plain = rag.ask("pixelNeRF: how does it predict a scene from a few images?", **ASK)
+    assert "alexyu.net" not in plain.text
+
+
+def test_an_author_the_question_names_stays_in_the_short_author_list(seed_ready):
+    """'a paper by <fourth author> on …': the answer's short author list shows that author."""
+    from rag.corpus import load_papers
+    from rag.settings import REPO_ROOT
+
+    papers = [p for p in load_papers(REPO_ROOT / "data" / "seed", "seed") if p.title and len(p.authors) >= 4]
+    paper = next(p for p in papers if len(p.authors[3].split()) == 2 and p.authors[3].isascii())
+    name = paper.authors[3]
+    ans = rag.ask(f"is there a paper by {name} on {paper.title.split(':')[0].lower()}?")
+    assert not ans.refused and ans.sources[0].title == paper.title, ans.text
+    assert name in ans.text and "et al." in ans.text

@@ -111,3 +111,13 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
     assert analyse(question, [], None).wants_authors is asks
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("where can I download it?", True),
+    ("is the code on GitHub?", True),
+    ("link to the project page of the radiance field paper", True),
+    ("which papers study code generation", False),
+])
+def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
+    assert analyse(question, [], None).wants_link is asks

@@ -88,7 +88,7 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     only_prev[[retr.by_id[pid] for pid in prev_ids if pid in retr.by_id]] = True
     ctx = judge(eng, query, retr.search(combined, k=len(prev_ids), qvec=cvec, allowed=only_prev), cvec, text=combined)
     follow = gather(eng, query.search, qvec, [e.hit for e in ctx], wants_number=query.wants_number,
-                    wants_name=query.wants_name)
+                    wants_name=query.wants_name, wants_link=query.wants_link)
     for e, c in zip(follow, ctx, strict=True):
         e.relevance = c.relevance
     best_fresh = fresh[0].relevance if fresh else 0.0
@@ -111,7 +111,7 @@ def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
         hits = retr.hits_for(query.refs, qvec)
         kind = "compare" if len(hits) > 1 else "answer"
     evs = gather(eng, query.search, qvec, hits[: eng.settings.max_cited], listing=kind != "answer",
-                 wants_number=query.wants_number, wants_name=query.wants_name)
+                 wants_number=query.wants_number, wants_name=query.wants_name, wants_link=query.wants_link)
     for e in evs:
         e.relevance = 1.0
     return evs, kind
@@ -217,16 +217,18 @@ def _source(ev: Evidence, n: int):
 def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) -> Answer:
     candidates = [_source(ev, i) for i, ev in enumerate(chosen, 1)]
     numbered = list(enumerate(chosen, 1))
+    keep = offline.named_authors(query.text, [ev.hit.paper for ev in chosen])
     if query.wants_authors:
         text = "\n".join(offline.authors_answer(ev, i) for i, ev in numbered if ev.hit.paper.authors)
     elif kind == "compare":
-        text = offline.listing(numbered, "What each of the papers says on this:")
+        text = offline.listing(numbered, "What each of the papers says on this:", keep=keep)
     elif kind == "others":
-        text = offline.listing(numbered, f"Other indexed papers by the same author{'s' if len(chosen) > 1 else ''}:")
+        text = offline.listing(numbered, f"Other indexed papers by the same author{'s' if len(chosen) > 1 else ''}:",
+                               keep=keep)
     elif len(chosen) > 1:
-        text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:")
+        text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:", keep=keep)
     else:
-        text = offline.single(chosen[0], 1, at_least=2 if query.wants_detail else 1)
+        text = offline.single(chosen[0], 1, at_least=2 if query.wants_detail else 1, keep=keep)
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 

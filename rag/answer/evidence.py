@@ -83,9 +83,9 @@ def names_something(sentence: str, known: set[str]) -> bool:
 
 
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
-           wants_number: bool = False, wants_name: bool = False) -> list[Evidence]:
+           wants_number: bool = False, wants_name: bool = False, wants_link: bool = False) -> list[Evidence]:
     """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap). A question that
-    asks for a figure or a name favours sentences that state one."""
+    asks for a figure, a name or a link favours sentences that state one."""
     q_terms = set(query_tokens(question))
     out = []
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
@@ -106,7 +106,9 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
         if q_terms:
             overlap = _overlap(q_terms, terms)
         score = cos + 0.35 * overlap
-        score = score - 0.3 * np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
+        # a URL or "code is available" sentence is noise, unless the question asks where the code is
+        low = np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
+        score = score + (0.3 if wants_link else -0.3) * low
         if listing:
             score = score + 0.08 * np.array([bool(CONTRIBUTION.search(x)) for x in sents], dtype=np.float32)
         if wants_number or wants_name:

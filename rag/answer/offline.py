@@ -12,22 +12,30 @@ from rag.answer.evidence import Evidence
 from rag.types import Paper
 
 
-def describe(paper: Paper, with_authors: bool = True, with_year: bool = True) -> str:
+def describe(paper: Paper, with_authors: bool = True, with_year: bool = True, keep: tuple[str, ...] = ()) -> str:
+    """Title (authors, year); `keep`: authors the question named, never cut from a short author list."""
     name = f"“{paper.title}”" if paper.title else "an untitled abstract"
     bits = []
     if with_authors and paper.authors:
-        bits.append(author_list(paper.authors, short=True))
+        bits.append(author_list(paper.authors, short=True, keep=keep))
     if with_year and paper.year:
         bits.append(str(paper.year))
     return f"{name} ({', '.join(bits)})" if bits else name
 
 
-def author_list(authors: list[str], short: bool = False) -> str:
+def author_list(authors: list[str], short: bool = False, keep: tuple[str, ...] = ()) -> str:
     if short and len(authors) > 3:
-        return f"{authors[0]}, {authors[1]} et al."
+        named = [a for a in authors[2:] if a in keep][:1]  # "… by Junchi Yan?": show him among the first
+        return ", ".join([authors[0], authors[1], *named]) + " et al."
     if len(authors) <= 2:
         return " and ".join(authors)
     return ", ".join(authors[:-1]) + f" and {authors[-1]}"
+
+
+def named_authors(question: str, papers: list[Paper]) -> tuple[str, ...]:
+    """The papers' authors whose surname the question uses ('a paper by Junchi Yan on …')."""
+    words = {w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", question)}
+    return tuple(dict.fromkeys(a for p in papers for a in p.authors if a.split() and a.split()[-1].lower() in words))
 
 
 def _sentence(s: str) -> str:
@@ -40,21 +48,22 @@ def _cited(s: str, n: int) -> str:
     return f"{s[:-1]} [{n}]{s[-1]}"
 
 
-def single(ev: Evidence, n: int, max_sentences: int = 3, lead: str = "", at_least: int = 1) -> str:
+def single(ev: Evidence, n: int, max_sentences: int = 3, lead: str = "", at_least: int = 1,
+           keep: tuple[str, ...] = ()) -> str:
     """Answer from one paper: what it is, then its best supporting sentences in abstract order
     (`at_least` of them: a question after a detail gets the two best, the detail is often in either)."""
-    keep = ev.cover(max_sentences)
-    keep += [i for i in ev.best(at_least) if i not in keep][: max(0, at_least - len(keep))]
-    body = " ".join(_cited(ev.sentences[i], n) for i in sorted(keep))
-    intro = lead or f"The most relevant paper is {describe(ev.hit.paper)} [{n}]."
+    shown = ev.cover(max_sentences)
+    shown += [i for i in ev.best(at_least) if i not in shown][: max(0, at_least - len(shown))]
+    body = " ".join(_cited(ev.sentences[i], n) for i in sorted(shown))
+    intro = lead or f"The most relevant paper is {describe(ev.hit.paper, keep=keep)} [{n}]."
     return f"{intro} {body}"
 
 
-def listing(evs: list[tuple[int, Evidence]], intro: str) -> str:
+def listing(evs: list[tuple[int, Evidence]], intro: str, keep: tuple[str, ...] = ()) -> str:
     lines = [intro]
     for n, ev in evs:
         i = ev.best(1)[0]
-        lines.append(f"- {describe(ev.hit.paper)}: {_cited(ev.sentences[i], n)}")
+        lines.append(f"- {describe(ev.hit.paper, keep=keep)}: {_cited(ev.sentences[i], n)}")
     return "\n".join(lines)
 
 
