@@ -41,6 +41,7 @@ AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|con
          r"long|short|demos?|posters?|only|list|session|page)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
+ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
@@ -201,9 +202,10 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
         m = re.search(pattern, q, re.I)
         if not m:
             continue
-        prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])
-        if kind == "exact" and prev and vocab is not None and fold(prev.group(1)) in vocab.keys:
-            continue  # 'CoNLL 2016 papers': the year belongs to the venue, which reads it itself
+        if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
+            prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself
+            if prev and fold(prev.group(1)) in vocab.keys:
+                continue
         years = [int(y) for y in m.groups() if y]
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
@@ -295,7 +297,7 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
     if ambiguous:  # 'NLI papers' is a topic; 'at NLI', 'NLI 2020' or 'WMT submissions' is the workshop
         return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I)
                     or re.match(r"\s+" + STRONG_AFTER + r"\b", after, re.I))
-    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the|\s+la|\s+le|\s+les|\s+der|\s+dem|\s+den|\s+die)?$", before, re.I):
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?$", before, re.I):
         return True
     if re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
         return True
@@ -331,7 +333,7 @@ def parse(
                 f.year_min = f.year_max = int(m.group(1))
                 end += m.end()
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:the\s+|la\s+|le\s+|les\s+|der\s+|dem\s+|den\s+|die\s+)?$", q[:start], re.I)
+                            r"\s+)?(?:" + ARTICLE + r"\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:

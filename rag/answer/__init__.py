@@ -150,7 +150,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
 
 NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                           r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
-                          r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long
+                          r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long'
 
 
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
