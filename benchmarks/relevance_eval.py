@@ -2,10 +2,11 @@
 
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
-Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v5: benchmarks/data/validation_bundled_v5.jsonl (100 questions), bundled corpus (session 5);
-- acl-v5: benchmarks/data/validation_acl_v5.jsonl (46 questions, 22 with filters), the 29,853 ACL abstracts
-  (needs an ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
+Held-out sets (nothing was fitted or tuned on them; each run once for the report):
+- bundled-v6 / acl-v6: benchmarks/data/validation_bundled_v6.jsonl (80) and validation_acl_v6.jsonl (40, the 29,853
+  ACL abstracts; needs an ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl), written after
+  the v5 run; bundled-v5 / acl-v5 (100 and 46) were run once with the same shipped model
+  (`relevance_eval_v5_heldout.json`) before two answer-text changes that they motivated;
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
 Smoke test: dev, the 40 dev questions (never fitted on).
@@ -77,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v5,acl-v5,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v5, acl-v5, scifact-test (held out), "
+    ap.add_argument("--sets", default="dev,bundled-v6,acl-v6,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v6, acl-v6, scifact-test (held out), "
                          "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
-                         "acl-v4 (seen: training data)")
+                         "acl-v4 (seen: training data), bundled-v5, acl-v5 (held out once with the shipped model)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5"):
+    for v in ("v2", "v3", "v4", "v5", "v6"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5"):
+    for v in ("v2", "v3", "v4", "v5", "v6"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
