@@ -6,7 +6,7 @@
 - the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
   validation_libraries/, retired in session 4; v2: *_v2.jsonl, run once as held-out sets in session 4 and
   retired in session 5; v3 and v4: *_v3.jsonl, *_v4.jsonl, each run once as held-out sets in session 5 and
-  then retired). The fresh v5 sets are never fitted on. Gold papers are the positives; follow-ups
+  then retired). The held-out v5 and v6 sets are never fitted on. Gold papers are the positives; follow-ups
   (which need a conversation) are left out.
 """
 

@@ -2,7 +2,7 @@
 
     python -m benchmarks.train_relevance            # rebuild both, deterministically (seeded)
 
-Labelled (question, paper) pairs, none from the dev set or the fresh (v5) validation sets:
+Labelled (question, paper) pairs, none from the dev set or the held-out (v5, v6) validation sets:
 - SciFact train claims with their BEIR train qrels (809 claims over 5,183 abstracts); for a third of
   them the gold papers are left out of the candidates, which makes unanswerable cases;
 - ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
