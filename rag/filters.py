@@ -97,6 +97,8 @@ class Vocabulary:
                 words = m.group(0).split()
                 if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
+                    if re.fullmatch(VENUE_WORD, words[-1], re.I):  # 'Global Wordnet Conference' is GWC
+                        voc.names[fold(m.group(0))] = acronym
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym

@@ -20,6 +20,7 @@ from rag.text import named_terms, squash
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
 # authors of X construct?"): then it only names the paper.
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
+                      r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
@@ -27,7 +28,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_QUANTITY = (r"(?:accuracy|accuracies|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
+_QUANTITY = (r"(?:accuracy|accuracies|ap|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
              r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
              r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
              r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
@@ -153,7 +154,8 @@ def analyse(
         text=question,
         search=search,
         filters=filters if filters is not None and filters.active() else None,
-        named=tuple(dict.fromkeys(t for t in named_terms(search) if not t.isdigit())),
+        # years and ranges ('2019-2020') are no names
+        named=tuple(dict.fromkeys(t for t in named_terms(search) if not re.fullmatch(r"[\d\-–/]+", t))),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),

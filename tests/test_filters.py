@@ -219,3 +219,20 @@ def test_a_full_author_name_is_a_filter_in_any_case_or_position(venues, template
 
 def test_a_name_that_is_not_an_author_is_no_filter(venues):
     assert "author" not in rag.ask("translation work by quantum harmonica", **V).filters
+
+
+def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
+    """'Global Wordnet Conference' spells out the GWC acronym in the records' own venue titles (real
+    Anthology venue strings), so it is that venue, and the year after it comes with it; a phrase that
+    spells out an association, not a conference, is no filter."""
+    from rag.filters import Vocabulary, parse
+
+    vocab = Vocabulary.from_counts({
+        "GWC — Proceedings of the 11th Global Wordnet Conference": 34,
+        "GWC — Proceedings of the 8th Global WordNet Conference (GWC)": 61,
+        "ACL — Proceedings of the 58th Annual Meeting of the Association for Computational Linguistics": 700,
+    }, [])
+    got = parse("wordnet construction papers from the Global WordNet Conference 2017", vocab)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("GWC", 2017, 2017)
+    assert "Conference" not in got.question
+    assert parse("the Association for Computational Linguistics ethics policy", vocab).filters.venue is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import rag
@@ -66,6 +68,7 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("recall of the dense retriever on open-domain QA", True),
     ("which papers improve accuracy of retrieval systems", False),
     ("methods that boost recall of dense retrievers", False),
+    ("What AP does the deformable detector reach on COCO test-dev?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
@@ -107,6 +110,7 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("authors of the video inpainting paper", True),
     ("what loss did the authors of the segmentation network construct?", False),
     ("which datasets do the authors of GrowNet use", False),
+    ("which researchers wrote the paper on micro networks inside convolution windows?", True),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
@@ -121,3 +125,9 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
+
+
+def test_years_and_ranges_are_not_named_terms():
+    q = analyse("news coverage of protests from 1998-2020 and the 2019–2020 unrest, as seen by BERT", [], None)
+    assert "BERT" in q.named
+    assert all(re.search(r"[A-Za-z]", t) for t in q.named), q.named
