@@ -216,8 +216,7 @@ class Collector:
         hits = retr.search(query.search, k=JUDGED, qvec=qvec, allowed=allowed, filters=query.filters)
         if not hits:
             return
-        evs = gather(eng, query.search, qvec, hits, listing=not query.wants_detail, wants_number=query.wants_number,
-                     wants_name=query.wants_name, wants_link=query.wants_link)
+        evs = gather(eng, query.search, qvec, hits, listing=not query.wants_detail, **query.detail)
         X = feature_matrix(eng, query, evs)[:, :N_BASE]  # the cache holds base columns; context is derived
         y = []
         for ev in evs:

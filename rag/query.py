@@ -34,10 +34,12 @@ _QUANTITY = (r"(?:accuracy|accuracies|ap|speed-?ups?|share|fraction|percentage|p
              r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
              r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget)")
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
+# "which papers / studies / methods …" asks for papers, not for a figure or a name
+_NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by how|"
-    r"(?:what|which)(?: (?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)[\w-]+){0,2} "
+    r"(?:what|which)(?: " + _NOT_A_LIST + r"[\w-]+){0,2} "
     + _QUANTITY + r"\b|"
     r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
@@ -54,7 +56,7 @@ NUMBER_Q = re.compile(
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
 # the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).
 WANTS_NAME = re.compile(
-    r"\b(?:which|what)\s+(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
+    r"\b(?:which|what)\s+" + _NOT_A_LIST +
     r"(?:[\w-]+\s+){0,2}?(?:datasets?|benchmarks?|corpus|corpora|tasks?|data|languages?|"
     r"models?|architectures?|backbones?|domains?|games?|environments?|simulators?|librar(?:y|ies)|tools?|"
     r"frameworks?|baselines?|metrics?|test[- ]sets?|applications?|robots?|hardware)\b"
@@ -115,6 +117,11 @@ class Query:
     def absent_named(self, terms: set[str]) -> list[str]:
         """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`."""
         return [t for n, t in self.named_forms.items() if n not in terms]
+
+    @property
+    def detail(self) -> dict[str, bool]:
+        """The detail asked for, as `rag.answer.evidence.gather` takes it."""
+        return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link}
 
     @property
     def wants_detail(self) -> bool:

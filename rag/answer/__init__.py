@@ -87,8 +87,7 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     only_prev = np.zeros(len(retr.papers), dtype=bool)
     only_prev[[retr.by_id[pid] for pid in prev_ids if pid in retr.by_id]] = True
     ctx = judge(eng, query, retr.search(combined, k=len(prev_ids), qvec=cvec, allowed=only_prev), cvec, text=combined)
-    follow = gather(eng, query.search, qvec, [e.hit for e in ctx], wants_number=query.wants_number,
-                    wants_name=query.wants_name, wants_link=query.wants_link)
+    follow = gather(eng, query.search, qvec, [e.hit for e in ctx], **query.detail)
     for e, c in zip(follow, ctx, strict=True):
         e.relevance = c.relevance
     best_fresh = fresh[0].relevance if fresh else 0.0
@@ -111,7 +110,7 @@ def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
         hits = retr.hits_for(query.refs, qvec)
         kind = "compare" if len(hits) > 1 else "answer"
     evs = gather(eng, query.search, qvec, hits[: eng.settings.max_cited], listing=kind != "answer",
-                 wants_number=query.wants_number, wants_name=query.wants_name, wants_link=query.wants_link)
+                 **query.detail)
     for e in evs:
         e.relevance = 1.0
     return evs, kind

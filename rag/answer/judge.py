@@ -119,8 +119,7 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
         p = model.screen.predict(feature_matrix(eng, query, bare, text))
         screened = {i: float(p[i]) for i in range(2, len(hits)) if p[i] < model.drop_below}
     kept = [h for i, h in enumerate(hits) if i not in screened]
-    full = iter(gather(eng, question, qvec, kept, listing=not query.wants_detail, wants_number=query.wants_number,
-                       wants_name=query.wants_name, wants_link=query.wants_link))
+    full = iter(gather(eng, question, qvec, kept, listing=not query.wants_detail, **query.detail))
     evs = [bare[i] if i in screened else next(full) for i in range(len(hits))]
     probs = model.predict(feature_matrix(eng, query, evs, text))
     for i, (ev, p) in enumerate(zip(evs, probs, strict=True)):
