@@ -206,8 +206,14 @@ def test_the_named_detail_outranks_the_papers_headline(seed_ready):
 
 
 def test_a_link_question_quotes_the_url(stub_settings):
-    """'Where is the code?' is answered by the sentence with the URL, which other answers leave out."""
-    ans = rag.ask("pixelNeRF: where can I find the project page with the code?", **ASK)
+    """'Got a link?' after an answer about a paper is answered by the sentence with its URL, which
+    answers to other questions leave out (it is penalised as boilerplate there)."""
+    history = [
+        {"role": "user", "content": "predicting a neural radiance field from one or a few images"},
+        {"role": "assistant", "content": "The most relevant paper is “pixelNeRF: Neural Radiance Fields from One "
+                                         "or Few Images” [1]. It predicts a scene from one or few images [1]."},
+    ]
+    ans = rag.ask("got a link?", history=history, **ASK)
     assert not ans.refused and ans.sources[0].title.startswith("pixelNeRF")
     _grounded(ans)
     assert "alexyu.net/pixelnerf" in ans.text, ans.text
