@@ -72,6 +72,50 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
                     r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)
 
 
+# Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
+# is a reading of its own (`aspects`): a paper that answers one item answers the question.
+_CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+-\s+|\s*[()]\s*")
+_LIST_SEP = re.compile(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|versus|vs\.?|compared (?:with|to))\s+", re.I)
+_LIST_AND = re.compile(r"\s+and\s+", re.I)
+_LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
+MAX_ASPECTS = 5
+
+
+def aspects(search: str) -> tuple[str, ...]:
+    """The readings of a question that enumerates alternatives, one per item, each with the words
+    outside the list ('Fourier, wavelet or other frequency-domain tools' -> 'Fourier frequency-domain
+    tools', ...). With three or more items, the first item's extra leading words and the last item's
+    extra trailing words (beyond the middle items' length) are the list's shared head and tail.
+    Empty when the question has no list of 2-5 short items."""
+    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
+    best: tuple[int, list[str]] | None = None
+    for i, clause in enumerate(clauses):
+        body = clause.rstrip("?.!:; ")
+        seps = _LIST_SEP.findall(body)
+        parts = _LIST_SEP.split(body)
+        if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
+            parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
+        parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip()]
+        if 2 <= len(parts) <= MAX_ASPECTS and (best is None or len(parts) > len(best[1])):
+            best = (i, parts)
+    if best is None:
+        return ()
+    i, items = best
+    head = tail = ""
+    if len(items) >= 3:
+        width = max(len(x.split()) for x in items[1:-1])
+        words = items[0].split()
+        if len(words) > width + 1:
+            head, items[0] = " ".join(words[:-width]), " ".join(words[-width:])
+        words = items[-1].split()
+        if len(words) > width + 1:
+            items[-1], tail = " ".join(words[:width]), " ".join(words[width:])
+    if any(len(x.split()) > 8 for x in items):
+        return ()  # long clauses joined by 'or': a description, not a list
+    rest = " ".join(c for j, c in enumerate(clauses) if j != i)
+    return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items)
+
+
 def norm_term(term: str) -> str:
     """A named term in the form it is looked up in: case, plural 's', hyphens and usage affixes
     normalised ('GANs' -> 'gan', 'BERT-based' -> 'bert', 'DC-Bi-LSTM' -> 'dcbilstm')."""
@@ -93,6 +137,7 @@ class Query:
     wants_number: bool = False  # the question asks for a figure: the answer must state one
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
+    aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     history: list[dict] = field(default_factory=list)
     thread: Thread = field(default_factory=Thread)
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
@@ -167,6 +212,7 @@ def analyse(
         wants_number=bool(NUMBER_Q.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
+        aspects=aspects(search),
         history=history,
         thread=thread,
         refs=refs,

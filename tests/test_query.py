@@ -131,3 +131,32 @@ def test_years_and_ranges_are_not_named_terms():
     q = analyse("news coverage of protests from 1998-2020 and the 2019–2020 unrest, as seen by BERT", [], None)
     assert "BERT" in q.named
     assert all(re.search(r"[A-Za-z]", t) for t in q.named), q.named
+
+
+@pytest.mark.parametrize(("question", "readings"), [
+    # a comma list with a shared tail after the last item
+    ("pruning, distillation or other compression methods for speech recognisers",
+     ["pruning compression methods for speech recognisers", "distillation compression methods for speech recognisers",
+      "other compression methods for speech recognisers"]),
+    # a shared head before the first item; the list's clause and the rest of the question
+    ("retrieval models that attend over passages, tables and knowledge graphs: what exists?",
+     ["retrieval models that attend over passages what exists?", "retrieval models that attend over tables what exists?",
+      "retrieval models that attend over knowledge graphs what exists?"]),
+    ("CRFs versus HMMs: which fits sequence labelling better?",
+     ["CRFs which fits sequence labelling better?", "HMMs which fits sequence labelling better?"]),
+    ("tagging in a parenthesis (POS tagging, NER or chunking)",
+     ["POS tagging tagging in a parenthesis", "NER tagging in a parenthesis", "chunking tagging in a parenthesis"]),
+])
+def test_an_enumeration_gives_one_reading_per_item(question, readings):
+    assert list(rag.query.aspects(question)) == readings
+    assert list(analyse(question, [], None).aspects) == readings
+
+
+@pytest.mark.parametrize("question", [
+    "neural machine translation for low-resource languages",
+    "a parser that builds the tree left to right and repairs its own mistakes when a later word disagrees "
+    "or when the lookahead buffer runs out of tokens",  # long clauses joined by 'or': a description
+    "speech and language processing",  # 'and' alone joins one topic's words
+])
+def test_a_single_topic_has_no_readings(question):
+    assert rag.query.aspects(question) == ()

@@ -191,3 +191,25 @@ def test_a_name_the_collection_lacks_needs_a_strong_hit(monkeypatch):
     assert judge.select([E(mid)] * 3, absent_name=True) == []  # no support rule for such questions
     assert judge.select([E(model.absent_threshold)], absent_name=True)
     assert judge.select([E(mid)], absent_name=True, threshold=model.threshold)
+
+
+def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collection, monkeypatch):
+    """'A, B or C': each item is judged as a reading of its own, so a paper that answers one item is
+    listed even when the whole question matches it only in part; absent items still get a refusal."""
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+    lib = _library(tmp_path, own_collection, DST + MT_EVAL + OTHERS)
+    want = {"sarcasm, metaphor or disfluency detection": {
+                "Modeling Intra and Inter-modality Incongruity for Multi-Modal Sarcasm Detection",
+                "Contextual Modulation for Relation-Level Metaphor Identification", "Semi-Supervised Disfluency Detection"},
+            "summarising meetings or reading comprehension over several paragraphs": {
+                "A Hierarchical Network for Abstractive Meeting Summarization with Cross-Domain Pretraining",
+                "Simple and Effective Multi-Paragraph Reading Comprehension"}}
+    for question, titles in want.items():
+        ans = rag.ask(question, collection=lib)
+        assert not ans.refused and {s.title for s in ans.sources} == titles
+    assert rag.ask("protein folding, weather forecasting or stock prices", collection=lib).refused
+    monkeypatch.setattr(judge, "ASPECT_WEIGHT", 0.0)  # the whole question alone: the list shrinks
+    for question, titles in want.items():
+        assert len(rag.ask(question, collection=lib).sources) < len(titles)

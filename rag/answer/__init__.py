@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
-from rag.answer.judge import judge, select
+from rag.answer.judge import judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
 from rag.cite import renumber
@@ -72,7 +72,7 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     retr, s = eng.retriever, eng.settings
     qvec = retr.embed_query(query.search)
     hits = retr.search(query.search, k=s.top_k, filters=query.filters, qvec=qvec)
-    fresh = judge(eng, query, hits, qvec)
+    fresh = merge_readings(judge(eng, query, hits, qvec), _aspect_readings(eng, query))
     if not query.has_history:
         return fresh
     prev_ids = list(query.thread.last_cited)
@@ -96,6 +96,21 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1]
     return fresh
+
+
+def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
+    """Judged evidence for each item of an enumerated question ('A, B or C'), searched on its own.
+    A figure question is about one paper: its list is of figures, not of topics."""
+    if not query.aspects or query.wants_number:
+        return []
+    from rag.query import analyse
+
+    retr, out = eng.retriever, []
+    vecs = retr.embedder.embed(list(query.aspects))  # one batch for all items
+    for text, vec in zip(query.aspects, vecs, strict=True):
+        sub = analyse(text, filters=query.filters, parse_filters=False)
+        out.append(judge(eng, sub, retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec), vec))
+    return out
 
 
 def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
