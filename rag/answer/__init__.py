@@ -106,8 +106,8 @@ def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     from rag.query import analyse
 
     retr, out = eng.retriever, []
-    vecs = retr.embedder.embed(list(query.aspects))  # one batch for all items
-    for text, vec in zip(query.aspects, vecs, strict=True):
+    for text in query.aspects:
+        vec = retr.embed_query(text)  # one at a time, as the whole question is (a batch embeds a little differently)
         sub = analyse(text, filters=query.filters, parse_filters=False)
         out.append(judge(eng, sub, retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec), vec))
     return out
