@@ -53,6 +53,11 @@ NUMBER_Q = re.compile(
     r".*\b" + _QUANTITY + r"(?: and (?:[\w-]+ )?" + _QUANTITY + r")?\s*\??\s*$",
     re.I,
 )
+# A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
+# percentage states it, whatever words the abstract uses ('a 1.8x speedup', 'by nearly 50%').
+WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby how much\b|\bhow many times\b|"
+                         r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b",
+                         re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
 # the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).
 WANTS_NAME = re.compile(
@@ -135,6 +140,7 @@ class Query:
     named: tuple[str, ...] = ()  # names of methods, datasets, systems as typed (CamelCase, ACRONYMs, digits)
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
+    wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
@@ -166,7 +172,8 @@ class Query:
     @property
     def detail(self) -> dict[str, bool]:
         """The detail asked for, as `rag.answer.evidence.gather` takes it."""
-        return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link}
+        return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link,
+                "wants_ratio": self.wants_ratio}
 
     @property
     def wants_detail(self) -> bool:
@@ -210,6 +217,7 @@ def analyse(
         named=tuple(dict.fromkeys(t for t in named_terms(search) if not re.fullmatch(r"[\d\-–/]+", t))),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
+        wants_ratio=bool(NUMBER_Q.search(question) and WANTS_RATIO.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),

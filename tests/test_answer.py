@@ -232,3 +232,21 @@ def test_an_author_the_question_names_stays_in_the_short_author_list(seed_ready)
     ans = rag.ask(f"is there a paper by {name} on {paper.title.split(':')[0].lower()}?")
     assert not ans.refused and ans.sources[0].title == paper.title, ans.text
     assert name in ans.text and "et al." in ans.text
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("How much quicker than existing MoE systems is DynaMoE, with no recompilation at all?", "1.8x"),
+    ("xUnit activations: by how much do they cut the size of image restoration nets?", "50%"),
+])
+def test_a_relative_figure_is_stated_by_a_ratio_in_other_words(seed_ready, question, figure):
+    """'How much quicker' is answered by 'a 1.8x speedup', 'by how much … cut the size' by 'reduce … by
+    nearly 50%': the abstract states the figure in words the question does not use."""
+    ans = rag.ask(question)
+    assert not ans.refused, ans.text
+    assert figure in ans.text
+
+
+def test_a_relative_figure_the_abstract_lacks_is_still_missing(stub_settings):
+    ans = rag.ask("How much less memory than earlier video inpainting methods does the copy-and-paste network need?",
+                  **ASK)
+    assert ans.refused and "doesn't state" in ans.text, ans.text

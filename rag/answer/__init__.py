@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rag.answer import offline
-from rag.answer.evidence import Evidence, gather
+from rag.answer.evidence import RATIO, Evidence, gather
 from rag.answer.judge import judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
@@ -207,7 +207,9 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
         if NUMBER_WORDS.search(re.sub(r"\[\d+\]", "", sent)):
             if sum(v for t, v in w.items() if t in tokens(sent)) >= FIGURE_SHARE * total:
                 return True
-    return False
+    # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
+    # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
+    return query.wants_ratio and any(RATIO.search(s) for s in sentences)
 
 
 _FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|accuracy|speed-?up|share|fraction|percentage|proportion|score|"

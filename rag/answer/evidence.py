@@ -67,6 +67,9 @@ class Evidence:
 
 CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|introduce|develop|study|"
                           r"address|describe|show)", re.I)
+# A ratio or a percentage ('1.8x', '50%', 'three times', '10-fold'): how a relative amount is stated.
+RATIO = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|\\%|percent\b|x\b|×|times\b|-?fold\b)|"
+                   r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b", re.I)
 LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (publicly )?available|"
                        r"\bavailable at\b|^\W*$", re.I)
 
@@ -83,9 +86,10 @@ def names_something(sentence: str, known: set[str]) -> bool:
 
 
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
-           wants_number: bool = False, wants_name: bool = False, wants_link: bool = False) -> list[Evidence]:
+           wants_number: bool = False, wants_name: bool = False, wants_link: bool = False,
+           wants_ratio: bool = False) -> list[Evidence]:
     """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap). A question that
-    asks for a figure, a name or a link favours sentences that state one."""
+    asks for a figure, a ratio, a name or a link favours sentences that state one."""
     q_terms = set(query_tokens(question))
     out = []
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
@@ -118,6 +122,8 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
                 score = score + 0.6 * _overlap(asked, [t & asked for t in terms])
         if wants_number:
             score = score + 0.12 * np.array([bool(re.search(r"\d", s)) for s in sents], dtype=np.float32)
+        if wants_ratio:
+            score = score + 0.3 * np.array([bool(RATIO.search(s)) for s in sents], dtype=np.float32)
         if wants_name:
             known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {h.paper.title or ''}")}
             score = score + 0.12 * np.array([names_something(s, known) for s in sents], dtype=np.float32)
