@@ -256,8 +256,9 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             digits = re.sub(r"\D", "", m.group(2))
             year = int(digits) if len(digits) == 4 else 2000 + int(digits) if int(digits) < 50 else 1900 + int(digits)
         hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
-        if _is_filter_position(q, m.start(), m.end(), bool(year) and not hyphen_year, key in vocab.ambiguous,
-                               hyphen_year):
+        year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
+        if _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
+                               key in vocab.ambiguous, hyphen_year):
             found.append((m.start(), m.end(), canon, year))
     return found
 
@@ -331,9 +332,13 @@ def parse(
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
             m = re.search(r"\s+" + YEAR + r"\b", q[end:])
+            ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1))
                 end += m.end()
+            elif not year and ahead and f.year_min is None and f.year_max is None:
+                f.year_min = f.year_max = int(ahead.group(1))
+                start = ahead.start()
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:" + ARTICLE + r"\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)

@@ -124,6 +124,10 @@ VOCAB_PHRASINGS = [
     ("articles présentés aux JEP sur la parole", {"venue": "JEPTALNRECITAL"}),
     ("travaux de TALN sur l'analyse syntaxique", {"venue": "JEPTALNRECITAL"}),
     ("invited talks at MT Summit 2005", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    # the year before the venue
+    ("the 2009 IWSLT evaluation campaign systems", {"venue": "IWSLT", "year_min": 2009, "year_max": 2009}),
+    ("what did 2005 MT Summit hear about example-based translation?",
+     {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     ("statistical translation overviews from MT Summit", {"venue": "MTSUMMIT"}),
     ("WMT submissions about chat translation", {"venue": "WMT"}),
     ("machine translation from the 2000s", {"year_min": 2000, "year_max": 2009}),
@@ -235,4 +239,7 @@ def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
     got = parse("wordnet construction papers from the Global WordNet Conference 2017", vocab)
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("GWC", 2017, 2017)
     assert "Conference" not in got.question
+    got = parse("Estonian wordnet work shown at the 2019 Global WordNet Conference", vocab)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("GWC", 2019, 2019)
+    assert "2019" not in got.question and "Conference" not in got.question
     assert parse("the Association for Computational Linguistics ethics policy", vocab).filters.venue is None
