@@ -78,10 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v6,acl-v6,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v6, acl-v6, scifact-test (held out), "
+    ap.add_argument("--sets", default="dev,bundled-v7,acl-v7,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v7, acl-v7, scifact-test (held out), "
                          "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
-                         "acl-v4 (seen: training data), bundled-v5, acl-v5 (held out once with the shipped model)")
+                         "acl-v4 (seen: training data), bundled-v5, acl-v5, bundled-v6, acl-v6 (held out once each "
+                         "with the shipped model, then looked at)")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
