@@ -109,7 +109,8 @@ def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     for text in query.aspects:
         vec = retr.embed_query(text)  # one at a time, as the whole question is (a batch embeds a little differently)
         sub = analyse(text, filters=query.filters, parse_filters=False)
-        out.append(judge(eng, sub, retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec), vec))
+        hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
+        out.append(judge(eng, sub, hits, vec, embed=False))  # no sentences embedded for an item alone
     return out
 
 

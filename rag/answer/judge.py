@@ -101,12 +101,15 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     return features(cands, q_terms, corpus_absent(eng, query))
 
 
-def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None) -> list[Evidence]:
+def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None = None,
+          embed: bool = True) -> list[Evidence]:
     """Evidence for the top candidates with `relevance` set, most relevant first.
 
     When some candidates' sentences are not embedded yet (large collections embed them on demand),
     a cheaper model without the sentence features screens the candidates first: the ones it finds
-    clearly irrelevant keep its probability and are never embedded. The top two are always kept."""
+    clearly irrelevant keep its probability and are never embedded. The top two are always kept.
+    With `embed=False` (the item readings of an enumerated question) nothing is embedded on demand:
+    every candidate whose sentences are not embedded yet is judged by the screening model alone."""
     hits = hits[:JUDGED]
     if not hits:
         return []
@@ -117,7 +120,8 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
     if model.screen is not None and not all(eng.sentences.has(h.paper) for h in hits):
         bare = [lexical_evidence(h, question) for h in hits]
         p = model.screen.predict(feature_matrix(eng, query, bare, text))
-        screened = {i: float(p[i]) for i in range(2, len(hits)) if p[i] < model.drop_below}
+        screened = {i: float(p[i]) for i in range(len(hits))
+                    if (i >= 2 and p[i] < model.drop_below) or (not embed and not eng.sentences.has(hits[i].paper))}
     kept = [h for i, h in enumerate(hits) if i not in screened]
     full = iter(gather(eng, question, qvec, kept, listing=not query.wants_detail, **query.detail))
     evs = [bare[i] if i in screened else next(full) for i in range(len(hits))]
@@ -137,20 +141,31 @@ ASPECT_WEIGHT = 0.65
 def merge_readings(whole: list[Evidence], readings: list[list[Evidence]]) -> list[Evidence]:
     """Combine the whole question's judged evidence with that of its aspect readings, most relevant first.
 
+    A paper's item relevance is the noisy-or of its probabilities over the item readings (a paper that
+    answers two items of the list is likelier to answer the question than one that answers one); it
+    becomes p_items ** ASPECT_WEIGHT * p_whole ** (1 - ASPECT_WEIGHT) when that is higher than p_whole.
     A paper the whole question's judgement did not see counts as its least relevant candidate there.
-    A paper that gains from an aspect keeps that aspect's evidence (its best sentence for that item)."""
+    A paper that gains keeps the evidence of the item it answers best (its best sentence for that item)."""
     if not readings:
         return whole
     best = {e.hit.paper.paper_id: e for e in whole}
-    floor = min((e.relevance for e in whole), default=0.0)
+    whole_p = {pid: e.relevance for pid, e in best.items()}
+    floor = min(whole_p.values(), default=0.0)
+    missed: dict[str, float] = {}  # paper -> product of (1 - p) over the item readings
+    item_best: dict[str, Evidence] = {}
     for evs in readings:
         for e in evs:
             pid = e.hit.paper.paper_id
-            base = best[pid].relevance if pid in best else floor
-            p = e.relevance ** ASPECT_WEIGHT * base ** (1.0 - ASPECT_WEIGHT)
-            if pid not in best or p > best[pid].relevance:
-                e.relevance = max(p, base)
-                best[pid] = e
+            missed[pid] = missed.get(pid, 1.0) * (1.0 - e.relevance)
+            if pid not in item_best or e.relevance > item_best[pid].relevance:
+                item_best[pid] = e
+    for pid, miss in missed.items():
+        base = whole_p.get(pid, floor)
+        p = (1.0 - miss) ** ASPECT_WEIGHT * base ** (1.0 - ASPECT_WEIGHT)
+        if p > base:
+            e = item_best[pid]
+            e.relevance = p
+            best[pid] = e
     return sorted(best.values(), key=lambda e: -e.relevance)
 
 
