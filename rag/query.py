@@ -213,8 +213,8 @@ def analyse(
         text=question,
         search=search,
         filters=filters if filters is not None and filters.active() else None,
-        # years and ranges ('2019-2020') are no names
-        named=tuple(dict.fromkeys(t for t in named_terms(search) if not re.fullmatch(r"[\d\-–/]+", t))),
+        # years, ranges ('2019-2020'), sizes and ratios ('32x32', '1.8x', '50%') are no names
+        named=tuple(dict.fromkeys(t for t in named_terms(search) if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t))),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
         wants_ratio=bool(NUMBER_Q.search(question) and WANTS_RATIO.search(question)),

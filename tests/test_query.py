@@ -28,6 +28,9 @@ def test_query_holds_terms_filters_and_detail():
     assert q.wants_number and not q.wants_authors and "ImageNet" in q.named
     q = analyse("who wrote the CausalWorld benchmark?", [], None)
     assert q.wants_authors and q.named == ("CausalWorld",)
+    # sizes, ratios and year ranges are no names: a collection writing '64×64' or 'ImageNet64x64' never
+    # "lacks" them
+    assert analyse("CIFAR-10 at 64x64, a 2.5x speedup, 2018-2020", [], None).named == ("CIFAR-10",)
 
 
 def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
