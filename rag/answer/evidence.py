@@ -27,32 +27,6 @@ class Evidence:
         """The n best sentences (sentences without a score, NaN, come last)."""
         return [int(i) for i in np.argsort(-np.nan_to_num(self.scores, nan=-np.inf), kind="stable")[:n]]
 
-    def cover(self, n: int = 3, margin: float = 0.2) -> list[int]:
-        """The best sentence, then up to n-1 more, greedily preferring sentences that are nearly
-        as good or that cover question terms the chosen ones miss (multi-part questions)."""
-        order = self.best(len(self.sentences))
-        chosen = [order[0]]
-        covered = set(self.terms[order[0]])
-        top = float(self.scores[order[0]])
-        n_terms = max(1, len(set().union(*self.terms)) if self.terms else 1)
-        while len(chosen) < n:
-            best_i, best_gain = None, 0.0
-            for i in order:
-                if i in chosen:
-                    continue
-                new = len(set(self.terms[i]) - covered)
-                ok = self.scores[i] >= top - 0.08 or (
-                    new and self.scores[i] >= top - margin and self.cosines[i] >= 0.3
-                )
-                gain = float(self.scores[i]) + 0.25 * new / n_terms
-                if ok and (best_i is None or gain > best_gain):
-                    best_i, best_gain = i, gain
-            if best_i is None:
-                break
-            chosen.append(best_i)
-            covered |= set(self.terms[best_i])
-        return chosen
-
     @property
     def best_score(self) -> float:
         return float(self.scores.max()) if len(self.scores) else 0.0
