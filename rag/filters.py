@@ -42,7 +42,7 @@ AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|con
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
-VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|atelier|colloque)"
+VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
@@ -95,10 +95,22 @@ class Vocabulary:
                 size[key] += n
             for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
                 words = m.group(0).split()
-                if acronym and _initials(words) == acronym and len(words) >= 3:
+                if not acronym or len(words) < 3:
+                    continue
+                if _initials(words) == acronym:
                     assoc[fold(m.group(0))] = acronym
-                    if re.fullmatch(VENUE_WORD, words[-1], re.I):  # 'Global Wordnet Conference' is GWC
-                        voc.names[fold(m.group(0))] = acronym
+                while len(words) > 3 and words[0].lower() in ("proceedings", "of", "the"):
+                    words = words[1:]  # 'Proceedings of Machine Translation Summit VII'
+                while len(words) > 3 and re.fullmatch(r"[IVXLC]+:?", words[-1]):
+                    words = words[:-1]
+                # 'Global Wordnet Conference' is GWC, 'Workshop on Asian Translation' WAT, and 'Machine
+                # Translation Summit' MTSUMMIT (the initials, then the event word whole)
+                event = re.fullmatch(VENUE_WORD, words[-1], re.I) or re.fullmatch(VENUE_WORD, words[0], re.I)
+                spelled = _initials(words) == acronym or (
+                    re.fullmatch(VENUE_WORD, words[-1], re.I) and
+                    (_initials(words[:-1]) + words[-1]).upper() == acronym.upper())
+                if event and spelled and words[0][:1].isupper() and len(_initials(words)) >= 2:
+                    voc.names[fold(" ".join(words))] = acronym
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
@@ -230,7 +242,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if len(name) <= 8:
             continue
         m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
-        if m:
+        if m and _names_a_venue(name, q, m.start(), m.end()):
             found.append((m.start(), m.end(), canon, None))
             break
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|-?\s?" + YEAR
@@ -261,6 +273,18 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
                                key in vocab.ambiguous, hyphen_year):
             found.append((m.start(), m.end(), canon, year))
     return found
+
+
+def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
+    """A venue's full name is a filter when it says it is an event or a journal ('Global WordNet
+    Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
+    'the Computational Linguistics journal'); elsewhere it is the topic ('computational linguistics
+    methods for poetry')."""
+    if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
+        return True
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
+        return True
+    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
 
 
 def _venue_words(q: str, pattern: str):

@@ -124,6 +124,9 @@ VOCAB_PHRASINGS = [
     ("articles présentés aux JEP sur la parole", {"venue": "JEPTALNRECITAL"}),
     ("travaux de TALN sur l'analyse syntaxique", {"venue": "JEPTALNRECITAL"}),
     ("invited talks at MT Summit 2005", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    # a full name: the initials, then the event word whole ('Machine Translation Summit' is MTSUMMIT)
+    ("example-based translation at the Machine Translation Summit 2005",
+     {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     # the year before the venue
     ("the 2009 IWSLT evaluation campaign systems", {"venue": "IWSLT", "year_min": 2009, "year_max": 2009}),
     ("what did 2005 MT Summit hear about example-based translation?",
@@ -137,6 +140,7 @@ VOCAB_PHRASINGS = [
     ("la traduction automatique entre 2008 et 2010", {"year_min": 2008, "year_max": 2010}),
 ]
 TOPIC_NOT_FILTER = [
+    "surveys of computational linguistics methods for poetry",  # the field, not the journal
     "studies of the ACL Anthology's citation network",
     "models evaluated on the CoNLL-2003 NER data",
     "systems built for the IWSLT-2009 speech translation evaluation campaign",
