@@ -38,16 +38,18 @@ BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|pres
           r"auf|beim|bei|im|von|zur|zum)")
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
-         r"long|short|demos?|posters?|only|list|session|page)")
+         r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
+ORDINAL = (r"\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
+           r"twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth")
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
 STRONG_AFTER = (r"(?:submissions?|proceedings|system descriptions?|shared tasks?|workshop|conference|"
-                r"contributions?|overview|findings|volume)")
+                r"contributions?|overview|findings|volume|publish(?:ed)?|present(?:ed)?|accept(?:ed)?)")
 DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
 
 
@@ -95,22 +97,11 @@ class Vocabulary:
                 size[key] += n
             for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
                 words = m.group(0).split()
-                if not acronym or len(words) < 3:
-                    continue
-                if _initials(words) == acronym:
+                if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
-                while len(words) > 3 and words[0].lower() in ("proceedings", "of", "the"):
-                    words = words[1:]  # 'Proceedings of Machine Translation Summit VII'
-                while len(words) > 3 and re.fullmatch(r"[IVXLC]+:?", words[-1]):
-                    words = words[:-1]
-                # 'Global Wordnet Conference' is GWC, 'Workshop on Asian Translation' WAT, and 'Machine
-                # Translation Summit' MTSUMMIT (the initials, then the event word whole)
-                event = re.fullmatch(VENUE_WORD, words[-1], re.I) or re.fullmatch(VENUE_WORD, words[0], re.I)
-                spelled = _initials(words) == acronym or (
-                    re.fullmatch(VENUE_WORD, words[-1], re.I) and
-                    (_initials(words[:-1]) + words[-1]).upper() == acronym.upper())
-                if event and spelled and words[0][:1].isupper() and len(_initials(words)) >= 2:
-                    voc.names[fold(" ".join(words))] = acronym
+            name = _event_name(title, acronym) if acronym else None
+            if name:
+                voc.names[fold(name)] = acronym
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
@@ -129,6 +120,26 @@ class Vocabulary:
 
     def canonical(self, key: str) -> str | None:
         return self.keys.get(fold(key).replace(" ", ""))
+
+
+def _event_name(title: str, acronym: str) -> str | None:
+    """The event's full name in a venue title when it spells the acronym: 'Global Wordnet Conference' (GWC),
+    'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT), 'Machine
+    Translation Summit' (MTSUMMIT: the initials, then the event word whole). The name must hold an event
+    word (conference, workshop, summit, ...), which an association's name does not."""
+    run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in)\s+)*[A-Z][\w-]*)*"
+    for m in re.finditer(run, title):
+        words = m.group(0).split()
+        while words and re.fullmatch(r"[IVXLC]+:?", words[-1]):
+            words = words[:-1]  # 'Machine Translation Summit VII'
+        while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)):
+            words = words[1:]  # 'Proceedings of the Sixth International Workshop on …'
+        if len(words) < 3 or not any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
+            continue
+        if _initials(words) == acronym or (re.fullmatch(VENUE_WORD, words[-1], re.I)
+                                           and (_initials(words[:-1]) + words[-1]).upper() == acronym.upper()):
+            return " ".join(words)
+    return None
 
 
 def _journal_name(title: str) -> str | None:
@@ -352,6 +363,10 @@ def parse(
         found = _venue_matches(q, vocab)
         if found:
             start, end, canon, year = found[0]
+            again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
+            if again and not year:
+                year = again[3]
+                q = _cut(q, again[0], again[1])
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year

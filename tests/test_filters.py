@@ -243,6 +243,17 @@ def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
     got = parse("wordnet construction papers from the Global WordNet Conference 2017", vocab)
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("GWC", 2017, 2017)
     assert "Conference" not in got.question
+    vocab = Vocabulary.from_counts({
+        "GWC — Proceedings of the 11th Global Wordnet Conference": 34,
+        "GWC — Proceedings of the 8th Global WordNet Conference (GWC)": 61,
+        "IWPT — Proceedings of the Sixth International Workshop on Parsing Technologies": 40,
+        "WAT — Proceedings of the 8th Workshop on Asian Translation (WAT2021)": 30,
+        "ACL — Proceedings of the 58th Annual Meeting of the Association for Computational Linguistics": 700,
+    }, [])
+    got = parse("chart parsers at the International Workshop on Parsing Technologies", vocab)
+    assert got.filters.venue == "IWPT" and "Workshop" not in got.question
+    got = parse("image-guided translation at the 8th Workshop on Asian Translation, WAT 2021", vocab)
+    assert (got.filters.venue, got.filters.year_min) == ("WAT", 2021) and "2021" not in got.question
     got = parse("Estonian wordnet work shown at the 2019 Global WordNet Conference", vocab)
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("GWC", 2019, 2019)
     assert "2019" not in got.question and "Conference" not in got.question
