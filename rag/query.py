@@ -184,10 +184,22 @@ class Query:
     def has_history(self) -> bool:
         return bool(self.history)
 
+    def reading(self, text: str) -> Query:
+        """One item's reading of an enumerated question (`aspects`): its own search text and named
+        terms, the question's filters; the detail the question asks for stays with the whole question."""
+        return Query(text=text, search=text, filters=self.filters, named=_names(text))
+
     def chips(self) -> list[str]:
         from rag.filters import chips_for
 
         return chips_for(self.filters) if self.filters else []
+
+
+def _names(search: str) -> tuple[str, ...]:
+    """The named terms of a search text; years, ranges ('2019-2020'), sizes and ratios ('32x32', '1.8x',
+    '50%') are no names."""
+    return tuple(dict.fromkeys(t for t in named_terms(search)
+                               if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)))
 
 
 def analyse(
@@ -213,8 +225,7 @@ def analyse(
         text=question,
         search=search,
         filters=filters if filters is not None and filters.active() else None,
-        # years, ranges ('2019-2020'), sizes and ratios ('32x32', '1.8x', '50%') are no names
-        named=tuple(dict.fromkeys(t for t in named_terms(search) if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t))),
+        named=_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=bool(NUMBER_Q.search(question)),
         wants_ratio=bool(NUMBER_Q.search(question) and WANTS_RATIO.search(question)),

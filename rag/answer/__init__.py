@@ -103,12 +103,10 @@ def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     A figure question is about one paper: its list is of figures, not of topics."""
     if not query.aspects or query.wants_number:
         return []
-    from rag.query import analyse
-
     retr, out = eng.retriever, []
     for text in query.aspects:
         vec = retr.embed_query(text)  # one at a time, as the whole question is (a batch embeds a little differently)
-        sub = analyse(text, filters=query.filters, parse_filters=False)
+        sub = query.reading(text)
         hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
         out.append(judge(eng, sub, hits, vec, embed=False))  # no sentences embedded for an item alone
     return out
