@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rag.chat import Thread, previous_context, resolve_references
 from rag.retrieval import Filters
-from rag.text import named_terms, squash
+from rag.text import named_terms, non_english, squash
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
@@ -144,6 +144,7 @@ class Query:
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
+    foreign: bool = False  # written in French or German: the English embedding model scores it lower
     history: list[dict] = field(default_factory=list)
     thread: Thread = field(default_factory=Thread)
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
@@ -232,6 +233,7 @@ def analyse(
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),
+        foreign=non_english(question),
         history=history,
         thread=thread,
         refs=refs,

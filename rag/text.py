@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ABBREV = r"(?:e\.g|i\.e|et al|vs|Fig|Eq|cf|approx|resp|Sec|No|Dr|Mr|Ms|Prof)"
 _CITE = re.compile(r"\s*\[\d+(?:\s*[,–-]\s*\d+)*\]")
@@ -92,3 +93,22 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(French and German function words, English ones): bm25s's stopword lists, shared words removed."""
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN
+
+    foreign = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_GERMAN)
+    english = frozenset(STOPWORDS_EN)
+    return foreign - english, english - foreign
+
+
+def non_english(text: str) -> bool:
+    """Is the text written in French or German: at least two of their function words, and more of them
+    than English ones ('Gibt es eine Arbeit, die …', 'Je cherche l'article qui …')?"""
+    foreign, english = _function_words()
+    found = re.findall(r"[^\W\d_]+", text.lower())
+    theirs = sum(w in foreign for w in found)
+    return theirs >= 2 and theirs > sum(w in english for w in found)

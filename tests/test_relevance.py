@@ -213,3 +213,22 @@ def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collec
     monkeypatch.setattr(judge, "ASPECT_WEIGHT", 0.0)  # the whole question alone: the list shrinks
     for question, titles in want.items():
         assert len(rag.ask(question, collection=lib).sources) < len(titles)
+
+
+def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready, monkeypatch):
+    """The embedding model is English: a French question's right paper gets a probability under the
+    answer threshold, and only the lower threshold for French and German questions answers it; a
+    French question about an absent topic is still refused."""
+    import importlib
+
+    from rag.text import non_english
+
+    judge = importlib.import_module("rag.answer.judge")
+    question = "Quel article utilise des marches anonymes causales pour les graphes qui évoluent dans le temps ?"
+    assert non_english(question) and not non_english("Which paper uses causal anonymous walks on temporal graphs?")
+    ans = rag.ask(question)
+    assert not ans.refused and ans.sources[0].title.startswith("Inductive Representation Learning in Temporal Networks")
+    assert judge.FOREIGN_THRESHOLD <= ans.signals["p1"] < load_model().threshold
+    assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?").refused
+    monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the model's own threshold: refused
+    assert rag.ask(question).refused
