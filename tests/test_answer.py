@@ -250,3 +250,17 @@ def test_a_relative_figure_the_abstract_lacks_is_still_missing(stub_settings):
     ans = rag.ask("How much less memory than earlier video inpainting methods does the copy-and-paste network need?",
                   **ASK)
     assert ans.refused and "doesn't state" in ans.text, ans.text
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("We release speeches delivered from 1951 to 2018 by five presidents.", False),
+    ("Since 2016, the campaign has grown (see the 2019 report).", False),
+    ("Work of the 1990s relied on hand-written grammars.", False),
+    ("The corpus holds 2000 speeches.", True),
+    ("It has 1,234 speeches delivered between 1951 and 2018.", True),
+])
+def test_a_year_that_dates_something_is_not_a_figure(sentence, states):
+    """'How many words does the corpus contain?' is not answered by the years the corpus spans."""
+    from rag.answer import NUMBER_WORDS, YEARS
+
+    assert bool(NUMBER_WORDS.search(YEARS.sub("", sentence))) is states

@@ -166,6 +166,12 @@ NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|t
                           r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long'
 
 
+# A year where it dates something ('from 1937 to 2019', 'in 2020', '(2016)', 'the 1990s') is not the figure
+# a question asks for.
+YEARS = re.compile(r"(?:\b(?:in|since|from|to|until|till|through|between|and|of|during|after|before|by)\s+|[(\-–—])"
+                   r"(?:1[89]\d\d|20[0-2]\d)\b|\b(?:1[89]\d\d|20[0-2]\d)(?=\s*[-–—)]|s\b)", re.I)
+
+
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
                           "achieved obtain obtains obtained give gives given number figure exactly".split())
@@ -203,7 +209,7 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     w = term_weights(asked)
     total = sum(w.values())
     for sent in sentences:
-        if NUMBER_WORDS.search(re.sub(r"\[\d+\]", "", sent)):
+        if NUMBER_WORDS.search(YEARS.sub("", re.sub(r"\[\d+\]", "", sent))):
             if sum(v for t, v in w.items() if t in tokens(sent)) >= FIGURE_SHARE * total:
                 return True
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
