@@ -131,10 +131,9 @@ def judge(eng, query: Query, hits: list[Hit], qvec: np.ndarray, text: str | None
     return sorted(evs, key=lambda e: -e.relevance)
 
 
-# How much an aspect reading counts against the whole question: a paper's relevance becomes
-# p_aspect ** ASPECT_WEIGHT * p_whole ** (1 - ASPECT_WEIGHT) when that is higher than p_whole. (Fitted
-# nowhere: 0.5-0.8 were compared on the seen bundled sets v1-v4; 1.0, the aspect alone, listed papers
-# that match one ambiguous word of a list, and 0.8 cost citation precision there.)
+# How much the item readings count against the whole question (see merge_readings). Fitted nowhere:
+# 0, 0.5, 0.65, 0.8 and 1.0 were compared on the seen bundled sets v1-v4 and on v5/v6 (looked at); 1.0,
+# an item alone, listed papers that match one ambiguous word of a list, and 0.8 cost citation precision.
 ASPECT_WEIGHT = 0.65
 
 
@@ -185,8 +184,9 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
     When the question uses a name the collection never mentions (`absent_name`), the best paper alone
     must reach the model's own threshold for such questions: a name missing is a signal, and only a
-    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. The thresholds default to the values fitted with the model; an explicit answer
-    threshold turns the support and absent-name rules off."""
+    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. The
+    thresholds default to the values fitted with the model; an explicit answer threshold turns the
+    support, absent-name and French/German rules off."""
     model = load_model()
     if not evs:
         return []
