@@ -109,6 +109,7 @@ def non_english(text: str) -> bool:
     """Is the text written in French or German: at least two of their function words, and more of them
     than English ones ('Gibt es eine Arbeit, die …', 'Je cherche l'article qui …')?"""
     foreign, english = _function_words()
-    found = re.findall(r"[^\W\d_]+", text.lower())
+    # single ASCII letters ('d', 'l' of elisions, '%s') say nothing; 'à' does
+    found = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 1 or not w.isascii()]
     theirs = sum(w in foreign for w in found)
     return theirs >= 2 and theirs > sum(w in english for w in found)

@@ -226,6 +226,7 @@ def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready,
     judge = importlib.import_module("rag.answer.judge")
     question = "Quel article utilise des marches anonymes causales pour les graphes qui évoluent dans le temps ?"
     assert non_english(question) and not non_english("Which paper uses causal anonymous walks on temporal graphs?")
+    assert not non_english("%s %d %(x)s")  # single letters are no function words (elisions, format strings)
     ans = rag.ask(question)
     assert not ans.refused and ans.sources[0].title.startswith("Inductive Representation Learning in Temporal Networks")
     assert judge.FOREIGN_THRESHOLD <= ans.signals["p1"] < load_model().threshold
