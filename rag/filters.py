@@ -217,6 +217,10 @@ FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+
 
 def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     m = FRENCH_DECADE.search(q) or DECADE.search(q)
+    explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
+    if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly
+        q = _cut(q, m.start(), m.end())
+        m = None
     if m:
         g = [x for x in m.groups() if x]
         word = g[0].lower()

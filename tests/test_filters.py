@@ -135,6 +135,8 @@ VOCAB_PHRASINGS = [
     ("WMT submissions about chat translation", {"venue": "WMT"}),
     ("machine translation from the 2000s", {"year_min": 2000, "year_max": 2009}),
     ("speech translation in the 2000's", {"year_min": 2000, "year_max": 2009}),
+    # an explicit range inside a decade phrase says it exactly
+    ("machine translation in the second half of the 2000s (2005 to 2009)", {"year_min": 2005, "year_max": 2009}),
     ("translation systems of the late 2000s", {"year_min": 2000, "year_max": 2009}),
     ("papiers sur la traduction depuis 2015", {"year_min": 2015}),
     ("la traduction automatique entre 2008 et 2010", {"year_min": 2008, "year_max": 2010}),
