@@ -370,7 +370,8 @@ def parse(
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
             if again and not year:
                 year = again[3]
-                q = _cut(q, again[0], again[1])
+                if again[0] >= end:  # cut it from the search text too (an earlier cut would move start/end)
+                    q = _cut(q, again[0], again[1])
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
