@@ -222,14 +222,15 @@ def analyse(
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    figure = bool(NUMBER_Q.search(question))
     return Query(
         text=question,
         search=search,
         filters=filters if filters is not None and filters.active() else None,
         named=_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),
-        wants_number=bool(NUMBER_Q.search(question)),
-        wants_ratio=bool(NUMBER_Q.search(question) and WANTS_RATIO.search(question)),
+        wants_number=figure,
+        wants_ratio=figure and bool(WANTS_RATIO.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),
