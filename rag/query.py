@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.chat import Thread, previous_context, resolve_references
+from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.text import named_terms, non_english, squash
 
@@ -145,6 +146,8 @@ class Query:
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     foreign: bool = False  # written in French or German: the English embedding model scores it lower
+    list_intent: float = 0.0  # P(the question asks for a list of papers), from its wording (rag.intent)
+    wants_list: bool = False  # list_intent reaches the intent model's cut: list papers down to its threshold
     history: list[dict] = field(default_factory=list)
     thread: Thread = field(default_factory=Thread)
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
@@ -223,6 +226,8 @@ def analyse(
     refs, ref_mode = resolve_references(question, thread)
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = bool(NUMBER_Q.search(question))
+    intent = load_intent()
+    p_list = intent.probability(question)
     return Query(
         text=question,
         search=search,
@@ -235,6 +240,8 @@ def analyse(
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),
         foreign=non_english(question),
+        list_intent=p_list,
+        wants_list=p_list >= intent.cut,
         history=history,
         thread=thread,
         refs=refs,

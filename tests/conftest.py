@@ -99,6 +99,19 @@ def seed_ready(rag_home):
     return True
 
 
+@pytest.fixture
+def no_list_intent(monkeypatch):
+    """Turn the list-intent cue (rag.intent) off for this test: no wording counts as a request for a list."""
+    import copy
+
+    import rag.intent
+
+    model = copy.copy(rag.intent.load_intent())
+    model.cut = 1.1
+    monkeypatch.setattr(rag.intent, "_model", model)
+    return model
+
+
 # --- browser tests: skipped loudly on a developer machine, a failure in CI ------------------------
 CHROMIUM = os.environ.get("RAG_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 _browser_skipped: list[str] = []

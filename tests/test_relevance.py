@@ -193,7 +193,7 @@ def test_a_name_the_collection_lacks_needs_a_strong_hit(monkeypatch):
     assert judge.select([E(mid)], absent_name=True, threshold=model.threshold)
 
 
-def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collection, monkeypatch):
+def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collection, monkeypatch, request):
     """'A, B or C': each item is judged as a reading of its own, so a paper that answers one item is
     listed even when the whole question matches it only in part; absent items still get a refusal."""
     import importlib
@@ -210,7 +210,9 @@ def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collec
         ans = rag.ask(question, collection=lib)
         assert not ans.refused and {s.title for s in ans.sources} == titles
     assert rag.ask("protein folding, weather forecasting or stock prices", collection=lib).refused
-    monkeypatch.setattr(judge, "ASPECT_WEIGHT", 0.0)  # the whole question alone: the list shrinks
+    # the whole question alone, and no list cue from its wording (rag.intent): the list shrinks
+    monkeypatch.setattr(judge, "ASPECT_WEIGHT", 0.0)
+    request.getfixturevalue("no_list_intent")
     for question, titles in want.items():
         assert len(rag.ask(question, collection=lib).sources) < len(titles)
 

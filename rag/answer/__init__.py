@@ -40,10 +40,12 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         evs, kind = _read(eng, query, answer), "answer"
         chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
                         list_threshold=eng.settings.list_threshold,
-                        absent_name=bool(query.absent_named(eng.retriever.lexical.terms)), foreign=query.foreign)
+                        absent_name=bool(query.absent_named(eng.retriever.lexical.terms)), foreign=query.foreign,
+                        wants_list=query.wants_list)
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
+    answer.signals["list_intent"] = round(query.list_intent, 3)
     verdict = _verdict(eng, query, evs, chosen, kind)
     if verdict is not None:
         answer.refused, answer.text = True, verdict[0]

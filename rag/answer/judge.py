@@ -14,6 +14,7 @@ from threading import Lock
 import numpy as np
 
 from rag.answer.evidence import Evidence, gather, lexical_evidence
+from rag.intent import load_intent
 from rag.lexical import query_tokens
 from rag.query import Query
 from rag.relevance import JUDGED, Candidate, features, load_model, tokens
@@ -178,20 +179,24 @@ FOREIGN_THRESHOLD = 0.2
 
 def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
            list_threshold: float | None = None, absent_name: bool = False,
-           foreign: bool = False) -> list[Evidence]:
+           foreign: bool = False, wants_list: bool = False) -> list[Evidence]:
     """The papers that answer the question. The best paper must reach the answer threshold, or the best
     three together (their probabilities summed) the model's support threshold (else the selection is
     empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
     When the question uses a name the collection never mentions (`absent_name`), the best paper alone
     must reach the model's own threshold for such questions: a name missing is a signal, and only a
-    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. The
-    thresholds default to the values fitted with the model; an explicit answer threshold turns the
-    support, absent-name and French/German rules off."""
+    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. A
+    question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
+    intent model's list threshold, where such a paper is as likely to answer it as not. The
+    thresholds default to the values fitted with the models; an explicit answer threshold turns the
+    support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
     model = load_model()
     if not evs:
         return []
     tau = model.threshold if threshold is None else threshold
     tau_list = model.list_threshold if list_threshold is None else list_threshold
+    if wants_list and list_threshold is None:
+        tau_list = min(tau_list, load_intent().list_threshold)
     support = model.support_threshold if threshold is None else None
     if absent_name and threshold is None and model.absent_threshold is not None:
         tau, support = max(tau, model.absent_threshold), None

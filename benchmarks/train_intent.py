@@ -1,0 +1,203 @@
+"""Fit the list-intent model (rag/data/intent.json): does a question ask for a list of papers?
+
+    python -m benchmarks.train_intent           # deterministic; about a minute (embeds the bundled corpus once)
+
+Data: the human-written question sets that have already been looked at (v1-v8 in benchmarks/data/,
+bundled and ACL; each was run once as a held-out set and then retired). A question asks for a list
+when it is a "multi" question (bundled) or a filter question (ACL: every paper of a venue, year or
+author on a topic); lookups, details, author questions and follow-ups ask about one paper.
+Unanswerable questions are left out (they can be either). Later sets (v9 and on) are never read.
+
+Model: scikit-learn TfidfVectorizer (word 1-2 grams, sublinear tf, terms in 2+ questions) and a
+class-balanced LogisticRegression; rag/intent.py recomputes the transform from the exported vocabulary.
+
+Reported (benchmarks/results/intent.json):
+- generalisation to other writers: fitted on v1-v4, scored on v5-v8; and leave-one-version-out;
+- the list threshold for questions the model calls lists (P >= cut): the human questions (bundled,
+  and ACL when its collection is ingested) called lists on out-of-fold (leave one version out) intent predictions; over their further
+  candidates (ranks 2-8), a logistic fit of "gold" on logit(relevance) gives the relevance at which
+  such a paper is as likely to answer the question as not. Papers above it are listed: a listed
+  paper is more likely right than wrong. (The per-question F1 curve is reported too; it peaks lower,
+  near 0.2, at a cost in citation precision.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import REPO, WORK, write_json
+
+DATA = REPO / "benchmarks" / "data"
+SEEN = range(1, 9)  # v1-v8: looked at; anything later is held out and never read here
+LIST_TYPES, SINGLE_TYPES = {"multi", "filter"}, {"lookup", "detail", "author", "followup"}
+CUT = 0.5
+GRID = [round(x, 3) for x in np.arange(0.15, 0.5001, 0.05)]
+MODEL_FILE = REPO / "rag" / "data" / "intent.json"
+
+
+def _files() -> list[tuple[int, str, Path]]:
+    out = []
+    for v in SEEN:
+        for corpus in ("bundled", "acl"):
+            path = DATA / (f"validation_{corpus}.jsonl" if v == 1 else f"validation_{corpus}_v{v}.jsonl")
+            out.append((v, corpus, path))
+    return out
+
+
+def load_questions() -> list[dict]:
+    rows = []
+    for v, corpus, path in _files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            q = json.loads(line)
+            if q["type"] in LIST_TYPES | SINGLE_TYPES:
+                rows.append({**q, "version": v, "corpus": corpus, "label": int(q["type"] in LIST_TYPES)})
+    return rows
+
+
+def pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+                         LogisticRegression(C=3.0, max_iter=5000, class_weight="balanced"))
+
+
+def scores(y: np.ndarray, p: np.ndarray) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    return {"questions": len(y), "auc": round(float(roc_auc_score(y, p)), 3),
+            "accuracy": round(float(((p >= CUT) == y).mean()), 3),
+            "lists_called_lists": round(float((p[y == 1] >= CUT).mean()), 3),
+            "single_called_lists": round(float((p[y == 0] >= CUT).mean()), 3)}
+
+
+def export(model) -> dict:
+    vec, clf = model.steps[0][1], model.steps[1][1]
+    terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    return {"terms": terms, "idf": [round(float(x), 6) for x in vec.idf_],
+            "coef": [round(float(x), 6) for x in clf.coef_[0]], "intercept": round(float(clf.intercept_[0]), 6)}
+
+
+def f1(listed: list[bool], n_gold: int) -> float:
+    tp = sum(listed)
+    return 0.0 if not tp else 2 * tp / (len(listed) + n_gold)
+
+
+def judged(rows: list[dict], home: Path, corpus: str) -> list[list[tuple[bool, float]]]:
+    """(gold?, relevance) of each candidate, most relevant first, for questions over one corpus."""
+    os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
+    from rag.answer import _read  # the answer's own reading of the question (judged evidence)
+    from rag.evaluate import is_gold
+    from rag.pipeline import get_engine
+    from rag.query import analyse
+    from rag.settings import load_settings
+    from rag.types import Answer
+
+    home.mkdir(parents=True, exist_ok=True)
+    eng = get_engine(load_settings(home=home), corpus)
+    out = []
+    for q in rows:
+        query = analyse(q["question"], q.get("history") or [], eng)
+        evs = _read(eng, query, Answer(text="", sources=[], refused=False, mode="offline", question=q["question"]))
+        out.append([(any(is_gold(e.hit.paper, g) for g in q["gold"]), e.relevance) for e in evs])
+    return out
+
+
+def even_odds(cands: list[list[tuple[bool, float]]]) -> tuple[float, dict]:
+    """The relevance at which a further paper (rank 2-8) of a question that asks for a list is as likely
+    to be gold as not: a logistic fit of gold on logit(relevance) over those candidates."""
+    from sklearn.linear_model import LogisticRegression
+
+    pairs = [(g, p) for evs in cands for g, p in evs[1:8]]
+    x = np.array([[np.log(max(p, 1e-4) / max(1 - p, 1e-4))] for _, p in pairs])
+    y = np.array([g for g, _ in pairs], dtype=int)
+    fit = LogisticRegression(C=1e4, max_iter=1000).fit(x, y)
+    a, b = float(fit.coef_[0][0]), float(fit.intercept_[0])
+    at = 1.0 / (1.0 + np.exp(b / a))
+    return float(at), {"candidates": len(pairs), "gold": int(y.sum()), "slope": round(a, 3), "intercept": round(b, 3)}
+
+
+def f1_curve(cands: list[list[tuple[bool, float]]], n_gold: list[int]) -> dict:
+    """Mean per-question F1 of the listed papers (the best one, then every other one at or above the
+    threshold, up to 8) at each grid threshold: reported, not used to choose."""
+    def mean_f1(t: float) -> float:
+        return float(np.mean([f1([g for g, _ in evs[:1]] + [g for g, p in evs[1:] if p >= t][:7], n)
+                              for evs, n in zip(cands, n_gold, strict=True)]))
+
+    return {f"{t:.3f}": round(mean_f1(t), 4) for t in GRID}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seed-home", type=Path, default=WORK / "train_seed",
+                    help="RAG_HOME for the bundled corpus (indexed on first use)")
+    ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl",
+                    help="RAG_HOME holding an ingested 'acl' collection (its filter questions join the threshold "
+                         "fit; left out, with a note, when it is missing)")
+    ap.add_argument("--out", type=Path, default=None, help="report (default: benchmarks/results/intent.json)")
+    args = ap.parse_args(argv)
+
+    rows = load_questions()
+    texts = np.array([q["question"] for q in rows])
+    y = np.array([q["label"] for q in rows])
+    version = np.array([q["version"] for q in rows])
+    early = version <= 4
+    report: dict = {"questions": {"total": len(rows), "lists": int(y.sum()),
+                                  "by_version": {int(v): int((version == v).sum()) for v in SEEN}}}
+    model = pipeline().fit(texts[early], y[early])
+    report["fit_v1_v4_scored_v5_v8"] = scores(y[~early], model.predict_proba(texts[~early])[:, 1])
+    oof = np.zeros(len(rows))
+    for v in SEEN:
+        held = version == v
+        oof[held] = pipeline().fit(texts[~held], y[~held]).predict_proba(texts[held])[:, 1]
+    report["leave_one_version_out"] = scores(y, oof)
+    print(json.dumps({k: report[k] for k in ("fit_v1_v4_scored_v5_v8", "leave_one_version_out")}), flush=True)
+
+    from rag.errors import CorpusError
+    from rag.relevance import load_model
+
+    rel = load_model()
+    called = {c: [i for i, q in enumerate(rows) if q["corpus"] == c and q["gold"] and q["type"] != "author"
+                  and oof[i] >= CUT] for c in ("bundled", "acl")}
+    cands = {"bundled": judged([rows[i] for i in called["bundled"]], args.seed_home, "seed")}
+    try:
+        cands["acl"] = judged([rows[i] for i in called["acl"]], args.acl_home, "acl")
+    except CorpusError:
+        print(f"note: no 'acl' collection under {args.acl_home}; the threshold is fitted on the bundled questions only")
+    at, fit = even_odds([c for per in cands.values() for c in per])
+    fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in cands.items()}
+    threshold = round(min(at, rel.list_threshold), 3)
+    report["list_threshold"] = {
+        "value": threshold, "how": "relevance at which a further candidate (rank 2-8) of a question called a list "
+        "(out-of-fold intent >= cut) is gold with probability 0.5 (logistic fit on logit(relevance)); never above "
+        "the relevance model's own list threshold", "relevance_model_list_threshold": rel.list_threshold,
+        "questions_called_lists": {c: len(cands_c) for c, cands_c in cands.items()},
+        "fit": fit, "bundled_mean_f1_by_threshold": f1_curve(cands["bundled"], [len(rows[i]["gold"]) for i in
+                                                                                 called["bundled"]])}
+    final = pipeline().fit(texts, y)
+    spec = {**export(final), "cut": CUT, "list_threshold": threshold,
+            "trained_on": {"questions": len(rows), "lists": int(y.sum()), "sets": "human-written v1-v8"},
+            "script": "python -m benchmarks.train_intent"}
+    MODEL_FILE.write_text(json.dumps(spec, separators=(",", ":"), ensure_ascii=False) + "\n")
+    report["terms"] = len(spec["terms"])
+    clf = final.steps[1][1]
+    terms = spec["terms"]
+    order = np.argsort(clf.coef_[0])
+    report["strongest_list_terms"] = [terms[i] for i in order[::-1][:25]]
+    report["strongest_single_terms"] = [terms[i] for i in order[:25]]
+    print(json.dumps(report["list_threshold"], indent=1))
+    print(f"model -> {MODEL_FILE}")
+    write_json("intent", report, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

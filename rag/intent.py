@@ -1,0 +1,78 @@
+"""Does the question ask for a list of papers? A learned cue for how many papers an answer lists.
+
+A question such as "anything on shortcut learning?" or "graph nets that use attention over
+neighbours" wants every paper on its topic, but each of those papers answers only part of a broad
+topic, so the relevance model gives the second and third ones a middling probability and the answer
+shrank to one paper. This model reads the question's wording, not its topic: a TF-IDF (word 1- and
+2-gram) logistic regression fitted on the human-written questions already looked at
+(`python -m benchmarks.train_intent`; lists: multi-paper questions over the bundled corpus and filter
+questions over ACL; single papers: lookups, details, author questions, follow-ups). Where it gives a
+list at least `cut`, `rag.answer.judge.select` lists further papers down to `list_threshold` (fitted
+with it, on out-of-fold predictions) instead of the relevance model's own list threshold. It changes
+only how many papers are listed: refusing still rests on relevance alone.
+
+The transform is scikit-learn's `TfidfVectorizer` (lowercase, token pattern, sublinear tf, smoothed
+idf, l2 norm) computed from the exported vocabulary, so answering needs no scikit-learn;
+`tests/test_intent.py` checks it against scikit-learn itself.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from pathlib import Path
+from threading import Lock
+
+MODEL_FILE = Path(__file__).parent / "data" / "intent.json"
+TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
+
+
+class IntentModel:
+    """P(the question asks for a list of papers) from its wording."""
+
+    def __init__(self, spec: dict):
+        self.index = {t: i for i, t in enumerate(spec["terms"])}
+        self.idf = spec["idf"]
+        self.coef = spec["coef"]
+        self.intercept = float(spec["intercept"])
+        self.cut = float(spec["cut"])
+        self.list_threshold = float(spec["list_threshold"])
+
+    def vector(self, text: str) -> dict[int, float]:
+        """The question's l2-normalised TF-IDF vector (term index -> weight), as TfidfVectorizer makes it."""
+        toks = TOKEN.findall(text.lower())
+        grams = Counter(toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)])
+        vec = {self.index[g]: (1.0 + math.log(n)) * self.idf[self.index[g]] for g, n in grams.items()
+               if g in self.index}
+        norm = math.sqrt(sum(v * v for v in vec.values()))
+        return {i: v / norm for i, v in vec.items()} if norm else {}
+
+    def probability(self, text: str) -> float:
+        z = self.intercept + sum(self.coef[i] * v for i, v in self.vector(text).items())
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def wants_list(self, text: str) -> bool:
+        return self.probability(text) >= self.cut
+
+
+_model: IntentModel | None = None
+_lock = Lock()
+
+
+def load_intent(path: Path | None = None) -> IntentModel:
+    global _model
+    if path is not None:
+        return IntentModel(json.loads(Path(path).read_text()))
+    with _lock:
+        if _model is None:
+            if not MODEL_FILE.exists():
+                raise FileNotFoundError(f"{MODEL_FILE} is missing: rebuild it with `python -m benchmarks.train_intent`")
+            _model = IntentModel(json.loads(MODEL_FILE.read_text()))
+        return _model
+
+
+def list_intent(text: str) -> float:
+    """P(this question asks for a list of papers), from its wording alone."""
+    return load_intent().probability(text)

@@ -1,0 +1,91 @@
+"""The list-intent model (rag.intent): a question's wording says whether it wants every paper on a
+topic, and such a question lists further papers down to the intent model's own threshold (#11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.intent import IntentModel, load_intent
+from rag.relevance import load_model
+
+# Written for these tests: wording not taken from the dev set or any validation set.
+TRAIN = [
+    ("gather every study here that touches protein folding", 1), ("round up the work on speech codecs", 1),
+    ("what does this library hold about federated averaging?", 1), ("all the articles about beam search", 1),
+    ("give me a reading list on graph sparsification", 1), ("everything on curriculum learning, please", 1),
+    ("the paper that introduced a gated memory cell", 0), ("who wrote the article on sparse transformers?", 0),
+    ("find the one study proposing a causal adapter", 0), ("which dataset did the pruning paper evaluate on?", 0),
+    ("what accuracy does the capsule network report?", 0), ("the article that sketches a quantum kernel", 0),
+]
+
+
+def _spec_from(pipeline) -> dict:
+    from benchmarks.train_intent import export
+
+    return {**export(pipeline), "cut": 0.5, "list_threshold": 0.3}
+
+
+def test_transform_is_scikit_learns():
+    """The exported model (no scikit-learn at answer time) gives scikit-learn's own probabilities,
+    including for words and bigrams it never saw, repeated words and an empty question."""
+    pytest.importorskip("sklearn")
+    from benchmarks.train_intent import pipeline
+
+    texts, labels = zip(*TRAIN, strict=True)
+    fitted = pipeline().fit(list(texts), list(labels))
+    model = IntentModel(_spec_from(fitted))
+    probe = ["round up the round up papers on beam search beam search", "who wrote the pruning paper?",
+             "Gather EVERY study on speech", "unrelated words only", "", "the the the"]
+    ours = [model.probability(t) for t in probe]
+    theirs = fitted.predict_proba(probe)[:, 1]
+    assert np.allclose(ours, theirs, atol=1e-9)
+
+
+def test_the_shipped_model_reads_wording_not_topic():
+    """Same topic, different wording: a request for every paper on it scores higher than a request for
+    one paper or one detail of it."""
+    model = load_intent()
+    pairs = [
+        ("round up the studies on dropout regularisation", "the study that first proposed dropout regularisation"),
+        ("anything here about knowledge graphs?", "who wrote the knowledge graph completion paper?"),
+        ("survey what we have on video prediction", "what frame rate does the video prediction paper use?"),
+        ("list the work that uses reinforcement learning for chip design",
+         "find the paper that uses reinforcement learning for chip design"),
+    ]
+    for wants_list, wants_one in pairs:
+        assert model.probability(wants_list) > model.probability(wants_one), (wants_list, wants_one)
+    assert model.list_threshold <= load_model().list_threshold  # it only ever lists more
+
+
+def test_a_list_question_lists_papers_down_to_the_intent_threshold():
+    from rag.answer.judge import select
+
+    class E:
+        def __init__(self, p):
+            self.relevance = p
+
+    rel, intent = load_model(), load_intent()
+    if intent.list_threshold >= rel.list_threshold:
+        pytest.skip("the fitted intent threshold lists nothing more")
+    between = (intent.list_threshold + rel.list_threshold) / 2
+    evs = [E(rel.threshold + 0.01), E(between), E(intent.list_threshold - 0.01)]
+    assert select(evs) == evs[:1]
+    assert select(evs, wants_list=True) == evs[:2]
+    assert select(evs, wants_list=True, list_threshold=rel.list_threshold) == evs[:1]  # explicit setting wins
+    assert select([E(0.01), E(between)], wants_list=True) == []  # refusing still rests on relevance
+
+
+def test_a_broad_list_request_lists_more_papers(seed_ready, request):
+    """End to end over the bundled corpus: 'give me everything about X' lists the papers above the
+    intent threshold; with the intent cue off (cut above 1), the same question lists fewer, and the
+    papers it does list come first in the same order."""
+    import rag
+
+    question = "Give me everything about hypernetworks"
+    on = rag.ask(question)
+    assert on.signals["list_intent"] >= load_intent().cut and not on.refused
+    request.getfixturevalue("no_list_intent")
+    off = rag.ask(question)
+    assert not off.refused and 1 <= len(off.sources) < len(on.sources)
+    assert [s.paper_id for s in on.sources[: len(off.sources)]] == [s.paper_id for s in off.sources]
