@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rag.retrieval import AuthorIndex, Filters, fold
@@ -77,6 +77,7 @@ class Vocabulary:
         voc = cls()
         size: Counter = Counter()
         assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
+        owned: dict[str, Counter] = defaultdict(Counter)  # event name -> acronym -> papers
         try:
             from rag.relevance import reference_idf
 
@@ -102,9 +103,18 @@ class Vocabulary:
             name = _event_name(title, acronym) if acronym else None
             if name:
                 voc.names[fold(name)] = acronym
+            elif owner:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
+                for cand in _event_names(title):
+                    owned[fold(cand)][owner] += n
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
+        # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
+        # titles hold it are filed under one acronym.
+        for name, by in owned.items():
+            (canon, n), total_n = by.most_common(1)[0], sum(by.values())
+            if name not in voc.names and n >= 0.8 * total_n:
+                voc.names[name] = canon
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
             for name, canon in list(voc.names.items()):
                 if long in name:
@@ -122,23 +132,32 @@ class Vocabulary:
         return self.keys.get(fold(key).replace(" ", ""))
 
 
-def _event_name(title: str, acronym: str) -> str | None:
-    """The event's full name in a venue title when it spells the acronym: 'Global Wordnet Conference' (GWC),
-    'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT), 'Machine
-    Translation Summit' (MTSUMMIT: the initials, then the event word whole). The name must hold an event
-    word (conference, workshop, summit, ...), which an association's name does not."""
+def _event_names(title: str) -> list[str]:
+    """Capitalised runs of a venue title that name an event: three or more words, one of them an event
+    word (conference, workshop, summit, ...), which an association's name lacks; without 'Proceedings of
+    the', an ordinal or a trailing roman numeral ('Machine Translation Summit VII')."""
     run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in)\s+)*[A-Z][\w-]*)*"
+    out = []
     for m in re.finditer(run, title):
         words = m.group(0).split()
         while words and re.fullmatch(r"[IVXLC]+:?", words[-1]):
-            words = words[:-1]  # 'Machine Translation Summit VII'
+            words = words[:-1]
         while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)):
             words = words[1:]  # 'Proceedings of the Sixth International Workshop on …'
-        if len(words) < 3 or not any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
-            continue
+        if len(words) >= 3 and any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
+            out.append(" ".join(words))
+    return out
+
+
+def _event_name(title: str, acronym: str) -> str | None:
+    """The event's full name in a venue title when it spells the acronym: 'Global Wordnet Conference' (GWC),
+    'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT), 'Machine
+    Translation Summit' (MTSUMMIT: the initials, then the event word whole)."""
+    for name in _event_names(title):
+        words = name.split()
         if _initials(words) == acronym or (re.fullmatch(VENUE_WORD, words[-1], re.I)
                                            and (_initials(words[:-1]) + words[-1]).upper() == acronym.upper()):
-            return " ".join(words)
+            return name
     return None
 
 
@@ -215,6 +234,24 @@ DECADE = re.compile(
 FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+(?:(19[5-9]0|20[0-4]0)|([5-9]0))\b", re.I)
 
 
+QUANTITY_BEFORE = re.compile(r"(?:\b(?:less|more|fewer|greater|larger|smaller)\s+than|\b(?:over|under|about|around|"
+                             r"nearly|almost|approximately|roughly|some|only|moins\s+de|plus\s+de|environ|"
+                             r"mehr\s+als|weniger\s+als|über|rund|etwa))\s+$", re.I)
+COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submissions|proceedings|contributions|"
+                           r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b")
+
+
+def _counts_or_names(q: str, m: re.Match) -> bool:
+    """Is the number a count ('fewer than 2000 speakers', 'moins de 2000 locuteurs') or part of a name
+    ('MEDIQA 2021 submissions': a shared task's own year), rather than a publication year?"""
+    year_at = m.start(m.lastindex or 0)
+    year_end = m.end(m.lastindex or 0)
+    if QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end):
+        return True
+    prev = re.search(r"(?<![\w-])([A-Za-z][\w-]*)\s+$", q[:year_at])
+    return bool(prev) and sum(c.isupper() for c in prev.group(1)) >= 2
+
+
 def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     m = FRENCH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
@@ -230,6 +267,8 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     for pattern, kind in YEAR_RULES:
         m = re.search(pattern, q, re.I)
         if not m:
+            continue
+        if kind == "exact" and _counts_or_names(q, m):
             continue
         if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
             prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself
@@ -250,18 +289,19 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     return q
 
 
-def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None]]:
-    """(start, end, canonical venue, year or None) for venue names used as filters, longest first."""
+def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+    """(start, end, canonical venue, year or None, year glued to the name) for venue names used as filters,
+    longest first."""
     found = []
     for name, canon in sorted(vocab.names.items(), key=lambda kv: -len(kv[0])):
         if len(name) <= 8:
             continue
         m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
         if m and _names_a_venue(name, q, m.start(), m.end()):
-            found.append((m.start(), m.end(), canon, None))
+            found.append((m.start(), m.end(), canon, None, False))
             break
-    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|-?\s?" + YEAR
-               + r")?(?!\w)")  # a one-word name, or two words squashed ('MT Summit' -> 'mtsummit')
+    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
+               + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
         word = m.group(1)
         key = fold(word).replace(" ", "")
@@ -286,7 +326,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
         if _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous, hyphen_year):
-            found.append((m.start(), m.end(), canon, year))
+            glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
+            found.append((m.start(), m.end(), canon, year, glued))
     return found
 
 
@@ -365,8 +406,11 @@ def parse(
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
         found = _venue_matches(q, vocab)
+        if found and found[0][4] and papers is not None and not Filters(
+                venue=found[0][2], year_min=found[0][3], year_max=found[0][3]).mask(papers).any():
+            found = []  # 'WMT19 robustness task' where no WMT 2019 paper is filed as WMT: a task's name
         if found:
-            start, end, canon, year = found[0]
+            start, end, canon, year, _ = found[0]
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
             if again and not year:
                 year = again[3]
@@ -375,16 +419,16 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"\s+" + YEAR + r"\b", q[end:])
+            m = re.search(r"\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\)", q[end:])  # ', 2021', ' (2020)'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
-                f.year_min = f.year_max = int(m.group(1))
+                f.year_min = f.year_max = int(m.group(1) or m.group(2))
                 end += m.end()
             elif not year and ahead and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:" + ARTICLE + r"\s+)?$", q[:start], re.I)
+                            r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
