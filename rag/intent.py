@@ -53,9 +53,6 @@ class IntentModel:
         z = self.intercept + sum(self.coef[i] * v for i, v in self.vector(text).items())
         return 1.0 / (1.0 + math.exp(-z))
 
-    def wants_list(self, text: str) -> bool:
-        return self.probability(text) >= self.cut
-
 
 _model: IntentModel | None = None
 _lock = Lock()
@@ -71,8 +68,3 @@ def load_intent(path: Path | None = None) -> IntentModel:
                 raise FileNotFoundError(f"{MODEL_FILE} is missing: rebuild it with `python -m benchmarks.train_intent`")
             _model = IntentModel(json.loads(MODEL_FILE.read_text()))
         return _model
-
-
-def list_intent(text: str) -> float:
-    """P(this question asks for a list of papers), from its wording alone."""
-    return load_intent().probability(text)
