@@ -219,6 +219,7 @@ def _cut(text: str, start: int, end: int) -> str:
 YEAR_RULES = [
     (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
     (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
+    (rf"\b(?:in\s+|en\s+|im\s+)?{YEAR}\s+(?:and|&|et|und)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\bfrom\s+{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
     (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de)\s+{YEAR}(?:\s+onwards?)?\b", "min"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
@@ -419,7 +420,8 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\)", q[end:])  # ', 2021', ' (2020)'
+            m = re.search(r"(?:\s+[IVXLC]+\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
+                          q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))

@@ -313,3 +313,14 @@ def test_a_count_or_a_named_task_year_is_no_year_filter(question):
 
     assert parse(question).filters.year_min is None
     assert parse("dependency parsing papers in 2019").filters.year_min == 2019  # a year is still a year
+
+
+def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_year():
+    from rag.filters import Vocabulary, parse
+
+    got = parse("treebank conversion work in 2012 and 2013")
+    assert (got.filters.year_min, got.filters.year_max) == (2012, 2013) and "2013" not in got.question
+    vocab = Vocabulary.from_counts({"MTSUMMIT — Proceedings of Machine Translation Summit V": 40}, [])
+    got = parse("example-based systems shown at Machine Translation Summit V (1995)", vocab)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("MTSUMMIT", 1995, 1995)
+    assert "1995" not in got.question
