@@ -100,11 +100,12 @@ class Vocabulary:
                 words = m.group(0).split()
                 if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
-            name = _event_name(title, acronym) if acronym else None
+            events = _event_names(title) if acronym else []
+            name = _spelled(events, acronym)
             if name:
                 voc.names[fold(name)] = acronym
             elif owner:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
-                for cand in _event_names(title):
+                for cand in events:
                     owned[fold(cand)][owner] += n
             name = _journal_name(title)
             if name and acronym:
@@ -149,11 +150,11 @@ def _event_names(title: str) -> list[str]:
     return out
 
 
-def _event_name(title: str, acronym: str) -> str | None:
-    """The event's full name in a venue title when it spells the acronym: 'Global Wordnet Conference' (GWC),
-    'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT), 'Machine
-    Translation Summit' (MTSUMMIT: the initials, then the event word whole)."""
-    for name in _event_names(title):
+def _spelled(events: list[str], acronym: str) -> str | None:
+    """The event name (of a venue title's `_event_names`) that spells the acronym: 'Global Wordnet Conference'
+    (GWC), 'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT),
+    'Machine Translation Summit' (MTSUMMIT: the initials, then the event word whole)."""
+    for name in events:
         words = name.split()
         if _initials(words) == acronym or (re.fullmatch(VENUE_WORD, words[-1], re.I)
                                            and (_initials(words[:-1]) + words[-1]).upper() == acronym.upper()):
