@@ -21,8 +21,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from rag.retrieval import AuthorIndex, Filters, fold
+from rag.retrieval.filtering import venue_matches
 from rag.types import Paper
-from rag.venues import venue_keys
+from rag.venues import GENERIC, venue_keys
 
 YEAR = r"(19[5-9]\d|20[0-4]\d)"
 SOURCE_LISTS = {
@@ -38,7 +39,8 @@ BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|pres
           r"auf|beim|bei|im|von|zur|zum)")
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
-         r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?)")
+         r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"
+         r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
@@ -110,6 +112,16 @@ class Vocabulary:
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
+        # A venue's own acronym is that venue, in the casing most of its papers use ('SemEval', not
+        # 'SEMEVAL'), whatever other titles name it: 'IJCNLP' is IJCNLP, and the filter also selects the
+        # EMNLP-IJCNLP papers, whose titles name it.
+        casings: dict[str, Counter] = defaultdict(Counter)
+        for venue, n in counts.items():
+            acronym = venue.partition(" — ")[0]
+            if acronym and " " not in acronym.strip() and acronym.casefold() not in GENERIC:
+                casings[fold(acronym).replace(" ", "")][acronym] += n
+        for key, by in casings.items():
+            voc.keys[key] = by.most_common(1)[0][0]
         # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
         # titles hold it are filed under one acronym.
         for name, by in owned.items():
@@ -221,13 +233,14 @@ YEAR_RULES = [
     (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
     (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
     (rf"\b(?:in\s+|en\s+|im\s+)?{YEAR}\s+(?:and|&|et|und)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
-    (rf"\bfrom\s+{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de)\s+{YEAR}(?:\s+onwards?)?\b", "min"),
+    (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
+    (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
+    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach)\s+(?:dem\s+Jahr\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
-    (rf"\b(?:before|prior to|older than|avant)\s+{YEAR}\b", "before"),
-    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à)\s+{YEAR}\b", "max"),
+    (rf"\b(?:before|prior to|older than|avant|vor)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à|bis)\s+(?:zum\s+Jahr\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
-    (rf"\b(?:in|from|of|during|en|de)\s+(?:the\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
+    (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
 DECADE = re.compile(
@@ -280,7 +293,7 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après")) else 0)
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après", "nach")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):
@@ -302,14 +315,15 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if m and _names_a_venue(name, q, m.start(), m.end()):
             found.append((m.start(), m.end(), canon, None, False))
             break
-    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
+    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
         word = m.group(1)
         key = fold(word).replace(" ", "")
         canon = vocab.keys.get(key)
         head, _, tail = word.partition("-")
-        if canon is None and re.fullmatch(VENUE_WORD, tail, re.I):  # 'SIGMORPHON-Workshop 2020'
+        hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "|" + AFTER, tail, re.I))
+        if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers'
             word, key = head, fold(head)
             canon = vocab.keys.get(key)
         if canon is None:
@@ -326,7 +340,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             year = int(digits) if len(digits) == 4 else 2000 + int(digits) if int(digits) < 50 else 1900 + int(digits)
         hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
-        if _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
+        if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous, hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             found.append((m.start(), m.end(), canon, year, glued))
@@ -363,6 +377,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
                         hyphen_year: bool = False) -> bool:
     before = q[:start].rstrip()
     after = q[end:]
+    if re.match(r"-" + AFTER + r"\b", after, re.I):
+        return True  # 'ACL-Beiträge', 'EMNLP-papers'
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
         return False  # "the ACL Anthology's", "CoNLL-2003", "BERT-style"
     nxt = re.match(r"\s+(\S+)", after)
@@ -414,14 +430,18 @@ def parse(
         if found:
             start, end, canon, year, _ = found[0]
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
-            if again and not year:
+            of = next((x for x in found[1:] if x[3] and x[0] >= end  # 'Findings of EMNLP 2021': the year is theirs
+                       and re.fullmatch(r"\s+of\s+(?:the\s+)?", q[end : x[0]], re.I)), None)
+            if of and not year:
+                year, end = of[3], of[1]
+            elif again and not year:
                 year = again[3]
                 if again[0] >= end:  # cut it from the search text too (an earlier cut would move start/end)
                     q = _cut(q, again[0], again[1])
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:\s+[IVXLC]+\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
+            m = re.search(r"(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
                           q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
@@ -430,6 +450,11 @@ def parse(
             elif not year and ahead and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
+            edition = re.search(r"\b(" + ORDINAL + r")\s+$", q[:start], re.I)
+            if edition and papers is not None and f.year_min is None and f.year_max is None:
+                year = _edition_year(canon, _ordinal_number(edition.group(1)), papers)
+                if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
+                    f.year_min = f.year_max = year
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
@@ -446,6 +471,32 @@ def parse(
     return Parsed(filters=f, question=q or question, chips=chips_for(f))
 
 
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+
+
+def _ordinal_number(word: str) -> int:
+    """'Fifth' -> 5, '9th' -> 9."""
+    word = word.lower()
+    return int(re.match(r"\d+", word).group(0)) if word[:1].isdigit() else ORDINAL_WORDS.index(word) + 1
+
+
+def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
+    """The year of a venue's numbered edition, from the titles of the papers filed under it ('Proceedings
+    of the Fifth Arabic Natural Language Processing Workshop', 2020), when the collection gives one year."""
+    numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
+    years: dict[str, set[int]] = defaultdict(set)  # venue string -> years, matched once per distinct venue
+    for p in papers:
+        if p.venue and p.year:
+            years[p.venue].add(p.year)
+    found = set()
+    for name, ys in years.items():
+        m = numbered.search(name.partition(" — ")[2])
+        if m and _ordinal_number(m.group(1)) == number and venue_matches(venue, name):
+            found |= ys
+    return found.pop() if len(found) == 1 else None
+
+
 def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
     m = re.search(
@@ -456,9 +507,9 @@ def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[in
         m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
         name = m.group(1) if m else None
     matched = authors.match(name) if name else {}
-    if matched:
-        return m.start(), m.end(), name, matched
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
+    if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):
+        return m.start(), m.end(), name, matched  # unless a longer full name runs on: 'Sabine Schulte im Walde'
     if full is None:
         return None
     start, end, name = full
@@ -487,7 +538,7 @@ def _full_author_name(q: str, authors: AuthorIndex) -> tuple[int, int, str] | No
 
 def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -> str:
     """The corpus spelling of the author the question named: the same full name (or first and last
-    name) if the question gave one, else the surname."""
+    name, or surname and first initial) if the question gave one, else the surname."""
     target = fold(name).split()
     names = [a for idx in matched if idx < len(papers) for a in papers[idx].authors]
     if len(target) > 1:
@@ -497,6 +548,8 @@ def _best_author_name(name: str, papers: list[Paper], matched: dict[int, int]) -
                 return a
     for a in names:
         parts = fold(a).split()
-        if parts and parts[-1] == target[-1]:
+        # a full name typed: the same surname with a first name of the same initial ('Kathy' for 'Kathleen');
+        # otherwise the name as typed, which matches nobody else ('John Smith' is not 'Angus Grieve-Smith')
+        if parts and parts[-1] == target[-1] and (len(target) == 1 or parts[0][:1] == target[0][:1]):
             return a if len(target) > 1 else a.split()[-1]
     return name

@@ -324,3 +324,87 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     got = parse("example-based systems shown at Machine Translation Summit V (1995)", vocab)
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("MTSUMMIT", 1995, 1995)
     assert "1995" not in got.question
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("coreference work 2018 onwards", (2018, None)),
+    ("Arbeiten zur Koreferenz seit 2015", (2015, None)),
+    ("Arbeiten zur Koreferenz nach 2015", (2016, None)),
+    ("Koreferenzauflösung vor 2010", (None, 2009)),
+    ("Studien zur Stimmungsanalyse zwischen 2010 und 2015", (2010, 2015)),
+    ("Artikel aus dem Jahr 2013 über Sentimentanalyse", (2013, 2013)),
+])
+def test_german_and_onwards_year_phrasings(question, expected):
+    from rag.filters import parse
+
+    got = parse(question)
+    assert (got.filters.year_min, got.filters.year_max) == expected
+    assert not any(ch.isdigit() for ch in got.question)
+
+
+def test_own_acronyms_hyphenated_plurals_and_findings_years():
+    from rag.filters import Vocabulary, parse
+
+    counts = {
+        # a joint event's title names IJCNLP, but IJCNLP is also a venue's own acronym
+        "EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing and "
+        "the 9th International Joint Conference on Natural Language Processing (EMNLP-IJCNLP)": 700,
+        "IJCNLP — Proceedings of the Eighth International Joint Conference on Natural Language Processing": 180,
+        "SemEval — Proceedings of the 15th International Workshop on Semantic Evaluation": 300,
+        "SEMEVAL — Proceedings of the 9th International Workshop on Semantic Evaluation": 200,
+        "Findings — Findings of the Association for Computational Linguistics: EMNLP 2020": 500,
+        "SMM4H — Proceedings of the Sixth Social Media Mining for Health Workshop": 30,
+        "ACL — Proceedings of the 51st Annual Meeting of the Association for Computational Linguistics": 900,
+        "CL — Computational Linguistics, Volume 44, Issue 1": 40,
+    }
+    vocab = Vocabulary.from_counts(counts, [])
+    cases = [
+        ("IJCNLP 2017 customer feedback systems", ("IJCNLP", 2017)),
+        ("semeval 2016 stance detection systems", ("SemEval", 2016)),  # the casing most papers use
+        ("data augmentation in Findings of EMNLP 2020", ("Findings", 2020)),
+        ("SMM4H 2021: adverse drug effects in tweets", ("SMM4H", 2021)),
+        ("Welche ACL-Beiträge aus dem Jahr 2013 behandeln Sentimentanalyse?", ("ACL", 2013)),
+        ("Welche EMNLP-Papers behandeln maschinelle Übersetzung?", ("EMNLP", None)),
+        ("social media in the Computational Linguistics journal, 2018", ("CL", 2018)),
+    ]
+    for question, (venue, year) in cases:
+        got = parse(question, vocab)
+        assert (got.filters.venue, got.filters.year_min) == (venue, year), question
+        assert got.filters.year_max == year, question
+    assert parse("GPT-2 story generation", vocab).filters.venue is None
+
+
+def test_a_typed_full_name_is_never_swapped_for_another_person_of_that_surname():
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="a", abstract="Compounds.", title="Noun compounds", authors=["Sabine Schulte im Walde"]),
+              Paper(paper_id="b", abstract="Parsing.", title="Parsing", authors=["Henri Schulte"]),
+              Paper(paper_id="c", abstract="Tagging.", title="Tagging", authors=["Angus Grieve-Smith"])]
+    authors = AuthorIndex(papers)
+    assert parse("noun compounds: the work of Sabine Schulte im Walde", None, authors, papers).filters.author == \
+        "Sabine Schulte im Walde"
+    assert parse("what did Henri Schulte write on parsing?", None, authors, papers).filters.author == "Henri Schulte"
+    # a person the collection does not hold is kept as typed (it selects nothing), not matched by surname
+    assert parse("what did John Smith write about tagging?", None, authors, papers).filters.author == "John Smith"
+
+
+def test_a_numbered_edition_is_the_year_its_papers_give():
+    from rag.filters import Vocabulary, parse
+    from rag.types import Paper
+
+    def paper(i, ordinal, year):
+        venue = f"WANLP — Proceedings of the {ordinal} Arabic Natural Language Processing Workshop"
+        return Paper(paper_id=f"w{i}", abstract="Arabic dialects.", title=f"Paper {i}", venue=venue, year=year)
+
+    papers = [paper(1, "Fourth", 2019), paper(2, "Fifth", 2020), paper(3, "Sixth", 2021), paper(4, "Fifth", 2020)]
+    vocab = Vocabulary.from_papers(papers)
+    got = parse("Arabizi transliteration at the Fifth Arabic Natural Language Processing Workshop", vocab, papers=papers)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("WANLP", 2020, 2020)
+    assert "Fifth" not in got.question
+    got = parse("dialect identification at the 4th Arabic Natural Language Processing Workshop", vocab, papers=papers)
+    assert (got.filters.year_min, got.filters.year_max) == (2019, 2019)
+    # an edition the collection does not number: the venue alone
+    got = parse("Arabizi at the Ninth Arabic Natural Language Processing Workshop", vocab, papers=papers)
+    assert (got.filters.venue, got.filters.year_min) == ("WANLP", None)
