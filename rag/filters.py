@@ -65,6 +65,7 @@ class Vocabulary:
 
     keys: dict[str, str] = field(default_factory=dict)  # folded key ('naacl', 'jep') -> canonical name
     names: dict[str, str] = field(default_factory=dict)  # folded long name -> canonical name
+    written: dict[str, str] = field(default_factory=dict)  # folded event name -> as the titles write it
     lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
     ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
 
@@ -109,6 +110,7 @@ class Vocabulary:
             elif owner:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
                 for cand in events:
                     owned[fold(cand)][owner] += n
+                    voc.written.setdefault(fold(cand), cand)
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
@@ -424,9 +426,9 @@ def parse(
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
         found = _venue_matches(q, vocab)
-        if found and found[0][4] and papers is not None and not Filters(
-                venue=found[0][2], year_min=found[0][3], year_max=found[0][3]).mask(papers).any():
-            found = []  # 'WMT19 robustness task' where no WMT 2019 paper is filed as WMT: a task's name
+        if found and found[0][4] and papers is not None and not _selects(
+                _alias(vocab, found[0][2], found[0][3], papers), found[0][3], found[0][3], papers):
+            found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter
         if found:
             start, end, canon, year, _ = found[0]
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
@@ -458,6 +460,8 @@ def parse(
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
+    if f.venue and papers is not None:
+        f.venue = _alias(vocab, f.venue, f.year_min, papers, f.year_max)
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = _author_phrase(q, authors)
@@ -469,6 +473,46 @@ def parse(
     if not re.search(r"\w", q):
         q = question
     return Parsed(filters=f, question=q or question, chips=chips_for(f))
+
+
+_VENUE_YEARS: list = []  # [(papers, {venue name: years})]: the last collection read
+
+
+def _venue_years(papers: list[Paper]) -> dict[str, set[int]]:
+    """Each distinct venue name of the collection with the years of its papers (cached per paper list)."""
+    if _VENUE_YEARS and _VENUE_YEARS[0][0] is papers and _VENUE_YEARS[0][2] == len(papers):
+        return _VENUE_YEARS[0][1]
+    years: dict[str, set[int]] = defaultdict(set)
+    for p in papers:
+        if p.venue:
+            years[p.venue].add(p.year or 0)
+    _VENUE_YEARS[:] = [(papers, dict(years), len(papers))]
+    return _VENUE_YEARS[0][1]
+
+
+def _selects(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper],
+             generic_only: bool = False) -> bool:
+    """Does a venue (and year) filter select any paper of the collection (`generic_only`: any filed under a
+    generic collection such as 'Workshop')?"""
+    lo, hi = year_min or 0, year_max or 9999
+    return any(venue_matches(venue, name) and any(lo <= y <= hi for y in ys)
+               and (not generic_only or fold(name.partition(" — ")[0]) in GENERIC_COLLECTIONS)
+               for name, ys in _venue_years(papers).items())
+
+
+def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: list[Paper],
+           year_max: int | None = None) -> str:
+    """The venue filter to use: the acronym itself, or, when it selects nothing for those years, the event
+    name it owns where that does ('WMT 2019': the collection files the Fourth Conference on Machine
+    Translation under 'Workshop'; only from 2020 on under WMT)."""
+    year_max = year_max if year_max is not None else year_min
+    if vocab is None or (year_min is None and year_max is None) or _selects(venue, year_min, year_max, papers):
+        return venue
+    for name, canon in sorted(vocab.names.items(), key=lambda kv: -len(kv[0])):
+        if canon == venue and name in vocab.written and len(name.split()) >= 4 and _selects(
+                vocab.written[name], year_min, year_max, papers, generic_only=True):
+            return vocab.written[name]
+    return venue
 
 
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "

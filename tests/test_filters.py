@@ -408,3 +408,26 @@ def test_a_numbered_edition_is_the_year_its_papers_give():
     # an edition the collection does not number: the venue alone
     got = parse("Arabizi at the Ninth Arabic Natural Language Processing Workshop", vocab, papers=papers)
     assert (got.filters.venue, got.filters.year_min) == ("WANLP", None)
+
+
+def test_a_venue_year_filed_under_a_generic_collection_is_found_by_its_event_name():
+    from rag.filters import Vocabulary, parse
+    from rag.types import Paper
+
+    def paper(i, venue, year):
+        return Paper(paper_id=f"p{i}", abstract="Translation systems.", title=f"System {i}", venue=venue, year=year)
+
+    papers = [paper(1, "WMT — Proceedings of the Fifth Conference on Machine Translation", 2020),
+              paper(2, "WMT — Proceedings of the Sixth Conference on Machine Translation", 2021),
+              paper(3, "Workshop — Proceedings of the Fourth Conference on Machine Translation (Volume 2)", 2019),
+              paper(4, "Workshop — Proceedings of the Workshop on Machine Reading for Question Answering", 2018),
+              paper(5, "EACL — Proceedings of the 16th Conference of the European Chapter of the Association", 2021)]
+    vocab = Vocabulary.from_papers(papers)
+    got = parse("WMT 2019 news translation systems", vocab, papers=papers)
+    assert (got.filters.venue, got.filters.year_min) == ("Conference on Machine Translation", 2019)
+    assert [p.paper_id for p in papers if got.filters.mask([p])[0]] == ["p3"]
+    assert parse("WMT 2020 news translation systems", vocab, papers=papers).filters.venue == "WMT"
+    # no alias holds the year: the filter stays, selects nothing, and the answer says so
+    got = parse("WMT 2018 news translation systems", vocab, papers=papers)
+    assert (got.filters.venue, got.filters.year_min) == ("WMT", 2018)
+    assert parse("EACL 2016 papers on parsing", vocab, papers=papers).filters.venue == "EACL"
