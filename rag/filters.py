@@ -81,6 +81,7 @@ class Vocabulary:
         size: Counter = Counter()
         assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
         owned: dict[str, Counter] = defaultdict(Counter)  # event name -> acronym -> papers
+        cut: set[str] = set()  # event names some title continues in lower case ('… Approaches to Code Switching')
         try:
             from rag.relevance import reference_idf
 
@@ -111,6 +112,8 @@ class Vocabulary:
                 for cand in events:
                     owned[fold(cand)][owner] += n
                     voc.written.setdefault(fold(cand), cand)
+                    if re.match(r"\s+[a-z]", title[title.find(cand) + len(cand):]):
+                        cut.add(fold(cand))
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
@@ -126,10 +129,17 @@ class Vocabulary:
             voc.keys[key] = by.most_common(1)[0][0]
         # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
         # titles hold it are filed under one acronym.
+        # An event name filed under several acronyms ('Joint Conference on Lexical and Computational
+        # Semantics': STARSEM and SemEval) is a filter by that name, when it is whole (four words or more).
         for name, by in owned.items():
-            (canon, n), total_n = by.most_common(1)[0], sum(by.values())
+            merged: Counter = Counter()
+            for owner, n in by.items():
+                merged[voc.keys.get(fold(owner).replace(" ", ""), owner)] += n
+            (canon, n), total_n = merged.most_common(1)[0], sum(merged.values())
             if name not in voc.names and n >= 0.8 * total_n:
                 voc.names[name] = canon
+            elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
+                voc.names[name] = voc.written[name]
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
             for name, canon in list(voc.names.items()):
                 if long in name:
@@ -462,6 +472,8 @@ def parse(
             q = _cut(q, pre.start() if pre else start, end)
     if f.venue and papers is not None:
         f.venue = _alias(vocab, f.venue, f.year_min, papers, f.year_max)
+        if " " in f.venue and vocab is not None and (f.year_min or f.year_max):
+            f.venue = _one_acronym(vocab, f.venue, f.year_min, f.year_max, papers) or f.venue
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = _author_phrase(q, authors)
@@ -513,6 +525,17 @@ def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: l
                 vocab.written[name], year_min, year_max, papers, generic_only=True):
             return vocab.written[name]
     return venue
+
+
+def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: int | None,
+                 papers: list[Paper]) -> str | None:
+    """The one acronym that files an event name's papers of those years ('the 2021 Joint Conference on
+    Lexical and Computational Semantics' is STARSEM), or None."""
+    lo, hi = year_min or 0, year_max or 9999
+    found = {fold(v.partition(" — ")[0]).replace(" ", "") for v, ys in _venue_years(papers).items()
+             if venue_matches(name, v) and any(lo <= y <= hi for y in ys)}
+    found -= GENERIC_COLLECTIONS
+    return vocab.keys.get(found.pop()) if len(found) == 1 else None
 
 
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "

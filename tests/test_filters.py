@@ -283,8 +283,10 @@ def test_an_event_name_that_does_not_spell_its_acronym_is_that_venue():
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("COLING", 2016, 2016)
     got = parse("coreference in the Transactions of the ACL, 2016 volume", vocab)
     assert (got.filters.venue, got.filters.year_min) == ("TACL", 2016)
-    assert parse("negation scope at the Joint Conference on Lexical and Computational Semantics",
-                 vocab).filters.venue is None  # filed under two venues in these records
+    # filed under two venues in these records: the event's own name is the filter
+    got = parse("negation scope at the Joint Conference on Lexical and Computational Semantics", vocab)
+    assert got.filters.venue == "Joint Conference on Lexical and Computational Semantics"
+    assert "Joint" not in got.question
 
 
 def test_a_two_digit_year_glued_to_a_venue_is_a_filter_where_the_collection_has_such_papers():
@@ -431,3 +433,29 @@ def test_a_venue_year_filed_under_a_generic_collection_is_found_by_its_event_nam
     got = parse("WMT 2018 news translation systems", vocab, papers=papers)
     assert (got.filters.venue, got.filters.year_min) == ("WMT", 2018)
     assert parse("EACL 2016 papers on parsing", vocab, papers=papers).filters.venue == "EACL"
+
+
+def test_an_event_filed_under_two_acronyms_is_the_one_that_files_that_year():
+    from rag.filters import Vocabulary, parse
+    from rag.types import Paper
+
+    def paper(i, venue, year):
+        return Paper(paper_id=f"p{i}", abstract="Lexical semantics.", title=f"Paper {i}", venue=venue, year=year)
+
+    papers = [paper(1, "SemEval — Proceedings of the Seventh Joint Conference on Lexical and Computational "
+                       "Semantics", 2018),
+              paper(2, "STARSEM — Proceedings of the Ninth Joint Conference on Lexical and Computational Semantics",
+                    2020),
+              paper(3, "STARSEM — Proceedings of the Tenth Joint Conference on Lexical and Computational Semantics",
+                    2021),
+              paper(4, "CALCS — Proceedings of the Fourth Workshop on Computational Approaches to Code Switching",
+                    2020),
+              paper(5, "WASSA — Proceedings of the Workshop on Computational Approaches to Subjectivity", 2020)]
+    vocab = Vocabulary.from_papers(papers)
+    got = parse("inference at the 2021 Joint Conference on Lexical and Computational Semantics", vocab, papers=papers)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("STARSEM", 2021, 2021)
+    got = parse("inference at the Joint Conference on Lexical and Computational Semantics", vocab, papers=papers)
+    assert got.filters.venue == "Joint Conference on Lexical and Computational Semantics"
+    assert got.filters.mask(papers).tolist() == [True, True, True, False, False]
+    # a name some title continues in lower case is a fragment, never a filter
+    assert parse("sentiment at the Workshop on Computational Approaches", vocab, papers=papers).filters.venue is None
