@@ -453,8 +453,8 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
-                          q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)'
+            m = re.search(r"(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
+                          q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))

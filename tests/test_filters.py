@@ -459,3 +459,13 @@ def test_an_event_filed_under_two_acronyms_is_the_one_that_files_that_year():
     assert got.filters.mask(papers).tolist() == [True, True, True, False, False]
     # a name some title continues in lower case is a fragment, never a filter
     assert parse("sentiment at the Workshop on Computational Approaches", vocab, papers=papers).filters.venue is None
+
+
+def test_a_year_after_a_slashed_name_is_read():
+    from rag.filters import Vocabulary, parse
+
+    vocab = Vocabulary.from_counts({"BCS — Proceedings of the International Conference on the Challenge of Arabic "
+                                    "for NLP/MT": 20}, [])
+    got = parse("Arabic treebanks at the International Conference on the Challenge of Arabic for NLP/MT (2006)", vocab)
+    assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("BCS", 2006, 2006)
+    assert "2006" not in got.question and "MT" not in got.question
