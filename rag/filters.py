@@ -427,6 +427,9 @@ def parse(
 ) -> Parsed:
     f = Filters()
     q = _years(question, f, vocab)
+    # Checks against the collection's venues and years need the papers in memory; the engine backend's lazy
+    # catalogue would load every paper, so there they are skipped.
+    listed = papers if isinstance(papers, list) else None
     # --- venues --------------------------------------------------------------------------------
     src = re.search(r"\b(?:only\s+)?(?:from\s+|in\s+|on\s+)?(?:the\s+)?(neurips|icml|hugging\s*face|huggingface|"
                     r"hf(?:\s+trending)?)(?:\s+(list|session|page|trending))?\b", q, re.I)
@@ -436,8 +439,8 @@ def parse(
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
         found = _venue_matches(q, vocab)
-        if found and found[0][4] and papers is not None and not _selects(
-                _alias(vocab, found[0][2], found[0][3], papers), found[0][3], found[0][3], papers):
+        if found and found[0][4] and listed is not None and not _selects(
+                _alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
             found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter
         if found:
             start, end, canon, year, _ = found[0]
@@ -463,17 +466,17 @@ def parse(
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
             edition = re.search(r"\b(" + ORDINAL + r")\s+$", q[:start], re.I)
-            if edition and papers is not None and f.year_min is None and f.year_max is None:
-                year = _edition_year(canon, _ordinal_number(edition.group(1)), papers)
+            if edition and listed is not None and f.year_min is None and f.year_max is None:
+                year = _edition_year(canon, _ordinal_number(edition.group(1)), listed)
                 if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
                     f.year_min = f.year_max = year
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
-    if f.venue and papers is not None:
-        f.venue = _alias(vocab, f.venue, f.year_min, papers, f.year_max)
+    if f.venue and listed is not None:
+        f.venue = _alias(vocab, f.venue, f.year_min, listed, f.year_max)
         if " " in f.venue and vocab is not None and (f.year_min or f.year_max):
-            f.venue = _one_acronym(vocab, f.venue, f.year_min, f.year_max, papers) or f.venue
+            f.venue = _one_acronym(vocab, f.venue, f.year_min, f.year_max, listed) or f.venue
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = _author_phrase(q, authors)
@@ -552,15 +555,11 @@ def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
     """The year of a venue's numbered edition, from the titles of the papers filed under it ('Proceedings
     of the Fifth Arabic Natural Language Processing Workshop', 2020), when the collection gives one year."""
     numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
-    years: dict[str, set[int]] = defaultdict(set)  # venue string -> years, matched once per distinct venue
-    for p in papers:
-        if p.venue and p.year:
-            years[p.venue].add(p.year)
     found = set()
-    for name, ys in years.items():
+    for name, ys in _venue_years(papers).items():  # matched once per distinct venue name
         m = numbered.search(name.partition(" — ")[2])
         if m and _ordinal_number(m.group(1)) == number and venue_matches(venue, name):
-            found |= ys
+            found |= ys - {0}
     return found.pop() if len(found) == 1 else None
 
 

@@ -469,3 +469,19 @@ def test_a_year_after_a_slashed_name_is_read():
     got = parse("Arabic treebanks at the International Conference on the Challenge of Arabic for NLP/MT (2006)", vocab)
     assert (got.filters.venue, got.filters.year_min, got.filters.year_max) == ("BCS", 2006, 2006)
     assert "2006" not in got.question and "MT" not in got.question
+
+
+def test_a_lazy_catalogue_is_never_read_whole_for_a_venue_and_year():
+    from rag.filters import Vocabulary, parse
+
+    class Lazy:  # the engine backend's catalogue: iterating it would load every paper
+        def __len__(self):
+            return 1_000_000
+
+        def __iter__(self):
+            raise AssertionError("the whole catalogue was read")
+
+    vocab = Vocabulary.from_counts({"WMT — Proceedings of the Fifth Conference on Machine Translation": 50}, [])
+    got = parse("WMT 2019 news translation systems at the Fifth Conference on Machine Translation", vocab,
+                papers=Lazy())
+    assert (got.filters.venue, got.filters.year_min) == ("WMT", 2019)
