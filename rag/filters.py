@@ -334,8 +334,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         key = fold(word).replace(" ", "")
         canon = vocab.keys.get(key)
         head, _, tail = word.partition("-")
-        hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "|" + AFTER, tail, re.I))
-        if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers'
+        hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "s?|" + AFTER, tail, re.I))
+        if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers', 'des SIGNLANG-Workshops 2020'
             word, key = head, fold(head)
             canon = vocab.keys.get(key)
         if canon is None:

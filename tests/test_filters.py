@@ -365,6 +365,7 @@ def test_own_acronyms_hyphenated_plurals_and_findings_years():
         ("semeval 2016 stance detection systems", ("SemEval", 2016)),  # the casing most papers use
         ("data augmentation in Findings of EMNLP 2020", ("Findings", 2020)),
         ("SMM4H 2021: adverse drug effects in tweets", ("SMM4H", 2021)),
+        ("Welche Beiträge des SMM4H-Workshops 2021 erkennen Nebenwirkungen?", ("SMM4H", 2021)),
         ("Welche ACL-Beiträge aus dem Jahr 2013 behandeln Sentimentanalyse?", ("ACL", 2013)),
         ("Welche EMNLP-Papers behandeln maschinelle Übersetzung?", ("EMNLP", None)),
         ("social media in the Computational Linguistics journal, 2018", ("CL", 2018)),
