@@ -505,14 +505,23 @@ def _venue_years(papers: list[Paper]) -> dict[str, set[int]]:
     return _VENUE_YEARS[0][1]
 
 
+def _venues_of(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper]) -> list[str]:
+    """The collection's venue names that a venue filter selects, among those with papers in the years."""
+    lo, hi = year_min or 0, year_max or 9999
+    return [name for name, ys in _venue_years(papers).items()
+            if any(lo <= y <= hi for y in ys) and venue_matches(venue, name)]
+
+
+def _acronym_key(venue_name: str) -> str:
+    return fold(venue_name.partition(" — ")[0]).replace(" ", "")
+
+
 def _selects(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper],
              generic_only: bool = False) -> bool:
     """Does a venue (and year) filter select any paper of the collection (`generic_only`: any filed under a
     generic collection such as 'Workshop')?"""
-    lo, hi = year_min or 0, year_max or 9999
-    return any(venue_matches(venue, name) and any(lo <= y <= hi for y in ys)
-               and (not generic_only or fold(name.partition(" — ")[0]) in GENERIC_COLLECTIONS)
-               for name, ys in _venue_years(papers).items())
+    return any(not generic_only or _acronym_key(name) in GENERIC_COLLECTIONS
+               for name in _venues_of(venue, year_min, year_max, papers))
 
 
 def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: list[Paper],
@@ -523,9 +532,10 @@ def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: l
     year_max = year_max if year_max is not None else year_min
     if vocab is None or (year_min is None and year_max is None) or _selects(venue, year_min, year_max, papers):
         return venue
-    for name, canon in sorted(vocab.names.items(), key=lambda kv: -len(kv[0])):
-        if canon == venue and name in vocab.written and len(name.split()) >= 4 and _selects(
-                vocab.written[name], year_min, year_max, papers, generic_only=True):
+    owned = [name for name, canon in vocab.names.items()
+             if canon == venue and name in vocab.written and len(name.split()) >= 4]
+    for name in sorted(owned, key=len, reverse=True):
+        if _selects(vocab.written[name], year_min, year_max, papers, generic_only=True):
             return vocab.written[name]
     return venue
 
@@ -534,10 +544,7 @@ def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: i
                  papers: list[Paper]) -> str | None:
     """The one acronym that files an event name's papers of those years ('the 2021 Joint Conference on
     Lexical and Computational Semantics' is STARSEM), or None."""
-    lo, hi = year_min or 0, year_max or 9999
-    found = {fold(v.partition(" — ")[0]).replace(" ", "") for v, ys in _venue_years(papers).items()
-             if venue_matches(name, v) and any(lo <= y <= hi for y in ys)}
-    found -= GENERIC_COLLECTIONS
+    found = {_acronym_key(v) for v in _venues_of(name, year_min, year_max, papers)} - GENERIC_COLLECTIONS
     return vocab.keys.get(found.pop()) if len(found) == 1 else None
 
 
@@ -555,11 +562,12 @@ def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
     """The year of a venue's numbered edition, from the titles of the papers filed under it ('Proceedings
     of the Fifth Arabic Natural Language Processing Workshop', 2020), when the collection gives one year."""
     numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
+    years = _venue_years(papers)
     found = set()
-    for name, ys in _venue_years(papers).items():  # matched once per distinct venue name
+    for name in _venues_of(venue, None, None, papers):  # matched once per distinct venue name
         m = numbered.search(name.partition(" — ")[2])
-        if m and _ordinal_number(m.group(1)) == number and venue_matches(venue, name):
-            found |= ys - {0}
+        if m and _ordinal_number(m.group(1)) == number:
+            found |= years[name] - {0}
     return found.pop() if len(found) == 1 else None
 
 
