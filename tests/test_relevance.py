@@ -83,8 +83,10 @@ def test_features_do_not_depend_on_collection_size(tmp_path, own_collection):
     f_small, f_big = _features(small, question), _features(big, question)
     idx = [FEATURES.index(f) for f in ABSOLUTE]
     for title in DST:
-        # int8 activations are quantised per batch, so embeddings differ by < 0.01 between batches
-        assert np.allclose(f_small[title][idx], f_big[title][idx], atol=0.01), (title, f_small[title], f_big[title])
+        # int8 activations are quantised per batch, so embeddings differ between batches: by < 0.01 with VNNI,
+        # by up to about 0.015 with the 7-bit weights used on CPUs without it (an AVX2-only EPYC). A feature
+        # that depended on the collection's size would move far more (z-scores over 2 or 20 candidates).
+        assert np.allclose(f_small[title][idx], f_big[title][idx], atol=0.03), (title, f_small[title], f_big[title])
         assert f_small[title][FEATURES.index("cov")] == f_big[title][FEATURES.index("cov")]
 
 

@@ -179,14 +179,14 @@ FOREIGN_THRESHOLD = 0.2
 
 def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
            list_threshold: float | None = None, absent_name: bool = False,
-           foreign: bool = False, wants_list: bool = False) -> list[Evidence]:
+           foreign: bool = False, wants_list: bool = False, lexical: bool = True) -> list[Evidence]:
     """The papers that answer the question. The best paper must reach the answer threshold, or the best
     three together (their probabilities summed) the model's support threshold (else the selection is
     empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
     When the question uses a name the collection never mentions (`absent_name`), the best paper alone
     must reach the model's own threshold for such questions: a name missing is a signal, and only a
-    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. A
-    question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
+    strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
+    no word of the question occurs in any candidate (`lexical` false), the support rule is off. A question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
     intent model's list threshold, where such a paper is as likely to answer it as not. The
     thresholds default to the values fitted with the models; an explicit answer threshold turns the
     support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
@@ -202,6 +202,9 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
         tau, support = max(tau, model.absent_threshold), None
     if foreign and threshold is None:
         tau = min(tau, FOREIGN_THRESHOLD)
+    if not lexical:
+        support = None  # no word of the question occurs in any candidate ('神经网络是什么?'): middling
+        # embedding similarities that add up say nothing, so only a strong best paper answers
     if evs[0].relevance < tau and (support is None or sum(e.relevance for e in evs[:3]) < support):
         return []
     return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]
