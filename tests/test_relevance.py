@@ -170,6 +170,9 @@ def test_several_half_relevant_papers_answer_a_broad_question():
     assert [e.relevance for e in select([E(below)] * 3)] == [below] * 3  # together they answer
     assert select([E(below), E(0.0), E(0.0)]) == []  # one half-relevant paper alone does not
     assert select([E(below)] * 3, threshold=model.threshold) == []  # an explicit threshold: best paper only
+    # no word of the question occurs in any candidate: only a strong best paper answers
+    assert select([E(below)] * 3, lexical=False) == []
+    assert [e.relevance for e in select([E(model.threshold + 0.01)] * 3, lexical=False)][:1] == [model.threshold + 0.01]
 
 
 def test_a_name_the_collection_lacks_needs_a_strong_hit(monkeypatch):
