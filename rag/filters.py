@@ -44,8 +44,9 @@ AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|con
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
-ORDINAL = (r"\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|"
-           r"twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth")
+ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+ORDINAL = r"\d+(?:st|nd|rd|th)|" + "|".join(ORDINAL_WORDS)
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
@@ -124,7 +125,7 @@ class Vocabulary:
         for venue, n in counts.items():
             acronym = venue.partition(" — ")[0]
             if acronym and " " not in acronym.strip() and acronym.casefold() not in GENERIC:
-                casings[fold(acronym).replace(" ", "")][acronym] += n
+                casings[_acronym_key(venue)][acronym] += n
         for key, by in casings.items():
             voc.keys[key] = by.most_common(1)[0][0]
         # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
@@ -134,7 +135,7 @@ class Vocabulary:
         for name, by in owned.items():
             merged: Counter = Counter()
             for owner, n in by.items():
-                merged[voc.keys.get(fold(owner).replace(" ", ""), owner)] += n
+                merged[voc.keys.get(_acronym_key(owner), owner)] += n
             (canon, n), total_n = merged.most_common(1)[0], sum(merged.values())
             if name not in voc.names and n >= 0.8 * total_n:
                 voc.names[name] = canon
@@ -147,7 +148,7 @@ class Vocabulary:
         lower: Counter = Counter()  # words written in lower case in the abstracts ('law', 'gem', 'icon')
         for text in abstracts[:5000]:
             lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", text) if w in size)
-        acronyms = {fold(v.partition(" — ")[0]).replace(" ", "") for v in counts}
+        acronyms = {_acronym_key(v) for v in counts}
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
         voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
@@ -546,10 +547,6 @@ def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: i
     Lexical and Computational Semantics' is STARSEM), or None."""
     found = {_acronym_key(v) for v in _venues_of(name, year_min, year_max, papers)} - GENERIC_COLLECTIONS
     return vocab.keys.get(found.pop()) if len(found) == 1 else None
-
-
-ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 
 
 def _ordinal_number(word: str) -> int:

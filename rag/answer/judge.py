@@ -186,7 +186,8 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     When the question uses a name the collection never mentions (`absent_name`), the best paper alone
     must reach the model's own threshold for such questions: a name missing is a signal, and only a
     strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
-    no word of the question occurs in any candidate (`lexical` false), the support rule is off. A question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
+    no word of the question occurs in any candidate (`lexical` false), the support rule is off. A
+    question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
     intent model's list threshold, where such a paper is as likely to answer it as not. The
     thresholds default to the values fitted with the models; an explicit answer threshold turns the
     support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
