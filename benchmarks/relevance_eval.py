@@ -3,6 +3,9 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
+- bundled-v12, acl-v12 (session 9): benchmarks/data/validation_bundled_v12.jsonl (80) and validation_acl_v12.jsonl
+  (40), written to the dev set's kinds and difficulty; `--sets bundled-v12,acl-v12`.
+Run once and looked at: bundled-v11 and acl-v11 (session 8), and
 - bundled-v9, bundled-v10 / acl-v9: benchmarks/data/validation_bundled_v9.jsonl and validation_bundled_v10.jsonl
   (80 each, written by two helpers at once) and validation_acl_v9.jsonl (the 29,853 ACL abstracts; needs an
   ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
@@ -81,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
     ap.add_argument("--sets", default="dev,bundled-v9,bundled-v10,acl-v9,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v11, acl-v11 (held out, session 8), bundled-v9, bundled-v10, "
+                    help="comma-separated subset of: dev, bundled-v12, acl-v12 (held out, session 9), bundled-v11, acl-v11 (session 8), bundled-v9, bundled-v10, "
                          "acl-v9, acl-v10, scifact-test (held out in session 7), "
                          "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
                          "acl-v4 (seen: training data), bundled-v5 ... bundled-v8, acl-v5 ... acl-v8 "
@@ -100,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -113,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:

@@ -68,7 +68,7 @@ class MiniLMTorch:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            for idx in length_sorted_batches(texts, batch_size or self.batch_size):
+            for idx in length_sorted_batches([len(t) for t in texts], batch_size or self.batch_size):
                 out[idx] = self._encode_batch([texts[i] for i in idx])
         return out
 

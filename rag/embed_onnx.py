@@ -210,9 +210,10 @@ def _tokenizer(max_tokens: int):
     return tok
 
 
-def _feeds(tokenizer, texts: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Right-padded int64 inputs for one batch, padded to the batch's longest text only."""
-    enc = tokenizer.encode_batch(list(texts))
+def _feeds(tokenizer, texts: Sequence[str], enc: list | None = None) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Right-padded int64 inputs for one batch, padded to the batch's longest text only (`enc`: the
+    texts already tokenized)."""
+    enc = enc if enc is not None else tokenizer.encode_batch(list(texts))
     lengths = np.fromiter((len(e.ids) for e in enc), dtype=np.int64, count=len(enc))
     ids = np.zeros((len(enc), int(lengths.max())), dtype=np.int64)
     for row, e in enumerate(enc):
@@ -487,8 +488,8 @@ class MiniLMOnnx:
         self._get_session()
         return self
 
-    def _encode_batch(self, session, batch: list[str]) -> np.ndarray:
-        feeds, mask = _feeds(self.tokenizer, batch)
+    def _encode_batch(self, session, batch: list[str], enc: list | None = None) -> np.ndarray:
+        feeds, mask = _feeds(self.tokenizer, batch, enc)
         with self._run_lock:
             hidden = session.run(["last_hidden_state"], feeds)[0]
         return _pool(hidden, mask)
@@ -498,6 +499,7 @@ class MiniLMOnnx:
             return np.zeros((0, self.dim), dtype=np.float32)
         session = self._get_session()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx in length_sorted_batches(texts, batch_size or self.batch_size):
-            out[idx] = self._encode_batch(session, [texts[i] for i in idx])
+        enc = self.tokenizer.encode_batch(list(texts))
+        for idx in length_sorted_batches([len(e.ids) for e in enc], batch_size or self.batch_size):
+            out[idx] = self._encode_batch(session, [texts[i] for i in idx], [enc[i] for i in idx])
         return out

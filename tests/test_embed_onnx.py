@@ -78,6 +78,25 @@ def test_batch_composition_changes_vectors_only_slightly(onnx_embedder, referenc
     assert onnx_embedder.embed([]).shape == (0, 384)
 
 
+def test_batches_group_texts_of_similar_token_length(onnx_embedder):
+    # Sentences from 1 to 60 words: each batch is padded to its longest text, so a batch's texts must be
+    # of similar length (at most PAD_SLACK times the shortest plus PAD_TOKENS), never one padded batch.
+    from rag.embed_base import PAD_SLACK, PAD_TOKENS, length_sorted_batches
+
+    texts = [" ".join(SENTENCES[i % len(SENTENCES)].split()[: 1 + (7 * i) % 60]) for i in range(40)]
+    lengths = [len(e.ids) for e in onnx_embedder.tokenizer.encode_batch(texts)]
+    batches = length_sorted_batches(lengths, batch_size=8)
+    assert sorted(i for b in batches for i in b) == list(range(len(texts)))
+    assert all(len(b) <= 8 for b in batches) and len(batches) > len(texts) // 8
+    for b in batches:
+        short, long = min(lengths[i] for i in b), max(lengths[i] for i in b)
+        assert long <= PAD_SLACK * short + PAD_TOKENS, (short, long)
+    # the vectors come back in the caller's order whatever the grouping
+    vecs = onnx_embedder.embed(texts, batch_size=8)
+    alone = np.vstack([onnx_embedder.embed([t]) for t in texts[:6]])
+    assert (vecs[:6] * alone).sum(axis=1).min() >= 0.98
+
+
 def test_concurrent_calls_are_safe(onnx_embedder):
     expected = onnx_embedder.embed(SENTENCES)
     barrier = threading.Barrier(4)
