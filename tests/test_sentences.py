@@ -44,3 +44,29 @@ def test_partial_sentences_then_the_rest(stub_settings, tmp_path):
     sv.save()
     again = SentenceVectors(tmp_path / "sv", emb)
     assert again.has(paper) and np.allclose(again.get(paper), full)
+
+
+def test_evidence_embeds_few_sentences_below_the_top_two(stub_settings, tmp_path):
+    """A candidate below the top two gets only its SENTENCES_BEYOND_TOP sentences that share most
+    terms with the question embedded; the top two get every sentence (their evidence is shown)."""
+    from types import SimpleNamespace
+
+    from rag.answer.evidence import SENTENCES_BEYOND_TOP, gather
+    from rag.embed import get_embedder
+    from rag.retrieval import Hit
+
+    emb = CountingEmbedder(get_embedder(stub_settings))
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    question = "graph pooling cluster assignments failure cases"
+    papers = [Paper(paper_id=f"p{i}", abstract=ABSTRACT.replace(".", f" in study {'abcd'[i]}."), title="Pooling")
+              for i in range(4)]
+    evs = gather(engine, question, emb.real.embed([question])[0], [Hit(paper=p, score=1.0) for p in papers])
+    per_paper = [sum(t in paper_sentences(p) for t in emb.texts) for p in papers]
+    n = len(paper_sentences(papers[0]))
+    assert n > SENTENCES_BEYOND_TOP + 1
+    assert per_paper[:2] == [n, n] and per_paper[2:] == [SENTENCES_BEYOND_TOP] * 2
+    lower = evs[2]
+    embedded = [i for i in range(n) if not np.isnan(lower.cosines[i])]
+    shared = [len(t) for t in lower.terms]
+    assert min(shared[i] for i in embedded) >= max(s for i, s in enumerate(shared) if i not in embedded)
+    assert lower.best_cos == np.nanmax(lower.cosines) and not np.isnan(evs[0].cosines).any()

@@ -59,6 +59,14 @@ def names_something(sentence: str, known: set[str]) -> bool:
     return any(m.group(0).lower().strip("-") not in known for m in _NAME_TOKEN.finditer(sentence))
 
 
+# Sentences embedded on demand for a candidate below the top two (a large collection embeds sentences
+# when a question first needs them): the two sharing most terms with the question. Before session 9 every
+# sentence sharing a term (all of them when none did). On the ACL 30k sets acl-v9..v11 (seen) 2 and 3 gave
+# the same figures as before and ask() p50 fell from 527-557 to 448-463 ms (2) on a 2-core AVX2 CPU
+# (benchmarks/results/embed_batching.json).
+SENTENCES_BEYOND_TOP = 2
+
+
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
            wants_number: bool = False, wants_name: bool = False, wants_link: bool = False,
            wants_ratio: bool = False) -> list[Evidence]:
@@ -69,11 +77,11 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
     terms_of = {pid: _sentence_terms(q_terms, sents) for pid, sents in sents_of.items()}
     select = {}
-    if len(hits) > 2:  # beyond the top two, embed only the sentences that share a term with the question
-        for h in hits[2:]:
-            picked = [i for i, t in enumerate(terms_of[h.paper.paper_id]) if t]
-            if 0 < len(picked) < len(sents_of[h.paper.paper_id]):
-                select[sentence_key(h.paper)] = picked
+    for h in hits[2:]:  # beyond the top two, embed only the sentences that share most terms with the question
+        terms = terms_of[h.paper.paper_id]
+        if len(terms) > SENTENCES_BEYOND_TOP:
+            ranked = sorted(range(len(terms)), key=lambda i: -len(terms[i]))  # stable: earlier sentences first
+            select[sentence_key(h.paper)] = sorted(ranked[:SENTENCES_BEYOND_TOP])
     engine.sentences.ensure([h.paper for h in hits], select)
     for h in hits:
         sents = sents_of[h.paper.paper_id]
