@@ -141,6 +141,19 @@ class Vocabulary:
                 voc.names[name] = canon
             elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
                 voc.names[name] = voc.written[name]
+        # 'Workshop on Argument Mining' is also asked as 'the Argument Mining workshop' ('Argument-Mining-
+        # Workshop'), a joint event by its first part ('Financial Narrative Processing workshop'), and
+        # 'natural language processing' as 'NLP'.
+        for name, canon in list(voc.names.items()):
+            if "natural language processing" in name:
+                voc.names.setdefault(name.replace("natural language processing", "nlp"), canon)
+        for name, canon in list(voc.names.items()):
+            m = re.fullmatch(r"(?:(?:joint|international|annual)\s+)*(workshop|conference|symposium)\s+on\s+(.+)", name)
+            if m:
+                topic = m.group(2)
+                for part in dict.fromkeys((topic, topic.split(" and ")[0])):
+                    if len(part.split()) >= 2:
+                        voc.names.setdefault(f"{part} {m.group(1)}", canon)
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
             for name, canon in list(voc.names.items()):
                 if long in name:
@@ -400,8 +413,10 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         # 'COLING-2018 papers' or 'accepted at LREC-2016' is the event
         return bool(re.fullmatch(AFTER + r"\W*", nxt_word.lower())) or (
             not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
-    if re.fullmatch(DATA_AFTER + r"\W*", nxt_word.lower()):
-        return False  # "the CoNLL 2003 data", "the ACL anthology"
+    if re.match(r"\s+(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b", after, re.I):
+        return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
+    if re.search(r"(?:^|\s)" + VENUE_WORD + r"$", before, re.I):
+        return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON'
     if with_year:
         return True  # "IWSLT 2009 system descriptions", "LREC'16"
     if re.fullmatch(TOPIC_AFTER + r"\W*", nxt_word.lower()):
@@ -457,8 +472,9 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?\s+" + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
-                          q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)'
+            m = re.search(r"(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von))?\s+"
+                          + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
+                          q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)', 'EAMT de 1993'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))

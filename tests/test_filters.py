@@ -486,3 +486,35 @@ def test_a_lazy_catalogue_is_never_read_whole_for_a_venue_and_year():
     got = parse("WMT 2019 news translation systems at the Fifth Conference on Machine Translation", vocab,
                 papers=Lazy())
     assert (got.filters.venue, got.filters.year_min) == ("WMT", 2019)
+
+
+def test_event_names_asked_topic_first_in_other_languages_or_as_data():
+    from rag.filters import Vocabulary, parse
+    from rag.types import Paper
+
+    venues = [("ARGMINING — Proceedings of the 8th Workshop on Argument Mining", 2021),
+              ("FNP — Proceedings of the 1st Joint Workshop on Financial Narrative Processing and MultiLing "
+               "Financial Summarisation", 2020),
+              ("EAMT — Third International EAMT Workshop: Machine Translation and the Lexicon", 1993),
+              ("CoNLL — Proceedings of the Thirteenth Conference on Computational Natural Language Learning "
+               "(CoNLL 2009): Shared Task", 2009),
+              ("GEBNLP — Proceedings of the 3rd Workshop on Gender Bias in Natural Language Processing", 2021)]
+    papers = [Paper(paper_id=f"p{i}-{j}", abstract="Claims, parsing and lexicons.", title=f"Paper {i}-{j}",
+                    venue=v, year=y) for i, (v, y) in enumerate(venues) for j in range(2)]
+    vocab = Vocabulary.from_papers(papers)
+
+    def got(question):
+        f = parse(question, vocab, papers=papers).filters
+        return f.venue, f.year_min, f.year_max
+
+    # 'Workshop on X' asked as 'the X workshop', hyphenated in German, or by a joint event's first part
+    assert got("Argument-Mining-Workshop 2021: Korpora aus Tweets") == ("ARGMINING", 2021, 2021)
+    assert got("what did the argument mining workshop publish on claims?") == ("ARGMINING", None, None)
+    assert got("the Financial Narrative Processing workshop: table of contents extraction")[0] == "FNP"
+    assert got("gender bias in NLP workshop papers from 2021") == ("GEBNLP", 2021, 2021)
+    # a venue word before the acronym, and a French 'de <year>'
+    assert got("Atelier EAMT de 1993 : quels dictionnaires ?") == ("EAMT", 1993, 1993)
+    # a topic, or a venue and year naming a dataset, is no filter
+    assert got("argument mining of tweets") == (None, None, None)
+    assert got("dependency parsing evaluated on the CoNLL 2009 shared task data") == (None, None, None)
+    assert got("CoNLL 2009 shared task systems for semantic role labelling") == ("CoNLL", 2009, 2009)
