@@ -219,6 +219,8 @@ def complete(settings, messages: list[dict], stream: Callable[[str], None] | Non
     """One chat completion, streamed when a callback is given. Retries 429/5xx/connection errors
     (`llm_retries`, honouring Retry-After), all within one deadline (`llm_deadline` from now
     unless given, as a `time.monotonic()` value). Raises on any failure."""
+    import openai  # noqa: F401  (before the clock starts, as in llm_answer)
+
     deadline = deadline if deadline is not None else time.monotonic() + settings.llm_deadline
     timings = timings if timings is not None else {}
     attempt = 0
@@ -288,6 +290,9 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
     offline answer, so that a UI can show it at once.
     """
     s = eng.settings
+    import openai  # noqa: F401  (imported before the clock starts: the first import takes 1-2 s on a slow CPU,
+    # and the deadline bounds the exchange with the server, not loading the client library)
+
     t = time.perf_counter()
     deadline = time.monotonic() + s.llm_deadline
     ready = getattr(stream, "offline_ready", None)
