@@ -95,12 +95,39 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
     if not cited:
         return []
     plain = [strip_citations(p).strip() for p, _ in cited]
-    vecs = _claim_vectors(eng, plain, [sources[n - 1] for _, ns in cited for n in ns])
+    named = [_names_source(clean, [sources[n - 1] for n in ns]) for clean, (_, ns) in zip(plain, cited, strict=True)]
+    todo = [i for i, src in enumerate(named) if src is None]
+    vecs = dict(zip(todo, _claim_vectors(eng, [plain[i] for i in todo],
+                                         [sources[n - 1] for i in todo for n in cited[i][1]]), strict=True))
     claims = []
-    for (_piece, ns), clean, vec in zip(cited, plain, vecs, strict=True):
-        best, evidence = max((_support(eng, clean, vec, sources[n - 1]) for n in ns), key=lambda x: x[0])
+    for i, ((_piece, ns), clean) in enumerate(zip(cited, plain, strict=True)):
+        if named[i] is not None:  # metadata, checked against the source's own title, authors and year
+            claims.append(Claim(sentence=clean, cited=ns, support=1.0, evidence=named[i].title or ""))
+            continue
+        best, evidence = max((_support(eng, clean, vecs[i], sources[n - 1]) for n in ns), key=lambda x: x[0])
         claims.append(Claim(sentence=clean, cited=ns, support=round(best, 3), evidence=evidence))
     return claims
+
+
+def _names_source(clean: str, cited: Sequence[Source]) -> Source | None:
+    """The cited source a claim only names: the offline answer's "The most relevant paper is “Title”
+    (Authors, 2020)." whose title, authors and year are that source's own."""
+    from rag.answer.offline import INTRO, author_list
+
+    for src in cited:
+        if not src.title:
+            continue
+        m = re.fullmatch(re.escape(f"{INTRO} “{src.title}”") + r"(?: \((.*)\))?\.?", clean)
+        if not m:
+            continue
+        bits = [b for b in (m.group(1) or "").split(", ") if b]
+        year = str(src.year) if src.year else None
+        if bits and year and bits[-1] == year:
+            bits = bits[:-1]
+        shown = ", ".join(bits)
+        if not shown or (src.authors and shown == author_list(list(src.authors), short=True)):
+            return src
+    return None
 
 
 def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):

@@ -29,6 +29,28 @@ def test_answer_cites_the_right_paper(stub_settings):
     assert ans.claims and all(c.support > 0.5 for c in ans.claims)
 
 
+def test_the_focused_answers_metadata_sentence_is_checked_against_metadata(stub_settings):
+    """"The most relevant paper is “Title” (Authors, year) [1]." names its source: it is supported by the
+    source's own metadata (nothing embedded), while the same sentence with another year, or any other
+    sentence, is scored against the abstract."""
+    from rag.cite import check_claims
+    from rag.pipeline import get_engine
+
+    ans = rag.ask("How does the network fill holes in videos using other frames?", **ASK)
+    first = ans.claims[0]
+    assert first.sentence.startswith("The most relevant paper is") and first.cited == [1]
+    assert first.support == 1.0 and first.evidence == ans.sources[0].title
+    assert all(c.evidence in ans.sources[0].abstract for c in ans.claims[1:])
+    eng = get_engine(stub_settings, "stub")
+    # the same sentence naming another year: "(…, 1999)" / "(1999)"
+    wrong = (ans.text.replace(") [1].", ", 1999) [1].", 1) if first.sentence.endswith(")")
+             else ans.text.replace("” [1].", "” (1999) [1].", 1))
+    assert wrong != ans.text
+    redone = check_claims(eng, wrong, ans.sources)
+    assert redone[0].support < 1.0 and redone[0].evidence in ans.sources[0].abstract
+    assert [c.support for c in redone[1:]] == [c.support for c in ans.claims[1:]]
+
+
 def test_detail_answer_contains_the_fact(stub_settings):
     ans = rag.ask("What new dataset did the attentive local feature paper introduce for evaluation?", **ASK)
     _grounded(ans)

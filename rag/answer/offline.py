@@ -11,6 +11,8 @@ import re
 from rag.answer.evidence import Evidence
 from rag.types import Paper
 
+INTRO = "The most relevant paper is"  # a focused answer's first sentence: the paper's metadata, then its evidence
+
 
 def describe(paper: Paper, with_authors: bool = True, with_year: bool = True, keep: tuple[str, ...] = ()) -> str:
     """Title (authors, year); `keep`: authors the question named, never cut from a short author list."""
@@ -53,7 +55,7 @@ def single(ev: Evidence, n: int, sentences: int = 3, lead: str = "", keep: tuple
     order. (Three: the detail a question asks for is in the second or third best sentence about a
     quarter of the time; quoting two or a greedy "cover" of the question's terms missed it.)"""
     body = " ".join(_cited(ev.sentences[i], n) for i in sorted(ev.best(sentences)))
-    intro = lead or f"The most relevant paper is {describe(ev.hit.paper, keep=keep)} [{n}]."
+    intro = lead or f"{INTRO} {describe(ev.hit.paper, keep=keep)} [{n}]."
     return f"{intro} {body}"
 
 
