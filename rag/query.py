@@ -23,7 +23,12 @@ from rag.text import named_terms, non_english, squash
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
                       r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
-                      r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de)", re.I)
+                      r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de|"
+                      # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
+                      # "who developed X?"), as do "its authors" and "which team built X"
+                      r"^\W*(?:who|qui|wer)\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
+                      r"built|created|came|trained|designed))", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely

@@ -114,6 +114,15 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("what loss did the authors of the segmentation network construct?", False),
     ("which datasets do the authors of GrowNet use", False),
     ("which researchers wrote the paper on micro networks inside convolution windows?", True),
+    # a question opening with "who", or asking for "its authors", asks for people
+    ("Who devised the loss that reweights hard negatives in contrastive training?", True),
+    ("who is behind the benchmark of robotic manipulation tasks in simulation", True),
+    ("the toolkit for pruning and quantising networks: its authors?", True),
+    ("Qui a proposé le réseau de neurones à impulsions le plus rapide ?", True),
+    ("Which team built the parser for enhanced universal dependencies?", True),
+    ("which papers did the Nervana team release?", False),
+    ("whose benchmark covers robotic manipulation in simulation?", False),
+    ("how do deep networks handle who-questions in reading comprehension?", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
