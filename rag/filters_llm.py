@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 import weakref
 from collections import Counter
 from dataclasses import dataclass, field
@@ -110,7 +109,7 @@ def _surname_known(retriever, name: str) -> bool:
 
 def propose(eng, question: str) -> Proposal:
     """Ask the LLM for the question's filters and validate them; never raises."""
-    from rag.answer.llm import complete
+    from rag.answer.llm import complete, deadline_in
     from rag.prompts import render
 
     out = Proposal()
@@ -118,7 +117,7 @@ def propose(eng, question: str) -> Proposal:
     try:
         prompt = render("filters", venues=_collection_facts(eng.retriever)[2], question=question)
         out.raw = complete(settings, [{"role": "user", "content": prompt}],
-                           deadline=time.monotonic() + min(DEADLINE_S, settings.llm_deadline))
+                           deadline=deadline_in(min(DEADLINE_S, settings.llm_deadline)))
     except Exception as exc:  # optional step: the rule parser's filters stand
         out.error = f"{type(exc).__name__}: {exc}"
         log.info("filter proposal failed: %s", out.error)

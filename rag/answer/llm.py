@@ -214,14 +214,21 @@ def _stream_until(settings, client, args, stream, deadline: float, timings: dict
     return "".join(parts)
 
 
+def deadline_in(seconds: float) -> float:
+    """A deadline `seconds` from now (a `time.monotonic()` value), started after the client library is
+    loaded: its first import takes 1-2 s on a slow CPU, and a deadline bounds the exchange with the
+    server, not that."""
+    import openai  # noqa: F401
+
+    return time.monotonic() + seconds
+
+
 def complete(settings, messages: list[dict], stream: Callable[[str], None] | None = None,
              deadline: float | None = None, timings: dict | None = None) -> str:
     """One chat completion, streamed when a callback is given. Retries 429/5xx/connection errors
     (`llm_retries`, honouring Retry-After), all within one deadline (`llm_deadline` from now
     unless given, as a `time.monotonic()` value). Raises on any failure."""
-    import openai  # noqa: F401  (before the clock starts, as in llm_answer)
-
-    deadline = deadline if deadline is not None else time.monotonic() + settings.llm_deadline
+    deadline = deadline if deadline is not None else deadline_in(settings.llm_deadline)
     timings = timings if timings is not None else {}
     attempt = 0
     while True:
@@ -290,11 +297,8 @@ def llm_answer(eng, answer: Answer, evs: list[Evidence], history, stream,
     offline answer, so that a UI can show it at once.
     """
     s = eng.settings
-    import openai  # noqa: F401  (imported before the clock starts: the first import takes 1-2 s on a slow CPU,
-    # and the deadline bounds the exchange with the server, not loading the client library)
-
+    deadline = deadline_in(s.llm_deadline)
     t = time.perf_counter()
-    deadline = time.monotonic() + s.llm_deadline
     ready = getattr(stream, "offline_ready", None)
     if offline is not None and callable(ready):
         ready(offline)  # a UI shows the offline answer at once, while the LLM works
