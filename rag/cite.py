@@ -111,21 +111,14 @@ def check_claims(eng, text: str, sources: Sequence[Source]) -> list:
 
 def _names_source(clean: str, cited: Sequence[Source]) -> Source | None:
     """The cited source a claim only names: the offline answer's "The most relevant paper is “Title”
-    (Authors, 2020)." whose title, authors and year are that source's own."""
-    from rag.answer.offline import INTRO, author_list
+    (Authors, 2020)." exactly as `describe` writes that source's own title, authors and year."""
+    from rag.answer.offline import INTRO, describe
+    from rag.types import Paper
 
     for src in cited:
-        if not src.title:
-            continue
-        m = re.fullmatch(re.escape(f"{INTRO} “{src.title}”") + r"(?: \((.*)\))?\.?", clean)
-        if not m:
-            continue
-        bits = [b for b in (m.group(1) or "").split(", ") if b]
-        year = str(src.year) if src.year else None
-        if bits and year and bits[-1] == year:
-            bits = bits[:-1]
-        shown = ", ".join(bits)
-        if not shown or (src.authors and shown == author_list(list(src.authors), short=True)):
+        paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title, authors=list(src.authors),
+                      year=src.year)
+        if src.title and clean == f"{INTRO} {describe(paper)}.":
             return src
     return None
 
