@@ -45,13 +45,14 @@ class DeadlineExceeded(LLMError):
 
 
 def _client(settings, timeout: float):
-    import httpx
-    from openai import OpenAI
+    # openai's own Timeout: it is the class of the HTTP library the client is built on (httpx2 for
+    # openai 3.x), which rejects another library's Timeout (httpx2 2.17 raises TypeError for httpx's)
+    from openai import OpenAI, Timeout
 
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else "not-needed"
     timeout = max(0.05, timeout)
     return OpenAI(base_url=settings.llm_base_url, api_key=key, max_retries=0,
-                  timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
+                  timeout=Timeout(timeout, connect=min(5.0, timeout)))
 
 
 def fence(text: str) -> str:
@@ -155,7 +156,7 @@ def _stream_until(settings, client, args, stream, deadline: float, timings: dict
     import queue
     import threading
 
-    import httpx
+    import httpx2  # the HTTP library of openai 3.x: a stalled stream raises its timeout unwrapped
     import openai
 
     events: queue.Queue = queue.Queue()
@@ -204,7 +205,7 @@ def _stream_until(settings, client, args, stream, deadline: float, timings: dict
         elif kind == "end":
             break
         else:
-            if parts and isinstance(value, httpx.TimeoutException | openai.APITimeoutError):
+            if parts and isinstance(value, httpx2.TimeoutException | openai.APITimeoutError):
                 # The model stalled mid-answer until our own timeout: keep what it had written.
                 raise DeadlineExceeded(f"the LLM stalled mid-answer for {settings.llm_timeout:g}s",
                                        partial="".join(parts)) from value
