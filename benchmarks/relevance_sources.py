@@ -4,10 +4,10 @@
   "<name> and <co-author>: what did they propose?"), with and without a topic, and with a topic the
   author never wrote about (negatives);
 - the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
-  validation_libraries/, retired in session 4; v2: *_v2.jsonl, run once as held-out sets in session 4 and
-  retired in session 5; v3 and v4: *_v3.jsonl, *_v4.jsonl, each run once as held-out sets in session 5 and
-  then retired). The held-out v5 and v6 sets are never fitted on. Gold papers are the positives; follow-ups
-  (which need a conversation) are left out.
+  validation_libraries/, retired in session 4; v2-v10: *_v2.jsonl … *_v10.jsonl, each run once as a held-out
+  set in sessions 4-7 and then retired). The later sets v11 and v12 (run once in sessions 8 and 9) are never
+  fitted on: they are the validation sets of the model fitted in session 10. Gold papers are the positives;
+  follow-ups (which need a conversation) are left out.
 """
 
 from __future__ import annotations
@@ -20,16 +20,13 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-HUMAN = ("v1-", "v2-", "v3-", "v4-")  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
+FITTED_VERSIONS = range(1, 11)  # v1-v10; v11 and v12 are kept out to validate the fitted model
+HUMAN = tuple(f"v{v}-" for v in FITTED_VERSIONS)  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
 HUMAN_SETS = {
     "v1-bundled": (REPO / "benchmarks" / "data" / "validation_bundled.jsonl", "seed"),
     "v1-acl": (REPO / "benchmarks" / "data" / "validation_acl.jsonl", "acl"),
-    "v2-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v2.jsonl", "seed"),
-    "v2-acl": (REPO / "benchmarks" / "data" / "validation_acl_v2.jsonl", "acl"),
-    "v3-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v3.jsonl", "seed"),
-    "v3-acl": (REPO / "benchmarks" / "data" / "validation_acl_v3.jsonl", "acl"),
-    "v4-bundled": (REPO / "benchmarks" / "data" / "validation_bundled_v4.jsonl", "seed"),
-    "v4-acl": (REPO / "benchmarks" / "data" / "validation_acl_v4.jsonl", "acl"),
+    **{f"v{v}-{name}": (REPO / "benchmarks" / "data" / f"validation_{name}_v{v}.jsonl", corpus)
+       for v in FITTED_VERSIONS if v > 1 for name, corpus in (("bundled", "seed"), ("acl", "acl"))},
     **{f"v1-{lib}": (REPO / "benchmarks" / "data" / "validation_libraries" / f"{lib}.jsonl", lib)
        for lib in ("lib2", "lib20", "lib200")},
 }

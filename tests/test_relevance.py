@@ -240,3 +240,30 @@ def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready,
     assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?").refused
     monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the model's own threshold: refused
     assert rag.ask(question).refused
+
+
+def _synthetic_questions(shift: float, n: int = 400, seed: int = 0):
+    """Questions of 8 candidates: an answerable one's best paper is gold at p 0.9; every further
+    candidate's p is uniform and it is gold with probability sigmoid(logit(p) + shift)."""
+    rng = np.random.default_rng(seed)
+    probs, ys = [], []
+    for _ in range(n):
+        p = np.concatenate([[0.9], rng.uniform(0.01, 0.99, 7)])
+        logit = np.log(p[1:] / (1 - p[1:])) + shift
+        y = np.concatenate([[1], rng.random(7) < 1 / (1 + np.exp(-logit))]).astype(int)
+        probs.append(p)
+        ys.append(y)
+    return probs, ys
+
+
+@pytest.mark.parametrize("shift", [0.0, 1.0, 2.0])
+def test_list_threshold_is_where_a_further_paper_is_gold_at_even_odds(shift):
+    """train_relevance's list threshold: the relevance at which a further candidate is as likely gold
+    as not (capped at the answer threshold), whatever the F1 of the listed papers says."""
+    from benchmarks.train_relevance import choose
+
+    probs, ys = _synthetic_questions(shift)
+    tau, tau_list, _ = choose(probs, ys, ["topic"] * len(probs), [True] * len(probs))
+    even = 1 / (1 + np.exp(shift))  # logit(p) + shift = 0
+    assert tau_list <= tau
+    assert tau_list == pytest.approx(min(even, tau), abs=0.04)
