@@ -3,22 +3,18 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v12, acl-v12 (session 9): benchmarks/data/validation_bundled_v12.jsonl (80) and validation_acl_v12.jsonl
-  (40), written to the dev set's kinds and difficulty; `--sets bundled-v12,acl-v12`.
-Run once and looked at: bundled-v11 and acl-v11 (session 8), and
-- bundled-v9, bundled-v10 / acl-v9: benchmarks/data/validation_bundled_v9.jsonl and validation_bundled_v10.jsonl
-  (80 each, written by two helpers at once) and validation_acl_v9.jsonl (the 29,853 ACL abstracts; needs an
-  ingested `acl` collection, default RAG_HOME benchmarks/.work/shared_acl);
+- bundled-v13, acl-v13 (session 10): benchmarks/data/validation_bundled_v13.jsonl (80) and validation_acl_v13.jsonl
+  (40), written to the dev set's kinds and difficulty like v12; `--sets bundled-v13,acl-v13`.
+Validation sets of the session-10 relevance model (fitted on v1-v10): bundled-v11/v12 and acl-v11/v12. No model or
+threshold has seen them, but each was run once as a held-out set (sessions 8 and 9) and looked at since.
+Training data of the relevance model since session 10, so their figures are in-sample: v1 (bundled, acl, lib2 /
+lib20 / lib200) and v2-v10 (bundled-vN, acl-vN; each run once as a held-out set in sessions 4-7, then retired).
+The list-intent model (`benchmarks.train_intent`, session 7) is fitted on v1-v8.
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
+ACL sets need an ingested `acl` collection (default RAG_HOME benchmarks/.work/shared_acl), scifact-test a
+`scifact` one (benchmarks/.work/shared_scifact).
 Smoke test: dev, the 40 dev questions (never fitted on).
-Run once each and then looked at (not training data, but question-reading fixes followed them, so their figures
-after those fixes are in-sample): v5, v6 (session 5), v7 and v8 (session 6; `relevance_eval_v{5,6,7,8}_heldout.json`).
-The list-intent model (`benchmarks.train_intent`, session 7) is fitted on v1-v8, so for it all of those are seen.
-Seen sets, training data for the relevance model, so their figures are in-sample: v1 (bundled, acl,
-lib2 / lib20 / lib200; retired in session 4), v2 (bundled-v2, acl-v2; held out in session 4), v3 and v4
-(held out once each in session 5, `relevance_eval_v3_heldout.json`, `relevance_eval_v4_heldout.json`, then
-retired).
 """
 
 from __future__ import annotations
@@ -83,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v9,bundled-v10,acl-v9,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v12, acl-v12 (held out, session 9), bundled-v11, acl-v11 (session 8), bundled-v9, bundled-v10, "
+    ap.add_argument("--sets", default="dev,bundled-v13,acl-v13,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v13, acl-v13 (held out, session 10), bundled-v12, acl-v12 (session 9), bundled-v11, acl-v11 (session 8), bundled-v9, bundled-v10, "
                          "acl-v9, acl-v10, scifact-test (held out in session 7), "
                          "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
                          "acl-v4 (seen: training data), bundled-v5 ... bundled-v8, acl-v5 ... acl-v8 "
@@ -103,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -116,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
