@@ -5,8 +5,8 @@
   author never wrote about (negatives);
 - the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
   validation_libraries/, retired in session 4; v2-v10: *_v2.jsonl … *_v10.jsonl, each run once as a held-out
-  set in sessions 4-7 and then retired). The later sets v11 and v12 (run once in sessions 8 and 9) are never
-  fitted on: they are the validation sets of the model fitted in session 10. Gold papers are the positives;
+  set in sessions 4-7 and then retired). The later sets v11-v13 (run once in sessions 8-10) are never
+  fitted on: they are the model's validation sets (collected, scored by `train_relevance`, never fitted). Gold papers are the positives;
   follow-ups (which need a conversation) are left out.
 """
 
@@ -20,13 +20,15 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-FITTED_VERSIONS = range(1, 11)  # v1-v10; v11 and v12 are kept out to validate the fitted model
+FITTED_VERSIONS = range(1, 11)  # v1-v10 are fitted on
+VALIDATION_VERSIONS = range(11, 14)  # v11-v13: collected, never fitted; the model's validation figures
 HUMAN = tuple(f"v{v}-" for v in FITTED_VERSIONS)  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
+VALIDATION = tuple(f"v{v}-" for v in VALIDATION_VERSIONS)
 HUMAN_SETS = {
     "v1-bundled": (REPO / "benchmarks" / "data" / "validation_bundled.jsonl", "seed"),
     "v1-acl": (REPO / "benchmarks" / "data" / "validation_acl.jsonl", "acl"),
     **{f"v{v}-{name}": (REPO / "benchmarks" / "data" / f"validation_{name}_v{v}.jsonl", corpus)
-       for v in FITTED_VERSIONS if v > 1 for name, corpus in (("bundled", "seed"), ("acl", "acl"))},
+       for v in (*FITTED_VERSIONS, *VALIDATION_VERSIONS) if v > 1 for name, corpus in (("bundled", "seed"), ("acl", "acl"))},
     **{f"v1-{lib}": (REPO / "benchmarks" / "data" / "validation_libraries" / f"{lib}.jsonl", lib)
        for lib in ("lib2", "lib20", "lib200")},
 }

@@ -43,6 +43,7 @@ from benchmarks.relevance_sources import (
     HUMAN,
     HUMAN_SETS,
     V1_LIBRARIES,
+    VALIDATION,
     author_questions,
     gold_label,
     load_set,
@@ -232,7 +233,7 @@ class Collector:
         # `detail`: a figure or the authors are asked for; whether the abstract gives them is checked
         # after the relevance decision (rag.answer._verdict), so such questions do not choose thresholds
         # `absent`: a name the question uses occurs nowhere in the collection ('DreamBooth', 'LoRA')
-        self.groups.append({"source": source, "split": _split(source + text), "n": len(y),
+        self.groups.append({"source": source, "split": _split(source + text), "n": len(y), "text": text,
                             "detail": bool(query.wants_number or query.wants_authors),
                             "absent": bool(query.absent_named(eng.lexical.terms))})
 
@@ -263,8 +264,41 @@ V1_KINDS = {"lookup": "known-item", "detail": "known-item", "multi": "topic", "f
             "unanswerable": "absent", "author": "author"}
 
 
+def validation(col, idx: list[int], predict, tau: float, tau_list: float, sigma: float | None) -> dict:
+    """Answer-level figures on the validation sets (never fitted on), per corpus, with the fitted thresholds
+    alone (the pipeline's French/German, absent-name, list-intent and figure rules are not applied here;
+    `benchmarks.relevance_eval` scores the whole pipeline): false refusals, refusal recall (unanswerable
+    questions refused on relevance: no figure or author list asked), citation precision, lookup hit@1,
+    and multi recall@5 (gold papers among the first 5 selected, over all the question's gold papers)."""
+    out: dict[str, dict] = {}
+    for corpus in ("bundled", "acl"):
+        m: dict[str, list[float]] = defaultdict(list)
+        for i in idx:
+            g = col.groups[i]
+            if f"-{corpus}-" not in g["source"]:
+                continue
+            typ = g["source"].rsplit("-", 1)[1]
+            p, y = predict(col.X[i]), col.y[i]
+            order = np.argsort(-p)
+            answered = p[order[0]] >= tau or (sigma is not None and p[order[:3]].sum() >= sigma)
+            chosen = ([order[0]] + [j for j in order[1:] if p[j] >= tau_list])[:8] if answered else []
+            if typ == "unanswerable":
+                if not g.get("detail"):
+                    m["refusal_recall"].append(not chosen)
+                continue
+            m["false_refusals"].append(not chosen)
+            m["citation_precision"] += [float(y[j] == 1) for j in chosen]
+            if typ == "lookup":
+                m["lookup_hit@1"].append(bool(chosen) and y[chosen[0]] == 1)
+            if typ == "multi":
+                m["multi_recall@5"].append(sum(y[j] == 1 for j in chosen[:5]) / max(g.get("n_gold", 1), 1))
+        out[corpus] = {k: round(float(np.mean(v)), 3) for k, v in m.items()} | {"questions": sum(
+            1 for i in idx if f"-{corpus}-" in col.groups[i]["source"])}
+    return out
+
+
 def kind_of(source: str) -> str:
-    if source.startswith(HUMAN):
+    if source.startswith(HUMAN + VALIDATION):
         return V1_KINDS[source.rsplit("-", 1)[1]]
     return next(k for prefix, k in KINDS.items() if source.startswith(prefix))
 
@@ -609,7 +643,7 @@ def main(argv: list[str] | None = None) -> int:
                                       lambda p, r=rng: title_phrase(p, r))
                 for text, label, kind in qs:
                     col.add(eng, text, label, f"{src}-{kind}", parse_filters=True)
-        if any(want(h) for h in HUMAN):
+        if any(want(h) for h in HUMAN + VALIDATION):
             engines.update(library_engines())
             for src, (path, corpus) in HUMAN_SETS.items():
                 if not want(src):
@@ -620,7 +654,10 @@ def main(argv: list[str] | None = None) -> int:
                         continue
                     label = gold_label(q)
                     label.wants_hit = True
+                    n = len(col.groups)
                     col.add(eng, q["question"], label, f"{src}-{q['type']}", parse_filters=True)
+                    if len(col.groups) > n:
+                        col.groups[-1]["n_gold"] = len(q.get("gold") or [])
         print(f"all questions done ({time.time() - t0:.0f}s)", flush=True)
 
         np.savez(cache, X=np.vstack(col.X), y=np.concatenate(col.y), groups=json.dumps(col.groups))
@@ -633,8 +670,10 @@ def main(argv: list[str] | None = None) -> int:
     from rag.relevance import export_trees, with_context
 
     col.X = [with_context(x) for x in col.X]
-    fit = [i for i, g in enumerate(col.groups) if g["split"] == "fit"]
-    cal = [i for i, g in enumerate(col.groups) if g["split"] == "cal"]
+    # the validation sets (v11-v13) are never fitted on, nor used to choose a threshold
+    fit = [i for i, g in enumerate(col.groups) if g["split"] == "fit" and not g["source"].startswith(VALIDATION)]
+    cal = [i for i, g in enumerate(col.groups) if g["split"] == "cal" and not g["source"].startswith(VALIDATION)]
+    val = [i for i, g in enumerate(col.groups) if g["source"].startswith(VALIDATION)]
 
     def stack(idx):
         X = np.vstack([col.X[i] for i in idx])
@@ -723,11 +762,12 @@ def main(argv: list[str] | None = None) -> int:
                              "at most the answer threshold, on the calibration split of the generated questions "
                              "plus the human OOF predictions (list_f1: F1 of the selected papers, reported only)",
                       **getattr(choose, "curve", {})},
+        "validation": validation(col, val, predict, tau, tau_list, choose.support),
         "model": args.model, **model_info, "screen": screen_info,
         "seconds": round(time.time() - t0, 1),
     })
     path = write_json("relevance", report, args.out)
-    print(json.dumps({k: report[k] for k in ("questions", "calibration_split", "threshold")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("questions", "calibration_split", "threshold", "validation")}, indent=1))
     print(f"model -> {MODEL_FILE}\nreport -> {path}")
     return 0
 

@@ -50,6 +50,8 @@ FEATURES = (
     "cos_margin",  # cosine minus the median cosine of this question's candidates
     "cos_x_cov",  # interaction: cosine x coverage
     "sent_x_cov",  # interaction: best-sentence cosine x sentence coverage
+    "miss_max",  # reference IDF of the most specific question term the paper lacks, / the question's highest
+    # (1: its most specific term is missing, as in a near miss; 0: every term is there)
 )
 # Question-level context, computed from the columns above over the question's candidates: how
 # dominant the best paper is and how broad the topic (many similar papers make a list, one far
@@ -119,13 +121,16 @@ def features(cands: list[Candidate], q_terms: list[str], named_absent: float) ->
     best_cov = max(cov)
     best_bm = max(c.bm25 for c in cands)
     median_cos = float(np.median([c.cos for c in cands]))
+    top_w = max(w.values(), default=0.0)
+    miss = [max((v for t, v in w.items() if t not in c.tokens), default=0.0) / top_w if top_w else 0.0
+            for c in cands]
     rows = []
     for i, c in enumerate(cands):
         rows.append([
             c.cos, c.sent_cos, cov[i], cov_t[i], cov_s[i], c.named_hit, named_absent,
             math.log1p(i), best_cos - c.cos, best_sent - c.sent_cos, best_cov - cov[i],
             c.bm25 / best_bm if best_bm > 0 else 0.0, min(c.author, 2) / 2.0, float(c.title),
-            math.log1p(len(set(q_terms))), c.cos - median_cos, c.cos * cov[i], c.sent_cos * cov_s[i],
+            math.log1p(len(set(q_terms))), c.cos - median_cos, c.cos * cov[i], c.sent_cos * cov_s[i], miss[i],
         ])
     return with_context(np.asarray(rows, dtype=np.float64))
 

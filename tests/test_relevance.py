@@ -15,7 +15,7 @@ from .conftest import DATA
 
 # Features that must not change with the size of the collection (the rest are relative to the
 # other candidates of the same question, by design).
-ABSOLUTE = ["cos", "sent_cos", "cov", "cov_title", "cov_sent", "named_hit", "q_len", "author", "title"]
+ABSOLUTE = ["cos", "sent_cos", "cov", "cov_title", "cov_sent", "named_hit", "q_len", "author", "title", "miss_max"]
 
 
 def _acl_papers():
@@ -62,6 +62,26 @@ def test_model_file_is_the_fitted_model():
     x[1, FEATURES.index("cov")] = x[1, FEATURES.index("cov_sent")] = 0.9
     p = model.predict(x)
     assert p.shape == (3,) and np.all((p >= 0) & (p <= 1)) and p[1] > p[0]
+
+
+def test_the_most_specific_term_a_paper_lacks_is_a_feature():
+    """A near miss (a paper on video inpainting, asked about video inpainting *with diffusion*) lacks a
+    specific term of the question: miss_max is that term's reference IDF over the question's highest, so
+    it grows with how specific the missing term is, and is 0 where every term occurs."""
+    from rag.lexical import query_tokens
+    from rag.relevance import Candidate, features, tokens
+
+    def cand(text: str) -> Candidate:
+        return Candidate(cos=0.6, sent_cos=0.6, tokens=tokens(text), title_tokens=set(), sentence_tokens=[tokens(text)],
+                         named_hit=0.0, bm25=1.0, author=0, title=False)
+
+    q = query_tokens("video inpainting with a diffusion model")
+    f = features([cand("Video inpainting with a diffusion model that fills missing regions."),
+                  cand("Video inpainting with a diffusion network that fills missing regions."),  # lacks 'model'
+                  cand("Video inpainting with a transformer model that fills missing regions."),  # lacks 'diffusion'
+                  cand("Video completion with a diffusion model that fills missing regions.")], q, 0.0)
+    miss = f[:, FEATURES.index("miss_max")]
+    assert miss[0] == 0.0 and 0.0 < miss[1] < miss[2] < miss[3] == 1.0
 
 
 def _features(collection: str, question: str) -> dict[str, np.ndarray]:
