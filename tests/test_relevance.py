@@ -165,8 +165,9 @@ def test_answer_and_list_thresholds(monkeypatch):
     evs = [E(hi), E(mid), E(lo)]
     assert [e.relevance for e in select(evs)] == [hi, mid]
     # no paper reaches the answer threshold: refuse (an explicit threshold; the support rule is tested below)
-    assert select([E(mid), E(mid)], threshold=model.threshold) == []
-    assert select([E(mid)]) == [] or (model.support_threshold or 2) <= mid
+    below = model.threshold - 0.01
+    assert select([E(below), E(below)], threshold=model.threshold) == []
+    assert select([E(below)]) == [] or (model.support_threshold or 2) <= below
     assert len(select([E(hi)] + [E(mid)] * 10, cap=4)) == 4
     assert select(evs, threshold=0.0, list_threshold=0.0) == evs
 
@@ -184,10 +185,13 @@ def test_several_half_relevant_papers_answer_a_broad_question():
     support = model.support_threshold
     if support is None:
         pytest.skip("the fitted model has no support rule")
-    below = max(model.list_threshold, support / 3) + 0.001
-    if below >= model.threshold or below >= support:
-        pytest.skip("no probability lies below both thresholds and above the list threshold")
-    assert [e.relevance for e in select([E(below)] * 3)] == [below] * 3  # together they answer
+    below = support / 3 + 0.001
+    if below >= model.threshold:
+        pytest.skip("three papers below the answer threshold cannot reach the support threshold")
+    # together they answer: the best one, and the others where they reach the list threshold
+    listed = [below] * (3 if below >= model.list_threshold else 1)
+    assert [e.relevance for e in select([E(below)] * 3)] == listed
+    assert [e.relevance for e in select([E(below)] * 3, list_threshold=0.0)] == [below] * 3
     assert select([E(below), E(0.0), E(0.0)]) == []  # one half-relevant paper alone does not
     assert select([E(below)] * 3, threshold=model.threshold) == []  # an explicit threshold: best paper only
     # no word of the question occurs in any candidate: only a strong best paper answers
@@ -251,11 +255,11 @@ def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready,
     from rag.text import non_english
 
     judge = importlib.import_module("rag.answer.judge")
-    question = "Quel article utilise des marches anonymes causales pour les graphes qui évoluent dans le temps ?"
-    assert non_english(question) and not non_english("Which paper uses causal anonymous walks on temporal graphs?")
+    question = "Quel article étudie la mémoire visuelle pour une perception flexible ?"
+    assert non_english(question) and not non_english("Which paper studies visual memory for flexible perception?")
     assert not non_english("%s %d %(x)s")  # single letters are no function words (elisions, format strings)
     ans = rag.ask(question)
-    assert not ans.refused and ans.sources[0].title.startswith("Inductive Representation Learning in Temporal Networks")
+    assert not ans.refused and ans.sources[0].title == "Towards flexible perception with visual memory"
     assert judge.FOREIGN_THRESHOLD <= ans.signals["p1"] < load_model().threshold
     assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?").refused
     monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the model's own threshold: refused
