@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rag.chat import Thread, previous_context, resolve_references
 from rag.intent import load_intent
 from rag.retrieval import Filters
-from rag.text import named_terms, non_english, squash
+from rag.text import fold, named_terms, non_english, squash
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
@@ -75,6 +75,19 @@ WANTS_NAME = re.compile(
     r"|\bquel(?:le)?s?\s+(?:jeux? de données|corpus|tâches?|langues?|modèles?)\b",
     re.I,
 )
+# A person asked about as an author: "papers by Yann LeCun", "did Yann LeCun write …", "is Yann LeCun an author
+# of …". Only a full name (a capitalised first name and surname) counts: "by Hinton" or "trained by SGD" do not.
+_NAME_WORD = r"[A-ZÀ-Þ][\w’'-]*[a-zß-ÿ][\w’'-]*"  # capitalised, with a lower-case letter ('LeCun', 'Jürgen'; not 'SGD')
+_PARTICLE = r"(?:de|da|di|du|del|della|van|von|der|den|ten|ter|la|le|bin|al|el|dos|das|zu)\s+"
+_FULL_NAME = r"(?P<name>" + _NAME_WORD + r"(?:\s+(?:" + _PARTICLE + r")?" + _NAME_WORD + r"){1,2})"
+AUTHOR_ASKED = re.compile(
+    r"\b(?i:papers?|works?|articles?|publications?|research|anything|something|written|authored|co-?authored|"
+    r"contributions?)\s+(?i:by)\s+" + _FULL_NAME +
+    # the name ends the phrase ('papers by Yann LeCun on pruning'), unlike 'work by Monte Carlo tree search'
+    r"(?=\s*(?:[?.!,;:)]|$|['’]s\b|(?i:on|about|in|from|since|before|after|between|during|with|and|or|at|"
+    r"for|that|which|who|published|here|there)\b))|"
+    r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
+    r"\s+(?i:write|written|wrote|author|co-?author|publish|published|an?\s+(?:co-?)?author)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?"): the sentence with the URL answers.
 WANTS_LINK = re.compile(r"\b(?:download|github|repository|repo|source code|the code|code (?:available|released)|"
                         r"link|url|website|web ?page|homepage|project page|where can i (?:get|find))\b", re.I)
@@ -159,6 +172,7 @@ class Query:
     ref_mode: str = ""  # 'papers' ([2], 'the second paper') or 'authors' ('what else did they write')
     context: str = ""  # the previous exchange, for the follow-up reading
     previous_question: str = ""
+    unknown_author: str = ""  # a full name asked about as an author ('papers by X') that no paper lists
 
     @property
     def named_forms(self) -> dict[str, str]:
@@ -229,6 +243,13 @@ def analyse(
             filters, search = parsed.filters, parsed.question
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
+    unknown = ""
+    asked = AUTHOR_ASKED.search(question) if eng is not None and not (filters and filters.author) else None
+    if asked:
+        unknown = asked.group("name") or asked.group("name2")
+        words = fold(unknown).split()
+        if fold(unknown) in eng.retriever.authors.full or f"{words[0]} {words[-1]}" in eng.retriever.authors.full:
+            unknown = ""
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = bool(NUMBER_Q.search(question))
     intent = load_intent()
@@ -253,4 +274,5 @@ def analyse(
         ref_mode=ref_mode,
         context=previous_context(history) if history else "",
         previous_question=last_user,
+        unknown_author=unknown,
     )

@@ -286,3 +286,35 @@ def test_a_year_that_dates_something_is_not_a_figure(sentence, states):
     from rag.answer import NUMBER_WORDS, YEARS
 
     assert bool(NUMBER_WORDS.search(YEARS.sub("", sentence))) is states
+
+
+@pytest.mark.parametrize("question", ["papers by Yann LeCun", "Is Yann LeCun an author of any of these papers?",
+                                      "did Yann LeCun write any of them?", "anything by Yann LeCun on pruning"])
+def test_a_person_the_abstracts_only_cite_is_no_author(seed_ready, question):
+    """An abstract of the bundled corpus cites LeCun ('the Optimal Brain Surgeon framework of [LeCun, Denker,
+    and Solla, 1990]'), but no paper lists him as an author: asked as an author, he gets a plain refusal
+    instead of the paper that cites him."""
+    from rag.pipeline import get_engine
+
+    papers = get_engine().retriever.papers
+    assert any("LeCun" in p.abstract for p in papers) and not any("LeCun" in a for p in papers for a in p.authors)
+    ans = rag.ask(question)
+    assert ans.refused and not ans.sources
+    assert ans.text.startswith(refusal_phrase()) and "No paper in the collection lists Yann LeCun as an author." in ans.text
+
+
+def test_a_full_name_asked_as_an_author_is_only_a_name():
+    """Only a capitalised first name and surname (particles allowed) asked about as an author is read as one."""
+    from rag.query import AUTHOR_ASKED
+
+    def asked(q):
+        m = AUTHOR_ASKED.search(q)
+        return m and (m.group("name") or m.group("name2"))
+
+    assert asked("papers by Jürgen Schmidhuber?") == "Jürgen Schmidhuber"
+    assert asked("work by Nando de Freitas on meta-learning") == "Nando de Freitas"
+    assert asked("Which papers here did Andrew Ng co-author?") == "Andrew Ng"
+    for q in ("models trained by SGD", "papers by Hinton", "the method proposed by Vaswani et al.",
+              "anything by Monte Carlo tree search?", "papers by Gaussian Process regression",
+              "is Deformable DETR better than DETR?"):
+        assert not asked(q), q

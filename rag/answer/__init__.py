@@ -135,6 +135,8 @@ def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
 def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kind: str):
     """(refusal text, paper kept visible or None), or None to answer."""
     retr = eng.retriever
+    if query.unknown_author:  # 'papers by Yann LeCun', whom abstracts only cite: no paper lists that author
+        return refusal_text(f"No paper in the collection lists {query.unknown_author} as an author."), None
     if not evs:
         if kind == "others":
             authors = sorted({a for pid in query.refs if pid in retr.by_id for a in retr.papers[retr.by_id[pid]].authors})
