@@ -6,8 +6,8 @@ Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v14, acl-v14 (session 11): benchmarks/data/validation_bundled_v14.jsonl (80) and validation_acl_v14.jsonl
   (40), written like v13; `--sets bundled-v14,acl-v14`.
 - bundled-v13, acl-v13 (session 10, run once at 433cc7b, looked at since).
-Validation sets of the session-10 relevance model (fitted on v1-v10): bundled-v11/v12 and acl-v11/v12. No model or
-threshold has seen them, but each was run once as a held-out set (sessions 8 and 9) and looked at since.
+Validation sets of the relevance model (fitted on v1-v10): bundled-v11..v13 and acl-v11..v13. No model or
+threshold has seen them, but each was run once as a held-out set (sessions 8-10) and looked at since.
 Training data of the relevance model since session 10, so their figures are in-sample: v1 (bundled, acl, lib2 /
 lib20 / lib200) and v2-v10 (bundled-vN, acl-vN; each run once as a held-out set in sessions 4-7, then retired).
 The list-intent model (`benchmarks.train_intent`, session 7) is fitted on v1-v8.

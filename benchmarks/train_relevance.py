@@ -2,7 +2,7 @@
 
     python -m benchmarks.train_relevance            # rebuild both, deterministically (seeded)
 
-Labelled (question, paper) pairs, none from the dev set or the validation sets v11 and v12:
+Labelled (question, paper) pairs, none from the dev set or the validation sets v11-v13:
 - SciFact train claims with their BEIR train qrels (809 claims over 5,183 abstracts); for a third of
   them the gold papers are left out of the candidates, which makes unanswerable cases;
 - ACL Anthology topic questions made from title n-grams (every paper whose title holds the phrase
@@ -14,7 +14,7 @@ Labelled (question, paper) pairs, none from the dev set or the validation sets v
   questions naming a paper's distinctive short name ('what is GrowNet?', some in other languages);
 - absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them;
 - the human-written validation sets already looked at (v1-v10; benchmarks/relevance_sources.py), weighted up;
-  v11 and v12 are never fitted on (they validate the model).
+  v11-v13 are collected and scored (`validation` in the report), never fitted on.
 
 Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") give the
 calibration report and, with out-of-fold predictions for the human-written questions, choose the
@@ -278,10 +278,8 @@ def validation(col, idx: list[int], predict, tau: float, tau_list: float, sigma:
             if f"-{corpus}-" not in g["source"]:
                 continue
             typ = g["source"].rsplit("-", 1)[1]
-            p, y = predict(col.X[i]), col.y[i]
-            order = np.argsort(-p)
-            answered = p[order[0]] >= tau or (sigma is not None and p[order[:3]].sum() >= sigma)
-            chosen = ([order[0]] + [j for j in order[1:] if p[j] >= tau_list])[:8] if answered else []
+            y = col.y[i]
+            chosen = selected(predict(col.X[i]), tau, tau_list, sigma)
             if typ == "unanswerable":
                 if not g.get("detail"):
                     m["refusal_recall"].append(not chosen)
@@ -303,13 +301,17 @@ def kind_of(source: str) -> str:
     return next(k for prefix, k in KINDS.items() if source.startswith(prefix))
 
 
-def answer_f1(p: np.ndarray, y: np.ndarray, tau: float, tau_list: float, sigma: float | None = None) -> float:
-    """F1 of the selected papers against the relevant ones (1 for selecting nothing when none is relevant).
-    Selected: the best paper if it reaches `tau` (or the best three together reach `sigma`), then every
-    other at or above `tau_list` (8 at most)."""
+def selected(p: np.ndarray, tau: float, tau_list: float, sigma: float | None = None) -> list[int]:
+    """The candidates an answer cites, most relevant first: the best paper if it reaches `tau` (or the best
+    three together reach `sigma`), then every other at or above `tau_list` (8 at most); [] is a refusal."""
     order = np.argsort(-p)
     answered = p[order[0]] >= tau or (sigma is not None and p[order[:3]].sum() >= sigma)
-    sel = [] if not answered else [order[0]] + [i for i in order[1:] if p[i] >= tau_list][:7]
+    return [] if not answered else [order[0]] + [i for i in order[1:] if p[i] >= tau_list][:7]
+
+
+def answer_f1(p: np.ndarray, y: np.ndarray, tau: float, tau_list: float, sigma: float | None = None) -> float:
+    """F1 of the selected papers against the relevant ones (1 for selecting nothing when none is relevant)."""
+    sel = selected(p, tau, tau_list, sigma)
     pos = set(np.flatnonzero(y == 1))
     if not pos:
         return 1.0 if not sel else 0.0
