@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rag.chat import Thread, previous_context, resolve_references
 from rag.intent import load_intent
 from rag.retrieval import Filters
-from rag.text import fold, named_terms, non_english, squash
+from rag.text import named_terms, non_english, squash
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
@@ -246,10 +246,8 @@ def analyse(
     unknown = ""
     asked = AUTHOR_ASKED.search(question) if eng is not None and not (filters and filters.author) else None
     if asked:
-        unknown = asked.group("name") or asked.group("name2")
-        words = fold(unknown).split()
-        if fold(unknown) in eng.retriever.authors.full or f"{words[0]} {words[-1]}" in eng.retriever.authors.full:
-            unknown = ""
+        name = asked.group("name") or asked.group("name2")
+        unknown = "" if eng.retriever.authors.lists(name) else name
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = bool(NUMBER_Q.search(question))
     intent = load_intent()

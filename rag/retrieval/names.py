@@ -25,6 +25,11 @@ class AuthorIndex:
                 if parts and len(parts[-1]) >= 4:
                     self.last[parts[-1]].add(i)
 
+    def lists(self, name: str) -> bool:
+        """Is this full name (or its first and last word) an author of some paper?"""
+        words = fold(name).split()
+        return bool(words) and (" ".join(words) in self.full or f"{words[0]} {words[-1]}" in self.full)
+
     def match(self, query: str) -> dict[int, int]:
         """paper index -> number of matched authors (full names, or capitalised surnames)."""
         q = " " + fold(re.sub(r"['’]s\b", "", query)) + " "
