@@ -47,6 +47,10 @@ def renumber(text: str, candidates: Sequence[Source]) -> tuple[str, list[Source]
 
 RECITE_MARGIN = 0.08  # another retrieved source this much better supported than the cited one wins
 WEAK_SUPPORT = 0.45  # below this a claim is flagged as weakly supported (UI) or repaired (LLM mode)
+# A claim whose vector is this close to an embedded sentence of the source quotes it (the offline answer
+# quotes its evidence, and `_claim_vectors` reuses that sentence's vector): no other sentence can match it
+# better, so a large collection's other sentences are not embedded just to check it (#11 speed at 30k).
+QUOTED = 0.999
 
 
 def _support(eng, clean: str, vec, src: Source) -> tuple[float, str]:
@@ -65,7 +69,10 @@ def _support(eng, clean: str, vec, src: Source) -> tuple[float, str]:
 
     paper = Paper(paper_id=src.paper_id, abstract=src.abstract, title=src.title)
     sents = paper_sentences(paper)
-    cos = np.nan_to_num(eng.sentences.get(paper) @ vec, nan=-1.0)
+    known = eng.sentences.peek(paper)
+    cos = None if known is None else np.nan_to_num(known @ vec, nan=-1.0)
+    if cos is None or cos.max() < QUOTED:  # a quoted sentence is the best match: the rest need no vectors
+        cos = np.nan_to_num(eng.sentences.get(paper) @ vec, nan=-1.0)
     i = int(np.argmax(cos))
     terms = set(query_tokens(clean))
     near = set(query_tokens(f"{sents[i]} {src.title or ''} {' '.join(src.authors)}"))
@@ -149,9 +156,10 @@ def _claim_vectors(eng, plain: list[str], cited: Sequence[Source]):
         k = key(claim)
         if k in known:
             return known[k]
-        # a listed paper's line: "“Title” (Authors): <quoted sentence>" — the label is metadata
-        _, sep, rest = claim.partition(": ")
-        return known.get(key(rest)) if sep else None
+        # a listed paper's line: "“Title” (Authors): <quoted sentence>" — the label is metadata, and a
+        # title may hold ": " itself ("… Language: Noise or Signal?"), so every split is tried
+        parts = claim.split(": ")
+        return next((known[k] for i in range(1, len(parts)) if (k := key(": ".join(parts[i:]))) in known), None)
 
     out: list = [lookup(p) for p in plain]
     todo = [i for i, v in enumerate(out) if v is None]

@@ -70,3 +70,29 @@ def test_evidence_embeds_few_sentences_below_the_top_two(stub_settings, tmp_path
     shared = [len(t) for t in lower.terms]
     assert min(shared[i] for i in embedded) >= max(s for i, s in enumerate(shared) if i not in embedded)
     assert lower.best_cos == np.nanmax(lower.cosines) and not np.isnan(evs[0].cosines).any()
+
+
+def test_claim_check_reuses_the_quoted_sentence(stub_settings, tmp_path):
+    """A listed paper's line quotes one sentence after a "“Title” (Authors): " label, and the title may
+    hold ": " itself. Its support is checked with the quoted sentence's cached vector: nothing else of a
+    large collection's abstract is embedded for it, and the quoted sentence is its evidence."""
+    from types import SimpleNamespace
+
+    from rag.cite import check_claims
+    from rag.embed import get_embedder
+    from rag.types import Source
+
+    emb = CountingEmbedder(get_embedder(stub_settings))
+    sv = SentenceVectors(tmp_path / "sv", emb)
+    title = "Graph Pooling: Noise or Signal?"
+    paper = Paper(paper_id="p1", abstract=ABSTRACT, title=title)
+    sents = paper_sentences(paper)
+    sv.ensure([paper], {sentence_key(paper): [1]})  # only the evidence sentence, as at 30k
+    emb.texts.clear()
+    src = Source(n=1, paper_id="p1", title=title, authors=["Ada Lovelace"], year=2020, venue=None, url="/paper/p1",
+                 abstract=ABSTRACT)
+    text = f"2 indexed papers address this:\n- “{title}” (Ada Lovelace, 2020): {sents[1].rstrip('.')} [1]."
+    claims = check_claims(SimpleNamespace(sentences=sv, embedder=emb), text, [src])
+    assert len(claims) == 1 and claims[0].evidence == sents[1]
+    assert claims[0].support >= 0.65  # the sentence's vector against itself
+    assert emb.texts == [] and not sv.has(paper)
