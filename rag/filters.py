@@ -341,11 +341,11 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if m and _names_a_venue(name, q, m.start(), m.end()):
             found.append((m.start(), m.end(), canon, None, False))
             break
-    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
+    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
         word = m.group(1)
-        key = fold(word).replace(" ", "")
+        key = fold(word).replace(" ", "").replace("+", "")  # 'NLP+CSS' is the event id's 'nlpcss'
         canon = vocab.keys.get(key)
         head, _, tail = word.partition("-")
         hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "s?|" + AFTER, tail, re.I))

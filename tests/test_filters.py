@@ -133,6 +133,9 @@ VOCAB_PHRASINGS = [
      {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     ("statistical translation overviews from MT Summit", {"venue": "MTSUMMIT"}),
     ("WMT submissions about chat translation", {"venue": "WMT"}),
+    # a '+' inside the name the community uses; the event id writes it 'nlpcss'
+    ("NLP+CSS 2020 papers about the pandemic", {"venue": "NLPCSS", "year_min": 2020, "year_max": 2020}),
+    ("online counseling studies from nlp+css", {"venue": "NLPCSS"}),
     ("machine translation from the 2000s", {"year_min": 2000, "year_max": 2009}),
     ("speech translation in the 2000's", {"year_min": 2000, "year_max": 2009}),
     # an explicit range inside a decade phrase says it exactly
