@@ -60,11 +60,13 @@ def names_something(sentence: str, known: set[str]) -> bool:
 
 
 # Sentences embedded on demand for a candidate below the top two (a large collection embeds sentences
-# when a question first needs them): the two sharing most terms with the question. Before session 9 every
-# sentence sharing a term (all of them when none did). On the ACL 30k sets acl-v9..v11 (seen) 2 and 3 gave
+# when a question first needs them): the one sharing most terms with the question (two in sessions 9-11).
+# Before session 9 every sentence sharing a term (all of them when none did). On the ACL 30k sets acl-v9..v11 (seen) 2 and 3 gave
 # the same figures as before and ask() p50 fell from 527-557 to 448-463 ms (2) on a 2-core AVX2 CPU
-# (benchmarks/results/embed_batching.json).
-SENTENCES_BEYOND_TOP = 2
+# (benchmarks/results/embed_batching.json). Session 12: 1, on the validation sets acl-v11..v13 (never fitted)
+# and SciFact test: the same lookups, refusals, answer_contains and filter figures, citation precision
+# 0.883/0.75/0.699 -> 0.882/0.757/0.718, SciFact hit@1 0.577 -> 0.583; p50 193-197 -> 166-168 ms.
+SENTENCES_BEYOND_TOP = 1
 
 
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
@@ -77,7 +79,7 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
     terms_of = {pid: _sentence_terms(q_terms, sents) for pid, sents in sents_of.items()}
     select = {}
-    for h in hits[2:]:  # beyond the top two, embed only the sentences that share most terms with the question
+    for h in hits[2:]:  # beyond the top two, embed only the sentence(s) sharing most terms with the question
         terms = terms_of[h.paper.paper_id]
         if len(terms) > SENTENCES_BEYOND_TOP:
             ranked = sorted(range(len(terms)), key=lambda i: -len(terms[i]))  # stable: earlier sentences first
