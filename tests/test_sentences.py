@@ -46,30 +46,33 @@ def test_partial_sentences_then_the_rest(stub_settings, tmp_path):
     assert again.has(paper) and np.allclose(again.get(paper), full)
 
 
-def test_evidence_embeds_few_sentences_below_the_top_two(stub_settings, tmp_path):
-    """A candidate below the top two gets only its SENTENCES_BEYOND_TOP sentences that share most
-    terms with the question embedded; the top two get every sentence (their evidence is shown)."""
+def test_evidence_embeds_few_sentences_below_the_top_paper(stub_settings, tmp_path):
+    """The top candidate gets every sentence embedded (its evidence makes a focused answer), the second
+    its SENTENCES_SECOND sentences that share most terms with the question, each further one its
+    SENTENCES_BEYOND_TOP such sentences."""
     from types import SimpleNamespace
 
-    from rag.answer.evidence import SENTENCES_BEYOND_TOP, gather
+    from rag.answer.evidence import SENTENCES_BEYOND_TOP, SENTENCES_SECOND, gather
     from rag.embed import get_embedder
     from rag.retrieval import Hit
 
     emb = CountingEmbedder(get_embedder(stub_settings))
     engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
     question = "graph pooling cluster assignments failure cases"
-    papers = [Paper(paper_id=f"p{i}", abstract=ABSTRACT.replace(".", f" in study {'abcd'[i]}."), title="Pooling")
+    long = ABSTRACT + " A second study covers graph pooling at scale. Results hold for cluster sizes."
+    papers = [Paper(paper_id=f"p{i}", abstract=long.replace(".", f" in study {'abcd'[i]}."), title="Pooling")
               for i in range(4)]
     evs = gather(engine, question, emb.real.embed([question])[0], [Hit(paper=p, score=1.0) for p in papers])
     per_paper = [sum(t in paper_sentences(p) for t in emb.texts) for p in papers]
     n = len(paper_sentences(papers[0]))
-    assert n > SENTENCES_BEYOND_TOP + 1
-    assert per_paper[:2] == [n, n] and per_paper[2:] == [SENTENCES_BEYOND_TOP] * 2
-    lower = evs[2]
-    embedded = [i for i in range(n) if not np.isnan(lower.cosines[i])]
-    shared = [len(t) for t in lower.terms]
-    assert min(shared[i] for i in embedded) >= max(s for i, s in enumerate(shared) if i not in embedded)
-    assert lower.best_cos == np.nanmax(lower.cosines) and not np.isnan(evs[0].cosines).any()
+    assert n > SENTENCES_SECOND > SENTENCES_BEYOND_TOP
+    assert per_paper == [n, SENTENCES_SECOND, SENTENCES_BEYOND_TOP, SENTENCES_BEYOND_TOP]
+    for lower in evs[1:]:
+        embedded = [i for i in range(n) if not np.isnan(lower.cosines[i])]
+        shared = [len(t) for t in lower.terms]
+        assert min(shared[i] for i in embedded) >= max(s for i, s in enumerate(shared) if i not in embedded)
+        assert lower.best_cos == np.nanmax(lower.cosines)
+    assert not np.isnan(evs[0].cosines).any()
 
 
 def test_claim_check_reuses_the_quoted_sentence(stub_settings, tmp_path):
