@@ -99,3 +99,28 @@ def test_claim_check_reuses_the_quoted_sentence(stub_settings, tmp_path):
     assert len(claims) == 1 and claims[0].evidence == sents[1]
     assert claims[0].support >= 0.65  # the sentence's vector against itself
     assert emb.texts == [] and not sv.has(paper)
+
+
+def test_unembedded_sentences_rank_by_shared_terms(stub_settings, tmp_path):
+    """A candidate of a large collection has a few sentences embedded; its other sentences still rank for
+    the answer text and figure checks, after the embedded ones and by the question terms they share (not
+    by their position in the abstract)."""
+    from types import SimpleNamespace
+
+    from rag.answer.evidence import SENTENCES_BEYOND_TOP, gather
+    from rag.embed import get_embedder
+    from rag.retrieval import Hit
+
+    emb = CountingEmbedder(get_embedder(stub_settings))
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    question = "which cluster assignments fail, and what failure cases were analysed"
+    papers = [Paper(paper_id=f"p{i}", abstract=ABSTRACT.replace(".", f" in study {'abcd'[i]}."), title="Pooling")
+              for i in range(3)]
+    ev = gather(engine, question, emb.real.embed([question])[0], [Hit(paper=p, score=1.0) for p in papers])[2]
+    embedded = [i for i in range(len(ev.sentences)) if not np.isnan(ev.cosines[i])]
+    assert len(embedded) == SENTENCES_BEYOND_TOP
+    order = ev.best(len(ev.sentences))
+    assert order[: len(embedded)] == sorted(embedded, key=lambda i: -ev.scores[i])
+    rest = order[len(embedded):]
+    assert [ev.overlap[i] for i in rest] == sorted((ev.overlap[i] for i in rest), reverse=True)
+    assert ev.overlap[rest[0]] > ev.overlap[min(rest)]  # a later sentence shares more terms than the first

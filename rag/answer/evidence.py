@@ -24,8 +24,10 @@ class Evidence:
     relevance: float = 0.0  # P(this paper answers the question), set by rag.answer.judge
 
     def best(self, n: int = 1) -> list[int]:
-        """The n best sentences (sentences without a score, NaN, come last)."""
-        return [int(i) for i in np.argsort(-np.nan_to_num(self.scores, nan=-np.inf), kind="stable")[:n]]
+        """The n best sentences. Sentences without a score (NaN: a large collection did not embed them)
+        come after the scored ones, those sharing more of the question's terms first."""
+        key = np.where(np.isnan(self.scores), self.overlap - 10.0, self.scores)  # scores lie well above -10
+        return [int(i) for i in np.argsort(-key, kind="stable")[:n]]
 
     @property
     def best_score(self) -> float:
