@@ -164,6 +164,7 @@ class Query:
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     foreign: bool = False  # written in French or German: the English embedding model scores it lower
+    glossed: bool = False  # `search` ends with English glosses of its French or German words (rag.lexicon)
     list_intent: float = 0.0  # P(the question asks for a list of papers), from its wording (rag.intent)
     wants_list: bool = False  # list_intent reaches the intent model's cut: list papers down to its threshold
     history: list[dict] = field(default_factory=list)
@@ -252,9 +253,16 @@ def analyse(
     figure = bool(NUMBER_Q.search(question))
     intent = load_intent()
     p_list = intent.probability(question)
+    foreign = non_english(question)
+    gloss = ""
+    if foreign and eng is not None:
+        from rag.lexicon import load as load_lexicon
+
+        lexicon = load_lexicon(eng.settings.lexicon_dir)
+        gloss = lexicon.gloss(search) if lexicon is not None else ""
     return Query(
         text=question,
-        search=search,
+        search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
         filters=filters if filters is not None and filters.active() else None,
         named=_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),
@@ -263,7 +271,8 @@ def analyse(
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),
-        foreign=non_english(question),
+        foreign=foreign,
+        glossed=bool(gloss),
         list_intent=p_list,
         wants_list=p_list >= intent.cut,
         history=history,

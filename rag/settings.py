@@ -148,6 +148,13 @@ class Settings(BaseModel):
     )
     max_cited: int = Field(default=8, ge=1, le=20, description="Most sources cited in one answer (a list "
                            "holds every paper that answers the question, up to this many).")
+    lexicon_dir: str = Field(
+        default="/usr/share/dictd",
+        description="Directory of the FreeDict French-English and German-English dictionaries (Debian "
+        "packages dict-freedict-fra-eng and dict-freedict-deu-eng; `make dictionaries`). A French or German "
+        "question is searched with English glosses of its words from them. 'off' (or no dictionary there): "
+        "questions are searched as typed.",
+    )
 
     # --- LLM ---------------------------------------------------------------------------------
     llm_base_url: str | None = Field(

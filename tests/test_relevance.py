@@ -247,23 +247,25 @@ def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collec
 
 
 def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready, monkeypatch):
-    """The embedding model is English: a French question's right paper gets a probability under the
-    answer threshold, and only the lower threshold for French and German questions answers it; a
-    French question about an absent topic is still refused."""
+    """The embedding model is English: without English glosses (no dictionaries, `lexicon_dir='off'`)
+    a French question's right paper gets a probability under the answer threshold, and only the lower
+    threshold for French and German questions answers it; a French question about an absent topic is
+    still refused."""
     import importlib
 
     from rag.text import non_english
 
     judge = importlib.import_module("rag.answer.judge")
+    off = {"lexicon_dir": "off"}
     question = "Quel article étudie la mémoire visuelle pour une perception flexible ?"
     assert non_english(question) and not non_english("Which paper studies visual memory for flexible perception?")
     assert not non_english("%s %d %(x)s")  # single letters are no function words (elisions, format strings)
-    ans = rag.ask(question)
+    ans = rag.ask(question, **off)
     assert not ans.refused and ans.sources[0].title == "Towards flexible perception with visual memory"
     assert judge.FOREIGN_THRESHOLD <= ans.signals["p1"] < load_model().threshold
-    assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?").refused
+    assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?", **off).refused
     monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the model's own threshold: refused
-    assert rag.ask(question).refused
+    assert rag.ask(question, **off).refused
 
 
 def _synthetic_questions(shift: float, n: int = 400, seed: int = 0):

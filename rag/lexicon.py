@@ -1,0 +1,179 @@
+"""English glosses for the words of a French or German question, from bilingual dictionaries.
+
+The embedding model and nearly all abstracts are English, so a question typed in French or German finds
+its paper poorly: on the seen question sets v1-v13, a quarter of such answerable questions were refused.
+When the FreeDict dictionaries are installed (the Debian packages dict-freedict-fra-eng and
+dict-freedict-deu-eng, `make dictionaries`; GPL data, read where the system installed it and never copied
+into this repository), each content word of such a question gets up to two English translations, which
+`rag.query.analyse` adds to the text that retrieval and the relevance model read.
+
+The dictd files (an index of headword, offset and length in base 64, and a dictzip body) are parsed once
+into a JSON cache under the model cache directory, keyed on the recipe and the files' sizes and times.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["DICTIONARIES", "Lexicon", "build", "language", "load"]
+
+log = logging.getLogger(__name__)
+
+# language -> the dictd base name of its FreeDict dictionary into English
+DICTIONARIES = {"fra": "freedict-fra-eng", "deu": "freedict-deu-eng"}
+PACKAGES = "dict-freedict-fra-eng dict-freedict-deu-eng"
+RECIPE = "lexicon-v2: single-word headwords; two plain phrases of each of the first entries, three at most"
+PER_WORD = 2  # translations added per question word
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# A word that is not a headword itself is tried without an inflectional ending ('gehörlosen' ->
+# 'gehörlos', 'annotées' -> 'annot' + 'er'), then with a dictionary form's ending put back.
+_SUFFIXES = ("", "en", "n", "e", "er", "es", "em", "s", "t", "et", "ten", "te", "x", "ées", "ée", "és", "é")
+_ENDINGS = ("", "en", "e", "er")
+_lock = threading.Lock()
+
+
+def _b64(s: str) -> int:
+    n = 0
+    for c in s:
+        n = n * 64 + _B64.index(c)
+    return n
+
+
+def _phrases(line: str) -> list[str]:
+    """The translations on an entry's first line, without grammar, domain and sense marks."""
+    line = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|…|\b\d+\.\s", " ", line)
+    phrases = (re.sub(r"\s+", " ", x).strip(" .;:") for x in re.split(r"[,;]", line))
+    # plain English words only: no pronunciation ('/ˈpiːpl/'), exclamations or abbreviations' marks
+    return [p for p in phrases if re.fullmatch(r"[A-Za-z][A-Za-z' -]*", p) and len(p.split()) <= 3]
+
+
+def build(index: Path, body: Path) -> dict[str, list[str]]:
+    """headword (lower case) -> up to three English translations, from one dictd dictionary."""
+    data = gzip.open(body).read()  # dictzip is gzip with a random-access table
+    out: dict[str, list[str]] = {}
+    with open(index, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 3 or parts[0].startswith("00") or " " in parts[0]:
+                continue  # dictd's own '00-database-…' entries; multi-word headwords
+            word = parts[0].lower()
+            have = out.setdefault(word, [])
+            if len(have) >= 3:
+                continue
+            entry = data[_b64(parts[1]) : _b64(parts[1]) + _b64(parts[2])].decode("utf-8", "replace").split("\n")
+            for p in _phrases(entry[1] if len(entry) > 1 else "")[:2]:
+                if p not in have and len(have) < 3:
+                    have.append(p)
+    return {w: t for w, t in out.items() if t}
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> dict[str, frozenset[str]]:
+    from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN
+
+    english = frozenset(STOPWORDS_EN)
+    return {"fra": frozenset(STOPWORDS_FRENCH) - english, "deu": frozenset(STOPWORDS_GERMAN) - english,
+            "eng": english}
+
+
+def language(text: str) -> str | None:
+    """'fra' or 'deu': whose function words the text uses more (None: neither)."""
+    words = _function_words()
+    found = re.findall(r"[^\W\d_]+", text.lower())
+    fra, deu = (sum(w in words[lang] for w in found) for lang in ("fra", "deu"))
+    return None if not (fra or deu) else "fra" if fra > deu else "deu"
+
+
+class Lexicon:
+    """French and German words to English translations."""
+
+    def __init__(self, tables: dict[str, dict[str, list[str]]]):
+        self.tables = tables
+
+    def translations(self, word: str, lang: str) -> list[str]:
+        table = self.tables.get(lang, {})
+        word = word.lower()
+        for suffix in _SUFFIXES:
+            if suffix and not word.endswith(suffix):
+                continue
+            stem = word[: len(word) - len(suffix)] if suffix else word
+            if len(stem) < 3:
+                continue
+            for ending in _ENDINGS:
+                if stem + ending in table:
+                    return table[stem + ending]
+        return []
+
+    def gloss(self, text: str) -> str:
+        """English translations of the text's content words, in order, each once ('' for English text)."""
+        lang = language(text)
+        if lang is None:
+            return ""
+        words = _function_words()
+        stop, english = words[lang], words["eng"]
+        out: list[str] = []
+        for w in re.findall(r"[^\W\d_][\w-]*", text):
+            if len(w) < 3 or w.lower() in stop:
+                continue
+            found = self.translations(w, lang) or (self.translations(w.replace("-", ""), lang) if "-" in w else [])
+            out.extend(t for t in found[:PER_WORD] if not set(t.lower().split()) <= english)
+        return " ".join(dict.fromkeys(out))
+
+
+def _paths(directory: Path) -> dict[str, tuple[Path, Path]]:
+    found = {}
+    for lang, base in DICTIONARIES.items():
+        index, body = directory / f"{base}.index", directory / f"{base}.dict.dz"
+        if index.is_file() and body.is_file():
+            found[lang] = (index, body)
+    return found
+
+
+def _cache_file(paths: dict[str, tuple[Path, Path]], cache_dir: Path) -> Path:
+    h = hashlib.sha256(RECIPE.encode())
+    for lang, files in sorted(paths.items()):
+        for p in files:
+            st = p.stat()
+            h.update(f"{lang}:{p.name}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return cache_dir / f"lexicon-{h.hexdigest()[:12]}.json"
+
+
+_loaded: dict[tuple[str, str], Lexicon | None] = {}
+
+
+def load(directory: str | Path | None, cache_dir: Path | None = None) -> Lexicon | None:
+    """The lexicon of the dictionaries in `directory` (None when neither is installed there, or when
+    `directory` is empty or 'off': glossing is off). Built once into the model cache, then read from it."""
+    if not directory or str(directory).strip().lower() in ("off", "none"):
+        return None
+    from rag.embed_onnx import model_cache_dir
+
+    cache_dir = cache_dir or model_cache_dir()
+    key = (str(directory), str(cache_dir))
+    with _lock:
+        if key in _loaded:
+            return _loaded[key]
+        paths = _paths(Path(directory))
+        lexicon = None
+        if paths:
+            cache = _cache_file(paths, cache_dir)
+            try:
+                tables = json.loads(cache.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.info("building the French/German lexicon from %s (once)", directory)
+                tables = {lang: build(*files) for lang, files in paths.items()}
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
+                tmp.write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
+                os.replace(tmp, cache)
+            lexicon = Lexicon(tables)
+        _loaded[key] = lexicon
+        return lexicon

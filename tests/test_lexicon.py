@@ -1,0 +1,108 @@
+"""English glosses for French and German questions (rag.lexicon).
+
+The parser and cache are tested on a small dictionary in FreeDict's dictd layout written for these tests
+(tests/data/dictd); the answers on the bundled corpus use the FreeDict dictionaries the system installed
+(`make dictionaries`): skipped loudly without them, a failure in CI.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import rag
+from rag import lexicon
+
+DATA = Path(__file__).parent / "data" / "dictd"
+SYSTEM = Path("/usr/share/dictd")
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(lexicon, "_loaded", {})
+
+
+def test_dictd_entries_become_plain_english_phrases():
+    table = lexicon.build(DATA / "freedict-deu-eng.index", DATA / "freedict-deu-eng.dict.dz")
+    assert "00-database-info" not in table
+    assert table["gehörlos"] == ["deaf"]  # grammar <adj> and domain [med.] marks dropped
+    assert table["beitrag"] == ["portion", "article", "contribution"]  # two entries, three phrases at most
+    assert table["menschen"] == ["humans"]  # a pronunciation is no translation
+    assert table["voraus"] == ["ahead"]  # nor an exclamation
+    fra = lexicon.build(DATA / "freedict-fra-eng.index", DATA / "freedict-fra-eng.dict.dz")
+    assert fra["parole"] == ["speech", "word"]  # sense numbers dropped
+
+
+def test_gloss_translates_content_words_of_the_question_s_language(fresh, tmp_path):
+    lex = lexicon.load(DATA, cache_dir=tmp_path)
+    assert lexicon.language("Welche Arbeit erkennt Gebärdensprache?") == "deu"
+    assert lexicon.language("la parole des locuteurs et des enfants") == "fra"
+    assert lexicon.language("graph pooling") is None
+    assert lex.translations("gehörlosen", "deu") == ["deaf"]  # an inflected form finds its headword
+    assert lex.translations("Beiträge", "deu") == []  # no ending makes 'Beitrag' of it
+    assert lex.translations("parole", "deu") == []  # each language reads its own dictionary
+    # 'welche' is a German function word: not glossed; each word gives at most two translations, in order
+    assert lex.gloss("Welche Beitrag über Gebärdensprache für gehörlose Menschen?") == (
+        "portion article sign language deaf humans")
+    assert lex.gloss("la parole des locuteurs") == "speech word speaker"
+    assert lex.gloss("sign language recognition for deaf people") == ""
+
+
+def test_lexicon_is_built_once_then_read_from_the_cache(fresh, tmp_path, monkeypatch):
+    dicts = tmp_path / "dictd"
+    shutil.copytree(DATA, dicts)
+    cache = tmp_path / "cache"
+    first = lexicon.load(dicts, cache_dir=cache)
+    files = list(cache.glob("lexicon-*.json"))
+    assert first is not None and len(files) == 1
+    monkeypatch.setattr(lexicon, "_loaded", {})  # a new process: read, not built
+    monkeypatch.setattr(lexicon, "build", lambda *a: pytest.fail("rebuilt although cached"))
+    assert lexicon.load(dicts, cache_dir=cache).tables == first.tables
+    monkeypatch.undo()
+    monkeypatch.setattr(lexicon, "_loaded", {})
+    with open(dicts / "freedict-fra-eng.index", "a", encoding="utf-8") as fh:  # an updated dictionary
+        fh.write("parole\tA\tB\n")
+    lexicon.load(dicts, cache_dir=cache)
+    assert len(list(cache.glob("lexicon-*.json"))) == 2  # a new cache, the old one never reused
+
+
+def test_no_dictionaries_or_off_means_no_lexicon(fresh, tmp_path):
+    assert lexicon.load(tmp_path / "none", cache_dir=tmp_path) is None
+    assert lexicon.load("off", cache_dir=tmp_path) is None
+    assert lexicon.load("", cache_dir=tmp_path) is None
+    assert not list(tmp_path.glob("lexicon-*.json"))
+
+
+def _system_dictionaries() -> str | None:
+    missing = [b for b in lexicon.DICTIONARIES.values() if not (SYSTEM / f"{b}.index").is_file()]
+    if not missing:
+        return None
+    from tests.conftest import in_ci
+
+    why = f"FreeDict dictionaries missing in {SYSTEM}: {', '.join(missing)} (`make dictionaries`)"
+    if in_ci():
+        pytest.fail(f"CI is set and {why}")
+    pytest.skip(why)
+
+
+QUESTIONS = [  # written for this test: a German and a French question about a bundled paper
+    ("Welche Arbeit sagt den Verkehrsfluss mit dynamischen Graphen voraus?",
+     "DSTAGNN: Dynamic Spatial-Temporal Aware Graph Neural Network"),
+    ("Quel article reconstruit des images privées à partir des canaux auxiliaires du système ?",
+     "Private Image Reconstruction from System Side Channels Using Generative Models"),
+]
+
+
+@pytest.mark.parametrize(("question", "title"), QUESTIONS)
+def test_a_glossed_question_finds_its_english_paper(seed_ready, question, title):
+    """With the system's dictionaries the question is searched with English glosses and answered from
+    the right paper; as typed (glossing off) the English model does not find it."""
+    _system_dictionaries()
+    ans = rag.ask(question)
+    assert not ans.refused and ans.sources[0].title.startswith(title.split(":")[0])
+    assert ans.standalone_question.startswith(question) and len(ans.standalone_question) > len(question) + 10
+    typed = rag.ask(question, lexicon_dir="off")
+    assert typed.standalone_question == question
+    assert typed.refused or not typed.sources[0].title.startswith(title.split(":")[0])
