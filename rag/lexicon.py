@@ -5,7 +5,8 @@ its paper poorly: on the seen question sets v1-v13, a quarter of such answerable
 When the FreeDict dictionaries are installed (the Debian packages dict-freedict-fra-eng and
 dict-freedict-deu-eng, `make dictionaries`; GPL data, read where the system installed it and never copied
 into this repository), each content word of such a question gets up to two English translations, which
-`rag.query.analyse` adds to the text that retrieval and the relevance model read.
+`rag.query.analyse` adds to the text that retrieval and the relevance model read. Inflected forms find
+their headword, and a German compound the dictionary lacks is read as its parts.
 
 The dictd files (an index of headword, offset and length in base 64, and a dictzip body) are parsed once
 into a JSON cache under the model cache directory, keyed on the recipe and the files' sizes and times.
@@ -99,6 +100,36 @@ class Lexicon:
         self.tables = tables
 
     def translations(self, word: str, lang: str) -> list[str]:
+        """The word's translations: its own headword's, an inflected form's, or, for a German compound the
+        dictionary lacks, one per part ('Abhängigkeitslänge' -> 'dependency', 'length')."""
+        found = self._headword(word, lang)
+        if found or lang != "deu":
+            return found
+        parts = [p for p in word.split("-") if p]
+        if len(parts) > 1:
+            return [t for p in parts for t in self.translations(p, lang)[:1]]
+        return self._compound(word.lower(), lang, depth=2)
+
+    def _compound(self, word: str, lang: str, depth: int) -> list[str]:
+        """A compound as a known head (the longest that leaves a known modifier) and its modifier, which
+        may drop a linking 's', 'es', 'n' or 'en' ('Abhängigkeit-s-länge') or be a compound itself."""
+        for i in range(4, len(word) - 3):
+            head = self._headword(word[i:], lang)
+            if not head:
+                continue
+            left = word[:i]
+            for link in ("", "s", "es", "n", "en"):
+                if link and not left.endswith(link):
+                    continue
+                stem = left[: len(left) - len(link)] if link else left
+                if len(stem) < 4:  # 'Sen' of 'Sentiment' is no word of the compound
+                    continue
+                mod = self._headword(stem, lang) or (self._compound(stem, lang, depth - 1) if depth > 1 else [])
+                if mod:
+                    return mod[:1] + head[:1]
+        return []
+
+    def _headword(self, word: str, lang: str) -> list[str]:
         table = self.tables.get(lang, {})
         word = word.lower()
         for suffix in _SUFFIXES:
@@ -123,7 +154,7 @@ class Lexicon:
         for w in re.findall(r"[^\W\d_][\w-]*", text):
             if len(w) < 3 or w.lower() in stop:
                 continue
-            found = self.translations(w, lang) or (self.translations(w.replace("-", ""), lang) if "-" in w else [])
+            found = self.translations(w, lang)
             out.extend(t for t in found[:PER_WORD] if not set(t.lower().split()) <= english)
         return " ".join(dict.fromkeys(out))
 

@@ -163,8 +163,8 @@ class Query:
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
-    foreign: bool = False  # written in French or German: the English embedding model scores it lower
-    glossed: bool = False  # `search` ends with English glosses of its French or German words (rag.lexicon)
+    foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
+    # search text ends with English glosses of its words when rag.lexicon has dictionaries)
     list_intent: float = 0.0  # P(the question asks for a list of papers), from its wording (rag.intent)
     wants_list: bool = False  # list_intent reaches the intent model's cut: list papers down to its threshold
     history: list[dict] = field(default_factory=list)
@@ -272,7 +272,6 @@ def analyse(
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=aspects(search),
         foreign=foreign,
-        glossed=bool(gloss),
         list_intent=p_list,
         wants_list=p_list >= intent.cut,
         history=history,

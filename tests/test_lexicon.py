@@ -43,6 +43,12 @@ def test_gloss_translates_content_words_of_the_question_s_language(fresh, tmp_pa
     assert lex.translations("gehörlosen", "deu") == ["deaf"]  # an inflected form finds its headword
     assert lex.translations("Beiträge", "deu") == []  # no ending makes 'Beitrag' of it
     assert lex.translations("parole", "deu") == []  # each language reads its own dictionary
+    # a German compound the dictionary lacks, by its parts: a known head and modifier, with a linking 's'
+    assert lex.translations("Verkehrsflussprognose", "deu") == ["traffic flow", "prognosis"]
+    assert lex.translations("Wortsegmentierung", "deu") == ["word", "segmentation"]
+    assert lex.translations("Gebärdensprach-Avataren", "deu") == ["sign language", "avatar"]  # part by part
+    assert lex.translations("Wortprognosenfluss", "deu") == []  # an unknown head: nothing
+    assert lex.translations("parolesegmentation", "fra") == []  # French words are not split
     # 'welche' is a German function word: not glossed; each word gives at most two translations, in order
     assert lex.gloss("Welche Beitrag über Gebärdensprache für gehörlose Menschen?") == (
         "portion article sign language deaf humans")

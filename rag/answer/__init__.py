@@ -41,7 +41,6 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
                         list_threshold=eng.settings.list_threshold,
                         absent_name=bool(query.absent_named(eng.retriever.lexical.terms)), foreign=query.foreign,
-                        glossed=query.glossed,
                         wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs))
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
