@@ -221,9 +221,15 @@ def get_engine(settings: Settings | None = None, corpus: str | None = None, coll
 def prepare(settings: Settings | None = None, corpus: str | None = None, progress: bool = True) -> Engine:
     """Load a corpus before serving it (used by `rag chat` at start-up): the bundled corpus is ingested
     into an empty default collection with a visible progress bar, so no user's first question waits
-    behind that ingest."""
+    behind that ingest. The French/German lexicon (rag.lexicon) is loaded, or built once (about 15 s),
+    on a background thread, so no first French or German question waits for it either."""
     settings = settings or get_settings()
     corpus = corpus or settings.collection
+    import threading
+
+    from rag.lexicon import load as load_lexicon
+
+    threading.Thread(target=load_lexicon, args=(settings.lexicon_dir,), name="lexicon", daemon=True).start()
     if _is_seed_corpus(settings, corpus):
         from rag.store import Store, UnknownCorpusError
 

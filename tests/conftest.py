@@ -42,8 +42,15 @@ for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "RAG_CONFIG", "
     os.environ.pop(var, None)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def rag_home() -> Path:
+    """The session's RAG_HOME. The French/German lexicon (rag.lexicon, from the system's FreeDict
+    dictionaries when installed) is built into the shared model cache here, once, so that no chat server a
+    test starts builds it on its own (`prepare` loads it on a background thread)."""
+    from rag.lexicon import load
+    from rag.settings import load_settings
+
+    load(load_settings().lexicon_dir)
     return _SESSION_HOME
 
 
