@@ -147,13 +147,23 @@ class Vocabulary:
         for name, canon in list(voc.names.items()):
             if "natural language processing" in name:
                 voc.names.setdefault(name.replace("natural language processing", "nlp"), canon)
+        derived = []
         for name, canon in list(voc.names.items()):
             m = re.fullmatch(r"(?:(?:joint|international|annual)\s+)*(workshop|conference|symposium)\s+on\s+(.+)", name)
             if m:
                 topic = m.group(2)
                 for part in dict.fromkeys((topic, topic.split(" and ")[0])):
                     if len(part.split()) >= 2:
-                        voc.names.setdefault(f"{part} {m.group(1)}", canon)
+                        derived.append((f"{part} {m.group(1)}", part, canon))
+        # A part that other venues' names hold too names none of them: 'natural language processing' (of
+        # NLPCSS's 'Natural Language Processing and Computational Social Science', IJCNLP, EMNLP …) is the field.
+        owners: dict[str, set[str]] = {}
+        for _, part, _ in derived:
+            if part not in owners:
+                owners[part] = {c for n, c in voc.names.items() if part in n}
+        for short, part, canon in derived:
+            if len(owners[part]) == 1:
+                voc.names.setdefault(short, canon)
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
             for name, canon in list(voc.names.items()):
                 if long in name:
@@ -339,7 +349,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             continue
         m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
         if m and _names_a_venue(name, q, m.start(), m.end()):
-            found.append((m.start(), m.end(), canon, None, False))
+            pre = re.search(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", q[: m.start()], re.I)
+            found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
@@ -382,6 +393,8 @@ def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
         return True
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
         return True
+    if re.search(r"\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", q[:start], re.I):
+        return True  # the journal named in full: 'the American Journal of Computational Linguistics'
     return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
 
 

@@ -121,6 +121,9 @@ VOCAB_PHRASINGS = [
     ("articles in Transactions of the Association for Computational Linguistics on semantics",
      {"venue": "TACL"}),
     ("papers from the Computational Linguistics journal on discourse", {"venue": "CL"}),
+    # a journal named in full, its name alone a field ('computational linguistics')
+    ("American Journal of Computational Linguistics in 2017: papers on discourse",
+     {"venue": "CL", "year_min": 2017, "year_max": 2017}),
     ("articles présentés aux JEP sur la parole", {"venue": "JEPTALNRECITAL"}),
     ("travaux de TALN sur l'analyse syntaxique", {"venue": "JEPTALNRECITAL"}),
     ("invited talks at MT Summit 2005", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
@@ -151,6 +154,9 @@ TOPIC_NOT_FILTER = [
     "systems built for the IWSLT-2009 speech translation evaluation campaign",
     "systems trained on the IWSLT data for speech translation",
     "how has the ACL community discussed peer reviewing",
+    # the field itself, which NLP+CSS's full name begins with ('… Workshop on Natural Language Processing and
+    # Computational Social Science'), as do many other venues' names
+    "papers from a natural language processing workshop on tweets",
 ]
 
 
