@@ -1,7 +1,7 @@
 """English glosses for the words of a French or German question, from bilingual dictionaries.
 
 The embedding model and nearly all abstracts are English, so a question typed in French or German finds
-its paper poorly: on the seen question sets v1-v13, a quarter of such answerable questions were refused.
+its paper poorly: on the seen question sets v1-v13, one in five such answerable questions was refused.
 When the FreeDict dictionaries are installed (the Debian packages dict-freedict-fra-eng and
 dict-freedict-deu-eng, `make dictionaries`; GPL data, read where the system installed it and never copied
 into this repository), each content word of such a question gets up to two English translations, which

@@ -63,9 +63,9 @@ def names_something(sentence: str, known: set[str]) -> bool:
 
 # Sentences embedded on demand for a candidate below the top two (a large collection embeds sentences
 # when a question first needs them): the one sharing most terms with the question (two in sessions 9-11).
-# Before session 9 every sentence sharing a term (all of them when none did). On the ACL 30k sets acl-v9..v11 (seen) 2 and 3 gave
-# the same figures as before and ask() p50 fell from 527-557 to 448-463 ms (2) on a 2-core AVX2 CPU
-# (benchmarks/results/embed_batching.json). Session 12: 1, on the validation sets acl-v11..v13 (never fitted)
+# Before session 9 every sentence sharing a term (all of them when none did). On the ACL 30k sets
+# acl-v9..v11 (seen) 2 and 3 gave the same figures as before and ask() p50 fell from 527-557 to 448-463 ms
+# (2) on a 2-core AVX2 CPU (benchmarks/results/embed_batching.json). Session 12: 1, on the validation sets acl-v11..v13 (never fitted)
 # and SciFact test: the same lookups, refusals, answer_contains and filter figures, citation precision
 # 0.883/0.75/0.699 -> 0.882/0.757/0.718, SciFact hit@1 0.577 -> 0.583; p50 193-197 -> 166-168 ms.
 SENTENCES_BEYOND_TOP = 1
