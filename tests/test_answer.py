@@ -318,3 +318,33 @@ def test_a_full_name_asked_as_an_author_is_only_a_name():
               "anything by Monte Carlo tree search?", "papers by Gaussian Process regression",
               "is Deformable DETR better than DETR?"):
         assert not asked(q), q
+
+
+def test_a_paper_found_by_what_it_does_is_also_named(stub_settings, tmp_path):
+    """A focused answer whose best sentences name nothing the question and title lack also quotes the
+    sentence that names the paper's contribution ('We propose ZetaPool …'), in abstract order."""
+    from types import SimpleNamespace
+
+    from rag.answer import offline
+    from rag.answer.evidence import gather, naming_sentence
+    from rag.embed import get_embedder
+    from rag.retrieval import Hit
+    from rag.sentences import SentenceVectors
+    from rag.types import Paper
+
+    abstract = ("Graph pooling coarsens graphs for classification. Pooling layers usually fix a compression ratio "
+                "per layer. Fixed ratios damage the local structure of pooled graphs. We propose ZetaPool, a method "
+                "guided by entropy. It computes every cluster assignment at once.")
+    paper = Paper(paper_id="z1", abstract=abstract, title="Entropy-Guided Graph Pooling")
+    question = "graph pooling with a fixed compression ratio per layer damages local structure"
+    emb = get_embedder(stub_settings)
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    ev = gather(engine, question, emb.embed([question])[0], [Hit(paper=paper, score=1.0)])[0]
+    assert naming_sentence(ev, question) == 3
+    assert 3 not in ev.best(3)  # the three best sentences do not name the method
+    plain = offline.single(ev, 1)
+    named = offline.single(ev, 1, question=question)
+    assert "ZetaPool" not in plain and "We propose ZetaPool, a method guided by entropy [1]." in named
+    assert named.index("local structure") < named.index("ZetaPool")  # in abstract order
+    # a question that already uses the name gets no extra sentence
+    assert naming_sentence(ev, "what does ZetaPool do with a fixed compression ratio per layer?") is None

@@ -253,7 +253,7 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
     elif len(chosen) > 1:
         text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:", keep=keep)
     else:
-        text = offline.single(chosen[0], 1, keep=keep)
+        text = offline.single(chosen[0], 1, keep=keep, question=query.search)
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 

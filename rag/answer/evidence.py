@@ -61,6 +61,18 @@ def names_something(sentence: str, known: set[str]) -> bool:
     return any(m.group(0).lower().strip("-") not in known for m in _NAME_TOKEN.finditer(sentence))
 
 
+# A sentence that gives the paper's contribution its name ('we propose SEP, which …', '… a model called GENRE').
+NAMING = re.compile(r"\b(?:we|this paper|this work)\s+(?:\w+\s+){0,2}?(?:propose|present|introduce|develop|release|"
+                    r"call|name)|\b(?:called|dubbed|named|termed|coined)\b", re.I)
+
+
+def naming_sentence(ev: Evidence, question: str) -> int | None:
+    """The first sentence of the abstract that names the paper's contribution with a name the question
+    and the title do not use, or None."""
+    known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {ev.hit.paper.title or ''}")}
+    return next((i for i, s in enumerate(ev.sentences) if NAMING.search(s) and names_something(s, known)), None)
+
+
 # Sentences embedded on demand for a candidate below the top two (a large collection embeds sentences
 # when a question first needs them): the one sharing most terms with the question (two in sessions 9-11).
 # Before session 9 every sentence sharing a term (all of them when none did). On the ACL 30k sets

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.evidence import Evidence
+from rag.answer.evidence import Evidence, names_something, naming_sentence
 from rag.types import Paper
 
 INTRO = "The most relevant paper is"  # a focused answer's first sentence: the paper's metadata, then its evidence
@@ -50,11 +50,21 @@ def _cited(s: str, n: int) -> str:
     return f"{s[:-1]} [{n}]{s[-1]}"
 
 
-def single(ev: Evidence, n: int, sentences: int = 3, lead: str = "", keep: tuple[str, ...] = ()) -> str:
+def single(ev: Evidence, n: int, sentences: int = 3, lead: str = "", keep: tuple[str, ...] = (),
+           question: str | None = None) -> str:
     """Answer from one paper: what it is, then its `sentences` best supporting sentences in abstract
     order. (Three: the detail a question asks for is in the second or third best sentence about a
-    quarter of the time; quoting two or a greedy "cover" of the question's terms missed it.)"""
-    body = " ".join(_cited(ev.sentences[i], n) for i in sorted(ev.best(sentences)))
+    quarter of the time; quoting two or a greedy "cover" of the question's terms missed it.) With the
+    `question`, when none of them names anything the question and title do not, the sentence that names
+    the paper's contribution ('we propose SEP …') is quoted as well: a paper found by what it does is
+    then also known by its name."""
+    chosen = ev.best(sentences)
+    if question is not None:
+        known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {ev.hit.paper.title or ''}")}
+        naming = naming_sentence(ev, question)
+        if naming is not None and not any(names_something(ev.sentences[i], known) for i in chosen):
+            chosen = [*chosen, naming] if naming not in chosen else chosen
+    body = " ".join(_cited(ev.sentences[i], n) for i in sorted(chosen))
     intro = lead or f"{INTRO} {describe(ev.hit.paper, keep=keep)} [{n}]."
     return f"{intro} {body}"
 
