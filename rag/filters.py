@@ -340,6 +340,10 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
     return q
 
 
+# A journal named in full before a venue's name: '(the American) Journal of <Computational Linguistics>'.
+JOURNAL_OF = re.compile(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", re.I)
+
+
 def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
     """(start, end, canonical venue, year or None, year glued to the name) for venue names used as filters,
     longest first."""
@@ -349,7 +353,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             continue
         m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
         if m and _names_a_venue(name, q, m.start(), m.end()):
-            pre = re.search(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", q[: m.start()], re.I)
+            pre = JOURNAL_OF.search(q, 0, m.start())
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
@@ -393,7 +397,7 @@ def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
         return True
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
         return True
-    if re.search(r"\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", q[:start], re.I):
+    if JOURNAL_OF.search(q, 0, start):
         return True  # the journal named in full: 'the American Journal of Computational Linguistics'
     return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
 

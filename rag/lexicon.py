@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 
 # language -> the dictd base name of its FreeDict dictionary into English
 DICTIONARIES = {"fra": "freedict-fra-eng", "deu": "freedict-deu-eng"}
-PACKAGES = "dict-freedict-fra-eng dict-freedict-deu-eng"
 RECIPE = "lexicon-v3: single-word headwords; two plain phrases of each of the first entries, three at most, '|'-joined"
 PER_WORD = 2  # translations added per question word
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"

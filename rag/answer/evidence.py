@@ -66,20 +66,30 @@ NAMING = re.compile(r"\b(?:we|this paper|this work)\s+(?:\w+\s+){0,2}?(?:propose
                     r"call|name)|\b(?:called|dubbed|named|termed|coined)\b", re.I)
 
 
-def naming_sentence(ev: Evidence, question: str) -> int | None:
+def known_words(question: str, paper) -> set[str]:
+    """Lower-cased words of the question and the paper's title: names a sentence gives beyond these are new."""
+    return {w.lower() for w in re.findall(r"[\w-]+", f"{question} {paper.title or ''}")}
+
+
+def naming_sentence(ev: Evidence, question: str, chosen: list[int] = ()) -> int | None:
     """The first sentence of the abstract that names the paper's contribution with a name the question
-    and the title do not use, or None."""
-    known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {ev.hit.paper.title or ''}")}
-    return next((i for i, s in enumerate(ev.sentences) if NAMING.search(s) and names_something(s, known)), None)
+    and the title do not use, or None; also None when one of the `chosen` sentences already names
+    something new (or is that sentence)."""
+    known = known_words(question, ev.hit.paper)
+    if any(names_something(ev.sentences[i], known) for i in chosen):
+        return None
+    found = next((i for i, s in enumerate(ev.sentences) if NAMING.search(s) and names_something(s, known)), None)
+    return None if found in chosen else found
 
 
 # Sentences embedded on demand for a candidate below the top two (a large collection embeds sentences
 # when a question first needs them): the one sharing most terms with the question (two in sessions 9-11).
 # Before session 9 every sentence sharing a term (all of them when none did). On the ACL 30k sets
 # acl-v9..v11 (seen) 2 and 3 gave the same figures as before and ask() p50 fell from 527-557 to 448-463 ms
-# (2) on a 2-core AVX2 CPU (benchmarks/results/embed_batching.json). Session 12: 1, on the validation sets acl-v11..v13 (never fitted)
-# and SciFact test: the same lookups, refusals, answer_contains and filter figures, citation precision
-# 0.883/0.75/0.699 -> 0.882/0.757/0.718, SciFact hit@1 0.577 -> 0.583; p50 193-197 -> 166-168 ms.
+# (2) on a 2-core AVX2 CPU (benchmarks/results/embed_batching.json). Session 12: 1, on the validation sets
+# acl-v11..v13 (never fitted) and SciFact test: the same lookups, refusals, answer_contains and filter figures,
+# citation precision 0.883/0.75/0.699 -> 0.882/0.757/0.718, SciFact hit@1 0.577 -> 0.583; p50 193-197 ->
+# 166-168 ms.
 SENTENCES_BEYOND_TOP = 1
 # ... and for the second candidate, whose evidence a list shows: the four sharing most terms (every sentence
 # until session 11). ACL abstracts have 5.7 sentences on average; on acl-v11..v13's top two candidates the
@@ -129,7 +139,7 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
         if wants_ratio:
             score = score + 0.3 * np.array([bool(RATIO.search(s)) for s in sents], dtype=np.float32)
         if wants_name:
-            known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {h.paper.title or ''}")}
+            known = known_words(question, h.paper)
             score = score + 0.12 * np.array([names_something(s, known) for s in sents], dtype=np.float32)
         out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap, terms=terms))
     return out

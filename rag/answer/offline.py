@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answer.evidence import Evidence, names_something, naming_sentence
+from rag.answer.evidence import Evidence, naming_sentence
 from rag.types import Paper
 
 INTRO = "The most relevant paper is"  # a focused answer's first sentence: the paper's metadata, then its evidence
@@ -59,11 +59,9 @@ def single(ev: Evidence, n: int, sentences: int = 3, lead: str = "", keep: tuple
     the paper's contribution ('we propose SEP …') is quoted as well: a paper found by what it does is
     then also known by its name."""
     chosen = ev.best(sentences)
-    if question is not None:
-        known = {w.lower() for w in re.findall(r"[\w-]+", f"{question} {ev.hit.paper.title or ''}")}
-        naming = naming_sentence(ev, question)
-        if naming is not None and not any(names_something(ev.sentences[i], known) for i in chosen):
-            chosen = [*chosen, naming] if naming not in chosen else chosen
+    naming = naming_sentence(ev, question, chosen) if question is not None else None
+    if naming is not None:
+        chosen = [*chosen, naming]
     body = " ".join(_cited(ev.sentences[i], n) for i in sorted(chosen))
     intro = lead or f"{INTRO} {describe(ev.hit.paper, keep=keep)} [{n}]."
     return f"{intro} {body}"
