@@ -19,6 +19,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import venue_matches
@@ -69,6 +70,18 @@ class Vocabulary:
     written: dict[str, str] = field(default_factory=dict)  # folded event name -> as the titles write it
     lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
     ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
+
+    @cached_property
+    def long_names(self) -> list[tuple[tuple[str, ...], re.Pattern, str, str]]:
+        """(lower-cased words, compiled pattern, name, canonical venue) of the names over 8 characters,
+        longest first: compiled once per collection, not once per question."""
+        out = []
+        for name, canon in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
+            if len(name) > 8:
+                words = name.split()
+                out.append((tuple(w.lower() for w in words),
+                            re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.I), name, canon))
+        return out
 
     @classmethod
     def from_papers(cls, papers: list[Paper]) -> Vocabulary:
@@ -348,10 +361,11 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     """(start, end, canonical venue, year or None, year glued to the name) for venue names used as filters,
     longest first."""
     found = []
-    for name, canon in sorted(vocab.names.items(), key=lambda kv: -len(kv[0])):
-        if len(name) <= 8:
+    low = q.lower()
+    for words, pattern, name, canon in vocab.long_names:
+        if not all(w in low for w in words):  # cheap test first: the regex needs every word
             continue
-        m = re.search(r"\b" + r"\W+".join(re.escape(w) for w in name.split()) + r"\b", q, re.I)
+        m = pattern.search(q)
         if m and _names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
@@ -524,26 +538,32 @@ def parse(
     return Parsed(filters=f, question=q or question, chips=chips_for(f))
 
 
-_VENUE_YEARS: list = []  # [(papers, {venue name: years})]: the last collection read
+_VENUE_YEARS: list = []  # [(papers, {venue name: years}, size, {(venue, lo, hi): names})]: the last collection read
 
 
 def _venue_years(papers: list[Paper]) -> dict[str, set[int]]:
     """Each distinct venue name of the collection with the years of its papers (cached per paper list)."""
-    if _VENUE_YEARS and _VENUE_YEARS[0][0] is papers and _VENUE_YEARS[0][2] == len(papers):
-        return _VENUE_YEARS[0][1]
-    years: dict[str, set[int]] = defaultdict(set)
-    for p in papers:
-        if p.venue:
-            years[p.venue].add(p.year or 0)
-    _VENUE_YEARS[:] = [(papers, dict(years), len(papers))]
+    if not (_VENUE_YEARS and _VENUE_YEARS[0][0] is papers and _VENUE_YEARS[0][2] == len(papers)):
+        years: dict[str, set[int]] = defaultdict(set)
+        for p in papers:
+            if p.venue:
+                years[p.venue].add(p.year or 0)
+        _VENUE_YEARS[:] = [(papers, dict(years), len(papers), {})]
     return _VENUE_YEARS[0][1]
 
 
 def _venues_of(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper]) -> list[str]:
-    """The collection's venue names that a venue filter selects, among those with papers in the years."""
+    """The collection's venue names that a venue filter selects, among those with papers in the years
+    (remembered per collection: one question asks this several times)."""
     lo, hi = year_min or 0, year_max or 9999
-    return [name for name, ys in _venue_years(papers).items()
-            if any(lo <= y <= hi for y in ys) and venue_matches(venue, name)]
+    years = _venue_years(papers)
+    memo = _VENUE_YEARS[0][3]
+    key = (venue, lo, hi)
+    if key not in memo:
+        if len(memo) > 4096:
+            memo.clear()
+        memo[key] = [name for name, ys in years.items() if any(lo <= y <= hi for y in ys) and venue_matches(venue, name)]
+    return list(memo[key])
 
 
 def _acronym_key(venue_name: str) -> str:

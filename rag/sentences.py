@@ -17,6 +17,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +27,13 @@ from rag.types import Paper
 
 
 def paper_sentences(paper: Paper) -> list[str]:
-    return split_sentences(paper.abstract) or [paper.abstract]
+    return list(_sentences(paper.abstract))
+
+
+@lru_cache(maxsize=8192)
+def _sentences(abstract: str) -> tuple[str, ...]:
+    """The abstract's sentences, split once: every question reads the same candidates' sentences again."""
+    return tuple(split_sentences(abstract) or [abstract])
 
 
 def sentence_key(paper: Paper) -> tuple[str, str]:
