@@ -172,19 +172,26 @@ def test_answer_and_list_thresholds(monkeypatch):
     assert select(evs, threshold=0.0, list_threshold=0.0) == evs
 
 
-def test_several_half_relevant_papers_answer_a_broad_question():
-    """With the fitted support threshold, three papers below the answer threshold answer together when
-    their probabilities sum to it; two weak ones do not, and an explicit threshold turns the rule off."""
-    from rag.answer.judge import select
+def test_several_half_relevant_papers_answer_a_broad_question(monkeypatch):
+    """With a support threshold, three papers below the answer threshold answer together when their
+    probabilities sum to it; two weak ones do not, and an explicit threshold turns the rule off. (The
+    shipped fit may choose no support rule, so then the rule is checked on a copy that has one.)"""
+    import copy
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+    select = judge.select
 
     class E:
         def __init__(self, p):
             self.relevance = p
 
     model = load_model()
+    if model.support_threshold is None:
+        model = copy.copy(model)
+        model.support_threshold = 1.5 * model.threshold
+        monkeypatch.setattr(judge, "load_model", lambda: model)
     support = model.support_threshold
-    if support is None:
-        pytest.skip("the fitted model has no support rule")
     below = support / 3 + 0.001
     if below >= model.threshold:
         pytest.skip("three papers below the answer threshold cannot reach the support threshold")
@@ -247,10 +254,10 @@ def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collec
 
 
 def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready, monkeypatch):
-    """The embedding model is English: without English glosses (no dictionaries, `lexicon_dir='off'`)
-    a French question's right paper gets a probability under the answer threshold, and only the lower
-    threshold for French and German questions answers it; a French question about an absent topic is
-    still refused."""
+    """The embedding model is English, so a question in French or German needs only the lower
+    FOREIGN_THRESHOLD: with the model's answer threshold raised above both questions' best
+    probability, the French question (no English glosses: `lexicon_dir='off'`) is still answered and
+    the same question in English is refused. A French question about an absent topic is still refused."""
     import importlib
 
     from rag.text import non_english
@@ -258,13 +265,19 @@ def test_a_question_in_french_or_german_has_its_own_answer_threshold(seed_ready,
     judge = importlib.import_module("rag.answer.judge")
     off = {"lexicon_dir": "off"}
     question = "Quel article étudie la mémoire visuelle pour une perception flexible ?"
-    assert non_english(question) and not non_english("Which paper studies visual memory for flexible perception?")
+    english = "Which paper studies visual memory for flexible perception?"
+    assert non_english(question) and not non_english(english)
     assert not non_english("%s %d %(x)s")  # single letters are no function words (elisions, format strings)
-    ans = rag.ask(question, **off)
+    ans, en = rag.ask(question, **off), rag.ask(english, **off)
     assert not ans.refused and ans.sources[0].title == "Towards flexible perception with visual memory"
-    assert judge.FOREIGN_THRESHOLD <= ans.signals["p1"] < load_model().threshold
+    assert ans.signals["p1"] >= judge.FOREIGN_THRESHOLD
+    model = load_model()
+    monkeypatch.setattr(model, "threshold", max(ans.signals["p1"], en.signals["p1"]) + 0.01)
+    monkeypatch.setattr(model, "support_threshold", None)
+    assert not rag.ask(question, **off).refused
+    assert rag.ask(english, **off).refused
     assert rag.ask("Y a-t-il des travaux sur la prévision de la météo par satellite ?", **off).refused
-    monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the model's own threshold: refused
+    monkeypatch.setattr(judge, "FOREIGN_THRESHOLD", 1.0)  # the raised threshold holds for it too: refused
     assert rag.ask(question, **off).refused
 
 
