@@ -8,6 +8,11 @@ into this repository), each content word of such a question gets up to two Engli
 `rag.query.analyse` adds to the text that retrieval and the relevance model read. Inflected forms find
 their headword, and a German compound the dictionary lacks is read as its parts.
 
+FreeDict's French dictionary is small and lacks much of the field's vocabulary ('traduction', 'syntaxique',
+'plongements'), so French words are first looked up in a table learned from the ACL Anthology's bilingual
+JEP-TALN-RECITAL titles (rag/data/lexicon_fra_titles.json, `python -m benchmarks.build_title_lexicon`); it
+ships with the package and glosses French questions even where the dictionaries are not installed.
+
 The dictd files (an index of headword, offset and length in base 64, and a dictzip body) are parsed once
 into a JSON cache under the model cache directory, keyed on the recipe and the files' sizes and times.
 """
@@ -32,6 +37,7 @@ log = logging.getLogger(__name__)
 DICTIONARIES = {"fra": "freedict-fra-eng", "deu": "freedict-deu-eng"}
 RECIPE = "lexicon-v3: single-word headwords; two plain phrases of each of the first entries, three at most, '|'-joined"
 PER_WORD = 2  # translations added per question word
+TITLES_FILE = Path(__file__).parent / "data" / "lexicon_fra_titles.json"  # French words learned from titles
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # A word that is not a headword itself is tried without an inflectional ending ('gehörlosen' ->
 # 'gehörlos', 'annotées' -> 'annot' + 'er'), then with a dictionary form's ending put back.
@@ -96,13 +102,18 @@ def language(text: str) -> str | None:
 class Lexicon:
     """French and German words to English translations."""
 
-    def __init__(self, tables: dict[str, dict[str, str]]):
+    def __init__(self, tables: dict[str, dict[str, str]], learned: dict[str, dict[str, str]] | None = None):
         self.tables = tables
+        self.learned = learned or {}  # language -> word as written -> translations learned from titles
 
     def translations(self, word: str, lang: str) -> list[str]:
-        """The word's translations: its own headword's, an inflected form's, or, for a German compound the
-        dictionary lacks, one per part ('Abhängigkeitslänge' -> 'dependency', 'length')."""
+        """The word's translations: those learned from bilingual titles first, then its own headword's, an
+        inflected form's, or, for a German compound the dictionary lacks, one per part
+        ('Abhängigkeitslänge' -> 'dependency', 'length')."""
+        learned = self._learned(word, lang)
         found = self._headword(word, lang)
+        if learned:
+            return list(dict.fromkeys(learned + found))
         if found or lang != "deu":
             return found
         parts = [p for p in word.split("-") if p]
@@ -127,6 +138,14 @@ class Lexicon:
                 mod = self._headword(stem, lang) or (self._compound(stem, lang, depth - 1) if depth > 1 else [])
                 if mod:
                     return mod[:1] + head[:1]
+        return []
+
+    def _learned(self, word: str, lang: str) -> list[str]:
+        table = self.learned.get(lang, {})
+        word = word.lower().replace("’", "'")
+        for form in (word, word[:-1] if word.endswith(("s", "x")) else None, word + "s"):
+            if form and form in table:
+                return table[form].split("|")
         return []
 
     def _headword(self, word: str, lang: str) -> list[str]:
@@ -181,8 +200,8 @@ _loaded: dict[tuple[str, str], Lexicon | None] = {}
 
 
 def load(directory: str | Path | None, cache_dir: Path | None = None) -> Lexicon | None:
-    """The lexicon of the dictionaries in `directory` (None when neither is installed there, or when
-    `directory` is empty or 'off': glossing is off). Built once into the model cache, then read from it."""
+    """The lexicon of the dictionaries in `directory` and of the French words learned from titles (None
+    when `directory` is empty or 'off': glossing is off). Built once into the model cache, then read from it."""
     if not directory or str(directory).strip().lower() in ("off", "none"):
         return None
     from rag.embed_onnx import model_cache_dir
@@ -193,7 +212,7 @@ def load(directory: str | Path | None, cache_dir: Path | None = None) -> Lexicon
         if key in _loaded:
             return _loaded[key]
         paths = _paths(Path(directory))
-        lexicon = None
+        tables: dict[str, dict[str, str]] = {}
         if paths:
             cache = _cache_file(paths, cache_dir)
             try:
@@ -205,6 +224,15 @@ def load(directory: str | Path | None, cache_dir: Path | None = None) -> Lexicon
                 tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
                 tmp.write_text(json.dumps(tables, ensure_ascii=False), encoding="utf-8")
                 os.replace(tmp, cache)
-            lexicon = Lexicon(tables)
+        learned = {"fra": _title_words()}
+        lexicon = Lexicon(tables, learned) if tables or learned["fra"] else None
         _loaded[key] = lexicon
         return lexicon
+
+
+@lru_cache(maxsize=1)
+def _title_words() -> dict[str, str]:
+    try:
+        return json.loads(TITLES_FILE.read_text(encoding="utf-8"))["words"]
+    except (OSError, ValueError, KeyError):
+        return {}

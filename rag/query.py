@@ -165,6 +165,7 @@ class Query:
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
     # search text ends with English glosses of its words when rag.lexicon has dictionaries)
+    gloss: str = ""  # those English glosses alone (a foreign question's English reading), or ''
     list_intent: float = 0.0  # P(the question asks for a list of papers), from its wording (rag.intent)
     wants_list: bool = False  # list_intent reaches the intent model's cut: list papers down to its threshold
     history: list[dict] = field(default_factory=list)
@@ -212,6 +213,15 @@ class Query:
         """One item's reading of an enumerated question (`aspects`): its own search text and named
         terms, the question's filters; the detail the question asks for stays with the whole question."""
         return Query(text=text, search=text, filters=self.filters, named=_names(text))
+
+    def english_reading(self) -> Query | None:
+        """A French or German question read in English: its glosses and the names it types, searched on their
+        own (the words as typed match the collection's French or German abstracts; an English paper is
+        found by the glosses). None without glosses."""
+        if not self.gloss:
+            return None
+        text = " ".join([self.gloss, *(t for t in self.named if t.lower() not in self.gloss.lower())])
+        return Query(text=text, search=text, filters=self.filters, named=self.named)
 
     def chips(self) -> list[str]:
         from rag.filters import chips_for
@@ -263,6 +273,7 @@ def analyse(
     return Query(
         text=question,
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
+        gloss=gloss,
         filters=filters if filters is not None and filters.active() else None,
         named=_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),

@@ -14,6 +14,8 @@ import pytest
 
 import rag
 from rag import lexicon
+from rag.settings import load_settings
+from rag.text import non_english
 
 DATA = Path(__file__).parent / "data" / "dictd"
 SYSTEM = Path("/usr/share/dictd")
@@ -21,7 +23,9 @@ SYSTEM = Path("/usr/share/dictd")
 
 @pytest.fixture
 def fresh(monkeypatch):
+    """No lexicon loaded yet, and no French words learned from titles: the dictionaries alone."""
     monkeypatch.setattr(lexicon, "_loaded", {})
+    monkeypatch.setattr(lexicon, "_title_words", dict)
 
 
 def test_dictd_entries_become_plain_english_phrases():
@@ -81,6 +85,33 @@ def test_no_dictionaries_or_off_means_no_lexicon(fresh, tmp_path):
     assert not list(tmp_path.glob("lexicon-*.json"))
 
 
+def test_french_words_are_learned_from_bilingual_titles(tmp_path, monkeypatch):
+    """IBM Model 1 over real JEP-TALN titles with their English translation (tests/data/acl_venues) pairs
+    each French word seen in two titles with its English word; the learned words come before the
+    dictionary's, and gloss French questions where no dictionary is installed (German then has none)."""
+    from benchmarks.build_title_lexicon import build
+
+    data = build(Path(__file__).parent / "data" / "acl_venues")
+    words = data["words"]
+    assert data["pairs"] >= 10
+    assert words["apprentissage"] == "learning" and words["automatique"] == "automatic"
+    assert words["tâche"] == "task" and words["corpus"] == "corpus"  # a shared word is its own translation
+    assert "maya" not in words  # seen in one title only
+    monkeypatch.setattr(lexicon, "_loaded", {})
+    monkeypatch.setattr(lexicon, "_title_words", lambda: {**words, "parole": "voice|speech"})
+    lex = lexicon.load(DATA, cache_dir=tmp_path)
+    assert lex.translations("Apprentissage", "fra") == ["learning"]
+    assert lex.translations("parole", "fra") == ["voice", "speech", "word"]  # learned first, then the dictionary's
+    assert lex.gloss("la parole des locuteurs") == "voice speech speaker"
+    assert lex.translations("tâches", "fra")[0] == "task"  # a plural finds the learned singular
+    assert lex.translations("apprentissage", "deu") == []  # learned words are French
+    assert lexicon.load("off", cache_dir=tmp_path) is None
+    alone = lexicon.load(tmp_path / "none", cache_dir=tmp_path)  # no dictionaries: the learned words only
+    assert alone is not None and alone.tables == {}
+    assert alone.gloss("apprentissage automatique de la tâche") == "learning automatic task"
+    assert alone.gloss("Welche Arbeit erkennt Gebärdensprache?") == ""
+
+
 def _system_dictionaries() -> str | None:
     missing = [b for b in lexicon.DICTIONARIES.values() if not (SYSTEM / f"{b}.index").is_file()]
     if not missing:
@@ -112,3 +143,32 @@ def test_a_glossed_question_finds_its_english_paper(seed_ready, question, title)
     typed = rag.ask(question, lexicon_dir="off")
     assert typed.standalone_question == question
     assert typed.refused or not typed.sources[0].title.startswith(title.split(":")[0])
+
+
+@pytest.fixture(scope="module")
+def french_and_english(rag_home) -> str:
+    """Real Anthology records: French JEP-TALN abstracts next to English ones."""
+    settings = load_settings(collection="frenchmix")
+    rag.ingest(str(Path(__file__).parent / "data" / "acl_venues"), collection="frenchmix", settings=settings)
+    rag.ingest(str(Path(__file__).parent / "data" / "acl"), collection="frenchmix", settings=settings)
+    return "frenchmix"
+
+
+@pytest.mark.parametrize(("question", "title"), [  # written for this test
+    ("traduction des en-têtes de tableaux de données", "Translating Headers of Tabular Data"),
+    ("transfert interlingue de la traduction automatique neuronale avec des encodeurs multilingues préentraînés",
+     "Zero-Shot Cross-Lingual Transfer of Neural Machine Translation"),
+])
+def test_a_french_question_about_an_english_paper_is_read_in_english(french_and_english, monkeypatch, question, title):
+    """In a collection with French abstracts, the French words of the question find a French paper
+    ('traduction automatique'); the question's English reading (its glosses alone) finds the English paper
+    it asks about, and the more relevant reading answers."""
+    _system_dictionaries()
+    ans = rag.ask(question, collection=french_and_english)
+    assert not ans.refused and ans.sources[0].title.startswith(title)
+    from rag.query import Query
+
+    monkeypatch.setattr(Query, "english_reading", lambda self: None)  # the words as typed (and glosses) only
+    typed = rag.ask(question, collection=french_and_english)
+    assert typed.sources and non_english(typed.sources[0].abstract)
+

@@ -21,7 +21,7 @@ from rag.chat import Thread
 from rag.cite import renumber
 from rag.query import Query
 from rag.retrieval import hit_to_source
-from rag.text import split_sentences
+from rag.text import non_english, split_sentences
 from rag.types import Answer
 
 __all__ = ["answer_question"]
@@ -75,6 +75,14 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     qvec = retr.embed_query(query.search)
     hits = retr.search(query.search, k=s.top_k, filters=query.filters, qvec=qvec)
     fresh = merge_readings(judge(eng, query, hits, qvec), _aspect_readings(eng, query))
+    english = query.english_reading()
+    if english is not None and fresh and non_english(fresh[0].hit.paper.abstract):
+        # a French or German question whose own words found a paper in that language (the collection holds
+        # such abstracts): its English reading may find an English paper, and the more relevant reading wins
+        evec = retr.embed_query(english.search)
+        read = judge(eng, english, retr.search(english.search, k=s.top_k, filters=query.filters, qvec=evec), evec)
+        if read and (not fresh or read[0].relevance > fresh[0].relevance):
+            fresh = read
     if not query.has_history:
         return fresh
     prev_ids = list(query.thread.last_cited)
