@@ -122,9 +122,11 @@ class Vocabulary:
             name = _spelled(events, acronym)
             if name:
                 voc.names[fold(name)] = acronym
-            elif owner:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
+            else:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
                 for cand in events:
-                    owned[fold(cand)][owner] += n
+                    # a volume filed under a generic collection ('Workshop — Proceedings of the Second
+                    # Workshop on Storytelling') counts for the event's own name
+                    owned[fold(cand)][owner or cand] += n
                     voc.written.setdefault(fold(cand), cand)
                     if re.match(r"\s+[a-z]", title[title.find(cand) + len(cand):]):
                         cut.add(fold(cand))
@@ -145,13 +147,21 @@ class Vocabulary:
         # titles hold it are filed under one acronym.
         # An event name filed under several acronyms ('Joint Conference on Lexical and Computational
         # Semantics': STARSEM and SemEval) is a filter by that name, when it is whole (four words or more).
+        # Volumes filed under a generic collection count under the event's own name: the acronym keeps the
+        # name when it holds (nearly) all acronym-filed papers and at least half of them all ('Workshop on
+        # Argument Mining': ARGMINING), else the name is its own filter ('Workshop on Discourse in Machine
+        # Translation', filed once under EMNLP and once as a plain workshop; 'Workshop on Storytelling').
         for name, by in owned.items():
             merged: Counter = Counter()
             for owner, n in by.items():
                 merged[voc.keys.get(_acronym_key(owner), owner)] += n
-            (canon, n), total_n = merged.most_common(1)[0], sum(merged.values())
-            if name not in voc.names and n >= 0.8 * total_n:
-                voc.names[name] = canon
+            total_n = sum(merged.values())
+            filed = Counter({c: n for c, n in merged.items() if c != voc.written[name]})
+            canon, n = (filed or merged).most_common(1)[0]
+            if filed and n >= 0.8 * sum(filed.values()) and n >= 0.5 * total_n:
+                n = total_n  # the acronym's
+            if name not in voc.names and n >= 0.8 * total_n and (canon != voc.written[name] or name not in cut):
+                voc.names[name] = canon  # (an event by its own name only where it is whole)
             elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
                 voc.names[name] = voc.written[name]
         # 'Workshop on Argument Mining' is also asked as 'the Argument Mining workshop' ('Argument-Mining-
@@ -198,7 +208,7 @@ def _event_names(title: str) -> list[str]:
     """Capitalised runs of a venue title that name an event: three or more words, one of them an event
     word (conference, workshop, summit, ...), which an association's name lacks; without 'Proceedings of
     the', an ordinal or a trailing roman numeral ('Machine Translation Summit VII')."""
-    run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in)\s+)*[A-Z][\w-]*)*"
+    run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in|as|to|with)\s+)*[A-Z][\w-]*)*"  # 'Web as Corpus Workshop'
     out = []
     for m in re.finditer(run, title):
         words = m.group(0).split()

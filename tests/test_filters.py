@@ -298,6 +298,28 @@ def test_an_event_name_that_does_not_spell_its_acronym_is_that_venue():
     assert "Joint" not in got.question
 
 
+def test_a_workshop_filed_under_a_generic_collection_is_a_filter_by_its_name():
+    """Real venue names of the Anthology: a volume filed as a plain 'Workshop' names its event, which then
+    filters by that name; an event filed both as a plain workshop and under a host conference's acronym
+    (EMNLP) is its own name, not the conference; a name with 'as' in it is whole ('Web as Corpus')."""
+    from rag.filters import Vocabulary, parse
+    from rag.retrieval.filtering import venue_matches
+
+    story = "Workshop — Proceedings of the Second Workshop on Storytelling"
+    disco = ("Workshop — Proceedings of the Third Workshop on Discourse in Machine Translation",
+             "EMNLP — Proceedings of the Fourth Workshop on Discourse in Machine Translation (DiscoMT 2019)")
+    emnlp = "EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing"
+    vocab = Vocabulary.from_counts({story: 14, disco[0]: 14, disco[1]: 6, emnlp: 600,
+                                    "WAC — Proceedings of the 12th Web as Corpus Workshop": 8}, [])
+    got = parse("Second Workshop on Storytelling (2019): generating stories", vocab)
+    assert (got.filters.venue, got.filters.year_min) == ("Workshop on Storytelling", 2019)
+    assert venue_matches(got.filters.venue, story) and not venue_matches(got.filters.venue, emnlp)
+    got = parse("Workshop on Discourse in Machine Translation 2017: pronoun prediction", vocab)
+    assert got.filters.venue == "Workshop on Discourse in Machine Translation"
+    assert all(venue_matches(got.filters.venue, v) for v in disco) and not venue_matches(got.filters.venue, emnlp)
+    assert parse("Web as Corpus Workshop 2020: boilerplate removal", vocab).filters.venue == "WAC"
+
+
 def test_a_two_digit_year_glued_to_a_venue_is_a_filter_where_the_collection_has_such_papers():
     from rag.filters import Vocabulary, parse
     from rag.types import Paper
