@@ -34,7 +34,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_QUANTITY = (r"(?:accuracy|accuracies|ap|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
+_QUANTITY = (r"(?:accuracy|accuracies|ap|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
              r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
              r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
              r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
@@ -45,7 +45,7 @@ _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|resea
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by how|"
-    r"(?:what|which)(?: " + _NOT_A_LIST + r"[\w-]+){0,2} "
+    r"(?:what|which)(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "
     + _QUANTITY + r"\b|"
     r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"

@@ -72,6 +72,10 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("which papers improve accuracy of retrieval systems", False),
     ("methods that boost recall of dense retrievers", False),
     ("What AP does the deformable detector reach on COCO test-dev?", True),
+    ("what compression ratio does the pruning toolkit reach?", True),
+    ("what final CIFAR-10 test accuracy does the searched network get", True),  # three words before it
+    ("which compression ratios are typical for pruned networks, and which papers report them?", True),
+    ("papers on compression ratio trade-offs in quantisation", False),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;

@@ -229,7 +229,7 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     return query.wants_ratio and any(RATIO.search(s) for s in sentences)
 
 
-_FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
+_FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|ratio|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
                      r"improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|"
                      r"hyper-?parameters?))\b", re.I)
 
