@@ -19,7 +19,7 @@ install: $(STAMP)
 
 chat: install
 	@[ -f /usr/share/dictd/freedict-deu-eng.index ] || \
-	  echo ">> French and German questions are searched as typed; \`make dictionaries\` adds English glosses"
+	  echo ">> FreeDict dictionaries missing: German questions are searched as typed, French ones with the learned title table only; \`make dictionaries\` adds English glosses"
 	$(BIN)/rag chat
 
 # The demo LLM (SmolLM2-135M, not a good model) at http://127.0.0.1:8011/v1; then RAG_CONFIG=local make chat
@@ -49,7 +49,7 @@ dictionaries:
 	  { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q --no-install-recommends $(DICTS) >/dev/null; } || \
 	  case "$${CI:-}" in 1|true|TRUE|True|yes|on) \
 	    echo "!! CI: could not install $(DICTS); the lexicon tests cannot run" >&2; exit 1;; \
-	  *) echo "!! could not install $(DICTS): French and German questions are searched as typed" >&2;; esac; }
+	  *) echo "!! could not install $(DICTS): German questions are searched as typed, French ones with the learned title table only" >&2;; esac; }
 
 # pytest-randomly shuffles the test order on every run (the seed is printed; rerun one with
 # `-p randomly -p "randomly" --randomly-seed=N`, or turn it off with `-p no:randomly`).

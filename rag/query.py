@@ -164,7 +164,7 @@ class Query:
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
-    # search text ends with English glosses of its words when rag.lexicon has dictionaries)
+    # search text ends with English glosses of its words from rag.lexicon)
     gloss: str = ""  # those English glosses alone (a foreign question's English reading), or ''
     list_intent: float = 0.0  # P(the question asks for a list of papers), from its wording (rag.intent)
     wants_list: bool = False  # list_intent reaches the intent model's cut: list papers down to its threshold

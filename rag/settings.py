@@ -152,8 +152,9 @@ class Settings(BaseModel):
         default="/usr/share/dictd",
         description="Directory of the FreeDict French-English and German-English dictionaries (Debian "
         "packages dict-freedict-fra-eng and dict-freedict-deu-eng; `make dictionaries`). A French or German "
-        "question is searched with English glosses of its words from them. 'off' (or no dictionary there): "
-        "questions are searched as typed.",
+        "question is searched with English glosses of its words from them (French words also from a table "
+        "learned from bilingual ACL titles, shipped with the package). No dictionary there: German questions "
+        "are searched as typed, French ones with that table alone. 'off': both are searched as typed.",
     )
 
     # --- LLM ---------------------------------------------------------------------------------
