@@ -291,7 +291,7 @@ def _cut(text: str, start: int, end: int) -> str:
 YEAR_RULES = [
     (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
     (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
-    (rf"\b(?:in\s+|en\s+|im\s+)?{YEAR}\s+(?:and|&|et|und)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
+    (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
     (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach)\s+(?:dem\s+Jahr\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
@@ -412,6 +412,34 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     return found
 
 
+# The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
+YEARS_AFTER = re.compile(r"\s*[,(]?\s*(?:(?:between|from|since|after|before|until|through|in|seit|ab|nach|vor|von|"
+                         r"zwischen|depuis|après|avant|entre|en|de)\s+)?(?:the\s+)?" + YEAR + r"\b", re.I)
+
+
+def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
+    """A venue's acronym, as the question types it, right before the years it gives ('IWSLT 2007-2009: …',
+    'CoNLL seit 2019'): the year phrase was cut from `q` first, which leaves a small venue named like a
+    topic without the year that marks it as the venue. Not when the years name data ('the CoNLL 2003 data
+    since 2019'). Returned as `_venue_matches` entries over `q`, without a year (the phrase's years stand)."""
+    out = []
+    for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9])(?![\w-])", question):
+        word = m.group(1)
+        key = fold(word).replace("+", "")
+        canon = vocab.keys.get(key)
+        if canon is None or key in SOURCE_LISTS or not (word.isupper() or word == canon or any(c.isupper() for c in word[1:])):
+            continue
+        years = YEARS_AFTER.match(question, m.end())
+        if not years or re.match(r"\s*(?:[-–]\s*\d{4}\s*)?(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b",
+                                 question[years.end():], re.I):
+            continue
+        at = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", q)
+        if at:
+            out.append((at.start(), at.end(), canon, None, False))
+            break
+    return out
+
+
 def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     """A venue's full name is a filter when it says it is an event or a journal ('Global WordNet
     Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
@@ -496,6 +524,8 @@ def parse(
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
         found = _venue_matches(q, vocab)
+        if not found and (f.year_min is not None or f.year_max is not None):
+            found = _venue_before_years(question, q, vocab)
         if found and found[0][4] and listed is not None and not _selects(
                 _alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
             found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter
@@ -640,6 +670,8 @@ def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[in
     if m is None:
         m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
         name = m.group(1) if m else None
+    if name and re.match(r"(?:The|A|An|Le|La|Les|Un|Une|Der|Die|Das|Ein|Eine)\s", name):
+        name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
     matched = authors.match(name) if name else {}
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
     if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):

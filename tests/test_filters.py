@@ -424,6 +424,47 @@ def test_a_typed_full_name_is_never_swapped_for_another_person_of_that_surname()
     assert parse("what did John Smith write about tagging?", None, authors, papers).filters.author == "John Smith"
 
 
+def test_a_book_title_is_no_author():
+    """'a corpus of The Little Prince': a capitalised phrase opening with an article names a work, not a
+    person, although an author of the collection is called Prince."""
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="a", abstract="Eye tracking.", title="Reading times", authors=["Emily Prince"])]
+    authors = AuthorIndex(papers)
+    got = parse("who is building an EEG corpus of The Little Prince in 26 languages?", None, authors, papers)
+    assert got.filters.author is None and "Little Prince" in got.question
+    assert parse("what has Emily Prince written on reading?", None, authors, papers).filters.author == "Emily Prince"
+
+
+def test_years_after_a_small_venue_named_like_a_topic_make_it_the_venue():
+    """IWSLT and CoNLL are also datasets, so alone they are topics ('ambiguous'); right before the years the
+    question gives ('IWSLT 2007-2009', 'CoNLL seit 2019') they are the venue, unless the years name data
+    ('the CoNLL 2003 data'); 'NAACL 2018 or 2019' is both years."""
+    from rag.filters import Vocabulary, parse
+
+    vocab = Vocabulary.from_counts({
+        "IWSLT — Proceedings of the 6th International Workshop on Spoken Language Translation": 40,
+        "CoNLL — Proceedings of the 23rd Conference on Computational Natural Language Learning (CoNLL)": 50,
+        "NAACL — Proceedings of the 2019 Conference of the North American Chapter of the Association for "
+        "Computational Linguistics": 400,
+        "ACL — Proceedings of the 57th Annual Meeting of the Association for Computational Linguistics": 3000,
+    }, [])
+    assert {"iwslt", "conll"} <= vocab.ambiguous
+    for question, want in [
+        ("IWSLT 2007-2009: systems built on translation memories", ("IWSLT", 2007, 2009)),
+        ("CoNLL seit 2019: Welche Arbeiten nutzen Blickbewegungsdaten?", ("CoNLL", 2019, None)),
+        ("CoNLL since 2019: eye tracking", ("CoNLL", 2019, None)),
+        ("naacl 2018 or 2019 work that uses emojis", ("NAACL", 2018, 2019)),
+        ("papers from 2018 or 2019 on emojis", (None, 2018, 2019)),
+        ("NER results on the CoNLL 2003 data since 2019", (None, 2019, None)),
+        ("CoNLL papers on eye tracking", (None, None, None)),
+    ]:
+        f = parse(question, vocab).filters
+        assert (f.venue, f.year_min, f.year_max) == want, question
+
+
 def test_a_numbered_edition_is_the_year_its_papers_give():
     from rag.filters import Vocabulary, parse
     from rag.types import Paper
