@@ -81,7 +81,7 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
         # such abstracts): its English reading may find an English paper, and the more relevant reading wins
         evec = retr.embed_query(english.search)
         read = judge(eng, english, retr.search(english.search, k=s.top_k, filters=query.filters, qvec=evec), evec)
-        if read and (not fresh or read[0].relevance > fresh[0].relevance):
+        if read and read[0].relevance > fresh[0].relevance:
             fresh = read
     if not query.has_history:
         return fresh
