@@ -158,9 +158,9 @@ class Vocabulary:
             total_n = sum(merged.values())
             filed = Counter({c: n for c, n in merged.items() if c != voc.written[name]})
             canon, n = (filed or merged).most_common(1)[0]
-            if filed and n >= 0.8 * sum(filed.values()) and n >= 0.5 * total_n:
-                n = total_n  # the acronym's
-            if name not in voc.names and n >= 0.8 * total_n and (canon != voc.written[name] or name not in cut):
+            acronyms_own = bool(filed) and n >= 0.8 * sum(filed.values()) and n >= 0.5 * total_n
+            if name not in voc.names and (acronyms_own or n >= 0.8 * total_n) and (
+                    canon != voc.written[name] or name not in cut):
                 voc.names[name] = canon  # (an event by its own name only where it is whole)
             elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
                 voc.names[name] = voc.written[name]
@@ -395,7 +395,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             continue
         if " " in word and not (len(key) >= 5 and word[0].isupper()):
             continue
-        if not (word.isupper() or word == canon or any(c.isupper() for c in word[1:]) or key in vocab.lowercase_ok):
+        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok):
             continue
         if key in SOURCE_LISTS:
             continue
@@ -417,17 +417,22 @@ YEARS_AFTER = re.compile(r"\s*[,(]?\s*(?:(?:between|from|since|after|before|unti
                          r"zwischen|depuis|après|avant|entre|en|de)\s+)?(?:the\s+)?" + YEAR + r"\b", re.I)
 
 
+def _typed_as_acronym(word: str, canon: str) -> bool:
+    """Is the word written the way a venue's acronym is ('IWSLT', 'CoNLL', the venue's own casing), not as
+    an ordinary lower-case word?"""
+    return word.isupper() or word == canon or any(c.isupper() for c in word[1:])
+
+
 def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
     """A venue's acronym, as the question types it, right before the years it gives ('IWSLT 2007-2009: …',
     'CoNLL seit 2019'): the year phrase was cut from `q` first, which leaves a small venue named like a
     topic without the year that marks it as the venue. Not when the years name data ('the CoNLL 2003 data
     since 2019'). Returned as `_venue_matches` entries over `q`, without a year (the phrase's years stand)."""
-    out = []
     for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9])(?![\w-])", question):
         word = m.group(1)
         key = fold(word).replace("+", "")
         canon = vocab.keys.get(key)
-        if canon is None or key in SOURCE_LISTS or not (word.isupper() or word == canon or any(c.isupper() for c in word[1:])):
+        if canon is None or key in SOURCE_LISTS or not _typed_as_acronym(word, canon):
             continue
         years = YEARS_AFTER.match(question, m.end())
         if not years or re.match(r"\s*(?:[-–]\s*\d{4}\s*)?(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b",
@@ -435,9 +440,8 @@ def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
             continue
         at = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", q)
         if at:
-            out.append((at.start(), at.end(), canon, None, False))
-            break
-    return out
+            return [(at.start(), at.end(), canon, None, False)]
+    return []
 
 
 def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
