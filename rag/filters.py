@@ -44,6 +44,10 @@ AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|con
          r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
+# Words right before a venue and year that make them the data a model is run on, not where a paper appeared
+# ('trained on WMT 2014 English-German', 'evaluated on the SemEval 2010 …').
+DATA_BEFORE = (r"(?:(?:trained|evaluated|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
+               r"accuracy|performance)\s+(?:on|with|using)|(?:training|evaluation|testing)\s+(?:on|with|data\s+from))")
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
@@ -435,13 +439,21 @@ def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
         if canon is None or key in SOURCE_LISTS or not _typed_as_acronym(word, canon):
             continue
         years = YEARS_AFTER.match(question, m.end())
-        if not years or re.match(r"\s*(?:[-–]\s*\d{4}\s*)?(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b",
-                                 question[years.end():], re.I):
+        if not years or _names_data(question[: m.start()], re.sub(r"^\s*[-–]\s*\d{4}", "", question[years.end():])):
             continue
         at = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", q)
         if at:
             return [(at.start(), at.end(), canon, None, False)]
     return []
+
+
+def _names_data(before: str, after: str) -> bool:
+    """Do the words around a venue mention make it data ('the CoNLL 2003 data', 'the IWSLT 2017 (IWSLT17)
+    data sets', 'trained on WMT 2014', 'tested on the WMT14 (WMT 2014) test set') rather than the place of
+    publication?"""
+    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b", after, re.I):
+        return True
+    return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
 
 
 def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
@@ -486,7 +498,7 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         # 'COLING-2018 papers' or 'accepted at LREC-2016' is the event
         return bool(re.fullmatch(AFTER + r"\W*", nxt_word.lower())) or (
             not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
-    if re.match(r"\s+(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b", after, re.I):
+    if _names_data(before, after):
         return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
     if re.search(r"(?:^|\s)" + VENUE_WORD + r"$", before, re.I):
         return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON'

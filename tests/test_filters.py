@@ -465,6 +465,31 @@ def test_years_after_a_small_venue_named_like_a_topic_make_it_the_venue():
         assert (f.venue, f.year_min, f.year_max) == want, question
 
 
+def test_a_venue_and_year_named_as_data_is_no_filter():
+    """A shared task's year is also its data: run on ('trained on WMT 2014', 'tested on the WMT14 (WMT 2014)
+    test set') or followed by what it holds ('the IWSLT 2017 (IWSLT17) data sets') it is the topic; where
+    the papers appeared ('IWSLT 2017 papers', 'which EMNLP 2019 papers evaluate on SQuAD') it is the venue."""
+    from rag.filters import Vocabulary, parse
+
+    vocab = Vocabulary.from_counts({
+        "IWSLT — Proceedings of the 14th International Conference on Spoken Language Translation": 40,
+        "WMT — Proceedings of the Ninth Workshop on Statistical Machine Translation": 120,
+        "SemEval — Proceedings of the 5th International Workshop on Semantic Evaluation": 90,
+        "EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing": 900,
+    }, [])
+    for question, want in [
+        ("neural MT experiments on the IWSLT 2017 (IWSLT17) data sets", (None, None, None)),
+        ("systems trained on WMT 2014 English-German", (None, None, None)),
+        ("keyphrase extraction evaluated on the SemEval 2010 data", (None, None, None)),
+        ("BLEU of models tested on the WMT14 (WMT 2014) test set", (None, None, None)),
+        ("IWSLT 2017 papers on low-resource MT", ("IWSLT", 2017, 2017)),
+        ("which EMNLP 2019 papers evaluate on SQuAD", ("EMNLP", 2019, 2019)),
+        ("WMT 2014 submissions trained with back-translation", ("WMT", 2014, 2014)),
+    ]:
+        f = parse(question, vocab).filters
+        assert (f.venue, f.year_min, f.year_max) == want, question
+
+
 def test_a_numbered_edition_is_the_year_its_papers_give():
     from rag.filters import Vocabulary, parse
     from rag.types import Paper
