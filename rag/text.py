@@ -68,6 +68,7 @@ def has_number(text: str) -> bool:
 
 
 _TERM = re.compile(r"[A-Za-z0-9]+(?:[-‐/][A-Za-z0-9]+)*")
+_PARTS = re.compile(r"[-‐/]")
 
 
 def squashed_variants(text: str) -> set[str]:
@@ -75,7 +76,11 @@ def squashed_variants(text: str) -> set[str]:
     'DC-Bi-LSTM' -> {'dcbilstm', 'dcbi', 'bilstm', 'dc', 'bi', 'lstm'}."""
     out: set[str] = set()
     for m in _TERM.finditer(text):
-        parts = re.split(r"[-‐/]", m.group(0).lower())
+        term = m.group(0).lower()
+        if term.isalnum():  # no hyphen or slash: the term is its only variant
+            out.add(term)
+            continue
+        parts = _PARTS.split(term)
         if len(parts) > 6:
             parts = parts[:6]
         for i in range(len(parts)):
