@@ -638,24 +638,31 @@ def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: l
            year_max: int | None = None) -> str:
     """The venue filter to use: the acronym itself, or, when it selects nothing for those years, the event
     name it owns where that does ('WMT 2019': the collection files the Fourth Conference on Machine
-    Translation under 'Workshop'; only from 2020 on under WMT)."""
+    Translation under 'Workshop'; only from 2020 on under WMT), a generic collection's first."""
     year_max = year_max if year_max is not None else year_min
     if vocab is None or (year_min is None and year_max is None) or _selects(venue, year_min, year_max, papers):
         return venue
     owned = [name for name, canon in vocab.names.items()
              if canon == venue and name in vocab.written and len(name.split()) >= 4]
-    for name in sorted(owned, key=len, reverse=True):
-        if _selects(vocab.written[name], year_min, year_max, papers, generic_only=True):
-            return vocab.written[name]
+    owned.sort(key=len, reverse=True)
+    for generic_only in (True, False):  # then an edition filed under an earlier acronym ('ALW — … Fourth
+        for name in owned:  # Workshop on Online Abuse and Harms' in 2020, WOAH from 2021 on)
+            if _selects(vocab.written[name], year_min, year_max, papers, generic_only=generic_only):
+                return vocab.written[name]
     return venue
 
 
 def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: int | None,
                  papers: list[Paper]) -> str | None:
-    """The one acronym that files an event name's papers of those years ('the 2021 Joint Conference on
-    Lexical and Computational Semantics' is STARSEM), or None."""
-    found = {_acronym_key(v) for v in _venues_of(name, year_min, year_max, papers)} - GENERIC_COLLECTIONS
-    return vocab.keys.get(found.pop()) if len(found) == 1 else None
+    """The one acronym that files an event name's papers of those years and nothing else then ('the 2021
+    Joint Conference on Lexical and Computational Semantics' is STARSEM), or None (the Workshop on Asian
+    Translation 2019 is filed under EMNLP, but is not all of EMNLP 2019)."""
+    named = _venues_of(name, year_min, year_max, papers)
+    found = {_acronym_key(v) for v in named} - GENERIC_COLLECTIONS
+    acronym = vocab.keys.get(found.pop()) if len(found) == 1 else None
+    if acronym is None or set(_venues_of(acronym, year_min, year_max, papers)) != set(named):
+        return None
+    return acronym
 
 
 def _ordinal_number(word: str) -> int:

@@ -490,6 +490,33 @@ def test_a_venue_and_year_named_as_data_is_no_filter():
         assert (f.venue, f.year_min, f.year_max) == want, question
 
 
+def test_an_event_filed_under_another_acronym_that_year_is_found_by_its_name():
+    """An event renamed (the Fourth Workshop on Online Abuse and Harms is filed under ALW, the fifth under
+    WOAH) or filed under its host (the 2019 Workshop on Asian Translation under EMNLP): its name or acronym
+    with that year selects that edition, and never all of the host conference."""
+    from rag.filters import Vocabulary, parse
+    from rag.types import Paper
+
+    venues = [("ALW — Proceedings of the Fourth Workshop on Online Abuse and Harms", 2020),
+              ("WOAH — Proceedings of the 5th Workshop on Online Abuse and Harms (WOAH 2021)", 2021),
+              ("EMNLP — Proceedings of the 6th Workshop on Asian Translation", 2019),
+              ("WAT — Proceedings of the 8th Workshop on Asian Translation (WAT2021)", 2021),
+              ("EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing",
+               2019)]
+    papers = [Paper(paper_id=f"p{i}", abstract="Hate speech and translation.", title=f"Paper {i}", venue=v, year=y)
+              for i, (v, y) in enumerate(venues)]
+    vocab = Vocabulary.from_papers(papers)
+    for question, selected in [
+        ("Workshop on Online Abuse and Harms 2020: bias in annotations", [0]),
+        ("WOAH 2020 papers on annotator bias", [0]),
+        ("WOAH 2021 papers on annotator bias", [1]),
+        ("Japanese-Russian systems at WAT 2019", [2]),
+        ("EMNLP 2019 papers on translation", [2, 4]),
+    ]:
+        f = parse(question, vocab, papers=papers).filters
+        assert [i for i, ok in enumerate(f.mask(papers)) if ok] == selected, (question, f)
+
+
 def test_a_numbered_edition_is_the_year_its_papers_give():
     from rag.filters import Vocabulary, parse
     from rag.types import Paper
