@@ -45,12 +45,14 @@ _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|resea
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by how|"
-    r"(?:what|which)(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "
+    r"(?:what|which)(?! ones?\b| of\b)(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
     + _QUANTITY + r"\b|"
     r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
     r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"
-    r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b)[\w-]+ ){0,3}"
+    # nor 'predicting all parameters of …' (a quantifier: a set of things, not a figure's name)
+    r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|"
+    r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+ ){0,3}"
     + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")

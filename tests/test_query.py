@@ -76,6 +76,13 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("what final CIFAR-10 test accuracy does the searched network get", True),  # three words before it
     ("which compression ratios are typical for pruned networks, and which papers report them?", True),
     ("papers on compression ratio trade-offs in quantisation", False),
+    # choosing between papers or naming a set of things, not asking for a figure
+    ("which of the two pruning methods uses fewer parameters?", False),
+    ("dropout or batch norm: which one costs more training time?", False),
+    ("learning all weights of a target network with a hypernetwork versus weight sharing", False),
+    ("estimating every hyperparameter of a model with Bayesian optimisation", False),
+    ("training cost in GPU days of the data filtering network", True),
+    ("how many parameters does the predicted ResNet-50 have?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
