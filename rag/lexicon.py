@@ -13,6 +13,10 @@ FreeDict's French dictionary is small and lacks much of the field's vocabulary (
 JEP-TALN-RECITAL titles (rag/data/lexicon_fra_titles.json, `python -m benchmarks.build_title_lexicon`); it
 ships with the package and glosses French questions even where the dictionaries are not installed.
 
+A word neither source knows may be a cognate with a regular ending ('dyslexie' -> 'dyslexia', 'stochastique'
+-> 'stochastic', 'Proportionalität' -> 'proportionality'): its English form is used when it is a word of the
+dictionaries' English side and the word is not English itself ('kernel' in a French question).
+
 The dictd files (an index of headword, offset and length in base 64, and a dictzip body) are parsed once
 into a JSON cache under the model cache directory, keyed on the recipe and the files' sizes and times.
 """
@@ -26,7 +30,8 @@ import logging
 import os
 import re
 import threading
-from functools import lru_cache
+import unicodedata
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 __all__ = ["DICTIONARIES", "Lexicon", "build", "language", "load"]
@@ -43,7 +48,23 @@ _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 # 'gehörlos', 'annotées' -> 'annot' + 'er'), then with a dictionary form's ending put back.
 _SUFFIXES = ("", "en", "n", "e", "er", "es", "em", "s", "t", "et", "ten", "te", "x", "ées", "ée", "és", "é")
 _ENDINGS = ("", "en", "e", "er")
+# Regular endings of French and German learned words and their English ones, most specific first (a word's
+# first ending that gives an English word of the dictionaries wins).
+COGNATES = {
+    "fra": (("iques", "ic"), ("ique", "ic"), ("ies", "ias"), ("ie", "ia"), ("ie", "y"), ("ités", "ities"),
+            ("ité", "ity"), ("ismes", "isms"), ("isme", "ism"), ("istes", "ists"), ("iste", "ist"), ("eurs", "ors"),
+            ("eur", "or"), ("aires", "ary"), ("aire", "ary"), ("elles", "al"), ("elle", "al"), ("els", "al"),
+            ("el", "al"), ("ifs", "ive"), ("if", "ive"), ("ives", "ive"), ("ées", "ed"), ("ée", "ed"), ("és", "ed"),
+            ("é", "ed")),
+    "deu": (("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
+            ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
+}
 _lock = threading.Lock()
+
+
+def _ascii(text: str) -> str:
+    """Without accents: 'généralis' -> 'generalis'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _b64(s: str) -> int:
@@ -114,12 +135,36 @@ class Lexicon:
         found = self._headword(word, lang)
         if learned:
             return list(dict.fromkeys(learned + found))
-        if found or lang != "deu":
+        if found:
             return found
-        parts = [p for p in word.split("-") if p]
-        if len(parts) > 1:
-            return [t for p in parts for t in self.translations(p, lang)[:1]]
-        return self._compound(word.lower(), lang, depth=2)
+        if lang == "deu":
+            parts = [p for p in word.split("-") if p]
+            if len(parts) > 1:
+                return [t for p in parts for t in self.translations(p, lang)[:1]]
+            found = self._compound(word.lower(), lang, depth=2)
+        return found or self._cognate(word, lang)
+
+    @cached_property
+    def english(self) -> frozenset[str]:
+        """The English words of every translation (the dictionaries' English side)."""
+        words: set[str] = set()
+        for table in (*self.tables.values(), *self.learned.values()):
+            for value in table.values():
+                words.update(re.findall(r"[a-z]+(?:-[a-z]+)*", value.lower()))
+        return frozenset(words)
+
+    def _cognate(self, word: str, lang: str) -> list[str]:
+        """The English word a French or German one turns into by a regular ending ('dyslexie' -> 'dyslexia'),
+        when the dictionaries' English side has it and the word is not English already."""
+        low = word.lower()
+        if low in self.english or low.rstrip("s") in self.english:
+            return []  # 'kernel', 'survives': an English word in the question
+        for ending, english in COGNATES.get(lang, ()):
+            if low.endswith(ending) and len(low) > len(ending) + 2:
+                form = _ascii(low[: len(low) - len(ending)]) + english
+                if form in self.english:
+                    return [form]
+        return []
 
     def _compound(self, word: str, lang: str, depth: int) -> list[str]:
         """A compound as a known head (the longest that leaves a known modifier) and its modifier, which
@@ -226,6 +271,8 @@ def load(directory: str | Path | None, cache_dir: Path | None = None) -> Lexicon
                 os.replace(tmp, cache)
         learned = {"fra": _title_words()}
         lexicon = Lexicon(tables, learned) if tables or learned["fra"] else None
+        if lexicon is not None:
+            _ = lexicon.english  # the cognates' vocabulary (0.5 s), here rather than on a first question
         _loaded[key] = lexicon
         return lexicon
 

@@ -60,6 +60,22 @@ def test_gloss_translates_content_words_of_the_question_s_language(fresh, tmp_pa
     assert lex.gloss("sign language recognition for deaf people") == ""
 
 
+def test_a_cognate_with_a_regular_ending_is_glossed_when_the_dictionaries_know_its_english_form():
+    """'dyslexie' is no headword, but its ending makes 'dyslexia', an English word of the dictionaries'
+    translations; an English word typed in a French question ('kernel') or an ending that makes no known
+    word ('travaux') gives nothing."""
+    lex = lexicon.Lexicon({"fra": {"dyslexique": "dyslexic", "alexie": "word blindness|dyslexia",
+                                   "noyau": "kernel|core", "hasard": "chance|stochastic"},
+                           "deu": {"verhältnis": "ratio|proportionality"}})
+    assert lex.translations("dyslexie", "fra") == ["dyslexia"]
+    assert lex.translations("dyslexiques", "fra") == ["dyslexic"]  # an inflected headword still comes first
+    assert lex.translations("stochastique", "fra") == ["stochastic"]
+    assert lex.translations("Proportionalität", "deu") == ["proportionality"]
+    assert lex.translations("kernel", "fra") == []
+    assert lex.translations("travaux", "fra") == []
+    assert lex.translations("stochastique", "deu") == []  # German endings for German words only
+
+
 def test_lexicon_is_built_once_then_read_from_the_cache(fresh, tmp_path, monkeypatch):
     dicts = tmp_path / "dictd"
     shutil.copytree(DATA, dicts)
