@@ -390,6 +390,9 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         word = m.group(1)
         key = fold(word).replace(" ", "").replace("+", "")  # 'NLP+CSS' is the event id's 'nlpcss'
         canon = vocab.keys.get(key)
+        if canon is None and "-" in word.strip("-"):  # 'JEP-TALN': names of one venue joined by a hyphen
+            owners = {vocab.keys.get(fold(part).replace(" ", "")) for part in word.split("-") if part}
+            canon = owners.pop() if len(owners) == 1 else None
         head, _, tail = word.partition("-")
         hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "s?|" + AFTER, tail, re.I))
         if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers', 'des SIGNLANG-Workshops 2020'

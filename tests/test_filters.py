@@ -126,6 +126,9 @@ VOCAB_PHRASINGS = [
      {"venue": "CL", "year_min": 2017, "year_max": 2017}),
     ("articles présentés aux JEP sur la parole", {"venue": "JEPTALNRECITAL"}),
     ("travaux de TALN sur l'analyse syntaxique", {"venue": "JEPTALNRECITAL"}),
+    # two names of one venue joined by a hyphen
+    ("JEP-TALN 2016 : quels travaux portent sur la parole ?", {"venue": "JEPTALNRECITAL", "year_min": 2016,
+                                                              "year_max": 2016}),
     ("invited talks at MT Summit 2005", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     # a full name: the initials, then the event word whole ('Machine Translation Summit' is MTSUMMIT)
     ("example-based translation at the Machine Translation Summit 2005",
