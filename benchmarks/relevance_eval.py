@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v20, acl-v20 (session 14, for the session's final code): validation_bundled_v20.jsonl (80) and
-  validation_acl_v20.jsonl (40), written at the start of session 14 by helpers who did not read the decision
-  layer or run the system; `--sets bundled-v20,acl-v20`.
+- bundled-v21, acl-v21 (session 14, for the session's final code): validation_bundled_v21.jsonl (80) and
+  validation_acl_v21.jsonl (40), written after the v20 run by helpers who did not read the decision layer or
+  run the system; `--sets bundled-v21,acl-v21`.
+- bundled-v20, acl-v20 (session 14, written at its start, run once on d6a0f75, looked at since).
 - bundled-v19, acl-v19 (session 13, run once on 3ada1a6, looked at since).
 - bundled-v18, acl-v18 (session 13, written before any change of the session was scored, run once on 2029e9b,
   looked at since).
@@ -89,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v20,acl-v20,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v20, acl-v20 (held out, session 14), bundled-v19, acl-v19, "
+    ap.add_argument("--sets", default="dev,bundled-v21,acl-v21,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v21, acl-v21 (held out, session 14), bundled-v20, acl-v20, "
+                         "bundled-v19, acl-v19, "
                          "bundled-v18, acl-v18, bundled-v17, "
                          "acl-v17, bundled-v16, "
                          "acl-v16 (validation, session 13), bundled-v15, "
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -126,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
