@@ -157,7 +157,7 @@ class Lexicon:
         """The English word a French or German one turns into by a regular ending ('dyslexie' -> 'dyslexia'),
         when the dictionaries' English side has it and the word is not English already."""
         low = word.lower()
-        if low in self.english or low.rstrip("s") in self.english:
+        if low in self.english or (low.endswith("s") and low[:-1] in self.english):
             return []  # 'kernel', 'survives': an English word in the question
         for ending, english in COGNATES.get(lang, ()):
             if low.endswith(ending) and len(low) > len(ending) + 2:

@@ -20,7 +20,7 @@ def _row_dots(vecs: np.ndarray, qvec: np.ndarray) -> np.ndarray:
     """Each row's dot product with the query vector, by numpy's own loop (einsum) rather than BLAS: a
     matrix-vector product this large runs on OpenBLAS's thread pool, whose threads then busy-wait for a while
     on the cores the embedder needs next. The evidence sentences embedded right after took twice as long,
-    and ask() at 30k papers went from about 80 to 150 ms (benchmarks/results/blas_spin.json)."""
+    and ask() at 30k papers took about 150 ms instead of 80 (benchmarks/results/blas_spin.json)."""
     return np.einsum("ij,j->i", vecs, np.asarray(qvec, dtype=np.float32))
 
 
