@@ -214,6 +214,12 @@ def test_retriever_mask_matches_the_per_paper_filter(venues):
     cases = [Filters(venue=v) for v in ("IWSLT", "iwslt", "TACL", "ACL", "jep", "Computational Linguistics", "nope")]
     cases += [Filters(author=some_author), Filters(author=some_author.split()[-1].lower()),
               Filters(venue="IWSLT", year_min=2009, year_max=2009), Filters(author="Nobody Atall")]
+    # whole words only: a name's first letters, or its end, select nothing of theirs; the first and last
+    # papers' authors (the ends of the retriever's one joined author text) are found
+    surname = some_author.split()[-1]
+    last_author = next(p.authors[-1] for p in reversed(papers) if p.authors)
+    cases += [Filters(author=surname[:3]), Filters(author=surname[1:]), Filters(author=last_author),
+              Filters(author=papers[0].authors[0] if papers[0].authors else "x", year_min=2010)]
     for f in cases:
         assert np.array_equal(retr.mask(f), f.mask(papers)), f
         assert retr.mask(f).any() or not f.mask(papers).any()
