@@ -30,9 +30,10 @@ import logging
 import os
 import re
 import threading
-import unicodedata
 from functools import cached_property, lru_cache
 from pathlib import Path
+
+from rag.text import strip_accents
 
 __all__ = ["DICTIONARIES", "Lexicon", "build", "language", "load"]
 
@@ -60,11 +61,6 @@ COGNATES = {
             ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
 }
 _lock = threading.Lock()
-
-
-def _ascii(text: str) -> str:
-    """Without accents: 'généralis' -> 'generalis'."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _b64(s: str) -> int:
@@ -161,7 +157,7 @@ class Lexicon:
             return []  # 'kernel', 'survives': an English word in the question
         for ending, english in COGNATES.get(lang, ()):
             if low.endswith(ending) and len(low) > len(ending) + 2:
-                form = _ascii(low[: len(low) - len(ending)]) + english
+                form = strip_accents(low[: len(low) - len(ending)]) + english
                 if form in self.english:
                     return [form]
         return []

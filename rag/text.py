@@ -93,11 +93,14 @@ def squash(term: str) -> str:
     return re.sub(r"[^a-z0-9]", "", term.lower())
 
 
+def strip_accents(text: str) -> str:
+    """Without accents: 'généralisé' -> 'generalise'."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents and punctuation: 'Günnemann' -> 'gunnemann'."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+    return re.sub(r"[^a-z0-9]+", " ", strip_accents(text).casefold()).strip()
 
 
 @lru_cache(maxsize=1)

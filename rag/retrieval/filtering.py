@@ -58,6 +58,14 @@ def author_pattern(author: str) -> re.Pattern:
     return re.compile(rf"\b{re.escape(fold(author))}\b")
 
 
+def author_starts(author: str, text: str) -> list[int]:
+    """Where `author_pattern(author)` matches in a long folded text, found faster: a pattern that opens with
+    the name's letters is searched for them directly (a leading '\b' stops that), so the boundary before
+    the name is checked by hand."""
+    return [m.start() for m in re.finditer(re.escape(fold(author)) + r"\b", text)
+            if m.start() == 0 or not text[m.start() - 1].isalnum()]
+
+
 def venue_matches(wanted: str, venue: str) -> bool:
     """Does a venue filter (as typed or parsed) select this venue name?"""
     return _venue_matches(wanted.casefold(), venue or "")

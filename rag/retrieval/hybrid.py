@@ -3,13 +3,12 @@ one hit per paper, with author/title matches, filter masks and follow-up boosts.
 
 from __future__ import annotations
 
-import re
 import threading
 
 import numpy as np
 
 from rag.lexical import top_k
-from rag.retrieval.filtering import Filters, venue_matches
+from rag.retrieval.filtering import Filters, author_starts, venue_matches
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
 from rag.retrieval.names import AuthorIndex, TitleIndex, phrase_in
@@ -69,12 +68,8 @@ class HybridRetriever:
         if filters.author:  # one scan of every paper's authors, each match mapped back to its paper
             text, starts = self._folded_authors()
             found = np.zeros(len(self.papers), dtype=bool)
-            name = fold(filters.author)
-            # author_pattern's '\bname\b', with the leading boundary checked by hand: a pattern that opens
-            # with the name's letters is searched for them directly, 20 times faster over 30k author lists
-            for hit in re.finditer(re.escape(name) + r"\b", text):
-                if hit.start() == 0 or not text[hit.start() - 1].isalnum():
-                    found[np.searchsorted(starts, hit.start(), side="right") - 1] = True
+            at = author_starts(filters.author, text)
+            found[np.searchsorted(starts, np.asarray(at, dtype=np.int64), side="right") - 1] = True
             m &= found
         if filters.source:
             idx = np.flatnonzero(m)
