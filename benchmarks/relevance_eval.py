@@ -3,16 +3,16 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v21, acl-v21 (session 14, for the session's final code): validation_bundled_v21.jsonl (80) and
-  validation_acl_v21.jsonl (40), written after the v20 run by helpers who did not read the decision layer or
-  run the system; `--sets bundled-v21,acl-v21`.
-- bundled-v20, acl-v20 (session 14, written at its start, run once on d6a0f75, looked at since).
-- bundled-v19, acl-v19 (session 13, run once on 3ada1a6, looked at since).
-- bundled-v18, acl-v18 (session 13, written before any change of the session was scored, run once on 2029e9b,
-  looked at since).
-Validation sets of the session-13 relevance model (fitted on v1-v15), never fitted on:
-- bundled-v17, acl-v17 (session 12, run once on a2a8167, looked at since).
-- bundled-v16, acl-v16 (session 12, run once on 96de102, looked at since).
+- bundled-v22, acl-v22 (session 15, for the session's final code): validation_bundled_v22.jsonl (80) and
+  validation_acl_v22.jsonl (40), written at the session's start by helpers who did not read the decision layer or
+  run the system; `--sets bundled-v22,acl-v22`.
+Validation sets of the session-15 relevance and list-intent models (fitted on v1-v19), never fitted on:
+- bundled-v21, acl-v21 (session 14, run once on ab56347, looked at since).
+- bundled-v20, acl-v20 (session 14, run once on d6a0f75, looked at since).
+Fitted on since session 15 (each run once as a held-out set in sessions 12-13, then looked at):
+- bundled-v19, acl-v19 (session 13, run once on 3ada1a6); bundled-v18, acl-v18 (session 13, run once on 2029e9b).
+- bundled-v17, acl-v17 (session 12, run once on a2a8167); bundled-v16, acl-v16 (session 12, run once on 96de102):
+  the validation sets of the session 13-14 model.
 Fitted on since session 13 (each run once as a held-out set in sessions 8-11, then looked at):
 - bundled-v15, acl-v15 (session 11, run once on that session's final code, looked at since).
 - bundled-v14, acl-v14 (session 11, run before and after the refit, looked at since).
@@ -20,7 +20,8 @@ Fitted on since session 13 (each run once as a held-out set in sessions 8-11, th
 v11-v13 were the validation sets of the session 10-12 models (fitted on v1-v10).
 Training data of the relevance model since session 10, so their figures are in-sample: v1 (bundled, acl, lib2 /
 lib20 / lib200) and v2-v10 (bundled-vN, acl-vN; each run once as a held-out set in sessions 4-7, then retired).
-The list-intent model (`benchmarks.train_intent`) is fitted on v1-v15 since session 13 (v1-v8 before).
+The list-intent model (`benchmarks.train_intent`) is fitted on v1-v19 since session 15 (v1-v15 in sessions 13-14,
+v1-v8 before).
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
 ACL sets need an ingested `acl` collection (default RAG_HOME benchmarks/.work/shared_acl), scifact-test a
@@ -90,12 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v21,acl-v21,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v21, acl-v21 (held out, session 14), bundled-v20, acl-v20, "
-                         "bundled-v19, acl-v19, "
+    ap.add_argument("--sets", default="dev,bundled-v22,acl-v22,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v22, acl-v22 (held out, session 15), bundled-v21, acl-v21, "
+                         "bundled-v20, acl-v20 (validation, session 15), bundled-v19, acl-v19, "
                          "bundled-v18, acl-v18, bundled-v17, "
                          "acl-v17, bundled-v16, "
-                         "acl-v16 (validation, session 13), bundled-v15, "
+                         "acl-v16 (session 12-13), bundled-v15, "
                          "acl-v15 (session 11), bundled-v14, acl-v14 (session 11), bundled-v13, acl-v13 (session 10), bundled-v12, acl-v12 (session 9), bundled-v11, acl-v11 (session 8), bundled-v9, bundled-v10, "
                          "acl-v9, acl-v10, scifact-test (held out in session 7), "
                          "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
@@ -115,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22"):
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21"):
+    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22"):
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:

@@ -6,8 +6,9 @@
 - the human-written validation sets that have been looked at (v1: benchmarks/data/validation_*.jsonl and
   validation_libraries/, retired in session 4; v2-v10: *_v2.jsonl … *_v10.jsonl, each run once as a held-out
   set in sessions 4-7 and then retired; v11-v15: run once in sessions 8-11, then the validation sets of the
-  session 10-12 models). Since session 13 the later sets v16-v17 (run once in session 12) are never fitted on:
-  they are the model's validation sets (collected, scored by `train_relevance`, never fitted). Gold papers are the positives;
+  session 10-12 models; v16-v19: run once in sessions 12-13, then v16-v17 the validation sets of the session 13-14
+  model). Since session 15 the later sets v20-v21 (run once in session 14) are never fitted on: they are the model's
+  validation sets (collected, scored by `train_relevance`, never fitted). Gold papers are the positives;
   follow-ups (which need a conversation) are left out.
 """
 
@@ -21,8 +22,8 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-FITTED_VERSIONS = range(1, 16)  # v1-v15 are fitted on (v11-v15 since session 13)
-VALIDATION_VERSIONS = range(16, 18)  # v16-v17: collected, never fitted; the model's validation figures
+FITTED_VERSIONS = range(1, 20)  # v1-v19 are fitted on (v11-v15 since session 13, v16-v19 since session 15)
+VALIDATION_VERSIONS = range(20, 22)  # v20-v21: collected, never fitted; the model's validation figures
 HUMAN = tuple(f"v{v}-" for v in FITTED_VERSIONS)  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
 VALIDATION = tuple(f"v{v}-" for v in VALIDATION_VERSIONS)
 HUMAN_SETS = {

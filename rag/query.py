@@ -44,7 +44,7 @@ _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
-    r"how (?:much|many|fast|large|big|well|accurate|long|often)|by how|"
+    r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:what|which)(?! ones?\b| of\b)(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
     + _QUANTITY + r"\b|"
     r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
@@ -63,7 +63,7 @@ NUMBER_Q = re.compile(
 )
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
 # percentage states it, whatever words the abstract uses ('a 1.8x speedup', 'by nearly 50%').
-WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby how much\b|\bhow many times\b|"
+WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b",
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
@@ -100,9 +100,15 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
-_CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+-\s+|\s*[()]\s*")
+_CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
 _LIST_SEP = re.compile(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|versus|vs\.?|compared (?:with|to))\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
+_COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
+                      re.I)
+# A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
+# part, so each item's best paper belongs in the answer (rag.answer.judge.select).
+COMPARISON = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to))\s|^\W*(?:compare|comparing|contrast)\b|"
+                        r"\bdifferences? between\b", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 MAX_ASPECTS = 5
 
@@ -119,6 +125,9 @@ def aspects(search: str) -> tuple[str, ...]:
         body = clause.rstrip("?.!:; ")
         seps = _LIST_SEP.findall(body)
         parts = _LIST_SEP.split(body)
+        pair = _COMPARE.match(body)
+        if not seps and pair:  # 'compare A and B', 'the difference between A and B'
+            seps, parts = ["and"], _LIST_AND.split(body[pair.end():], maxsplit=1)
         if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
             parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
         parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip()]
@@ -165,6 +174,7 @@ class Query:
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
+    compares: bool = False  # the enumeration compares alternatives ('A vs B'): each item's best paper is listed
     foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
     # search text ends with English glosses of its words from rag.lexicon)
     gloss: str = ""  # those English glosses alone (a foreign question's English reading), or ''
@@ -272,6 +282,7 @@ def analyse(
 
         lexicon = load_lexicon(eng.settings.lexicon_dir)
         gloss = lexicon.gloss(search) if lexicon is not None else ""
+    items = aspects(search)
     return Query(
         text=question,
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
@@ -283,7 +294,8 @@ def analyse(
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
-        aspects=aspects(search),
+        aspects=items,
+        compares=bool(items) and bool(COMPARISON.search(search)),
         foreign=foreign,
         list_intent=p_list,
         wants_list=p_list >= intent.cut,

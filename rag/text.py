@@ -50,7 +50,9 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
-NAMED = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|\w*\d\w*-?\w*)\b")
+# CamelCase, camelCase, ACRONYMS, a capitalised word joined to a number ('Kinetics-400', not 'Top-5'), digit mixes
+NAMED = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|(?!Top-)[A-Z][a-z]+-\d[\w-]*|"
+                   r"\w*\d\w*-?\w*)\b")
 
 
 def named_terms(text: str) -> list[str]:

@@ -82,7 +82,7 @@ def test_a_broad_list_request_lists_more_papers(seed_ready, request):
     papers it does list come first in the same order."""
     import rag
 
-    question = "Give me everything about hypernetworks"
+    question = "give me everything on knowledge distillation"
     on = rag.ask(question)
     assert on.signals["list_intent"] >= load_intent().cut and not on.refused
     request.getfixturevalue("no_list_intent")

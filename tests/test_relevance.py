@@ -57,11 +57,19 @@ def test_model_file_is_the_fitted_model():
     model = load_model()
     assert tuple(model.spec["features"]) == FEATURES
     assert 0.05 < model.threshold < 0.95 and model.spec["trained_on"]["pairs"] > 1000
-    x = np.zeros((3, len(FEATURES)))
-    x[1, FEATURES.index("cos")] = x[1, FEATURES.index("sent_cos")] = 0.8
-    x[1, FEATURES.index("cov")] = x[1, FEATURES.index("cov_sent")] = 0.9
-    p = model.predict(x)
-    assert p.shape == (3,) and np.all((p >= 0) & (p <= 1)) and p[1] > p[0]
+    # a paper that holds the question's words and is close in meaning beats two that are neither, with the
+    # question-level columns computed from the candidates as in an answer (not set by hand)
+    from rag.lexical import query_tokens
+    from rag.relevance import Candidate, features, tokens
+
+    q = query_tokens("graph neural network pooling for molecule property prediction")
+    good = "Hierarchical graph pooling in graph neural networks predicts molecule properties."
+    cands = [Candidate(cos=cos, sent_cos=cos, tokens=tokens(text), title_tokens=tokens(text),
+                       sentence_tokens=[tokens(text)], named_hit=0.0, bm25=bm, author=0, title=False)
+             for cos, text, bm in ((0.78, good, 12.0), (0.12, "Speech recognition for tonal languages.", 0.0),
+                                   (0.10, "A corpus of legal contracts.", 0.0))]
+    p = model.predict(features(cands, q, 0.0))
+    assert p.shape == (3,) and np.all((p >= 0) & (p <= 1)) and p[0] > max(p[1], p[2])
 
 
 def test_the_most_specific_term_a_paper_lacks_is_a_feature():
@@ -227,6 +235,47 @@ def test_a_name_the_collection_lacks_needs_a_strong_hit(monkeypatch):
     assert judge.select([E(mid)] * 3, absent_name=True) == []  # no support rule for such questions
     assert judge.select([E(model.absent_threshold)], absent_name=True)
     assert judge.select([E(mid)], absent_name=True, threshold=model.threshold)
+
+
+def test_a_name_the_collection_lacks_turns_the_support_rule_off(monkeypatch):
+    """Half-relevant papers that add up never answer a question whose name the collection lacks, even
+    where the fit chose no separate threshold for such questions (the support rule is off for them)."""
+    import copy
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+
+    class E:
+        def __init__(self, p):
+            self.relevance = p
+
+    model = copy.copy(load_model())
+    model.absent_threshold, model.support_threshold = None, 1.5 * model.threshold
+    monkeypatch.setattr(judge, "load_model", lambda: model)
+    below = model.support_threshold / 3 + 0.001
+    assert below < model.threshold
+    assert judge.select([E(below)] * 3)  # the support rule answers a question without such a name
+    assert judge.select([E(below)] * 3, absent_name=True) == []
+    assert judge.select([E(model.threshold)], absent_name=True)  # a strong best paper still answers
+
+
+def test_a_comparison_lists_the_best_paper_of_each_side():
+    """'A vs B': a paper that is the best of one side's reading and reaches the answer threshold there is
+    listed although the whole question scores it below the list threshold; without a comparison, or
+    below the answer threshold on its side, it is not."""
+    from rag.answer.judge import select
+
+    class E:
+        def __init__(self, p, item=0.0):
+            self.relevance, self.item = p, item
+
+    model = load_model()
+    lo = model.list_threshold / 2
+    evs = [E(model.threshold + 0.1), E(lo, item=model.threshold + 0.05), E(lo)]
+    assert select(evs) == evs[:1]
+    assert select(evs, compares=True) == evs[:2]
+    assert select([evs[0], E(lo, item=model.threshold - 0.01)], compares=True) == evs[:1]
+    assert select([E(lo), E(lo, item=model.threshold + 0.05)], compares=True, threshold=model.threshold) == []
 
 
 def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collection, monkeypatch, request):

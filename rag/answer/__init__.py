@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.answer import offline
 from rag.answer.evidence import RATIO, Evidence, gather
-from rag.answer.judge import judge, merge_readings, select
+from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
 from rag.cite import renumber
@@ -40,8 +40,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         evs, kind = _read(eng, query, answer), "answer"
         chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
                         list_threshold=eng.settings.list_threshold,
-                        absent_name=bool(query.absent_named(eng.retriever.lexical.terms)), foreign=query.foreign,
-                        wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs))
+                        absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
+                        wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
+                        compares=query.compares)
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
@@ -86,8 +87,9 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     if not query.has_history:
         return fresh
     prev_ids = list(query.thread.last_cited)
-    if not prev_ids and query.context:
-        prev_ids = [h.paper.paper_id for h in retr.search(query.context, k=2, filters=query.filters)]
+    if not prev_ids and query.context:  # a history passed as text: the papers it names by title, else its best two
+        hits = retr.search(query.context, k=2, filters=query.filters)
+        prev_ids = [h.paper.paper_id for h in ([h for h in hits if h.title_match] or hits)]
     if not prev_ids:
         return fresh
     combined = f"{query.search} {query.previous_question}".strip()
@@ -156,7 +158,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             reason = "No indexed paper matches the question."
         return refusal_text(reason), None
     if not chosen:
-        missing = query.absent_named(retr.lexical.terms)
+        missing = absent_names(eng, query, evs)
         if missing:
             return refusal_text(f"None of them mentions {', '.join(missing)}."), None
         return refusal_text("The closest abstracts are about something else."), None
@@ -230,7 +232,7 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
 
 
 _FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|ratio|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
-                     r"improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|"
+                     r"improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|factor|margin|"
                      r"hyper-?parameters?))\b", re.I)
 
 

@@ -22,6 +22,7 @@ class Evidence:
     overlap: np.ndarray  # fraction of question terms in the sentence
     terms: list[frozenset] = field(default_factory=list)  # question terms each sentence contains
     relevance: float = 0.0  # P(this paper answers the question), set by rag.answer.judge
+    item: float = 0.0  # its relevance on one item of an enumerated question, where it is that item's best paper
 
     def best(self, n: int = 1) -> list[int]:
         """The n best sentences. Sentences without a score (NaN: a large collection did not embed them)
