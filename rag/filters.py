@@ -294,7 +294,9 @@ def _cut(text: str, start: int, end: int) -> str:
 
 YEAR_RULES = [
     (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
-    (rf"\b{YEAR}\s*(?:-|–|to)\s*{YEAR}\b", "range"),
+    (rf"\b{YEAR}\s*(?:-|–|to|bis|à)\s*{YEAR}\b", "range"),
+    # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
+    (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
@@ -353,6 +355,9 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
             if prev and fold(prev.group(1)) in vocab.keys:
                 continue
         years = [int(y) for y in m.groups() if y]
+        if kind == "short":  # '2016-17', '1999-00'
+            years[1] += years[0] // 100 * 100 + (100 if years[1] < years[0] % 100 else 0)
+            kind = "range"
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):

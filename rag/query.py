@@ -34,7 +34,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_QUANTITY = (r"(?:accuracy|accuracies|ap|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
+_QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
              r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
              r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
              r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"

@@ -181,6 +181,13 @@ def test_a_followup_is_about_the_paper_the_history_names(seed_ready, title, open
     assert not ans.refused and ans.sources[0].title == title, ans.text
 
 
+def test_a_focused_answer_quotes_the_sentence_holding_what_is_asked(seed_ready):
+    """The question's words that are not the paper's title words say what is asked of it: the sentence
+    holding them is quoted, though the question asks for neither a figure nor a name."""
+    ans = rag.ask("Up to which factors is the shared-representation multi-task linear bandit algorithm minimax optimal?")
+    assert not ans.refused and "poly-logarithmic" in ans.text, ans.text
+
+
 def test_fresh_question_with_a_pronoun_is_not_a_followup(stub_settings):
     history = [
         {"role": "user", "content": "Is there work on predicting video frames far into the future?"},

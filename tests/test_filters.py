@@ -357,6 +357,14 @@ def test_a_count_or_a_named_task_year_is_no_year_filter(question):
     assert parse("dependency parsing papers in 2019").filters.year_min == 2019  # a year is still a year
 
 
+def test_a_season_that_dates_a_thing_is_no_year_filter():
+    """'the 2015-16 outbreak' dates an event the question is about; it selects no years."""
+    from rag.filters import parse
+
+    got = parse("forecasting the 2015-16 influenza season from tweets")
+    assert got.filters.year_min is None and got.filters.year_max is None
+
+
 def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_year():
     from rag.filters import Vocabulary, parse
 
@@ -375,6 +383,10 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("Koreferenzauflösung vor 2010", (None, 2009)),
     ("Studien zur Stimmungsanalyse zwischen 2010 und 2015", (2010, 2015)),
     ("Artikel aus dem Jahr 2013 über Sentimentanalyse", (2013, 2013)),
+    ("Koreferenz 2014 bis 2016: welche Arbeiten?", (2014, 2016)),
+    ("articles sur la coréférence 2014 à 2016", (2014, 2016)),
+    ("parsing papers 2016-17", (2016, 2017)),  # the second year by its last two digits
+    ("treebanks, 1999-00", (1999, 2000)),
 ])
 def test_german_and_onwards_year_phrasings(question, expected):
     from rag.filters import parse

@@ -62,6 +62,8 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("Deformable DETR FLOPs and latency", True),
     ("by how much does it beat the baseline", True),
     ("by what factor is the linear-time recommender quicker to train?", True),
+    ("What mAP does the landmark retrieval model reach?", True),  # mean average precision, not a map
+    ("a world map of language resources", False),
     ("by what margin does the ensemble beat single models", True),
     ("what is the final perplexity they report", True),
     ("speeding up adversarial training by tuning the learning rate during training", False),
