@@ -101,7 +101,7 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
-_LIST_SEP = re.compile(r"\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|versus|vs\.?|compared (?:with|to))\s+", re.I)
+_LIST_SEP = re.compile(r"\s*,?\s+(?:versus|vs\.?|compared (?:with|to))\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
                       re.I)
@@ -111,6 +111,7 @@ COMPARISON = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to))\s|^\W*(?:compa
                         r"\bdifferences? between\b", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 MAX_ASPECTS = 5
+COMPARED_WORDS = 16  # the longest side of a comparison ('A vs B') read as an item (8 for other lists)
 
 
 def aspects(search: str) -> tuple[str, ...]:
@@ -145,8 +146,9 @@ def aspects(search: str) -> tuple[str, ...]:
         words = items[-1].split()
         if len(words) > width + 1:
             items[-1], tail = " ".join(words[:width]), " ".join(words[width:])
-    if any(len(x.split()) > 8 for x in items):
-        return ()  # long clauses joined by 'or': a description, not a list
+    # long clauses joined by 'or': a description, not a list; two things compared may each be described at length
+    if any(len(x.split()) > (COMPARED_WORDS if len(items) == 2 and COMPARISON.search(clauses[i]) else 8) for x in items):
+        return ()
     rest = " ".join(c for j, c in enumerate(clauses) if j != i)
     return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items)
 

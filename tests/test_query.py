@@ -186,6 +186,10 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("what is the difference between layer norm and batch norm?", ["layer norm", "batch norm"], True),
     ("Mixup compared with CutMix: which regularises better?",
      ["Mixup which regularises better?", "CutMix which regularises better?"], True),
+    # two things compared may each be described at length (a plain list of long clauses is a description)
+    ("graph attention networks that learn to weigh each neighbour differently, compared with spectral "
+     "convolutions over the graph Laplacian", ["graph attention networks that learn to weigh each neighbour "
+                                               "differently", "spectral convolutions over the graph Laplacian"], True),
     ("pruning, distillation or quantisation", ["pruning", "distillation", "quantisation"], False),
     ("restoring old photos -- scratches, fading or blur",
      ["scratches restoring old photos", "fading restoring old photos", "blur restoring old photos"], False),
