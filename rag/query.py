@@ -101,13 +101,14 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
-_LIST_SEP = re.compile(r"\s*,?\s+(?:versus|vs\.?|compared (?:with|to))\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
+_VERSUS = r"(?:versus|vs\.?|compared (?:with|to))"  # the words that set two things against each other
+_LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
                       re.I)
 # A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
 # part, so each item's best paper belongs in the answer (rag.answer.judge.select).
-COMPARISON = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to))\s|^\W*(?:compare|comparing|contrast)\b|"
+COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\bdifferences? between\b", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 MAX_ASPECTS = 5
