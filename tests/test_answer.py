@@ -308,9 +308,9 @@ def test_a_relative_figure_the_abstract_lacks_is_still_missing(stub_settings):
 ])
 def test_a_year_that_dates_something_is_not_a_figure(sentence, states):
     """'How many words does the corpus contain?' is not answered by the years the corpus spans."""
-    from rag.answer import NUMBER_WORDS, YEARS
+    from rag.answer.evidence import has_figure
 
-    assert bool(NUMBER_WORDS.search(YEARS.sub("", sentence))) is states
+    assert has_figure(sentence) is states
 
 
 @pytest.mark.parametrize("question", ["papers by Yann LeCun", "Is Yann LeCun an author of any of these papers?",
@@ -373,3 +373,26 @@ def test_a_paper_found_by_what_it_does_is_also_named(stub_settings, tmp_path):
     assert named.index("local structure") < named.index("ZetaPool")  # in abstract order
     # a question that already uses the name gets no extra sentence
     assert naming_sentence(ev, "what does ZetaPool do with a fixed compression ratio per layer?") is None
+
+
+def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_path):
+    """'How many datasets …' is answered by 'Experiments on six benchmark datasets …': a sentence that states a
+    number in words gets the same preference as one with digits, the rule the missing-figure check uses."""
+    from types import SimpleNamespace
+
+    from rag.answer.evidence import gather
+    from rag.embed import get_embedder
+    from rag.retrieval import Hit
+    from rag.sentences import SentenceVectors
+    from rag.types import Paper
+
+    abstract = ("We study graph pooling for classification. Experiments on six benchmark datasets show gains. "
+                "Experiments on standard benchmark datasets show robustness.")
+    paper = Paper(paper_id="c1", abstract=abstract, title="Pooling Graphs")
+    question = "on how many benchmark datasets are experiments run?"
+    emb = get_embedder(stub_settings)
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    plain, asked = (gather(engine, question, emb.embed([question])[0], [Hit(paper=paper, score=1.0)],
+                           wants_number=w)[0] for w in (False, True))
+    assert asked.scores[1] - plain.scores[1] > 0.1  # the sentence with 'six'
+    assert asked.scores[2] == plain.scores[2]  # no number: no preference

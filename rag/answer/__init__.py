@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rag.answer import offline
-from rag.answer.evidence import RATIO, Evidence, gather
+from rag.answer.evidence import RATIO, Evidence, gather, has_figure
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
@@ -175,17 +175,6 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
     return None
 
 
-NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-                          r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
-                          r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long'
-
-
-# A year where it dates something ('from 1937 to 2019', 'in 2020', '(2016)', 'the 1990s') is not the figure
-# a question asks for.
-YEARS = re.compile(r"(?:\b(?:in|since|from|to|until|till|through|between|and|of|during|after|before|by)\s+|[(\-–—])"
-                   r"(?:1[89]\d\d|20[0-2]\d)\b|\b(?:1[89]\d\d|20[0-2]\d)(?=\s*[-–—)]|s\b)", re.I)
-
-
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
                           "achieved obtain obtains obtained give gives given number figure exactly".split())
@@ -219,11 +208,11 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
     if not asked:
-        return any(NUMBER_WORDS.search(s) for s in sentences)
+        return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
     for sent in sentences:
-        if NUMBER_WORDS.search(YEARS.sub("", re.sub(r"\[\d+\]", "", sent))):
+        if has_figure(sent):
             if sum(v for t, v in w.items() if t in tokens(sent)) >= FIGURE_SHARE * total:
                 return True
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a

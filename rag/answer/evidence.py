@@ -47,6 +47,23 @@ CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|intro
 # A ratio or a percentage ('1.8x', '50%', 'three times', '10-fold'): how a relative amount is stated.
 RATIO = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|\\%|percent\b|x\b|×|times\b|-?fold\b)|"
                    r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b", re.I)
+NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+                          r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
+                          r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long'
+
+
+# A year where it dates something ('from 1937 to 2019', 'in 2020', '(2016)', 'the 1990s') is not the figure
+# a question asks for.
+YEARS = re.compile(r"(?:\b(?:in|since|from|to|until|till|through|between|and|of|during|after|before|by)\s+|[(\-–—])"
+                   r"(?:1[89]\d\d|20[0-2]\d)\b|\b(?:1[89]\d\d|20[0-2]\d)(?=\s*[-–—)]|s\b)", re.I)
+
+
+def has_figure(sentence: str) -> bool:
+    """Does the sentence state a number (digits or words: 'six benchmark datasets'), other than a year that
+    dates something or a citation mark?"""
+    return bool(NUMBER_WORDS.search(YEARS.sub("", re.sub(r"\[\d+\]", "", sentence))))
+
+
 LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (publicly )?available|"
                        r"\bavailable at\b|^\W*$", re.I)
 
@@ -141,7 +158,7 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
         if asked:
             score = score + ASKED_WEIGHT * _overlap(asked, [t & asked for t in terms])
         if wants_number:
-            score = score + 0.12 * np.array([bool(re.search(r"\d", s)) for s in sents], dtype=np.float32)
+            score = score + 0.12 * np.array([has_figure(s) for s in sents], dtype=np.float32)
         if wants_ratio:
             score = score + 0.3 * np.array([bool(RATIO.search(s)) for s in sents], dtype=np.float32)
         if wants_name:
