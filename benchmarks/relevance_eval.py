@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v22, acl-v22 (session 15, for the session's final code): validation_bundled_v22.jsonl (80) and
-  validation_acl_v22.jsonl (40), written at the session's start by helpers who did not read the decision layer or
-  run the system; `--sets bundled-v22,acl-v22`.
+- bundled-v23, acl-v23 (session 16, for the session's final code): validation_bundled_v23.jsonl (80) and
+  validation_acl_v23.jsonl (40), written at the session's start by helpers who did not read the decision layer or
+  run the system; `--sets bundled-v23,acl-v23`.
+- bundled-v22, acl-v22 (session 15, run once on 3900278; four fixes came after, so looked at since).
 Validation sets of the session-15 relevance and list-intent models (fitted on v1-v19), never fitted on:
 - bundled-v21, acl-v21 (session 14, run once on ab56347, looked at since).
 - bundled-v20, acl-v20 (session 14, run once on d6a0f75, looked at since).
@@ -43,6 +44,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
+VERSIONS = tuple(f"v{n}" for n in range(2, 24))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -91,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v22,acl-v22,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v22, acl-v22 (held out, session 15), bundled-v21, acl-v21, "
+    ap.add_argument("--sets", default="dev,bundled-v23,acl-v23,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v23, acl-v23 (held out, session 16), "
+                         "bundled-v22, acl-v22 (held out in session 15, looked at since), bundled-v21, acl-v21, "
                          "bundled-v20, acl-v20 (validation, session 15), bundled-v19, acl-v19, "
                          "bundled-v18, acl-v18, bundled-v17, "
                          "acl-v17, bundled-v16, "
@@ -116,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         out["sets"]["dev"] = _eval(REPO.parent / "shared" / "eval" / "dev_questions.jsonl", seed_home)
     if "bundled" in wanted:
         out["sets"]["bundled"] = _eval(SETS / "validation_bundled.jsonl", seed_home)
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22"):
+    for v in VERSIONS:
         if f"bundled-{v}" in wanted:
             out["sets"][f"bundled-{v}"] = _eval(SETS / f"validation_bundled_{v}.jsonl", seed_home)
     for lib in ("lib2", "lib20", "lib200"):
@@ -129,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             out["sets"][lib] = _eval(SETS / "validation_libraries" / f"{lib}.jsonl", home, lib)
     if "acl" in wanted:
         out["sets"]["acl"] = _eval(SETS / "validation_acl.jsonl", args.acl_home, "acl")
-    for v in ("v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12", "v13", "v14", "v15", "v16", "v17", "v18", "v19", "v20", "v21", "v22"):
+    for v in VERSIONS:
         if f"acl-{v}" in wanted:
             out["sets"][f"acl-{v}"] = _eval(SETS / f"validation_acl_{v}.jsonl", args.acl_home, "acl")
     if "scifact-test" in wanted:
