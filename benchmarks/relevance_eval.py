@@ -6,10 +6,10 @@ Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v23, acl-v23 (session 16, for the session's final code): validation_bundled_v23.jsonl (80) and
   validation_acl_v23.jsonl (40), written at the session's start by helpers who did not read the decision layer or
   run the system; `--sets bundled-v23,acl-v23`.
-- bundled-v22, acl-v22 (session 15, run once on 3900278; four fixes came after, so looked at since).
-Validation sets of the session-15 relevance and list-intent models (fitted on v1-v19), never fitted on:
+Validation sets of the session-16 relevance and list-intent models (fitted on v1-v19 and v22), never fitted on:
 - bundled-v21, acl-v21 (session 14, run once on ab56347, looked at since).
 - bundled-v20, acl-v20 (session 14, run once on d6a0f75, looked at since).
+Fitted on since session 16: bundled-v22, acl-v22 (session 15, run once on 3900278, looked at since).
 Fitted on since session 15 (each run once as a held-out set in sessions 12-13, then looked at):
 - bundled-v19, acl-v19 (session 13, run once on 3ada1a6); bundled-v18, acl-v18 (session 13, run once on 2029e9b).
 - bundled-v17, acl-v17 (session 12, run once on a2a8167); bundled-v16, acl-v16 (session 12, run once on 96de102):
@@ -21,8 +21,8 @@ Fitted on since session 13 (each run once as a held-out set in sessions 8-11, th
 v11-v13 were the validation sets of the session 10-12 models (fitted on v1-v10).
 Training data of the relevance model since session 10, so their figures are in-sample: v1 (bundled, acl, lib2 /
 lib20 / lib200) and v2-v10 (bundled-vN, acl-vN; each run once as a held-out set in sessions 4-7, then retired).
-The list-intent model (`benchmarks.train_intent`) is fitted on v1-v19 since session 15 (v1-v15 in sessions 13-14,
-v1-v8 before).
+The list-intent model (`benchmarks.train_intent`) is fitted on v1-v19 and v22 since session 16 (v1-v19 in session
+15, v1-v15 in sessions 13-14, v1-v8 before).
 - scifact-test: the 300 BEIR test claims (claims_validation.csv, qrels/test.tsv) over SciFact's 5,183
   abstracts: hit@1 and citation precision of the answer (the model was fitted on train claims only).
 ACL sets need an ingested `acl` collection (default RAG_HOME benchmarks/.work/shared_acl), scifact-test a
@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
     ap.add_argument("--sets", default="dev,bundled-v23,acl-v23,scifact-test",
                     help="comma-separated subset of: dev, bundled-v23, acl-v23 (held out, session 16), "
-                         "bundled-v22, acl-v22 (held out in session 15, looked at since), bundled-v21, acl-v21, "
-                         "bundled-v20, acl-v20 (validation, session 15), bundled-v19, acl-v19, "
+                         "bundled-v22, acl-v22 (held out in session 15, fitted on since session 16), bundled-v21, acl-v21, "
+                         "bundled-v20, acl-v20 (validation, sessions 15-16), bundled-v19, acl-v19, "
                          "bundled-v18, acl-v18, bundled-v17, "
                          "acl-v17, bundled-v16, "
                          "acl-v16 (session 12-13), bundled-v15, "

@@ -8,7 +8,8 @@
   set in sessions 4-7 and then retired; v11-v15: run once in sessions 8-11, then the validation sets of the
   session 10-12 models; v16-v19: run once in sessions 12-13, then v16-v17 the validation sets of the session 13-14
   model). Since session 15 the later sets v20-v21 (run once in session 14) are never fitted on: they are the model's
-  validation sets (collected, scored by `train_relevance`, never fitted). Gold papers are the positives;
+  validation sets (collected, scored by `train_relevance`, never fitted). v22 (run once in session 15, then looked at)
+  is fitted on since session 16. Gold papers are the positives;
   follow-ups (which need a conversation) are left out.
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from benchmarks.common import REPO
 
-FITTED_VERSIONS = range(1, 20)  # v1-v19 are fitted on (v11-v15 since session 13, v16-v19 since session 15)
+FITTED_VERSIONS = (*range(1, 20), 22)  # v1-v19 and v22 are fitted on (v11-v15 since session 13, v16-v19 since session 15, v22 since session 16)
 VALIDATION_VERSIONS = range(20, 22)  # v20-v21: collected, never fitted; the model's validation figures
 HUMAN = tuple(f"v{v}-" for v in FITTED_VERSIONS)  # source prefixes of human-written questions (weighted up, thresholds chosen on them)
 VALIDATION = tuple(f"v{v}-" for v in VALIDATION_VERSIONS)

@@ -13,7 +13,7 @@ Labelled (question, paper) pairs, none from the dev set or the validation sets v
 - known-item questions from ACL and bundled-corpus metadata (shuffled titles, a middle sentence), and
   questions naming a paper's distinctive short name ('what is GrowNet?', some in other languages);
 - absent topics: ACL topics and SciFact claims asked of the bundled corpus, where no paper holds them;
-- the human-written validation sets already looked at (v1-v19; benchmarks/relevance_sources.py), weighted up;
+- the human-written validation sets already looked at (v1-v19 and v22; benchmarks/relevance_sources.py), weighted up;
   v20-v21 are collected and scored (`validation` in the report), never fitted on.
 
 Queries are split by a hash of their text: 80% fit the model, 20% ("calibration split") give the
@@ -519,7 +519,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", choices=("trees", "logistic"), default="trees",
                     help="gradient-boosted trees (scikit-learn HistGradientBoosting, default) or logistic regression")
     ap.add_argument("--human-weight", type=float, default=5.0,
-                    help="sample weight of the human-written (v1-v19) questions relative to generated ones")
+                    help="sample weight of the human-written (v1-v19, v22) questions relative to generated ones")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     t0 = time.time()
@@ -703,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     clf, scaler, predict = train(fit)
 
     # Thresholds: on the calibration split of the generated questions, and on out-of-fold predictions
-    # for every human-written (v1-v19) question (5 folds; each fold's model never saw that question).
+    # for every human-written (v1-v19, v22) question (5 folds; each fold's model never saw that question).
     human = [i for i, g in enumerate(col.groups) if g["source"].startswith(HUMAN)]
     fold = {i: int(hashlib.sha1(f"{col.groups[i]['source']}{i}".encode()).hexdigest(), 16) % 5 for i in human}
     oof: dict[int, np.ndarray] = {}
@@ -758,7 +758,7 @@ def main(argv: list[str] | None = None) -> int:
                               "reliability": curve, "answer_set_f1": round(f1, 4), "by_source": by_source},
         "threshold": {"value": round(tau, 3), "list_threshold": round(tau_list, 3),
                       "how": "answer threshold (the best paper below it: refuse): grid 0.1..0.85 minimising (averaged over +-2 grid steps) "
-                             "false-refusal rate / 0.03 + missed-refusal rate / 0.10 over the human-written (v1-v19) "
+                             "false-refusal rate / 0.03 + missed-refusal rate / 0.10 over the human-written (v1-v19, v22) "
                              "questions, on out-of-fold (5-fold) predictions; list threshold (other papers at or "
                              "above it are listed): the relevance at which a further candidate (ranks 2-8 by "
                              "relevance) is gold with probability 0.5 (logistic fit of gold on logit(relevance)), "
