@@ -396,3 +396,26 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
                            wants_number=w)[0] for w in (False, True))
     assert asked.scores[1] - plain.scores[1] > 0.1  # the sentence with 'six'
     assert asked.scores[2] == plain.scores[2]  # no number: no preference
+
+
+@pytest.mark.parametrize(("question", "sentence", "stated"), [
+    ("How many parameters does it predict?", "It predicts all 24 million parameters of a ResNet-50.", True),
+    ("how many datasets did they evaluate it on?", "Experiments on six benchmark datasets show gains.", True),
+    ("How many labelled examples are needed?", "With only 100 labelled examples it matches full supervision.", True),
+    ("How many datasets did they use?", "One of the datasets was collected in 2019.", False),  # 'one of': no count
+    ("How many datasets did they use?", "The datasets were released in 2019.", False),  # a year dates something
+    ("How many GPUs were used?", "Training takes 3 days on a cluster.", False),  # a number of something else
+])
+def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
+    """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
+    from rag.answer import count_unit, counts
+
+    assert counts(sentence, count_unit(question)) is stated
+
+
+def test_a_count_is_found_where_the_unit_is_a_title_word(seed_ready):
+    """'Parameter Prediction for Unseen Deep Architectures' states '24 million parameters of a ResNet-50' in a
+    sentence without the question's other words (hypernetwork, single pass): the count answers the question, and
+    the unit is asked although the title also holds it."""
+    ans = rag.ask("How many parameters of a ResNet-50 can the graph hypernetwork produce in a single pass?")
+    assert not ans.refused and "24 million parameters" in ans.text, ans.text

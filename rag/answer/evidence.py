@@ -58,10 +58,15 @@ YEARS = re.compile(r"(?:\b(?:in|since|from|to|until|till|through|between|and|of|
                    r"(?:1[89]\d\d|20[0-2]\d)\b|\b(?:1[89]\d\d|20[0-2]\d)(?=\s*[-–—)]|s\b)", re.I)
 
 
+def without_years(sentence: str) -> str:
+    """The sentence without the years that date something and without citation marks ('[3]')."""
+    return YEARS.sub("", re.sub(r"\[\d+\]", "", sentence))
+
+
 def has_figure(sentence: str) -> bool:
     """Does the sentence state a number (digits or words: 'six benchmark datasets'), other than a year that
     dates something or a citation mark?"""
-    return bool(NUMBER_WORDS.search(YEARS.sub("", re.sub(r"\[\d+\]", "", sentence))))
+    return bool(NUMBER_WORDS.search(without_years(sentence)))
 
 
 LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (publicly )?available|"
