@@ -174,6 +174,7 @@ class Query:
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
     wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
+    count_unit: frozenset[str] = frozenset()  # stems of what a 'how many <unit>' question counts ('paramet')
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
@@ -213,7 +214,7 @@ class Query:
     def detail(self) -> dict[str, bool]:
         """The detail asked for, as `rag.answer.evidence.gather` takes it."""
         return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link,
-                "wants_ratio": self.wants_ratio}
+                "wants_ratio": self.wants_ratio, "count_unit": self.count_unit}
 
     @property
     def wants_detail(self) -> bool:
@@ -249,6 +250,31 @@ def _names(search: str) -> tuple[str, ...]:
     '50%') are no names."""
     return tuple(dict.fromkeys(t for t in named_terms(search)
                                if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)))
+
+
+# "How many <unit>": what is counted, up to three words before a verb, pronoun or preposition ('how many
+# labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
+HOW_MANY = re.compile(r"\bhow many ((?:[\w-]+\s+){0,3})", re.I)
+_UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
+                       "there about per in on of for to at with from by that which".split())
+
+
+def count_unit(question: str) -> frozenset[str]:
+    """Stems of the words a 'how many' question counts ('how many labelled examples' -> label, exampl)."""
+    from rag.lexical import query_tokens
+
+    m = HOW_MANY.search(question + " ")
+    if not m:
+        return frozenset()
+    words = m.group(1).split()
+    if len(words) > 2 and words[0].lower() in ("kinds", "types", "sorts") and words[1].lower() == "of":
+        words = [words[0], *words[2:]]
+    kept = []
+    for w in words:
+        if w.lower() in _UNIT_STOP:
+            break
+        kept.append(w)
+    return frozenset(query_tokens(" ".join(kept)))
 
 
 def analyse(
@@ -295,6 +321,7 @@ def analyse(
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),
+        count_unit=count_unit(search) if figure else frozenset(),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=items,

@@ -405,10 +405,13 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
     ("How many datasets did they use?", "One of the datasets was collected in 2019.", False),  # 'one of': no count
     ("How many datasets did they use?", "The datasets were released in 2019.", False),  # a year dates something
     ("How many GPUs were used?", "Training takes 3 days on a cluster.", False),  # a number of something else
+    ("How many kinds of metrics did they design?", "We design three types of mathematical metrics.", True),
+    ("how many hypotheses about its success are put forward?", "Three hypotheses are proposed as follows.", True),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
-    from rag.answer import count_unit, counts
+    from rag.answer.evidence import counts
+    from rag.query import count_unit
 
     assert counts(sentence, count_unit(question)) is stated
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from rag.answer import offline
-from rag.answer.evidence import RATIO, Evidence, gather, has_figure, without_years
+from rag.answer.evidence import RATIO, Evidence, counts, gather, has_figure
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
@@ -193,8 +193,9 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     the figure is not there. The question's terms that only name the paper (its title words, the
     named terms it does mention) are set aside; what is left says what is asked ('word error rate',
     'learning rate'). A sentence states the figure
-    when it has a number (digits or words) and at least FIGURE_SHARE of that IDF-weighted mass, or, for a
-    'how many <unit>' question, when a number in it counts that unit ('24 million parameters')."""
+    when it has a number (digits or words) and at least FIGURE_SHARE of that IDF-weighted mass. For a
+    'how many <unit>' question, any sentence of the abstract where a number counts that unit ('24 million
+    parameters') states it."""
     from rag.answer.judge import paper_names
     from rag.lexical import query_tokens
     from rag.relevance import term_weights, tokens
@@ -208,8 +209,7 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
-    unit = count_unit(query.search)
-    if unit and any(counts(s, unit) for s in sentences):
+    if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
     if not asked:
         return any(has_figure(s) for s in sentences)
@@ -222,38 +222,6 @@ def _states_figure(ev: Evidence, query: Query) -> bool:
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
     # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
     return query.wants_ratio and any(RATIO.search(s) for s in sentences)
-
-
-# "How many <unit>": the thing counted. A sentence where a number quantifies it ("24 million parameters", "six
-# benchmark datasets") states the figure, whatever else the question says about the setting (its other words
-# may sit in the sentence before, and the unit itself is often a title word: "Parameter Prediction for …").
-HOW_MANY = re.compile(r"\bhow many ([\w-]+)(?:\s+(?!(?:did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
-                      r"should|they|it|we|you|there|per|in|on|of|for|to|at|with|from|by)\b)([\w-]+))?", re.I)
-_WORD = re.compile(r"[\w-]+")
-CARDINAL = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
-                      r"fifty|hundreds?|thousands?|millions?|billions?|dozens?", re.I)
-
-
-def count_unit(question: str) -> frozenset[str]:
-    """Stems of the words a 'how many' question counts ('how many labelled examples' -> label, exampl)."""
-    from rag.lexical import query_tokens
-
-    m = HOW_MANY.search(question)
-    return frozenset(query_tokens(" ".join(g for g in m.groups() if g))) if m else frozenset()
-
-
-def counts(sentence: str, unit: frozenset[str]) -> bool:
-    """Does a number in the sentence quantify the unit (the number, then the unit within three words)?"""
-    from rag.lexical import query_tokens
-
-    words = _WORD.findall(without_years(sentence))
-    for i, w in enumerate(words):
-        if CARDINAL.fullmatch(w) or w[:1].isdigit():
-            after = words[i + 1:i + 4]
-            after = after[:after.index("of")] if "of" in after else after  # 'one of the datasets' counts nothing
-            if unit & set(query_tokens(" ".join(after))):
-                return True
-    return False
 
 
 _FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:rate|ratio|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
