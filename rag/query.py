@@ -51,7 +51,8 @@ NUMBER_Q = re.compile(
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
     r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"
     # nor 'predicting all parameters of …' (a quantifier: a set of things, not a figure's name)
-    r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|"
+    # nor 'computing the maximum number of …' (a verb taking an object: a method described, not a figure asked)
+    r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|\w+ing\s+(?:the|a|an)\b|"
     r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+ ){0,3}"
     + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"

@@ -87,6 +87,10 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("estimating every hyperparameter of a model with Bayesian optimisation", False),
     ("training cost in GPU days of the data filtering network", True),
     ("how many parameters does the predicted ResNet-50 have?", True),
+    # a verb taking an object describes a method ('estimating the number of …'), not a figure asked
+    ("estimating the number of clusters with a nonparametric prior", False),
+    ("bounding the worst-case accuracy of certified classifiers", False),
+    ("the number of clusters of the nonparametric model", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
