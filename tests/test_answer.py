@@ -422,3 +422,25 @@ def test_a_count_is_found_where_the_unit_is_a_title_word(seed_ready):
     the unit is asked although the title also holds it."""
     ans = rag.ask("How many parameters of a ResNet-50 can the graph hypernetwork produce in a single pass?")
     assert not ans.refused and "24 million parameters" in ans.text, ans.text
+
+
+def test_a_name_in_a_quoted_sentence_does_not_stand_for_the_contribution_name(stub_settings, tmp_path):
+    """A quoted sentence that mentions another method's acronym ('convergent cross mapping (CCM)') does not
+    name the paper's contribution: the sentence that does ('We propose Latent-CCM …') is still quoted."""
+    from types import SimpleNamespace
+
+    from rag.answer.evidence import gather, naming_sentence
+    from rag.embed import get_embedder
+    from rag.retrieval import Hit
+    from rag.sentences import SentenceVectors
+    from rag.types import Paper
+
+    abstract = ("Causal discovery from short time series is hard. The classical convergent cross mapping (CCM) "
+                "fails on sparse observations. We propose Latent-CCM, which fits latent neural ODE processes.")
+    paper = Paper(paper_id="n1", abstract=abstract, title=None)
+    question = "causal discovery on sparse time series where cross mapping fails"
+    emb = get_embedder(stub_settings)
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    ev = gather(engine, question, emb.embed([question])[0], [Hit(paper=paper, score=1.0)])[0]
+    assert naming_sentence(ev, question, chosen=[0, 1]) == 2
+    assert naming_sentence(ev, question, chosen=[0, 2]) is None  # already quoted

@@ -121,10 +121,11 @@ def known_words(question: str, paper) -> set[str]:
 
 def naming_sentence(ev: Evidence, question: str, chosen: list[int] = ()) -> int | None:
     """The first sentence of the abstract that names the paper's contribution with a name the question
-    and the title do not use, or None; also None when one of the `chosen` sentences already names
-    something new (or is that sentence)."""
+    and the title do not use, or None; also None when one of the `chosen` sentences already does (or is
+    that sentence). A chosen sentence that merely mentions another name ('the classical convergent cross
+    mapping (CCM) fails') does not name the contribution."""
     known = known_words(question, ev.hit.paper)
-    if any(names_something(ev.sentences[i], known) for i in chosen):
+    if any(NAMING.search(ev.sentences[i]) and names_something(ev.sentences[i], known) for i in chosen):
         return None
     found = next((i for i, s in enumerate(ev.sentences) if NAMING.search(s) and names_something(s, known)), None)
     return None if found in chosen else found
