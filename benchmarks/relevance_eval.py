@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v23, acl-v23 (session 16, for the session's final code): validation_bundled_v23.jsonl (80) and
-  validation_acl_v23.jsonl (40), written at the session's start by helpers who did not read the decision layer or
-  run the system; `--sets bundled-v23,acl-v23`.
+- bundled-v24, acl-v24 (session 16, for the session's final code): validation_bundled_v24.jsonl (80) and
+  validation_acl_v24.jsonl (40), written after the v23 run by helpers who did not read the decision layer or run the
+  system; `--sets bundled-v24,acl-v24`.
+- bundled-v23, acl-v23 (session 16, written at the session's start, run once on 33bcad4; one fix came after).
 Validation sets of the session-16 relevance and list-intent models (fitted on v1-v19 and v22), never fitted on:
 - bundled-v21, acl-v21 (session 14, run once on ab56347, looked at since).
 - bundled-v20, acl-v20 (session 14, run once on d6a0f75, looked at since).
@@ -44,7 +45,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 24))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 25))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -93,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v23,acl-v23,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v23, acl-v23 (held out, session 16), "
+    ap.add_argument("--sets", default="dev,bundled-v24,acl-v24,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v24, acl-v24 (held out, session 16), bundled-v23, acl-v23 "
+                         "(held out in session 16, looked at since), "
                          "bundled-v22, acl-v22 (held out in session 15, fitted on since session 16), bundled-v21, acl-v21, "
                          "bundled-v20, acl-v20 (validation, sessions 15-16), bundled-v19, acl-v19, "
                          "bundled-v18, acl-v18, bundled-v17, "
