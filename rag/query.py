@@ -212,7 +212,7 @@ class Query:
         return [t for n, t in self.named_forms.items() if n not in terms]
 
     @property
-    def detail(self) -> dict[str, bool]:
+    def detail(self) -> dict[str, bool | frozenset[str]]:
         """The detail asked for, as `rag.answer.evidence.gather` takes it."""
         return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link,
                 "wants_ratio": self.wants_ratio, "count_unit": self.count_unit}
@@ -257,14 +257,14 @@ def _names(search: str) -> tuple[str, ...]:
 # labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
 HOW_MANY = re.compile(r"\bhow many ((?:[\w-]+\s+){0,3})", re.I)
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
-                       "there about per in on of for to at with from by that which".split())
+                       "there about per in on of for to at with from by that which and or how".split())
 
 
 def count_unit(question: str) -> frozenset[str]:
     """Stems of the words a 'how many' question counts ('how many labelled examples' -> label, exampl)."""
     from rag.lexical import query_tokens
 
-    m = HOW_MANY.search(question + " ")
+    m = HOW_MANY.search(re.sub(r"[^\w\s-]", " ", question) + " ")  # 'how many GPUs, and …', 'how many datasets?'
     if not m:
         return frozenset()
     words = m.group(1).split()

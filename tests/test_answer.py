@@ -407,6 +407,7 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
     ("How many GPUs were used?", "Training takes 3 days on a cluster.", False),  # a number of something else
     ("How many kinds of metrics did they design?", "We design three types of mathematical metrics.", True),
     ("how many hypotheses about its success are put forward?", "Three hypotheses are proposed as follows.", True),
+    ("How many datasets?", "Experiments on six benchmark datasets show gains.", True),  # punctuation ends the unit
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
