@@ -69,6 +69,8 @@ WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|wha
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
 # the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).
+# "What is the accuracy predictor … called?" asks for a name, whatever quantity word the thing's name holds.
+ASKS_WHAT_CALLED = re.compile(r"\b(?:called|named|termed|dubbed|known as)\s*\??\s*$", re.I)
 WANTS_NAME = re.compile(
     r"\b(?:which|what)\s+" + _NOT_A_LIST +
     r"(?:[\w-]+\s+){0,2}?(?:datasets?|benchmarks?|corpus|corpora|tasks?|data|languages?|"
@@ -302,7 +304,7 @@ def analyse(
         name = asked.group("name") or asked.group("name2")
         unknown = "" if eng.retriever.authors.lists(name) else name
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-    figure = bool(NUMBER_Q.search(question))
+    figure = bool(NUMBER_Q.search(question)) and not ASKS_WHAT_CALLED.search(question)
     intent = load_intent()
     p_list = intent.probability(question)
     foreign = non_english(question)

@@ -91,6 +91,8 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("estimating the number of clusters with a nonparametric prior", False),
     ("bounding the worst-case accuracy of certified classifiers", False),
     ("the number of clusters of the nonparametric model", True),
+    # what a thing is called is a name, though its name holds a quantity word
+    ("what is the error rate estimator of the conformal paper called?", False),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
