@@ -74,6 +74,7 @@ class Vocabulary:
     written: dict[str, str] = field(default_factory=dict)  # folded event name -> as the titles write it
     lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
     ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
+    titles: str = ""  # every venue name, case-folded, one a line: what a venue phrase may be part of
 
     @cached_property
     def long_names(self) -> list[tuple[tuple[str, ...], re.Pattern, str, str]]:
@@ -95,11 +96,12 @@ class Vocabulary:
     def from_counts(cls, counts: dict[str, int], abstracts: list[str]) -> Vocabulary:
         """From each distinct venue's paper count and a sample of abstracts (up to 5,000; they tell which
         acronyms the collection also writes in lower case as ordinary words)."""
-        voc = cls()
+        voc = cls(titles="\n".join(v.casefold() for v in counts))
         size: Counter = Counter()
         assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
         owned: dict[str, Counter] = defaultdict(Counter)  # event name -> acronym -> papers
         cut: set[str] = set()  # event names some title continues in lower case ('… Approaches to Code Switching')
+        inner: dict[str, Counter] = defaultdict(Counter)  # capitals inside an event name -> event name -> papers
         try:
             from rag.relevance import reference_idf
 
@@ -123,6 +125,9 @@ class Vocabulary:
                 if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
             events = _event_names(title) if acronym else []
+            for cand in events:  # 'SIGHUM' of 'Joint SIGHUM Workshop on Computational Linguistics for …'
+                for token in re.findall(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z](?![\w-])", cand):
+                    inner[fold(token).replace("-", "").replace(" ", "")][cand] += n
             name = _spelled(events, acronym)
             if name:
                 voc.names[fold(name)] = acronym
@@ -199,6 +204,16 @@ class Vocabulary:
         for text in abstracts[:5000]:
             lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", text) if w in size)
         acronyms = {_acronym_key(v) for v in counts}
+        # An event's own capitals ('SIGHUM') name it where the collection files it under a generic collection
+        # or another acronym (the Joint SIGHUM Workshop is 'Workshop' until 2019, then LATECHCLFL), when no
+        # venue has that acronym and (nearly) all the event names holding it are one event.
+        for key, by in inner.items():
+            name, n = by.most_common(1)[0]
+            if (key not in voc.keys and len(key) >= 3 and ref_idf.get(key, 99.0) >= generic_idf
+                    and n >= 0.8 * sum(by.values())):
+                voc.keys[key] = voc.names.get(fold(name), name)
+                size[key] += sum(by.values())
+                acronyms.add(key)
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
         voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
@@ -321,12 +336,23 @@ COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submiss
                            r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b")
 
 
+# A year or venue that says when or where something happened, not where papers appeared: 'elections held in
+# 2020', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'. Not when what was held is an
+# event that has papers ('the shared tasks held in 2019').
+HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
+HELD_WITH = re.compile(HELD + r"\s+(?:(?:together\s+|in\s+conjunction\s+)?with|alongside|at|during)(?:\s+" + ARTICLE
+                       + r")?$", re.I)
+HELD_IN = re.compile(r"(?<!\S)(?:(?!\b(?:workshops?|conferences?|tasks?|campaigns?|competitions?|challenges?|"
+                     r"evaluations?|tracks?|meetings?|symposi(?:um|a)|summits?|tutorials?|sessions?)\b)\S+\s+){1,3}"
+                     + HELD + r"\s*$", re.I)
+
+
 def _counts_or_names(q: str, m: re.Match) -> bool:
     """Is the number a count ('fewer than 2000 speakers', 'moins de 2000 locuteurs') or part of a name
     ('MEDIQA 2021 submissions': a shared task's own year), rather than a publication year?"""
     year_at = m.start(m.lastindex or 0)
     year_end = m.end(m.lastindex or 0)
-    if QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end):
+    if QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end) or HELD_IN.search(q[: m.start()]):
         return True
     prev = re.search(r"(?<![\w-])([A-Za-z][\w-]*)\s+$", q[:year_at])
     return bool(prev) and sum(c.isupper() for c in prev.group(1)) >= 2
@@ -389,6 +415,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             pre = JOURNAL_OF.search(q, 0, m.start())
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
+    if not found:
+        found += _event_phrase(q, vocab)
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
@@ -422,6 +450,27 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             found.append((m.start(), m.end(), canon, year, glued))
     return found
+
+
+# Capitalised words before an event word: 'the Parsing Technologies workshops and conferences'.
+EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)\s+"
+                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?)(?:\s+(?:and|or|&)\s+"
+                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
+
+
+def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+    """A capitalised phrase named as an event ('at the Parsing Technologies workshops') that is part of
+    venue names of the collection, where no venue is called by it whole ('International Workshop on
+    Parsing Technologies', IWPT, and 'International Conference on Parsing Technologies'): the filter is the
+    phrase, which selects every venue name holding it."""
+    for m in EVENT_PHRASE.finditer(q):
+        words = m.group(1).split()
+        while words and words[0].lower() in ("the", "of", "on", "for", "and", "in", "to"):
+            words = words[1:]
+        phrase = " ".join(words)
+        if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
+            return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
+    return []
 
 
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
@@ -496,6 +545,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
                         hyphen_year: bool = False) -> bool:
     before = q[:start].rstrip()
     after = q[end:]
+    if HELD_WITH.search(before):
+        return False  # 'the MultiLing workshop held with RANLP 2019': another event's host, not where papers appeared
     if re.match(r"-" + AFTER + r"\b", after, re.I):
         return True  # 'ACL-Beiträge', 'EMNLP-papers'
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
@@ -644,15 +695,23 @@ def _selects(venue: str, year_min: int | None, year_max: int | None, papers: lis
 
 def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: list[Paper],
            year_max: int | None = None) -> str:
-    """The venue filter to use: the acronym itself, or, when it selects nothing for those years, the event
-    name it owns where that does ('WMT 2019': the collection files the Fourth Conference on Machine
-    Translation under 'Workshop'; only from 2020 on under WMT), a generic collection's first."""
+    """The venue filter to use: the acronym itself, or the event name it owns where that selects more of
+    the event's volumes. 'WMT 2019': the collection files the Fourth Conference on Machine Translation under
+    'Workshop', and only from 2020 on under WMT. 'W-NUT 2016-2019': the acronym is in the 2016 and 2019
+    titles only, the Workshop on Noisy User-generated Text in all four. Where the acronym selects nothing,
+    a generic collection's volume of the name comes first."""
     year_max = year_max if year_max is not None else year_min
-    if vocab is None or (year_min is None and year_max is None) or _selects(venue, year_min, year_max, papers):
+    if vocab is None:
         return venue
     owned = [name for name, canon in vocab.names.items()
              if canon == venue and name in vocab.written and len(name.split()) >= 4]
     owned.sort(key=len, reverse=True)
+    selected = set(_venues_of(venue, year_min, year_max, papers))
+    if selected:
+        for name in owned:
+            if selected < set(_venues_of(vocab.written[name], year_min, year_max, papers)):
+                return vocab.written[name]
+        return venue
     for generic_only in (True, False):  # then an edition filed under an earlier acronym ('ALW — … Fourth
         for name in owned:  # Workshop on Online Abuse and Harms' in 2020, WOAH from 2021 on)
             if _selects(vocab.written[name], year_min, year_max, papers, generic_only=generic_only):

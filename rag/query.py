@@ -25,8 +25,9 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de|"
                       # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
-                      # "who developed X?"), as do "its authors" and "which team built X"
-                      r"^\W*(?:who|qui|wer)\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      # "who developed X?"), as do "its authors" and "which team built X"; "who does X name as
+                      # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
+                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
                       r"built|created|came|trained|designed))", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
@@ -64,7 +65,10 @@ NUMBER_Q = re.compile(
 )
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
 # percentage states it, whatever words the abstract uses ('a 1.8x speedup', 'by nearly 50%').
+# A change asked as 'how much does it cut / reduce / improve X' is a relative amount too.
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
+                         r"\bhow much (?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
+                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
                          r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b",
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):

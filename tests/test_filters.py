@@ -663,3 +663,100 @@ def test_event_names_asked_topic_first_in_other_languages_or_as_data():
     assert got("argument mining of tweets") == (None, None, None)
     assert got("dependency parsing evaluated on the CoNLL 2009 shared task data") == (None, None, None)
     assert got("CoNLL 2009 shared task systems for semantic role labelling") == ("CoNLL", 2009, 2009)
+
+
+def _selected(question, vocab, papers):
+    f = parse_with(question, vocab, papers).filters
+    return [p.paper_id for p, ok in zip(papers, f.mask(papers), strict=True) if ok]
+
+
+def parse_with(question, vocab, papers):
+    from rag.filters import parse
+
+    return parse(question, vocab, papers=papers)
+
+
+def _papers(venues):
+    from rag.types import Paper
+
+    return [Paper(paper_id=f"p{i}", abstract="Poems, translation and parsing.", title=f"Paper {i}", venue=v, year=y)
+            for i, (v, y) in enumerate(venues)]
+
+
+def test_an_event_named_by_the_capitals_inside_its_name_is_a_filter():
+    """The Joint SIGHUM Workshop is filed under 'Workshop' until 2019 and under LATECHCLFL since: 'sighum',
+    in any case, names it through the capitals its own name holds."""
+    from rag.filters import Vocabulary
+
+    name = "Joint SIGHUM Workshop on Computational Linguistics for Cultural Heritage, Social Sciences, Humanities"
+    papers = _papers([(f"Workshop — Proceedings of the {name}", 2017),
+                      (f"Workshop — Proceedings of the Second {name}", 2018),
+                      (f"LATECHCLFL — Proceedings of the The 4th {name}", 2020),
+                      ("Workshop — Proceedings of the Workshop on Computational Linguistics for Literature", 2019),
+                      ("ACL — Proceedings of the 57th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2019)])
+    vocab = Vocabulary.from_papers(papers)
+    assert _selected("poetry at sighum up to 2019: rhyme and metre", vocab, papers) == ["p0", "p1"]
+    assert _selected("SIGHUM papers on poetry", vocab, papers) == ["p0", "p1", "p2"]
+    assert parse_with("poetry at sighum", vocab, papers).question == "poetry"
+
+
+def test_a_full_name_selecting_more_volumes_than_its_acronym_is_the_filter():
+    """W-NUT's acronym is in the titles of some volumes only; the workshop's name, typed or behind the
+    acronym, selects every volume of those years and nothing of the conference that hosted one."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the 2nd Workshop on Noisy User-generated Text (WNUT)", 2016),
+                      ("Workshop — Proceedings of the 3rd Workshop on Noisy User-generated Text", 2017),
+                      ("EMNLP — Proceedings of the 5th Workshop on Noisy User-generated Text (W-NUT 2019)", 2019),
+                      ("WNUT — Proceedings of the Sixth Workshop on Noisy User-generated Text (W-NUT 2020)", 2020),
+                      ("EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language "
+                       "Processing", 2019)])
+    vocab = Vocabulary.from_papers(papers)
+    every = ["p0", "p1", "p2"]
+    assert _selected("Fehlerkorrektur auf dem Workshop on Noisy User-generated Text von 2016 bis 2019", vocab,
+                     papers) == every
+    assert _selected("W-NUT papers from 2016 to 2019 on normalisation", vocab, papers) == every
+    assert _selected("W-NUT 2020 papers on normalisation", vocab, papers) == ["p3"]
+
+
+def test_capitalised_words_named_as_events_select_the_venues_holding_them():
+    """'the Parsing Technologies workshops and conferences': no venue is called that whole, but the
+    phrase is part of the names of two (IWPT's workshop and a conference filed under 'Workshop')."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("IWPT — Proceedings of the Second International Workshop on Parsing Technologies", 1991),
+                      ("Workshop — Proceedings of the Eighth International Conference on Parsing Technologies", 2003),
+                      ("Workshop — Proceedings of the 15th International Conference on Parsing Technologies", 2017),
+                      ("COLING — Proceedings of the 20th International Conference on Computational Linguistics",
+                       2004)])
+    vocab = Vocabulary.from_papers(papers)
+    got = parse_with("categorial grammars at the Parsing Technologies workshops and conferences before 2005",
+                     vocab, papers)
+    assert got.question == "categorial grammars"
+    assert _selected("categorial grammars at the Parsing Technologies workshops and conferences before 2005",
+                     vocab, papers) == ["p0", "p1"]
+    # words that name no venue of the collection stay the topic
+    assert parse_with("Lambek Calculus workshop talks on proof nets", vocab, papers).filters.venue is None
+
+
+@pytest.mark.parametrize(("question", "want"), [
+    ("elections and referendums held in 2020: the online debate around them", (None, None, None)),
+    ("tweets about the storm that took place in 2012", (None, None, None)),
+    ("summaries from the MultiLing workshop held with RANLP 2019", (None, None, None)),
+    ("sarcasm detection papers co-located with ACL", (None, None, None)),
+    ("RANLP 2019 papers on summarisation", ("RANLP", 2019, 2019)),
+    ("the shared tasks held in 2019 on named entities", (None, 2019, 2019)),
+])
+def test_a_year_or_venue_saying_when_something_happened_is_no_filter(question, want):
+    """'elections held in 2020' dates the elections and 'held with RANLP 2019' names another event's host;
+    neither is where or when the papers appeared. What was held may be an event with papers of its own."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("RANLP — Proceedings of the International Conference Recent Advances in Natural Language "
+                       "Processing (RANLP 2019)", 2019),
+                      ("ACL — Proceedings of the 57th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2019)])
+    vocab = Vocabulary.from_papers(papers)
+    f = parse_with(question, vocab, papers).filters
+    assert (f.venue, f.year_min, f.year_max) == want

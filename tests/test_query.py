@@ -144,10 +144,27 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("which papers did the Nervana team release?", False),
     ("whose benchmark covers robotic manipulation in simulation?", False),
     ("how do deep networks handle who-questions in reading comprehension?", False),
+    # 'who does X <verb>' asks the object of X's verb; 'who did the study' still asks for people
+    ("Who does the compression toolkit name as its intended audience?", False),
+    ("who do the benchmark's designers expect to use it", False),
+    ("who did the large-scale study of optimisers for transformers?", True),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
     assert analyse(question, [], None).wants_authors is asks
+
+
+@pytest.mark.parametrize(("question", "relative"), [
+    ("by how much does the pruned model shrink?", True),
+    ("how much faster is the sparse kernel", True),
+    ("and how much does it lower the memory footprint?", True),
+    ("how much does the V-cycle framework cut training cost for BERT-Base?", True),
+    ("how much did the experiments cost in cloud compute dollars?", False),
+    ("how much data does the detector need?", False),
+])
+def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
+    """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
+    assert analyse(question, [], None).wants_ratio is relative
 
 
 @pytest.mark.parametrize(("question", "asks"), [
