@@ -108,7 +108,8 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
-_VERSUS = r"(?:versus|vs\.?|compared (?:with|to))"  # the words that set two things against each other
+# the words that set two things against each other ('A vs B', 'how does A differ from B', 'A compares with B')
+_VERSUS = r"(?:versus|vs\.?|compared (?:with|to)|compares? (?:with|to|against)|differs? from|different from)"
 _LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
@@ -116,7 +117,14 @@ _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |w
 # A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
 # part, so each item's best paper belongs in the answer (rag.answer.judge.select).
 COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
-                        r"\bdifferences? between\b", re.I)
+                        r"\bdifferences? between\b|\b(?:what|how) (?:does|do|did) each\b|\bdoes each one\b|"
+                        r"\band\b[^,;:?]{1,120}?\bboth\b(?!\s+(?:the|of|a|an|in|on)\b)|"
+                        r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b", re.I)
+# Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
+# each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
+_BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
+                   r"(?:what|how|why)\s+(?:do|does|did)\s+(?P<a2>[^,;:?]+?)\s+and\s+(?P<b2>[^,;:?]+?)\s+each\b)"
+                   r"(?P<rest>.*)$", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 MAX_ASPECTS = 5
 COMPARED_WORDS = 16  # the longest side of a comparison ('A vs B') read as an item (8 for other lists)
@@ -132,8 +140,17 @@ def aspects(search: str) -> tuple[str, ...]:
     best: tuple[int, list[str]] | None = None
     for i, clause in enumerate(clauses):
         body = clause.rstrip("?.!:; ")
-        seps = _LIST_SEP.findall(body)
-        parts = _LIST_SEP.split(body)
+        both = _BOTH.match(body)
+        pair_ab = [both.group(x) or both.group(x + "2") for x in ("a", "b")] if both else []
+        if pair_ab and not _LIST_SEP.search(" ".join(pair_ab)):
+            readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
+            if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
+                rest = " ".join(c for j, c in enumerate(clauses) if j != i)
+                return tuple(" ".join(x for x in (r, rest) if x) for r in readings)
+        # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
+        versus = re.search(r"\s(?:compares? (?:with|to|against)|differs? from|different from)\s", body, re.I)
+        seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
+        parts = _LIST_SEP.split(body) if not versus else [body[: versus.start()].strip(" ,"), body[versus.end():]]
         pair = _COMPARE.match(body)
         if not seps and pair:  # 'compare A and B', 'the difference between A and B'
             seps, parts = ["and"], _LIST_AND.split(body[pair.end():], maxsplit=1)

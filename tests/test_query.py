@@ -213,7 +213,21 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("graph attention networks that learn to weigh each neighbour differently, compared with spectral "
      "convolutions over the graph Laplacian", ["graph attention networks that learn to weigh each neighbour "
                                                "differently", "spectral convolutions over the graph Laplacian"], True),
+    # a verb of comparison, commas and all; two things named, then asked about 'both' or 'each'
+    ("how does the capsule network, which routes by agreement, differ from a plain CNN with max-pooling?",
+     ["how does the capsule network, which routes by agreement", "a plain CNN with max-pooling"], True),
+    ("How does WaveNet compare with a concatenative speech synthesiser?",
+     ["How does WaveNet", "a concatenative speech synthesiser"], True),
+    ("Mixup and CutMix both blend two training images. What does each one do with the labels?",
+     ["Mixup blend two training images. What does each one do with the labels",
+      "CutMix blend two training images. What does each one do with the labels"], True),
+    ("what do the lottery ticket paper and the rewinding study each claim about pruning at initialisation?",
+     ["the lottery ticket paper claim about pruning at initialisation",
+      "the rewinding study claim about pruning at initialisation"], True),
     ("pruning, distillation or quantisation", ["pruning", "distillation", "quantisation"], False),
+    # 'each' and 'both' inside a description do not make two things compared
+    ("a trick that adds noise at each layer and removes it at the next", [], False),
+    ("weights predicted for both the forward and backward pass", [], False),
     ("restoring old photos -- scratches, fading or blur",
      ["scratches restoring old photos", "fading restoring old photos", "blur restoring old photos"], False),
 ])
