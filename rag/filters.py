@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from rag.retrieval import AuthorIndex, Filters, fold
-from rag.retrieval.filtering import venue_matches
+from rag.retrieval.filtering import VENUE_OR, venue_matches
 from rag.types import Paper
 from rag.venues import GENERIC, venue_keys
 
@@ -308,17 +308,17 @@ def _cut(text: str, start: int, end: int) -> str:
 
 
 YEAR_RULES = [
-    (rf"\b(?:between|from|entre|de)\s+{YEAR}\s+(?:and|to|et|à|-|–)\s+{YEAR}\b", "range"),
-    (rf"\b{YEAR}\s*(?:-|–|to|bis|à)\s*{YEAR}\b", "range"),
+    (rf"\b(?:between|from|entre|de|desde)\s+{YEAR}\s+(?:and|to|through|et|à|y|a|hasta|-|–)\s+{YEAR}\b", "range"),
+    (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
     # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
     (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach)\s+(?:dem\s+Jahr\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
+    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
-    (rf"\b(?:before|prior to|older than|avant|vor)\s+{YEAR}\b", "before"),
-    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à|bis)\s+(?:zum\s+Jahr\s+)?{YEAR}\b", "max"),
+    (rf"\b(?:before|prior to|older than|avant|vor|antes de)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à|bis|hasta)\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
@@ -337,14 +337,11 @@ COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submiss
 
 
 # A year or venue that says when or where something happened, not where papers appeared: 'elections held in
-# 2020', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'. Not when what was held is an
-# event that has papers ('the shared tasks held in 2019').
+# 2020', 'the TAC evaluation held in 2011', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'.
 HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
 HELD_WITH = re.compile(HELD + r"\s+(?:(?:together\s+|in\s+conjunction\s+)?with|alongside|at|during)(?:\s+" + ARTICLE
                        + r")?$", re.I)
-HELD_IN = re.compile(r"(?<!\S)(?:(?!\b(?:workshops?|conferences?|tasks?|campaigns?|competitions?|challenges?|"
-                     r"evaluations?|tracks?|meetings?|symposi(?:um|a)|summits?|tutorials?|sessions?)\b)\S+\s+){1,3}"
-                     + HELD + r"\s*$", re.I)
+HELD_IN = re.compile(r"\S\s+" + HELD + r"\s*$", re.I)
 
 
 def _counts_or_names(q: str, m: re.Match) -> bool:
@@ -387,7 +384,8 @@ def _years(q: str, f: Filters, vocab: Vocabulary | None = None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après", "nach")) else 0)
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après", "nach",
+                                                                                  "después")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):
@@ -435,7 +433,10 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             continue
         if " " in word and not (len(key) >= 5 and word[0].isupper()):
             continue
-        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok):
+        # 'findings of emnlp': a collection named after the venue it belongs to, in any case
+        of_venue = re.match(r"\s+of\s+(?:the\s+)?([A-Za-z]+)(?![\w-])", q[m.end():]) if key in GENERIC_COLLECTIONS else None
+        of_venue = of_venue if of_venue and fold(of_venue.group(1)) in vocab.keys else None
+        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue):
             continue
         if key in SOURCE_LISTS:
             continue
@@ -448,7 +449,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous, hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
-            found.append((m.start(), m.end(), canon, year, glued))
+            end = m.end() + of_venue.end() if of_venue and not m.group(2) and not _typed_as_acronym(word, canon) else m.end()
+            found.append((m.start(), end, canon, year, glued))
     return found
 
 
@@ -456,6 +458,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
 EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)\s+"
                           r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?)(?:\s+(?:and|or|&)\s+"
                           r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
+
+EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
 
 
 def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
@@ -470,6 +474,17 @@ def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | 
         phrase = " ".join(words)
         if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
             return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
+    # in lower case, the words with the event word as the venue names write them: '2019 student research
+    # workshop papers' ('… Annual Meeting of the ACL: Student Research Workshop')
+    for m in EVENT_PHRASE_LOWER.finditer(q):
+        words = m.group(0).split()
+        for i in range(len(words) - 2):  # 'papers from the student research workshop': the longest tail named
+            if words[i] in ("the", "a", "an", "of", "on", "for", "from", "in", "at", "and", "to"):
+                continue
+            phrase = re.sub(r"s$", "", " ".join(words[i:])).casefold()
+            if re.search(r"(?:^|\n|[^\w\n]\s*)" + re.escape(phrase) + r"\b", vocab.titles):
+                start = m.start() + m.group(0).index(" ".join(words[i:]))
+                return [(start, m.end(), " ".join(words[i:]), None, False)]
     return []
 
 
@@ -586,6 +601,7 @@ def parse(
     papers: list[Paper] | None = None,
 ) -> Parsed:
     f = Filters()
+    typed = None  # an event's full name as typed, when the collection files it under an acronym
     q = _years(question, f, vocab)
     # Checks against the collection's venues and years need the papers in memory; the engine backend's lazy
     # catalogue would load every paper, so there they are skipped.
@@ -606,6 +622,10 @@ def parse(
             found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter
         if found:
             start, end, canon, year, _ = found[0]
+            name = fold(q[start:end])
+            if vocab.names.get(name, name) != name and re.search(r"\b" + VENUE_WORD + r"\b", name):
+                # an event's full name typed ('… Workshop'), filed under an acronym
+                typed = vocab.written.get(name, q[start:end])
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
             of = next((x for x in found[1:] if x[3] and x[0] >= end  # 'Findings of EMNLP 2021': the year is theirs
                        and re.fullmatch(r"\s+of\s+(?:the\s+)?", q[end : x[0]], re.I)), None)
@@ -640,6 +660,14 @@ def parse(
         f.venue = _alias(vocab, f.venue, f.year_min, listed, f.year_max)
         if " " in f.venue and vocab is not None and (f.year_min or f.year_max):
             f.venue = _one_acronym(vocab, f.venue, f.year_min, f.year_max, listed) or f.venue
+        # the name typed, where it selects volumes of the event its acronym does not: the Linguistic Annotation
+        # Workshop of 2017 and 2019 is filed under 'Workshop' (LAW from 2020 on, and in the 2018 joint
+        # 'LAW-MWE-CxG' workshop's title): both, then
+        if typed:
+            mine = set(_venues_of(f.venue, f.year_min, f.year_max, listed))
+            theirs = set(_venues_of(typed, f.year_min, f.year_max, listed))
+            if not theirs <= mine:
+                f.venue = typed if mine <= theirs else f"{typed}{VENUE_OR}{f.venue}"
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = _author_phrase(q, authors)

@@ -114,6 +114,7 @@ _LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
                       re.I)
+_COMPARE_WITH = re.compile(r"\s+(?:with|against|to)\s+", re.I)  # 'compare A with B'
 # A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
 # part, so each item's best paper belongs in the answer (rag.answer.judge.select).
 COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
@@ -152,8 +153,10 @@ def aspects(search: str) -> tuple[str, ...]:
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
         parts = _LIST_SEP.split(body) if not versus else [body[: versus.start()].strip(" ,"), body[versus.end():]]
         pair = _COMPARE.match(body)
-        if not seps and pair:  # 'compare A and B', 'the difference between A and B'
-            seps, parts = ["and"], _LIST_AND.split(body[pair.end():], maxsplit=1)
+        if not seps and pair:  # 'compare A and B', 'the difference between A and B', 'compare A with B'
+            pair_rest = body[pair.end():]
+            joint = _LIST_AND if _LIST_AND.search(pair_rest) else _COMPARE_WITH
+            seps, parts = ["and"], joint.split(pair_rest, maxsplit=1)
         if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
             parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
         parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip()]

@@ -216,6 +216,8 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     # a verb of comparison, commas and all; two things named, then asked about 'both' or 'each'
     ("how does the capsule network, which routes by agreement, differ from a plain CNN with max-pooling?",
      ["how does the capsule network, which routes by agreement", "a plain CNN with max-pooling"], True),
+    ("compare layer-wise relevance propagation with saliency maps as explanations of classifiers",
+     ["layer-wise relevance propagation", "saliency maps as explanations of classifiers"], True),
     ("How does WaveNet compare with a concatenative speech synthesiser?",
      ["How does WaveNet", "a concatenative speech synthesiser"], True),
     ("Mixup and CutMix both blend two training images. What does each one do with the labels?",

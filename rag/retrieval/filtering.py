@@ -71,9 +71,15 @@ def venue_matches(wanted: str, venue: str) -> bool:
     return _venue_matches(wanted.casefold(), venue or "")
 
 
+VENUE_OR = " | "  # between alternative venues of one filter: 'Linguistic Annotation Workshop | LAW'
+
+
 def _venue_matches(wanted: str, venue: str) -> bool:
     """'acl' matches the acronym part of 'ACL — Proceedings of …' exactly (not NAACL or TACL), 'jep' a
-    name inside its title ('JEP-TALN-RECITAL'); longer text matches anywhere in the venue name."""
+    name inside its title ('JEP-TALN-RECITAL'); longer text matches anywhere in the venue name.
+    Alternatives joined by ' | ' match where any of them does."""
+    if VENUE_OR in wanted:
+        return any(_venue_matches(w.strip(), venue) for w in wanted.split(VENUE_OR) if w.strip())
     if fold(wanted).replace(" ", "") in venue_keys(venue):
         return True
     acronym = venue.split(" — ")[0].casefold() if " — " in venue else ""
