@@ -56,7 +56,9 @@ COGNATES = {
             ("ité", "ity"), ("ismes", "isms"), ("isme", "ism"), ("istes", "ists"), ("iste", "ist"), ("eurs", "ors"),
             ("eur", "or"), ("aires", "ary"), ("aire", "ary"), ("elles", "al"), ("elle", "al"), ("els", "al"),
             ("el", "al"), ("ifs", "ive"), ("if", "ive"), ("ives", "ive"), ("ées", "ed"), ("ée", "ed"), ("és", "ed"),
-            ("é", "ed")),
+            ("é", "ed"), ("iennes", "ean"), ("ienne", "ean"), ("iens", "ean"), ("ien", "ean"), ("iennes", "ian"),
+            ("ienne", "ian"), ("iens", "ian"), ("ien", "ian"), ("phes", "phs"), ("phe", "ph"), ("antes", "ant"),
+            ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent")),
     "deu": (("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
             ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
 }
@@ -158,7 +160,7 @@ class Lexicon:
         for ending, english in COGNATES.get(lang, ()):
             if low.endswith(ending) and len(low) > len(ending) + 2:
                 form = strip_accents(low[: len(low) - len(ending)]) + english
-                if form in self.english:
+                if form in self.english or (form.endswith("s") and form[:-1] in self.english):
                     return [form]
         return []
 

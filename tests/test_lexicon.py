@@ -76,6 +76,18 @@ def test_a_cognate_with_a_regular_ending_is_glossed_when_the_dictionaries_know_i
     assert lex.translations("stochastique", "deu") == []  # German endings for German words only
 
 
+def test_adjective_and_noun_endings_make_their_english_cognates():
+    """'euclidiennes' -> 'euclidean', 'graphes' -> 'graphs', 'dépendantes' -> 'dependent': regular endings,
+    used only where the English form (or its singular) is known."""
+    lex = lexicon.Lexicon({"fra": {"espace": "space|euclidean space", "arbre": "tree|graph", "réseau": "network",
+                                   "neurone": "neuron|neuronal", "meilleur": "best|optimal",
+                                   "tributaire": "dependent|reliant"}})
+    assert lex.translations("euclidiennes", "fra") == ["euclidean"]
+    assert lex.translations("graphes", "fra") == ["graphs"]
+    assert lex.translations("dépendantes", "fra") == ["dependent"]
+    assert lex.translations("travaux", "fra") == []  # 'traval' is no English word
+
+
 def test_lexicon_is_built_once_then_read_from_the_cache(fresh, tmp_path, monkeypatch):
     dicts = tmp_path / "dictd"
     shutil.copytree(DATA, dicts)
