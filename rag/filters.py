@@ -312,7 +312,7 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
     # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
     (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
-    (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
+    (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
     (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
@@ -459,6 +459,9 @@ EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|t
                           r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?)(?:\s+(?:and|or|&)\s+"
                           r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
 
+EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
+                              r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los)\s+)?[„\"«“‘']?\s*"
+                              r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)")
 EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
 
 
@@ -474,6 +477,16 @@ def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | 
         phrase = " ".join(words)
         if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
             return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
+    # after an event word, in any language: 'des Workshops „Events and Stories in the News“', 'los talleres de
+    # Linguistic Complexity', "l'atelier Human-Informed Translation and Interpreting Technology" (English
+    # 'Workshop on X' is a long name of the vocabulary, which knows the fragments no venue is called by)
+    for m in EVENT_AFTER_WORD.finditer(q):
+        words = m.group(1).split()
+        for n in range(len(words), 1, -1):
+            phrase = " ".join(words[:n])
+            if len(phrase) > 6 and phrase.casefold() in vocab.titles:
+                end = m.start(1) + len(phrase)
+                return [(m.start(), end + (q[end:end + 1] in "“”\"»’'" and end < len(q)), phrase, None, False)]
     # in lower case, the words with the event word as the venue names write them: '2019 student research
     # workshop papers' ('… Annual Meeting of the ACL: Student Research Workshop')
     for m in EVENT_PHRASE_LOWER.finditer(q):
@@ -782,7 +795,7 @@ def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
 def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
     m = re.search(
-        r"\b(?:by|from|of|has|did|have|had|par|de)\s+([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
+        r"(?:\b(?:by|from|of|has|did|have|had|par|de)\s+|\bd['’])([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
         r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
     name = re.sub(r"['’]s$", "", m.group(1)) if m else None  # "did Shuiwang Ji's group propose"
     if m is None:

@@ -818,3 +818,43 @@ def test_an_event_named_in_lower_case_and_findings_of_a_venue():
     assert parse_with("the key findings of the survey", vocab, papers).filters.venue is None
     # words that name no venue stay the topic
     assert parse_with("papers from the deep learning workshop on parsing", vocab, papers).filters.venue is None
+
+
+def test_an_event_named_after_an_event_word_in_any_language():
+    """'des Workshops „Events and Stories in the News“', 'los talleres de Linguistic Complexity (2016 y
+    2018)', "l'atelier Human-Informed Translation …": the capitalised words after the event word, as far as
+    the venue names hold them, are the venue."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the Events and Stories in the News Workshop", 2017),
+                      ("Workshop — Proceedings of the Workshop Events and Stories in the News 2018", 2018),
+                      ("Workshop — Proceedings of the Workshop on Computational Linguistics for Linguistic Complexity "
+                       "(CL4LC)", 2016),
+                      ("Workshop — Proceedings of the Workshop on Linguistic Complexity and Natural Language "
+                       "Processing", 2018),
+                      ("ACL — Proceedings of the 56th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2018)])
+    vocab = Vocabulary.from_papers(papers)
+    got = parse_with("Welche Beiträge des Workshops „Events and Stories in the News“ befassen sich mit Kausalität?",
+                     vocab, papers)
+    assert got.filters.venue == "Events and Stories in the News"
+    assert got.question == "Welche Beiträge befassen sich mit Kausalität?"
+    assert _selected("¿Qué trabajos se presentaron en los talleres de Linguistic Complexity (2016 y 2018)?", vocab,
+                     papers) == ["p2", "p3"]
+    assert parse_with("articles de l'atelier Events and Stories sur la causalité", vocab, papers).filters.venue == (
+        "Events and Stories")
+    # capitalised words after an event word that no venue holds are no venue
+    assert parse_with("papers of the workshop Deep Parsing Methods", vocab, papers).filters.venue is None
+
+
+def test_a_french_elided_de_before_an_author_name():
+    """'les travaux d'Olivier Ferret' names the author as 'de Olivier Ferret' would."""
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="p1", abstract="Temporal relations in clinical text.", title="Clinical time",
+                    authors=["Olivier Ferret", "Julien Tourille"], year=2017)]
+    got = parse("Les travaux d'Olivier Ferret depuis 2016 sur l'extraction temporelle", None, AuthorIndex(papers),
+                papers)
+    assert (got.filters.author, got.filters.year_min) == ("Olivier Ferret", 2016)
