@@ -1,0 +1,110 @@
+"""Years typed in plain chat: 'since 2020', 'from the 2000s', '2017 through 2019', 'entre 2014 y 2016',
+'seit 2015', 'avant 2010'. `read_years` sets a question's year filters and returns the question without the
+year phrase; a year that counts something ('fewer than 2000 speakers'), names a task ('MEDIQA 2021') or dates
+an event ('elections held in 2020') is no filter. A leaf module of `rag.filters`."""
+
+from __future__ import annotations
+
+import re
+
+from rag.retrieval import Filters, fold
+
+YEAR = r"(19[5-9]\d|20[0-4]\d)"
+ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
+DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
+
+
+def cut(text: str, start: int, end: int) -> str:
+    """The text without text[start:end], spaces squeezed."""
+    return re.sub(r"\s+", " ", text[:start] + " " + text[end:]).strip()
+
+
+YEAR_RULES = [
+    (rf"\b(?:between|from|entre|de|desde)\s+{YEAR}\s+(?:and|to|through|et|à|y|a|hasta|-|–)\s+{YEAR}\b", "range"),
+    (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
+    # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
+    (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
+    (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
+    (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
+    (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
+    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
+    (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
+    (rf"\b(?:before|prior to|older than|avant|vor|antes de)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à|bis|hasta)\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
+    (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
+    (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
+    (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
+]
+DECADE = re.compile(
+    r"(?<![\w'’])(?:(?:in|from|of|during)\s+)?(?:the\s+)?(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|"
+    r"(fifties|sixties|seventies|eighties|nineties))\b", re.I)
+FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+(?:(19[5-9]0|20[0-4]0)|([5-9]0))\b", re.I)
+
+
+QUANTITY_BEFORE = re.compile(r"(?:\b(?:less|more|fewer|greater|larger|smaller)\s+than|\b(?:over|under|about|around|"
+                             r"nearly|almost|approximately|roughly|some|only|moins\s+de|plus\s+de|environ|"
+                             r"mehr\s+als|weniger\s+als|über|rund|etwa))\s+$", re.I)
+COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submissions|proceedings|contributions|"
+                           r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b")
+
+
+# A year or venue that says when or where something happened, not where papers appeared: 'elections held in
+# 2020', 'the TAC evaluation held in 2011', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'.
+HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
+HELD_WITH = re.compile(HELD + r"\s+(?:(?:together\s+|in\s+conjunction\s+)?with|alongside|at|during)(?:\s+" + ARTICLE
+                       + r")?$", re.I)
+HELD_IN = re.compile(r"\S\s+" + HELD + r"\s*$", re.I)
+
+
+def _counts_or_names(q: str, m: re.Match) -> bool:
+    """Is the number a count ('fewer than 2000 speakers', 'moins de 2000 locuteurs') or part of a name
+    ('MEDIQA 2021 submissions': a shared task's own year), rather than a publication year?"""
+    year_at = m.start(m.lastindex or 0)
+    year_end = m.end(m.lastindex or 0)
+    if QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end) or HELD_IN.search(q[: m.start()]):
+        return True
+    prev = re.search(r"(?<![\w-])([A-Za-z][\w-]*)\s+$", q[:year_at])
+    return bool(prev) and sum(c.isupper() for c in prev.group(1)) >= 2
+
+
+def read_years(q: str, f: Filters, vocab=None) -> str:
+    """Set the years the question gives on `f`; return the question without them. `vocab` (a
+    `rag.filters.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
+    m = FRENCH_DECADE.search(q) or DECADE.search(q)
+    explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
+    if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly
+        q = cut(q, m.start(), m.end())
+        m = None
+    if m:
+        g = [x for x in m.groups() if x]
+        word = g[0].lower()
+        start = DECADE_WORDS[word] if word in DECADE_WORDS else int(word) if len(word) == 4 else 1900 + int(word)
+        f.year_min, f.year_max = start, start + 9
+        return cut(q, m.start(), m.end())
+    for pattern, kind in YEAR_RULES:
+        m = re.search(pattern, q, re.I)
+        if not m:
+            continue
+        if kind == "exact" and _counts_or_names(q, m):
+            continue
+        if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
+            prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself
+            if prev and fold(prev.group(1)) in vocab.keys:
+                continue
+        years = [int(y) for y in m.groups() if y]
+        if kind == "short":  # '2016-17', '1999-00'
+            years[1] += years[0] // 100 * 100 + (100 if years[1] < years[0] % 100 else 0)
+            kind = "range"
+        if kind == "range":
+            f.year_min, f.year_max = min(years), max(years)
+        elif kind in ("min", "min0"):
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après", "nach",
+                                                                                  "después")) else 0)
+        elif kind == "before":
+            f.year_max = years[0] - 1
+        elif kind in ("max", "max0"):
+            f.year_max = years[0]
+        else:
+            f.year_min = f.year_max = years[0]
+        return cut(q, m.start(), m.end())
+    return q
