@@ -109,7 +109,8 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
 # the words that set two things against each other ('A vs B', 'how does A differ from B', 'A compares with B')
-_VERSUS = r"(?:versus|vs\.?|compared (?:with|to)|compares? (?:with|to|against)|differs? from|different from)"
+_VERB_VERSUS = r"(?:compares? (?:with|to|against)|differs? from|different from)"  # a verb of comparison
+_VERSUS = rf"(?:versus|vs\.?|compared (?:with|to)|{_VERB_VERSUS})"
 _LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
@@ -149,7 +150,7 @@ def aspects(search: str) -> tuple[str, ...]:
                 rest = " ".join(c for j, c in enumerate(clauses) if j != i)
                 return tuple(" ".join(x for x in (r, rest) if x) for r in readings)
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
-        versus = re.search(r"\s(?:compares? (?:with|to|against)|differs? from|different from)\s", body, re.I)
+        versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
         parts = _LIST_SEP.split(body) if not versus else [body[: versus.start()].strip(" ,"), body[versus.end():]]
         pair = _COMPARE.match(body)
