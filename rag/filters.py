@@ -83,8 +83,10 @@ class Vocabulary:
         for name, canon in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
             if len(name) > 8:
                 words = name.split()
+                plural = "s?" if re.fullmatch(VENUE_WORD, words[-1]) else ""  # 'the … workshops of 2017 and 2018'
                 out.append((tuple(w.lower() for w in words),
-                            re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + r"\b", re.I), name, canon))
+                            re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + plural + r"\b", re.I), name,
+                            canon))
         return out
 
     @classmethod
@@ -101,6 +103,7 @@ class Vocabulary:
         owned: dict[str, Counter] = defaultdict(Counter)  # event name -> acronym -> papers
         cut: set[str] = set()  # event names some title continues in lower case ('… Approaches to Code Switching')
         inner: dict[str, Counter] = defaultdict(Counter)  # capitals inside an event name -> event name -> papers
+        hosted: dict[str, str] = {}  # a name inside a title filed under another acronym -> the name as written
         try:
             from rag.relevance import reference_idf
 
@@ -119,6 +122,8 @@ class Vocabulary:
                     continue
                 voc.keys.setdefault(key, owner or canon)
                 size[key] += n
+                if owner and canon != acronym:
+                    hosted.setdefault(key, canon)
             for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
                 words = m.group(0).split()
                 if acronym and _initials(words) == acronym and len(words) >= 3:
@@ -151,6 +156,13 @@ class Vocabulary:
                 casings[_acronym_key(venue)][acronym] += n
         for key, by in casings.items():
             voc.keys[key] = by.most_common(1)[0][0]
+        # A name inside the titles of a venue answers to that venue where it is part of the venue's acronym
+        # (JEP, TALN and TALN-RECITAL of JEPTALNRECITAL; EMNLP-IJCNLP of EMNLP). Any other name is an event
+        # the venue hosted and answers to itself: DeepLo ('EMNLP — … Low-Resource NLP (DeepLo 2019)') is not EMNLP.
+        for key, name in hosted.items():
+            owner = fold(voc.keys.get(key, "")).replace("-", "").replace(" ", "")
+            if owner and key not in owner and owner not in key:
+                voc.keys[key] = name
         # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
         # titles hold it are filed under one acronym.
         # An event name filed under several acronyms ('Joint Conference on Lexical and Computational
@@ -159,6 +171,11 @@ class Vocabulary:
         # name when it holds (nearly) all acronym-filed papers and at least half of them all ('Workshop on
         # Argument Mining': ARGMINING), else the name is its own filter ('Workshop on Discourse in Machine
         # Translation', filed once under EMNLP and once as a plain workshop; 'Workshop on Storytelling').
+        # ... unless the acronym only hosted it: a name of under a tenth of the acronym's papers is its own
+        # filter (DeepLo's 'Workshop on Deep Learning Approaches for Low-Resource NLP', filed under EMNLP in 2019).
+        filed_under: Counter = Counter()
+        for venue, n in counts.items():
+            filed_under[voc.keys.get(_acronym_key(venue), venue.partition(" — ")[0])] += n
         for name, by in owned.items():
             merged: Counter = Counter()
             for owner, n in by.items():
@@ -167,7 +184,9 @@ class Vocabulary:
             filed = Counter({c: n for c, n in merged.items() if c != voc.written[name]})
             canon, n = (filed or merged).most_common(1)[0]
             acronyms_own = bool(filed) and n >= 0.8 * sum(filed.values()) and n >= 0.5 * total_n
-            if name not in voc.names and (acronyms_own or n >= 0.8 * total_n) and (
+            hosted_only = (canon != voc.written[name] and n < 0.1 * filed_under[canon]
+                           and not _abbreviates(canon, voc.written[name]))
+            if name not in voc.names and (acronyms_own or n >= 0.8 * total_n) and not hosted_only and (
                     canon != voc.written[name] or name not in cut):
                 voc.names[name] = canon  # (an event by its own name only where it is whole)
             elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
@@ -180,7 +199,8 @@ class Vocabulary:
                 voc.names.setdefault(name.replace("natural language processing", "nlp"), canon)
         derived = []
         for name, canon in list(voc.names.items()):
-            m = re.fullmatch(r"(?:(?:joint|international|annual)\s+)*(workshop|conference|symposium)\s+on\s+(.+)", name)
+            # (after any words naming the host or series: 'ACL Workshop on Ethics in NLP')
+            m = re.fullmatch(r"(?:[\w-]+\s+)*?(workshop|conference|symposium)\s+on\s+(.+)", name)
             if m:
                 topic = m.group(2)
                 for part in dict.fromkeys((topic, topic.split(" and ")[0])):
@@ -220,6 +240,13 @@ class Vocabulary:
 
     def canonical(self, key: str) -> str | None:
         return self.keys.get(fold(key).replace(" ", ""))
+
+
+def _abbreviates(acronym: str, name: str) -> bool:
+    """Are the name's capitals, in order, letters of the acronym ('Conference on Natural Language
+    Learning': CoNLL)?"""
+    letters = iter(acronym.upper())
+    return all(c in letters for c in _initials(name.split()).upper())
 
 
 def _event_names(title: str) -> list[str]:

@@ -858,3 +858,63 @@ def test_a_french_elided_de_before_an_author_name():
     got = parse("Les travaux d'Olivier Ferret depuis 2016 sur l'extraction temporelle", None, AuthorIndex(papers),
                 papers)
     assert (got.filters.author, got.filters.year_min) == ("Olivier Ferret", 2016)
+
+
+def test_an_acronym_its_volume_titles_name_selects_them_under_any_collection():
+    """BioNLP 2017-2019 is filed under 'Workshop' (and BioNLP-OST under EMNLP); the acronym the titles hold
+    selects those volumes too. A host named in a title ('associated with RANLP 2017', 'the 2018 EMNLP
+    Workshop SMM4H') or the Findings collection ('Findings of the ACL: EMNLP 2020') is not that venue."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("Workshop — BioNLP 2017", 2017),
+                      ("Workshop — Proceedings of the BioNLP 2018 workshop", 2018),
+                      ("EMNLP — Proceedings of The 5th Workshop on BioNLP Open Shared Tasks", 2019),
+                      ("BIONLP — Proceedings of the 19th SIGBioMed Workshop on Biomedical Language Processing", 2020),
+                      ("Workshop — Proceedings of the Biomedical NLP Workshop associated with RANLP 2017", 2017),
+                      ("RANLP — Proceedings of the International Conference Recent Advances in Natural Language "
+                       "Processing, RANLP 2017", 2017),
+                      ("Workshop — Proceedings of the 2018 EMNLP Workshop SMM4H: The 3rd Social Media Mining for "
+                       "Health Applications Workshop & Shared Task", 2018),
+                      ("Findings — Findings of the Association for Computational Linguistics: EMNLP 2020", 2020),
+                      ("EMNLP — Proceedings of the 2020 Conference on Empirical Methods in Natural Language "
+                       "Processing (EMNLP)", 2020)])
+    vocab = Vocabulary.from_papers(papers)
+    assert _selected("coreference in biomedical text at the BioNLP workshops, 2017-2019", vocab, papers) == [
+        "p0", "p1", "p2"]
+    assert _selected("RANLP 2017 papers on parsing", vocab, papers) == ["p5"]
+    assert _selected("EMNLP papers on dialogue", vocab, papers) == ["p2", "p8"]
+
+
+def test_an_event_a_big_venue_hosted_is_a_filter_of_its_own():
+    """DeepLo 2019 is filed under EMNLP and its 2018 edition under 'Workshop': 'DeepLo' and the workshop's
+    name select its volumes, not all of EMNLP. JEP, whose volumes are part of JEPTALNRECITAL's, stays that
+    venue."""
+    from rag.filters import Vocabulary
+
+    name = "Workshop on Deep Learning Approaches for Low-Resource NLP"
+    papers = _papers([(f"Workshop — Proceedings of the {name}", 2018),
+                      (f"EMNLP — Proceedings of the 2nd {name} (DeepLo 2019)", 2019),
+                      *[("EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language "
+                         "Processing (EMNLP)", 2019)] * 30,
+                      ("JEPTALNRECITAL — Actes de la conférence conjointe JEP-TALN-RECITAL 2016", 2016),
+                      ("JEPTALNRECITAL — Actes de la 22e conférence sur le Traitement Automatique des Langues "
+                       "Naturelles", 2015)])
+    vocab = Vocabulary.from_papers(papers)
+    assert parse_with("historical spelling normalization at DeepLo", vocab, papers).filters.venue == "DeepLo"
+    assert _selected(f"papers from the {name} on transfer", vocab, papers) == ["p0", "p1"]
+    assert parse_with("articles présentés aux JEP sur la parole", vocab, papers).filters.venue == "JEPTALNRECITAL"
+
+
+def test_an_event_named_after_its_host_is_asked_without_it_and_in_the_plural():
+    """'ACL Workshop on Ethics in Natural Language Processing' is asked as 'the ACL ethics-in-NLP workshops':
+    the event, not ACL."""
+    from rag.filters import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the First ACL Workshop on Ethics in Natural Language "
+                       "Processing", 2017),
+                      ("Workshop — Proceedings of the Second ACL Workshop on Ethics in Natural Language "
+                       "Processing", 2018),
+                      ("ACL — Proceedings of the 55th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2017)])
+    vocab = Vocabulary.from_papers(papers)
+    assert _selected("gender in the ACL ethics-in-NLP workshops of 2017 and 2018", vocab, papers) == ["p0", "p1"]

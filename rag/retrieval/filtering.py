@@ -82,7 +82,27 @@ def _venue_matches(wanted: str, venue: str) -> bool:
         return any(_venue_matches(w.strip(), venue) for w in wanted.split(VENUE_OR) if w.strip())
     if fold(wanted).replace(" ", "") in venue_keys(venue):
         return True
-    acronym = venue.split(" — ")[0].casefold() if " — " in venue else ""
-    if acronym:
-        return acronym == wanted or (len(wanted) > 6 and wanted in venue.casefold())
+    acronym, _, title = venue.casefold().partition(" — ")
+    if title:
+        return acronym == wanted or (len(wanted) > 6 and wanted in title) or (
+            acronym != "findings" and _title_names(wanted, title))
     return bool(re.search(rf"\b{re.escape(wanted)}\b", venue.casefold()))
+
+
+# Words around an event's name in a volume title that make it the host, not the event itself ('Workshop on
+# Biomedical NLP associated with RANLP 2017', 'Workshop … at COLING 2016', 'the 2018 EMNLP Workshop W-NUT',
+# 'the NAACL-HLT 2012 Workshop on …'; but 'BioNLP 2018 workshop', 'BioNLP Workshop and Shared Task').
+_HOSTED = re.compile(r"(?:\bat|\bwith|\bduring|\bconjunction with)\s+(?:the\s+)?(?:\d{4}\s+)?$")
+_HOSTS = re.compile(r"(?:-\w+)?(?:\s+\d{4})?\s+workshops?\s+(?!and\b|&)\w")
+
+
+def _title_names(wanted: str, title: str) -> bool:
+    """An acronym of five letters or more that a volume's title names as its event ('Workshop — BioNLP 2017',
+    'EMNLP — … Workshop on BioNLP Open Shared Tasks', 'Workshop — … (#SMM4H) Workshop'), where the volume is
+    filed under another acronym or a generic collection (not Findings: 'Findings of the ACL: EMNLP 2020' is
+    the Findings collection, read as such). Shorter acronyms are also words or parts of hosts' names ('LAW',
+    'CASE', 'ACL-IJCNLP'), so they match only the acronym a volume is filed under."""
+    if len(wanted) < 5 or not wanted.isalnum():
+        return False
+    return any(not _HOSTED.search(title, 0, m.start()) and not _HOSTS.match(title, m.end())
+               for m in re.finditer(rf"(?<![\w-]){re.escape(wanted)}(?![\w])", title))
