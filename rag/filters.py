@@ -348,15 +348,16 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             break
     if not found:
         found += _event_phrase(q, vocab)
-    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|-?\s?"
+    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|(?:-?\s?|(?<=[A-Z])\)\s)"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
         word = m.group(1)
         key = fold(word).replace(" ", "").replace("+", "")  # 'NLP+CSS' is the event id's 'nlpcss'
         canon = vocab.keys.get(key)
-        if canon is None and "-" in word.strip("-"):  # 'JEP-TALN': names of one venue joined by a hyphen
-            owners = {vocab.keys.get(fold(part).replace(" ", "")) for part in word.split("-") if part}
-            canon = owners.pop() if len(owners) == 1 else None
+        if canon is None and "-" in word.strip("-"):  # 'JEP-TALN': names of one venue joined by a hyphen;
+            # 'AACL-IJCNLP': a joint conference, filed under the host named first
+            owners = [vocab.keys.get(fold(part).replace(" ", "")) for part in word.split("-") if part]
+            canon = owners[0] if None not in owners else None
         head, _, tail = word.partition("-")
         hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "s?|" + AFTER, tail, re.I))
         if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers', 'des SIGNLANG-Workshops 2020'
@@ -383,7 +384,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
                                key in vocab.ambiguous, hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             end = m.end() + of_venue.end() if of_venue and not m.group(2) and not _typed_as_acronym(word, canon) else m.end()
-            found.append((m.start(), end, canon, year, glued))
+            opened = m.group(2) and m.group(2).startswith(")") and q[m.start() - 1 : m.start()] == "("
+            found.append((m.start() - 1 if opened else m.start(), end, canon, year, glued))  # '(CODI) 2021'
     return found
 
 
@@ -435,8 +437,8 @@ def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | 
 
 
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
-YEARS_AFTER = re.compile(r"\s*[,(]?\s*(?:(?:between|from|since|after|before|until|through|in|seit|ab|nach|vor|von|"
-                         r"zwischen|depuis|après|avant|entre|en|de)\s+)?(?:the\s+)?" + YEAR + r"\b", re.I)
+YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|through|in|seit|ab|nach|vor|von|"
+                         r"zwischen|depuis|après|avant|entre|en|de)\s+)?(?:the\s+)?" + YEAR + r"s?\b", re.I)
 
 
 def _typed_as_acronym(word: str, canon: str) -> bool:
@@ -447,21 +449,33 @@ def _typed_as_acronym(word: str, canon: str) -> bool:
 
 def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
     """A venue's acronym, as the question types it, right before the years it gives ('IWSLT 2007-2009: …',
-    'CoNLL seit 2019'): the year phrase was cut from `q` first, which leaves a small venue named like a
+    'CoNLL seit 2019', 'IWSLT in the 2010s', 'iwslt between 2011 and 2014'): the year phrase was cut from `q` first, which leaves a small venue named like a
     topic without the year that marks it as the venue. Not when the years name data ('the CoNLL 2003 data
-    since 2019'). Returned as `_venue_matches` entries over `q`, without a year (the phrase's years stand)."""
+    since 2019'). Returned as `_venue_matches` entries over `q`, without a year (the phrase's years stand),
+    and whether the name is also a topic's.
+    A venue's full name, typed as a name, before its years is one too ('Linguistic Issues in Language
+    Technology, 2014-2015: …')."""
+    low = question.lower()
+    for words, pattern, _, canon in vocab.long_names:
+        if all(w in low for w in words):
+            m = pattern.search(question)
+            if m and YEARS_AFTER.match(question, m.end()) and all(
+                    w[0].isupper() for w in m.group(0).split() if len(w) > 3):
+                at = pattern.search(q)
+                if at:
+                    return [(at.start(), at.end(), canon, None, False, False)]
     for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9])(?![\w-])", question):
         word = m.group(1)
         key = fold(word).replace("+", "")
         canon = vocab.keys.get(key)
-        if canon is None or key in SOURCE_LISTS or not _typed_as_acronym(word, canon):
+        if canon is None or key in SOURCE_LISTS or not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok):
             continue
         years = YEARS_AFTER.match(question, m.end())
         if not years or _names_data(question[: m.start()], re.sub(r"^\s*[-–]\s*\d{4}", "", question[years.end():])):
             continue
         at = re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", q)
         if at:
-            return [(at.start(), at.end(), canon, None, False)]
+            return [(at.start(), at.end(), canon, None, False, key in vocab.ambiguous)]
     return []
 
 
@@ -563,6 +577,10 @@ def parse(
         found = _venue_matches(q, vocab)
         if not found and (f.year_min is not None or f.year_max is not None):
             found = _venue_before_years(question, q, vocab)
+            if found and found[0][5] and listed is not None and not _selects(
+                    _alias(vocab, found[0][2], f.year_min, listed, f.year_max), f.year_min, f.year_max, listed):
+                found = []  # 'NLI in the 2010s': the topic, where the small venue named like it has no such years
+            found = [x[:5] for x in found]
         if found and found[0][4] and listed is not None and not _selects(
                 _alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
             found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter

@@ -918,3 +918,36 @@ def test_an_event_named_after_its_host_is_asked_without_it_and_in_the_plural():
                        "Linguistics", 2017)])
     vocab = Vocabulary.from_papers(papers)
     assert _selected("gender in the ACL ethics-in-NLP workshops of 2017 and 2018", vocab, papers) == ["p0", "p1"]
+
+
+def test_years_after_a_venue_named_in_any_form_make_it_the_venue():
+    """Years right after a venue make it the venue however it is typed: a small venue named like a topic
+    before a decade or in lower case ('IWSLT in the 2010s', 'iwslt between 2011 and 2014'), a journal by
+    its full name, an acronym in parentheses. Not where that venue has no papers of those years ('NLI in the
+    2010s' is the topic). A joint conference is filed under the host named first ('AACL-IJCNLP')."""
+    from rag.filters import Vocabulary
+
+    iwslt = "IWSLT — Proceedings of the 9th International Workshop on Spoken Language Translation: Papers"
+    nli = "NLI — Proceedings of the First Workshop on Natural Language Interfaces"
+    lilt = ("LILT — Linguistic Issues in Language Technology, Volume 9, 2014 - Perspectives on Semantic "
+            "Representations for Textual Inference")
+    codi = "CODI — Proceedings of the 2nd Workshop on Computational Approaches to Discourse"
+    aacl = ("AACL — Proceedings of the 1st Conference of the Asia-Pacific Chapter of the Association for "
+            "Computational Linguistics and the 10th International Joint Conference on Natural Language Processing")
+    ijcnlp = "IJCNLP — Proceedings of the Eighth International Joint Conference on Natural Language Processing"
+    acl = "ACL — Proceedings of the 58th Annual Meeting of the Association for Computational Linguistics"
+    papers = _papers([(iwslt, 2012), (nli, 2020), (lilt, 2014), (codi, 2021), (aacl, 2020), (ijcnlp, 2017),
+                      (acl, 2015)])
+    vocab = Vocabulary.from_counts({iwslt: 60, nli: 5, lilt: 10, codi: 20, aacl: 100, ijcnlp: 100, acl: 5000}, [])
+
+    def got(question):
+        f = parse_with(question, vocab, papers).filters
+        return f.venue, f.year_min, f.year_max
+
+    assert got("IWSLT in the 2010s: Polish–English translation systems") == ("IWSLT", 2010, 2019)
+    assert got("papers from iwslt between 2011 and 2014 on speech translation") == ("IWSLT", 2011, 2014)
+    assert got("NLI in the 2010s: annotation artifacts") == (None, 2010, 2019)
+    assert got("Linguistic Issues in Language Technology, 2014-2015: textual entailment") == ("LILT", 2014, 2015)
+    assert got("Computational Approaches to Discourse (CODI) 2021 - discourse connectives") == ("CODI", 2021, 2021)
+    assert got("Simultaneous machine translation at AACL-IJCNLP") == ("AACL", None, None)
+    assert got("translation models evaluated on IWSLT in 2014 German-English") == (None, None, None)
