@@ -445,3 +445,16 @@ def test_a_name_in_a_quoted_sentence_does_not_stand_for_the_contribution_name(st
     ev = gather(engine, question, emb.embed([question])[0], [Hit(paper=paper, score=1.0)])[0]
     assert naming_sentence(ev, question, chosen=[0, 1]) == 2
     assert naming_sentence(ev, question, chosen=[0, 2]) is None  # already quoted
+
+
+@pytest.mark.parametrize(("question", "metric"), [
+    ("What precision does the state-of-the-art classification with NIN reach on CIFAR-100?", "precision"),
+    ("what recall did the micro network classification get on CIFAR-10 and CIFAR-100", "recall"),
+])
+def test_a_metric_the_abstract_never_names_is_not_stated_by_its_other_numbers(stub_settings, question, metric):
+    """NIN's abstract gives 'CIFAR-10 and CIFAR-100' in the sentence on its classification results, but no
+    precision or recall: the figure asked for is missing, and the answer names the metric."""
+    ans = rag.ask(question, **ASK)
+    assert ans.refused, ans.text
+    assert f"doesn't state the {metric}" in ans.text, ans.text
+    assert ans.sources[0].title == "Network In Network"
