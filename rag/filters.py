@@ -3,11 +3,8 @@
 "naacl papers on …", "IWSLT 2009 system descriptions", "in the Transactions of the ACL",
 "from the 2000s", "articles présentés aux JEP depuis 2015", "what has Hochreiter written on …".
 
-The venue vocabulary is built from the indexed records (`Vocabulary.from_papers`): each venue's
-acronym, the acronyms and event names inside its full title ('JEP-TALN-RECITAL', "LREC'16",
-'W-NUT 2020'), and journal names ('Transactions of the Association for Computational
-Linguistics', also written with the corpus's own acronym for the association: 'Transactions of
-the ACL'). A venue is only taken where the question uses it as a filter (after 'at/in/from/aux',
+Venues are read against the collection's venue vocabulary (`rag.vocabulary.Vocabulary`, built from
+the indexed records). A venue is only taken where the question uses it as a filter (after 'at/in/from/aux',
 before 'papers/proceedings/2019', or at the start), never from inside the topic ('the ACL
 Anthology's citation network', 'the CoNLL-2003 NER data'). `parse()` returns the filters and the
 question with the filter phrases removed, which is what retrieval searches for.
@@ -15,16 +12,14 @@ question with the filter phrases removed, which is what retrieval searches for.
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import VENUE_OR, venue_matches
 from rag.types import Paper
-from rag.venues import GENERIC, venue_keys
+from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, ORDINAL_WORDS, VENUE_WORD, Vocabulary, acronym_key
 from rag.years import ARTICLE, HELD_WITH, YEAR, read_years
 from rag.years import cut as _cut
 
@@ -49,241 +44,10 @@ DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|ne
 # ('trained on WMT 2014 English-German', 'evaluated on the SemEval 2010 …').
 DATA_BEFORE = (r"(?:(?:trained|evaluated|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
                r"accuracy|performance)\s+(?:on|with|using)|(?:training|evaluation|testing)\s+(?:on|with|data\s+from))")
-ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-                 "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-ORDINAL = r"\d+(?:st|nd|rd|th)|" + "|".join(ORDINAL_WORDS)
-VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
-GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
 STRONG_AFTER = (r"(?:submissions?|proceedings|system descriptions?|shared tasks?|workshop|conference|"
                 r"contributions?|overview|findings|volume|publish(?:ed)?|present(?:ed)?|accept(?:ed)?)")
-
-
-def _initials(words: list[str]) -> str:
-    return "".join(w[0] for w in words if w[:1].isupper())
-
-
-@dataclass
-class Vocabulary:
-    """The venue names a question may use, mapped to the name the filter shows, all from the corpus."""
-
-    keys: dict[str, str] = field(default_factory=dict)  # folded key ('naacl', 'jep') -> canonical name
-    names: dict[str, str] = field(default_factory=dict)  # folded long name -> canonical name
-    written: dict[str, str] = field(default_factory=dict)  # folded event name -> as the titles write it
-    lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
-    ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
-    titles: str = ""  # every venue name, case-folded, one a line: what a venue phrase may be part of
-
-    @cached_property
-    def long_names(self) -> list[tuple[tuple[str, ...], re.Pattern, str, str]]:
-        """(lower-cased words, compiled pattern, name, canonical venue) of the names over 8 characters,
-        longest first: compiled once per collection, not once per question."""
-        out = []
-        for name, canon in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
-            if len(name) > 8:
-                words = name.split()
-                plural = "s?" if re.fullmatch(VENUE_WORD, words[-1]) else ""  # 'the … workshops of 2017 and 2018'
-                out.append((tuple(w.lower() for w in words),
-                            re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + plural + r"\b", re.I), name,
-                            canon))
-        return out
-
-    @classmethod
-    def from_papers(cls, papers: list[Paper]) -> Vocabulary:
-        return cls.from_counts(Counter(p.venue for p in papers if p.venue), [p.abstract for p in papers[:5000]])
-
-    @classmethod
-    def from_counts(cls, counts: dict[str, int], abstracts: list[str]) -> Vocabulary:
-        """From each distinct venue's paper count and a sample of abstracts (up to 5,000; they tell which
-        acronyms the collection also writes in lower case as ordinary words)."""
-        voc = cls(titles="\n".join(v.casefold() for v in counts))
-        size: Counter = Counter()
-        assoc: dict[str, str] = {}  # 'association for computational linguistics' -> 'ACL'
-        owned: dict[str, Counter] = defaultdict(Counter)  # event name -> acronym -> papers
-        cut: set[str] = set()  # event names some title continues in lower case ('… Approaches to Code Switching')
-        inner: dict[str, Counter] = defaultdict(Counter)  # capitals inside an event name -> event name -> papers
-        hosted: dict[str, str] = {}  # a name inside a title filed under another acronym -> the name as written
-        try:
-            from rag.relevance import reference_idf
-
-            ref_idf, _ = reference_idf()
-        except OSError:
-            ref_idf = {}
-        generic_idf = math.log(1.0 + 35000 / 100)  # a word of over ~100 of 35k abstracts ('nlp', 'nli', 'case')
-        for venue, n in counts.items():
-            acronym, _, title = venue.partition(" — ")
-            # An event named inside a venue's title answers to that venue's own acronym, the way the
-            # collection names it ('JEP' in 'JEPTALNRECITAL — Actes de JEP-TALN-RECITAL 2016' is
-            # JEPTALNRECITAL), unless the acronym is a generic collection ('Workshop — … (W-NUT 2020)').
-            owner = acronym if acronym and fold(acronym) not in GENERIC_COLLECTIONS and " " not in acronym else None
-            for key, canon in venue_keys(venue).items():
-                if canon != acronym and (len(key) < 3 or ref_idf.get(key, 99.0) < generic_idf):
-                    continue
-                voc.keys.setdefault(key, owner or canon)
-                size[key] += n
-                if owner and canon != acronym:
-                    hosted.setdefault(key, canon)
-            for m in re.finditer(r"\b(?:[A-Z][\w-]*\s+)(?:(?:for|of|on|and|the|in)\s+)*(?:[A-Z][\w-]*\s*)+", title):
-                words = m.group(0).split()
-                if acronym and _initials(words) == acronym and len(words) >= 3:
-                    assoc[fold(m.group(0))] = acronym
-            events = _event_names(title) if acronym else []
-            for cand in events:  # 'SIGHUM' of 'Joint SIGHUM Workshop on Computational Linguistics for …'
-                for token in re.findall(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z](?![\w-])", cand):
-                    inner[fold(token).replace("-", "").replace(" ", "")][cand] += n
-            name = _spelled(events, acronym)
-            if name:
-                voc.names[fold(name)] = acronym
-            else:  # 'Joint Conference on Lexical and Computational Semantics' (STARSEM)
-                for cand in events:
-                    # a volume filed under a generic collection ('Workshop — Proceedings of the Second
-                    # Workshop on Storytelling') counts for the event's own name
-                    owned[fold(cand)][owner or cand] += n
-                    voc.written.setdefault(fold(cand), cand)
-                    if re.match(r"\s+[a-z]", title[title.find(cand) + len(cand):]):
-                        cut.add(fold(cand))
-            name = _journal_name(title)
-            if name and acronym:
-                voc.names[fold(name)] = acronym
-        # A venue's own acronym is that venue, in the casing most of its papers use ('SemEval', not
-        # 'SEMEVAL'), whatever other titles name it: 'IJCNLP' is IJCNLP, and the filter also selects the
-        # EMNLP-IJCNLP papers, whose titles name it.
-        casings: dict[str, Counter] = defaultdict(Counter)
-        for venue, n in counts.items():
-            acronym = venue.partition(" — ")[0]
-            if acronym and " " not in acronym.strip() and acronym.casefold() not in GENERIC:
-                casings[_acronym_key(venue)][acronym] += n
-        for key, by in casings.items():
-            voc.keys[key] = by.most_common(1)[0][0]
-        # A name inside the titles of a venue answers to that venue where it is part of the venue's acronym
-        # (JEP, TALN and TALN-RECITAL of JEPTALNRECITAL; EMNLP-IJCNLP of EMNLP). Any other name is an event
-        # the venue hosted and answers to itself: DeepLo ('EMNLP — … Low-Resource NLP (DeepLo 2019)') is not EMNLP.
-        for key, name in hosted.items():
-            owner = fold(voc.keys.get(key, "")).replace("-", "").replace(" ", "")
-            if owner and key not in owner and owner not in key:
-                voc.keys[key] = name
-        # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
-        # titles hold it are filed under one acronym.
-        # An event name filed under several acronyms ('Joint Conference on Lexical and Computational
-        # Semantics': STARSEM and SemEval) is a filter by that name, when it is whole (four words or more).
-        # Volumes filed under a generic collection count under the event's own name: the acronym keeps the
-        # name when it holds (nearly) all acronym-filed papers and at least half of them all ('Workshop on
-        # Argument Mining': ARGMINING), else the name is its own filter ('Workshop on Discourse in Machine
-        # Translation', filed once under EMNLP and once as a plain workshop; 'Workshop on Storytelling').
-        # ... unless the acronym only hosted it: a name of under a tenth of the acronym's papers is its own
-        # filter (DeepLo's 'Workshop on Deep Learning Approaches for Low-Resource NLP', filed under EMNLP in 2019).
-        filed_under: Counter = Counter()
-        for venue, n in counts.items():
-            filed_under[voc.keys.get(_acronym_key(venue), venue.partition(" — ")[0])] += n
-        for name, by in owned.items():
-            merged: Counter = Counter()
-            for owner, n in by.items():
-                merged[voc.keys.get(_acronym_key(owner), owner)] += n
-            total_n = sum(merged.values())
-            filed = Counter({c: n for c, n in merged.items() if c != voc.written[name]})
-            canon, n = (filed or merged).most_common(1)[0]
-            acronyms_own = bool(filed) and n >= 0.8 * sum(filed.values()) and n >= 0.5 * total_n
-            hosted_only = (canon != voc.written[name] and n < 0.1 * filed_under[canon]
-                           and not _abbreviates(canon, voc.written[name]))
-            if name not in voc.names and (acronyms_own or n >= 0.8 * total_n) and not hosted_only and (
-                    canon != voc.written[name] or name not in cut):
-                voc.names[name] = canon  # (an event by its own name only where it is whole)
-            elif name not in voc.names and len(name.split()) >= 4 and name not in cut:
-                voc.names[name] = voc.written[name]
-        # 'Workshop on Argument Mining' is also asked as 'the Argument Mining workshop' ('Argument-Mining-
-        # Workshop'), a joint event by its first part ('Financial Narrative Processing workshop'), and
-        # 'natural language processing' as 'NLP'.
-        for name, canon in list(voc.names.items()):
-            if "natural language processing" in name:
-                voc.names.setdefault(name.replace("natural language processing", "nlp"), canon)
-        derived = []
-        for name, canon in list(voc.names.items()):
-            # (after any words naming the host or series: 'ACL Workshop on Ethics in NLP')
-            m = re.fullmatch(r"(?:[\w-]+\s+)*?(workshop|conference|symposium)\s+on\s+(.+)", name)
-            if m:
-                topic = m.group(2)
-                for part in dict.fromkeys((topic, topic.split(" and ")[0])):
-                    if len(part.split()) >= 2:
-                        derived.append((f"{part} {m.group(1)}", part, canon))
-        # A part that other venues' names hold too names none of them: 'natural language processing' (of
-        # NLPCSS's 'Natural Language Processing and Computational Social Science', IJCNLP, EMNLP …) is the field.
-        owners: dict[str, set[str]] = {}
-        for _, part, _ in derived:
-            if part not in owners:
-                owners[part] = {c for n, c in voc.names.items() if part in n}
-        for short, part, canon in derived:
-            if len(owners[part]) == 1:
-                voc.names.setdefault(short, canon)
-        for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
-            for name, canon in list(voc.names.items()):
-                if long in name:
-                    voc.names[name.replace(long, fold(short))] = canon
-        lower: Counter = Counter()  # words written in lower case in the abstracts ('law', 'gem', 'icon')
-        for text in abstracts[:5000]:
-            lower.update(w for w in re.findall(r"\b[a-z]{3,}\b", text) if w in size)
-        acronyms = {_acronym_key(v) for v in counts}
-        # An event's own capitals ('SIGHUM') name it where the collection files it under a generic collection
-        # or another acronym (the Joint SIGHUM Workshop is 'Workshop' until 2019, then LATECHCLFL), when no
-        # venue has that acronym and (nearly) all the event names holding it are one event.
-        for key, by in inner.items():
-            name, n = by.most_common(1)[0]
-            if (key not in voc.keys and len(key) >= 3 and ref_idf.get(key, 99.0) >= generic_idf
-                    and n >= 0.8 * sum(by.values())):
-                voc.keys[key] = voc.names.get(fold(name), name)
-                size[key] += sum(by.values())
-                acronyms.add(key)
-        total = max(1, sum(counts.values()))
-        voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
-        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
-        return voc
-
-    def canonical(self, key: str) -> str | None:
-        return self.keys.get(fold(key).replace(" ", ""))
-
-
-def _abbreviates(acronym: str, name: str) -> bool:
-    """Are the name's capitals, in order, letters of the acronym ('Conference on Natural Language
-    Learning': CoNLL)?"""
-    letters = iter(acronym.upper())
-    return all(c in letters for c in _initials(name.split()).upper())
-
-
-def _event_names(title: str) -> list[str]:
-    """Capitalised runs of a venue title that name an event: three or more words, one of them an event
-    word (conference, workshop, summit, ...), which an association's name lacks; without 'Proceedings of
-    the', an ordinal or a trailing roman numeral ('Machine Translation Summit VII')."""
-    run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in|as|to|with)\s+)*[A-Z][\w-]*)*"  # 'Web as Corpus Workshop'
-    out = []
-    for m in re.finditer(run, title):
-        words = m.group(0).split()
-        while words and re.fullmatch(r"[IVXLC]+:?", words[-1]):
-            words = words[:-1]
-        while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)):
-            words = words[1:]  # 'Proceedings of the Sixth International Workshop on …'
-        if len(words) >= 3 and any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
-            out.append(" ".join(words))
-    return out
-
-
-def _spelled(events: list[str], acronym: str) -> str | None:
-    """The event name (of a venue title's `_event_names`) that spells the acronym: 'Global Wordnet Conference'
-    (GWC), 'Workshop on Asian Translation' (WAT), 'International Workshop on Parsing Technologies' (IWPT),
-    'Machine Translation Summit' (MTSUMMIT: the initials, then the event word whole)."""
-    for name in events:
-        words = name.split()
-        if _initials(words) == acronym or (re.fullmatch(VENUE_WORD, words[-1], re.I)
-                                           and (_initials(words[:-1]) + words[-1]).upper() == acronym.upper()):
-            return name
-    return None
-
-
-def _journal_name(title: str) -> str | None:
-    """'Transactions of the Association for Computational Linguistics, Volume 8' -> the name before ', Volume'."""
-    if title.startswith(("Proceedings", "Actes")):
-        return None
-    m = re.match(r"^([A-Z][^,()]{6,}?),\s*Volume\b", title)
-    return m.group(1).strip() if m else None
 
 
 @dataclass
@@ -673,15 +437,12 @@ def _venues_of(venue: str, year_min: int | None, year_max: int | None, papers: l
     return list(memo[key])
 
 
-def _acronym_key(venue_name: str) -> str:
-    return fold(venue_name.partition(" — ")[0]).replace(" ", "")
-
 
 def _selects(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper],
              generic_only: bool = False) -> bool:
     """Does a venue (and year) filter select any paper of the collection (`generic_only`: any filed under a
     generic collection such as 'Workshop')?"""
-    return any(not generic_only or _acronym_key(name) in GENERIC_COLLECTIONS
+    return any(not generic_only or acronym_key(name) in GENERIC_COLLECTIONS
                for name in _venues_of(venue, year_min, year_max, papers))
 
 
@@ -717,7 +478,7 @@ def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: i
     Joint Conference on Lexical and Computational Semantics' is STARSEM), or None (the Workshop on Asian
     Translation 2019 is filed under EMNLP, but is not all of EMNLP 2019)."""
     named = _venues_of(name, year_min, year_max, papers)
-    found = {_acronym_key(v) for v in named} - GENERIC_COLLECTIONS
+    found = {acronym_key(v) for v in named} - GENERIC_COLLECTIONS
     acronym = vocab.keys.get(found.pop()) if len(found) == 1 else None
     if acronym is None or set(_venues_of(acronym, year_min, year_max, papers)) != set(named):
         return None

@@ -69,7 +69,7 @@ def _counts_or_names(q: str, m: re.Match) -> bool:
 
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
-    `rag.filters.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
+    `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
     m = FRENCH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
     if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly

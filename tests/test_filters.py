@@ -253,7 +253,8 @@ def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
     """'Global Wordnet Conference' spells out the GWC acronym in the records' own venue titles (real
     Anthology venue strings), so it is that venue, and the year after it comes with it; a phrase that
     spells out an association, not a conference, is no filter."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     vocab = Vocabulary.from_counts({
         "GWC — Proceedings of the 11th Global Wordnet Conference": 34,
@@ -284,7 +285,8 @@ def test_an_event_name_that_does_not_spell_its_acronym_is_that_venue():
     """Real Anthology venue strings: a full event name is the venue that (nearly) all records holding it
     are filed under, whatever its initials; a name two venues share is no filter; a year after the name,
     in parentheses or after a comma, comes with it, and an ordinal before it is part of it."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     vocab = Vocabulary.from_counts({
         "FIGLANG — Proceedings of the Second Workshop on Figurative Language Processing": 38,
@@ -311,8 +313,9 @@ def test_a_workshop_filed_under_a_generic_collection_is_a_filter_by_its_name():
     """Real venue names of the Anthology: a volume filed as a plain 'Workshop' names its event, which then
     filters by that name; an event filed both as a plain workshop and under a host conference's acronym
     (EMNLP) is its own name, not the conference; a name with 'as' in it is whole ('Web as Corpus')."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.retrieval.filtering import venue_matches
+    from rag.vocabulary import Vocabulary
 
     story = "Workshop — Proceedings of the Second Workshop on Storytelling"
     disco = ("Workshop — Proceedings of the Third Workshop on Discourse in Machine Translation",
@@ -330,8 +333,9 @@ def test_a_workshop_filed_under_a_generic_collection_is_a_filter_by_its_name():
 
 
 def test_a_two_digit_year_glued_to_a_venue_is_a_filter_where_the_collection_has_such_papers():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     venue = "IWSLT — Proceedings of the International Workshop on Spoken Language Translation: Papers"
     papers = [Paper(paper_id=f"p{y}", abstract="Speech translation.", title=f"System {y}", venue=venue, year=y)
@@ -366,7 +370,8 @@ def test_a_season_that_dates_a_thing_is_no_year_filter():
 
 
 def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_year():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     got = parse("treebank conversion work in 2012 and 2013")
     assert (got.filters.year_min, got.filters.year_max) == (2012, 2013) and "2013" not in got.question
@@ -397,7 +402,8 @@ def test_german_and_onwards_year_phrasings(question, expected):
 
 
 def test_own_acronyms_hyphenated_plurals_and_findings_years():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     counts = {
         # a joint event's title names IJCNLP, but IJCNLP is also a venue's own acronym
@@ -463,7 +469,8 @@ def test_years_after_a_small_venue_named_like_a_topic_make_it_the_venue():
     """IWSLT and CoNLL are also datasets, so alone they are topics ('ambiguous'); right before the years the
     question gives ('IWSLT 2007-2009', 'CoNLL seit 2019') they are the venue, unless the years name data
     ('the CoNLL 2003 data'); 'NAACL 2018 or 2019' is both years."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     vocab = Vocabulary.from_counts({
         "IWSLT — Proceedings of the 6th International Workshop on Spoken Language Translation": 40,
@@ -490,7 +497,8 @@ def test_a_venue_and_year_named_as_data_is_no_filter():
     """A shared task's year is also its data: run on ('trained on WMT 2014', 'tested on the WMT14 (WMT 2014)
     test set') or followed by what it holds ('the IWSLT 2017 (IWSLT17) data sets') it is the topic; where
     the papers appeared ('IWSLT 2017 papers', 'which EMNLP 2019 papers evaluate on SQuAD') it is the venue."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     vocab = Vocabulary.from_counts({
         "IWSLT — Proceedings of the 14th International Conference on Spoken Language Translation": 40,
@@ -515,8 +523,9 @@ def test_an_event_filed_under_another_acronym_that_year_is_found_by_its_name():
     """An event renamed (the Fourth Workshop on Online Abuse and Harms is filed under ALW, the fifth under
     WOAH) or filed under its host (the 2019 Workshop on Asian Translation under EMNLP): its name or acronym
     with that year selects that edition, and never all of the host conference."""
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     venues = [("ALW — Proceedings of the Fourth Workshop on Online Abuse and Harms", 2020),
               ("WOAH — Proceedings of the 5th Workshop on Online Abuse and Harms (WOAH 2021)", 2021),
@@ -539,8 +548,9 @@ def test_an_event_filed_under_another_acronym_that_year_is_found_by_its_name():
 
 
 def test_a_numbered_edition_is_the_year_its_papers_give():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     def paper(i, ordinal, year):
         venue = f"WANLP — Proceedings of the {ordinal} Arabic Natural Language Processing Workshop"
@@ -559,8 +569,9 @@ def test_a_numbered_edition_is_the_year_its_papers_give():
 
 
 def test_a_venue_year_filed_under_a_generic_collection_is_found_by_its_event_name():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     def paper(i, venue, year):
         return Paper(paper_id=f"p{i}", abstract="Translation systems.", title=f"System {i}", venue=venue, year=year)
@@ -582,8 +593,9 @@ def test_a_venue_year_filed_under_a_generic_collection_is_found_by_its_event_nam
 
 
 def test_an_event_filed_under_two_acronyms_is_the_one_that_files_that_year():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     def paper(i, venue, year):
         return Paper(paper_id=f"p{i}", abstract="Lexical semantics.", title=f"Paper {i}", venue=venue, year=year)
@@ -608,7 +620,8 @@ def test_an_event_filed_under_two_acronyms_is_the_one_that_files_that_year():
 
 
 def test_a_year_after_a_slashed_name_is_read():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     vocab = Vocabulary.from_counts({"BCS — Proceedings of the International Conference on the Challenge of Arabic "
                                     "for NLP/MT": 20}, [])
@@ -618,7 +631,8 @@ def test_a_year_after_a_slashed_name_is_read():
 
 
 def test_a_lazy_catalogue_is_never_read_whole_for_a_venue_and_year():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
 
     class Lazy:  # the engine backend's catalogue: iterating it would load every paper
         def __len__(self):
@@ -634,8 +648,9 @@ def test_a_lazy_catalogue_is_never_read_whole_for_a_venue_and_year():
 
 
 def test_event_names_asked_topic_first_in_other_languages_or_as_data():
-    from rag.filters import Vocabulary, parse
+    from rag.filters import parse
     from rag.types import Paper
+    from rag.vocabulary import Vocabulary
 
     venues = [("ARGMINING — Proceedings of the 8th Workshop on Argument Mining", 2021),
               ("FNP — Proceedings of the 1st Joint Workshop on Financial Narrative Processing and MultiLing "
@@ -686,7 +701,7 @@ def _papers(venues):
 def test_an_event_named_by_the_capitals_inside_its_name_is_a_filter():
     """The Joint SIGHUM Workshop is filed under 'Workshop' until 2019 and under LATECHCLFL since: 'sighum',
     in any case, names it through the capitals its own name holds."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     name = "Joint SIGHUM Workshop on Computational Linguistics for Cultural Heritage, Social Sciences, Humanities"
     papers = _papers([(f"Workshop — Proceedings of the {name}", 2017),
@@ -704,7 +719,7 @@ def test_an_event_named_by_the_capitals_inside_its_name_is_a_filter():
 def test_a_full_name_selecting_more_volumes_than_its_acronym_is_the_filter():
     """W-NUT's acronym is in the titles of some volumes only; the workshop's name, typed or behind the
     acronym, selects every volume of those years and nothing of the conference that hosted one."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("Workshop — Proceedings of the 2nd Workshop on Noisy User-generated Text (WNUT)", 2016),
                       ("Workshop — Proceedings of the 3rd Workshop on Noisy User-generated Text", 2017),
@@ -723,7 +738,7 @@ def test_a_full_name_selecting_more_volumes_than_its_acronym_is_the_filter():
 def test_capitalised_words_named_as_events_select_the_venues_holding_them():
     """'the Parsing Technologies workshops and conferences': no venue is called that whole, but the
     phrase is part of the names of two (IWPT's workshop and a conference filed under 'Workshop')."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("IWPT — Proceedings of the Second International Workshop on Parsing Technologies", 1991),
                       ("Workshop — Proceedings of the Eighth International Conference on Parsing Technologies", 2003),
@@ -751,7 +766,7 @@ def test_capitalised_words_named_as_events_select_the_venues_holding_them():
 def test_a_year_or_venue_saying_when_something_happened_is_no_filter(question, want):
     """'elections held in 2020' dates the elections and 'held with RANLP 2019' names another event's host;
     neither is where or when the papers appeared."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("RANLP — Proceedings of the International Conference Recent Advances in Natural Language "
                        "Processing (RANLP 2019)", 2019),
@@ -780,7 +795,7 @@ def test_through_ranges_and_spanish_years(question, want):
 def test_an_event_typed_by_name_selects_its_volumes_under_any_acronym():
     """The Linguistic Annotation Workshop is filed under 'Workshop' until 2019, under LAW since, and a joint
     workshop's title holds 'LAW' in 2018: its name typed selects all of them, by name or by acronym."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("Workshop — Proceedings of the 11th Linguistic Annotation Workshop", 2017),
                       ("Workshop — Proceedings of the Joint Workshop on Linguistic Annotation, Multiword Expressions "
@@ -800,7 +815,7 @@ def test_an_event_typed_by_name_selects_its_volumes_under_any_acronym():
 def test_an_event_named_in_lower_case_and_findings_of_a_venue():
     """'2019 student research workshop papers' names the volumes whose titles say 'Student Research
     Workshop'; 'findings of emnlp' is the Findings collection, in any case."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("ACL — Proceedings of the 57th Annual Meeting of the Association for Computational "
                        "Linguistics: Student Research Workshop", 2019),
@@ -824,7 +839,7 @@ def test_an_event_named_after_an_event_word_in_any_language():
     """'des Workshops „Events and Stories in the News“', 'los talleres de Linguistic Complexity (2016 y
     2018)', "l'atelier Human-Informed Translation …": the capitalised words after the event word, as far as
     the venue names hold them, are the venue."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("Workshop — Proceedings of the Events and Stories in the News Workshop", 2017),
                       ("Workshop — Proceedings of the Workshop Events and Stories in the News 2018", 2018),
@@ -864,7 +879,7 @@ def test_an_acronym_its_volume_titles_name_selects_them_under_any_collection():
     """BioNLP 2017-2019 is filed under 'Workshop' (and BioNLP-OST under EMNLP); the acronym the titles hold
     selects those volumes too. A host named in a title ('associated with RANLP 2017', 'the 2018 EMNLP
     Workshop SMM4H') or the Findings collection ('Findings of the ACL: EMNLP 2020') is not that venue."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("Workshop — BioNLP 2017", 2017),
                       ("Workshop — Proceedings of the BioNLP 2018 workshop", 2018),
@@ -889,7 +904,7 @@ def test_an_event_a_big_venue_hosted_is_a_filter_of_its_own():
     """DeepLo 2019 is filed under EMNLP and its 2018 edition under 'Workshop': 'DeepLo' and the workshop's
     name select its volumes, not all of EMNLP. JEP, whose volumes are part of JEPTALNRECITAL's, stays that
     venue."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     name = "Workshop on Deep Learning Approaches for Low-Resource NLP"
     papers = _papers([(f"Workshop — Proceedings of the {name}", 2018),
@@ -908,7 +923,7 @@ def test_an_event_a_big_venue_hosted_is_a_filter_of_its_own():
 def test_an_event_named_after_its_host_is_asked_without_it_and_in_the_plural():
     """'ACL Workshop on Ethics in Natural Language Processing' is asked as 'the ACL ethics-in-NLP workshops':
     the event, not ACL."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     papers = _papers([("Workshop — Proceedings of the First ACL Workshop on Ethics in Natural Language "
                        "Processing", 2017),
@@ -925,7 +940,7 @@ def test_years_after_a_venue_named_in_any_form_make_it_the_venue():
     before a decade or in lower case ('IWSLT in the 2010s', 'iwslt between 2011 and 2014'), a journal by
     its full name, an acronym in parentheses. Not where that venue has no papers of those years ('NLI in the
     2010s' is the topic). A joint conference is filed under the host named first ('AACL-IJCNLP')."""
-    from rag.filters import Vocabulary
+    from rag.vocabulary import Vocabulary
 
     iwslt = "IWSLT — Proceedings of the 9th International Workshop on Spoken Language Translation: Papers"
     nli = "NLI — Proceedings of the First Workshop on Natural Language Interfaces"

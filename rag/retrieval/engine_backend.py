@@ -72,7 +72,7 @@ class EngineRetriever:
     def vocabulary(self):
         """The collection's venue names, for filters typed in questions: built from the distinct venues
         and their counts (an aggregation in the index) and a sample of abstracts, once per venue set."""
-        from rag.filters import Vocabulary
+        from rag.vocabulary import Vocabulary
 
         counts = self.venue_counts()
         key = tuple(sorted(counts.items()))

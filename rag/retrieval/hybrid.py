@@ -105,7 +105,7 @@ class HybridRetriever:
         """The collection's venue names, for filters typed in questions (built on first use)."""
         with self._lock:
             if getattr(self, "_vocabulary", None) is None:
-                from rag.filters import Vocabulary
+                from rag.vocabulary import Vocabulary
 
                 self._vocabulary = Vocabulary.from_papers(self.papers)
             return self._vocabulary
