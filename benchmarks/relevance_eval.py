@@ -45,7 +45,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 27))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 28))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -94,9 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v26,acl-v26,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v26, acl-v26 (held out, session 17), bundled-v25, "
-                         "acl-v25 (held out in session 17, looked at since), bundled-v24, acl-v24, "
+    ap.add_argument("--sets", default="dev,bundled-v27,acl-v27,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v27, acl-v27 (held out, session 18), bundled-v26, "
+                         "acl-v26, bundled-v25, acl-v25 (held out in session 17, looked at since), bundled-v24, acl-v24, "
                          "bundled-v23, acl-v23 (held out in session 16, looked at since), "
                          "bundled-v22, acl-v22 (held out in session 15, fitted on since session 16), bundled-v21, acl-v21, "
                          "bundled-v20, acl-v20 (validation, sessions 15-16), bundled-v19, acl-v19, "
