@@ -219,6 +219,7 @@ class Query:
     context: str = ""  # the previous exchange, for the follow-up reading
     previous_question: str = ""
     unknown_author: str = ""  # a full name asked about as an author ('papers by X') that no paper lists
+    data: tuple[str, ...] = ()  # one-word names of the data the question asks results on ('Criteo')
 
     @property
     def named_forms(self) -> dict[str, str]:
@@ -305,6 +306,44 @@ def count_unit(question: str) -> frozenset[str]:
     return frozenset(query_tokens(" ".join(kept)))
 
 
+# A one-word name the question asks results on ('report results on the Criteo dataset', 'evaluated on
+# MovieLens', 'the Criteo benchmark'): the data asked about. Where the collection never mentions it, no
+# paper there reports results on it (rag.answer says so). A capitalised word next to another is part of a
+# longer name ('the Open Graph Benchmark'), and the question's first word may just be capitalised.
+_DATA_AFTER = re.compile(r"\b(?:results?|evaluat\w*|tested|benchmarked|experiments?|accuracy|performance|scores?)"
+                         r"\s+(?:\w+\s+){0,2}?(?:on|with|using)\s+(?:the\s+)?$", re.I)
+_DATA_BEFORE = re.compile(r"\s+(?:dataset|data\s+set|benchmark|corpus|test\s+set)s?\b", re.I)
+_NAME = re.compile(r"[A-Z][\w-]*[A-Za-z0-9]")
+
+
+def data_names(question: str) -> tuple[str, ...]:
+    out = []
+    for m in _NAME.finditer(question):
+        before, after = question[: m.start()], question[m.end():]
+        if re.match(r"\s+[A-Z]|[\w-]", after) or re.search(r"[A-Z][\w-]*\s+$", before):
+            continue  # part of a longer name
+        if _DATA_AFTER.search(before) or (
+                before.strip() and not re.search(r"[.?!:]\s*$", before) and _DATA_BEFORE.match(after)):
+            out.append(m.group(0))
+    return tuple(dict.fromkeys(out))
+
+
+# Words that only say a paper is someone's ('is listed as a co-author on one paper here', 'what has X
+# published'): with an author filter and no other content word, the question asks for the author's papers.
+AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors co-authored coauthored authored "
+                       "wrote write writes written writing co-wrote co-written listed list lists among name named "
+                       "names paper papers work works publication publications published publish publishes "
+                       "abstract abstracts contributed contribution contributions involved appear appears "
+                       "appeared one here there somewhere anywhere collection library indexed included exist "
+                       "exists find show tell know".split())
+
+
+def _only_authorship(search: str) -> bool:
+    from rag.text import content_terms
+
+    return all(t.lower() in AUTHORSHIP for t in content_terms(search))
+
+
 def analyse(
     question: str,
     history: list[dict] | None = None,
@@ -321,6 +360,8 @@ def analyse(
         parsed = parse(question, eng.retriever.vocabulary, eng.retriever.authors, eng.lexical.papers)
         if parsed.filters.active():
             filters, search = parsed.filters, parsed.question
+            if filters.author and _only_authorship(search):
+                search = filters.author  # 'Johannes Brandstetter is listed as a co-author on one paper here.'
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
     unknown = ""
@@ -364,4 +405,5 @@ def analyse(
         context=previous_context(history) if history else "",
         previous_question=last_user,
         unknown_author=unknown,
+        data=data_names(search),
     )

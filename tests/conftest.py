@@ -160,6 +160,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class Judged:
+    """A judged paper as `rag.answer.judge.select` reads it: its relevance, its relevance on an item of a
+    comparison, and whether the question names it by its title."""
+
+    def __init__(self, relevance: float, item: float = 0.0, titled: bool = False):
+        from types import SimpleNamespace
+
+        self.relevance, self.item, self.hit = relevance, item, SimpleNamespace(title_match=titled)
+
+
 class ScriptedLLM:
     """A local OpenAI-compatible /v1/chat/completions server replying from a script.
 

@@ -458,3 +458,29 @@ def test_a_metric_the_abstract_never_names_is_not_stated_by_its_other_numbers(st
     assert ans.refused, ans.text
     assert f"doesn't state the {metric}" in ans.text, ans.text
     assert ans.sources[0].title == "Network In Network"
+
+
+@pytest.mark.parametrize("template", ["{a} appears as an author somewhere in the collection; which paper is it?",
+                                      "Tell me which abstract {a} co-wrote"])
+def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
+    """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
+    the paper is theirs: the author's papers answer, as 'papers by X' would."""
+    paper = _seed_author_paper()
+    ans = rag.ask(template.format(a=paper.authors[0]))
+    assert not ans.refused, ans.text
+    assert [s.title for s in ans.sources] == [paper.title]
+
+
+def test_a_question_naming_one_paper_by_its_title_is_answered_by_it_alone(seed_ready):
+    """'In HyperShot, why is …': other few-shot papers score high on the topic, but the question is about
+    the paper it names."""
+    ans = rag.ask("In HyperShot, why is few-shot learning difficult?")
+    assert [s.title for s in ans.sources] == ["HyperShot: Few-Shot Learning by Kernel HyperNetworks"], ans.text
+
+
+def test_results_on_a_dataset_no_abstract_mentions_are_refused_naming_it(seed_ready):
+    """Click-through-rate papers exist, but none mentions Criteo: no paper reports results on it. Results on
+    a dataset the collection does mention are answered."""
+    ans = rag.ask("click-through rate prediction: any results on the Criteo dataset?")
+    assert ans.refused and "None of them mentions Criteo" in ans.text, ans.text
+    assert not rag.ask("click-through rate prediction: results on the Amazon dataset?").refused

@@ -9,6 +9,8 @@ import pytest
 from rag.intent import IntentModel, load_intent
 from rag.relevance import load_model
 
+from .conftest import Judged
+
 # Written for these tests: wording not taken from the dev set or any validation set.
 TRAIN = [
     ("gather every study here that touches protein folding", 1), ("round up the work on speech codecs", 1),
@@ -61,9 +63,7 @@ def test_the_shipped_model_reads_wording_not_topic():
 def test_a_list_question_lists_papers_down_to_the_intent_threshold():
     from rag.answer.judge import select
 
-    class E:
-        def __init__(self, p):
-            self.relevance = p
+    E = Judged
 
     rel, intent = load_model(), load_intent()
     if intent.list_threshold >= rel.list_threshold:

@@ -11,7 +11,7 @@ import pytest
 import rag
 from rag.relevance import FEATURES, load_model
 
-from .conftest import DATA
+from .conftest import DATA, Judged
 
 # Features that must not change with the size of the collection (the rest are relative to the
 # other candidates of the same question, by design).
@@ -163,9 +163,7 @@ def test_answer_and_list_thresholds(monkeypatch):
     """The best paper must reach the answer threshold; others join it from the (lower) list threshold."""
     from rag.answer.judge import select
 
-    class E:
-        def __init__(self, p):
-            self.relevance = p
+    E = Judged
 
     model = load_model()
     assert 0 < model.list_threshold <= model.threshold < 1
@@ -190,9 +188,7 @@ def test_several_half_relevant_papers_answer_a_broad_question(monkeypatch):
     judge = importlib.import_module("rag.answer.judge")
     select = judge.select
 
-    class E:
-        def __init__(self, p):
-            self.relevance = p
+    E = Judged
 
     model = load_model()
     if model.support_threshold is None:
@@ -223,9 +219,7 @@ def test_a_name_the_collection_lacks_needs_a_strong_hit(monkeypatch):
 
     judge = importlib.import_module("rag.answer.judge")  # the module (the package exports a function of that name)
 
-    class E:
-        def __init__(self, p):
-            self.relevance = p
+    E = Judged
 
     model = copy.copy(load_model())
     model.absent_threshold = min(0.95, model.threshold + 0.2)
@@ -245,9 +239,7 @@ def test_a_name_the_collection_lacks_turns_the_support_rule_off(monkeypatch):
 
     judge = importlib.import_module("rag.answer.judge")
 
-    class E:
-        def __init__(self, p):
-            self.relevance = p
+    E = Judged
 
     model = copy.copy(load_model())
     model.absent_threshold, model.support_threshold = None, 1.5 * model.threshold
@@ -265,9 +257,7 @@ def test_a_comparison_lists_the_best_paper_of_each_side():
     below the answer threshold on its side, it is not."""
     from rag.answer.judge import select
 
-    class E:
-        def __init__(self, p, item=0.0):
-            self.relevance, self.item = p, item
+    E = Judged
 
     model = load_model()
     lo = model.list_threshold / 2
@@ -358,3 +348,25 @@ def test_list_threshold_is_where_a_further_paper_is_gold_at_even_odds(shift):
     even = 1 / (1 + np.exp(shift))  # logit(p) + shift = 0
     assert tau_list <= tau
     assert tau_list == pytest.approx(min(even, tau), abs=0.04)
+
+
+def test_a_comparison_one_side_answers_is_answered_and_a_named_paper_is_the_answer():
+    """'A vs B' where the whole question scores its best paper just under the answer threshold: answered when
+    that paper reaches the threshold on its own side and the list threshold on the whole, refused when it
+    only matches its side ('poisonous versus edible mushrooms': a backdoor-poisoning paper). A question that
+    names one paper by its title is answered by that paper alone, unless it compares or asks for a list."""
+    from rag.answer.judge import select
+
+    model = load_model()
+    tau, tau_list = model.threshold, model.list_threshold
+    near = Judged((tau + tau_list) / 2, item=tau + 0.05)
+    assert select([near, Judged(tau_list / 2)], compares=True) == [near]
+    assert select([near, Judged(tau_list / 2)]) == []
+    weak = Judged(tau_list - 0.1, item=tau + 0.1)
+    assert select([weak, Judged(tau_list / 2)], compares=True) == []
+    named, other = Judged(tau + 0.3, titled=True), Judged(tau + 0.2)
+    assert select([named, other]) == [named]
+    assert select([named, other], compares=True) == [named, other]
+    assert select([named, other], wants_list=True) == [named, other]
+    first, second = Judged(tau + 0.3, titled=True), Judged(tau + 0.2, titled=True)  # two named: both
+    assert select([first, second]) == [first, second]

@@ -19,7 +19,7 @@ from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
 from rag.cite import renumber
-from rag.query import Query
+from rag.query import Query, norm_term
 from rag.retrieval import hit_to_source
 from rag.text import non_english, split_sentences
 from rag.types import Answer
@@ -162,6 +162,11 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
         if missing:
             return refusal_text(f"None of them mentions {', '.join(missing)}."), None
         return refusal_text("The closest abstracts are about something else."), None
+    terms = eng.lexical.terms
+    unheard = [n for n in query.data  # (a hyphenated name of known words, 'English-German', is not unheard of)
+               if norm_term(n) not in terms and not all(norm_term(part) in terms for part in n.split("-"))]
+    if unheard and kind == "answer":  # 'results on the Criteo dataset', which no abstract mentions
+        return refusal_text(f"None of them mentions {', '.join(unheard)}."), None
     top = chosen[0]
     if query.wants_authors:
         if not any(e.hit.paper.authors for e in chosen[:3]):

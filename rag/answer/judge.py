@@ -224,7 +224,8 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
     intent model's list threshold, where such a paper is as likely to answer it as not. A question that
     compares alternatives (`compares`: 'A vs B') also lists each alternative's best paper where that paper
-    reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings). The
+    reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings), and is answered
+    where one such paper does and also reaches the list threshold on the whole question. The
     thresholds default to the values fitted with the models; an explicit answer threshold turns the
     support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
     model = load_model()
@@ -242,6 +243,12 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     if not lexical:
         support = None  # no word of the question occurs in any candidate ('神经网络是什么?'): middling
         # embedding similarities that add up say nothing, so only a strong best paper answers
-    if evs[0].relevance < tau and (support is None or sum(e.relevance for e in evs[:3]) < support):
+    # a comparison is answered where one alternative's best paper reaches the threshold on its own item and
+    # the list threshold on the whole question
+    answered = evs[0].relevance >= tau or (compares and any(e.item >= tau and e.relevance >= tau_list for e in evs))
+    if not answered and (support is None or sum(e.relevance for e in evs[:3]) < support):
         return []
+    titled = [e for e in evs if e.hit.title_match]
+    if len(titled) == 1 and titled[0] is evs[0] and evs[0].relevance >= tau and not (compares or wants_list):
+        return [evs[0]]  # the one paper the question names by its title ('According to HyperShot, …')
     return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list or (compares and e.item >= tau)][: cap - 1]
