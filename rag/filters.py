@@ -161,6 +161,10 @@ EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|t
 EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
                               r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los)\s+)?[„\"«“‘']?\s*"
                               r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)")
+# A quoted name, after an event word or alone: 'del taller «Natural Language Processing meets Journalism» de 2017'.
+QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
+                          r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"
+                          r"[„\"«“‘]\s*([^„\"«»“”‘’]{6,100}?)\s*[\"»”“’]")
 EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
 
 
@@ -176,6 +180,10 @@ def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | 
         phrase = " ".join(words)
         if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
             return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
+    for m in QUOTED_EVENT.finditer(q):  # a quoted name, whole, where venue names hold it
+        phrase = m.group(1).strip()
+        if " " in phrase and phrase.casefold() in vocab.titles:
+            return [(m.start(), m.end(), phrase, None, False)]
     # after an event word, in any language: 'des Workshops „Events and Stories in the News“', 'los talleres de
     # Linguistic Complexity', "l'atelier Human-Informed Translation and Interpreting Technology" (English
     # 'Workshop on X' is a long name of the vocabulary, which knows the fragments no venue is called by)
@@ -345,9 +353,11 @@ def parse(
                     _alias(vocab, found[0][2], f.year_min, listed, f.year_max), f.year_min, f.year_max, listed):
                 found = []  # 'NLI in the 2010s': the topic, where the small venue named like it has no such years
             found = [x[:5] for x in found]
-        if found and found[0][4] and listed is not None and not _selects(
+        inner = bool(found) and re.sub(r"[\W_]", "", fold(re.sub(YEAR, "", q[found[0][0]:found[0][1]]))) in vocab.inner
+        if found and (found[0][4] or (inner and found[0][3])) and listed is not None and not _selects(
                 _alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
-            found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter
+            found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter;
+            # 'BioASQ 2017' where no BioASQ workshop volume of 2017 exists: the challenge
         if found:
             start, end, canon, year, _ = found[0]
             name = fold(q[start:end])

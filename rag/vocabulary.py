@@ -45,6 +45,8 @@ class Vocabulary:
     written: dict[str, str] = field(default_factory=dict)  # folded event name -> as the titles write it
     lowercase_ok: set[str] = field(default_factory=set)  # keys safe to match in lower case
     ambiguous: set[str] = field(default_factory=set)  # small venues named like a topic ('NLI', 'LAW', 'CASE')
+    inner: set[str] = field(default_factory=set)  # keys only named inside event names ('SIGHUM', 'BioASQ'),
+    # which also name challenges and groups ('BioASQ 2017', the challenge, in the BioNLP 2017 volume)
     titles: str = ""  # every venue name, case-folded, one a line: what a venue phrase may be part of
 
     @cached_property
@@ -104,6 +106,11 @@ class Vocabulary:
             for cand in events:  # 'SIGHUM' of 'Joint SIGHUM Workshop on Computational Linguistics for …'
                 for token in re.findall(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z](?![\w-])", cand):
                     inner[fold(token).replace("-", "").replace(" ", "")][cand] += n
+            if acronym:  # a short event name right before its event word: 'the 6th BioASQ Workshop A challenge on …'
+                # (a capitalised syllable, then capitals: not 'OntoNotes' or 'REAding')
+                for m in re.finditer(r"(?<![\w-])([A-Z][a-z]+[A-Z]{2,}|[A-Z]{4,})\s+Workshops?\b", title):
+                    if not any(m.group(1) in cand for cand in events):
+                        inner[fold(m.group(1))][m.group(1)] += n
             name = _spelled(events, acronym)
             if name:
                 voc.names[fold(name)] = acronym
@@ -205,6 +212,7 @@ class Vocabulary:
                 voc.keys[key] = voc.names.get(fold(name), name)
                 size[key] += sum(by.values())
                 acronyms.add(key)
+                voc.inner.add(key)
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
         voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
@@ -229,8 +237,8 @@ def _event_names(title: str) -> list[str]:
     out = []
     for m in re.finditer(run, title):
         words = m.group(0).split()
-        while words and re.fullmatch(r"[IVXLC]+:?", words[-1]):
-            words = words[:-1]
+        while words and (re.fullmatch(r"[IVXLC]+:?", words[-1]) or words[-1] in ("A", "An", "The")):
+            words = words[:-1]  # 'Summit VII', 'the 6th BioASQ Workshop A challenge on …'
         while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)):
             words = words[1:]  # 'Proceedings of the Sixth International Workshop on …'
         if len(words) >= 3 and any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):

@@ -67,6 +67,26 @@ def _counts_or_names(q: str, m: re.Match) -> bool:
     return bool(prev) and sum(c.isupper() for c in prev.group(1)) >= 2
 
 
+# Words after 'the <year>' that make it the year of the papers ('from the 2012 volume', 'in the 2018 ACL
+# proceedings'); any other noun phrase there is a thing the year dates ('during the 2016 US presidential
+# campaign', 'in the 2019 protests').
+PUBLICATION = re.compile(r"(?:papers?|articles?|works?|publications?|submissions?|proceedings|volumes?|editions?|"
+                         r"issues?|conferences?|workshops?|meetings?|symposi(?:um|a)|sessions?|tracks?|anthology|"
+                         r"collections?|actes|beitr[äa]ge|konferenz|tagung|artículos|trabajos)$", re.I)
+
+
+def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
+    """'the <year>' followed by a noun phrase that names no publication or venue: the year dates that thing."""
+    year_at, year_end = m.start(m.lastindex or 0), m.end(m.lastindex or 0)
+    if not re.search(r"\bthe\s+$", q[:year_at], re.I):
+        return False
+    words = re.match(r"((?:\s+[\w'’-]+){1,4})", q[year_end:])
+    if not words:
+        return False  # 'papers in the 2016' ends there
+    return not any(PUBLICATION.match(w) or (vocab is not None and fold(w) in vocab.keys)
+                   for w in words.group(1).split())
+
+
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
     `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
@@ -85,7 +105,7 @@ def read_years(q: str, f: Filters, vocab=None) -> str:
         m = re.search(pattern, q, re.I)
         if not m:
             continue
-        if kind == "exact" and _counts_or_names(q, m):
+        if kind == "exact" and (_counts_or_names(q, m) or _dates_a_thing(q, m, vocab)):
             continue
         if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
             prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself

@@ -966,3 +966,46 @@ def test_years_after_a_venue_named_in_any_form_make_it_the_venue():
     assert got("Computational Approaches to Discourse (CODI) 2021 - discourse connectives") == ("CODI", 2021, 2021)
     assert got("Simultaneous machine translation at AACL-IJCNLP") == ("AACL", None, None)
     assert got("translation models evaluated on IWSLT in 2014 German-English") == (None, None, None)
+
+
+def test_a_quoted_event_name_is_taken_whole_and_a_short_name_before_workshop_is_a_venue():
+    """«Natural Language Processing meets Journalism» is one name, lower-case word and all. 'BioASQ', written
+    only before 'Workshop' in a volume's title, names that workshop ('the 6th BioASQ workshop': its 2018
+    edition); 'BioASQ 2017', where no such volume exists, is the challenge, no filter."""
+    from rag.vocabulary import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the 2017 EMNLP Workshop: Natural Language Processing meets "
+                       "Journalism", 2017),
+                      ("Workshop — Proceedings of the 6th BioASQ Workshop A challenge on large-scale biomedical "
+                       "semantic indexing and question answering", 2018),
+                      ("Workshop — BioNLP 2017", 2017),
+                      ("EMNLP — Proceedings of the 2017 Conference on Empirical Methods in Natural Language "
+                       "Processing", 2017)])
+    vocab = Vocabulary.from_papers(papers)
+
+    def got(question):
+        f = parse_with(question, vocab, papers).filters
+        return f.venue, f.year_min, f.year_max
+
+    assert got("¿Qué artículos del taller «Natural Language Processing meets Journalism» de 2017 tratan las "
+               "noticias falsas?") == ("Natural Language Processing meets Journalism", 2017, 2017)
+    assert got('clickbait papers from the "Natural Language Processing meets Journalism" workshop') == (
+        "Natural Language Processing meets Journalism", None, None)
+    assert got("At the 6th BioASQ workshop, how were ideal answers generated?") == ("BioASQ", 2018, 2018)
+    assert got("question answering systems built for BioASQ 2017 (the fifth challenge)") == (None, None, None)
+
+
+@pytest.mark.parametrize(("question", "want"), [
+    ("speeches by the candidates during the 2016 US presidential campaign", (None, None)),
+    ("how much did fans tweet during the 2018 football world cup", (None, None)),
+    ("parsing papers from the 2012 volume", (2012, 2012)),
+    ("summarization in the 2018 ACL proceedings", (2018, 2018)),
+    ("parsing papers in 2016", (2016, 2016)),
+])
+def test_the_year_of_a_thing_that_is_no_publication_is_no_filter(question, want):
+    from rag.retrieval import Filters
+    from rag.years import read_years
+
+    f = Filters()
+    read_years(question, f)
+    assert (f.year_min, f.year_max) == want

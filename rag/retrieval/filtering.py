@@ -85,15 +85,15 @@ def _venue_matches(wanted: str, venue: str) -> bool:
     acronym, _, title = venue.casefold().partition(" — ")
     if title:
         return acronym == wanted or (len(wanted) > 6 and wanted in title) or (
-            acronym != "findings" and _title_names(wanted, title))
+            acronym != "findings" and _title_names(wanted, venue.partition(" — ")[2]))
     return bool(re.search(rf"\b{re.escape(wanted)}\b", venue.casefold()))
 
 
 # Words around an event's name in a volume title that make it the host, not the event itself ('Workshop on
 # Biomedical NLP associated with RANLP 2017', 'Workshop … at COLING 2016', 'the 2018 EMNLP Workshop W-NUT',
 # 'the NAACL-HLT 2012 Workshop on …'; but 'BioNLP 2018 workshop', 'BioNLP Workshop and Shared Task').
-_HOSTED = re.compile(r"(?:\bat|\bwith|\bduring|\bconjunction with)\s+(?:the\s+)?(?:\d{4}\s+)?$")
-_HOSTS = re.compile(r"(?:-\w+)?(?:\s+\d{4})?\s+workshops?\s+(?!and\b|&)\w")
+_HOSTED = re.compile(r"(?:\bat|\bwith|\bduring|\bconjunction with)\s+(?:the\s+)?(?:\d{4}\s+)?$", re.I)
+_HOSTS = re.compile(r"(?:-\w+)?(?:\s+\d{4})?\s+[Ww]orkshops?\s+(?!(?:and|on|of|A|An|The)\b)[A-Z]")
 
 
 def _title_names(wanted: str, title: str) -> bool:
@@ -105,4 +105,4 @@ def _title_names(wanted: str, title: str) -> bool:
     if len(wanted) < 5 or not wanted.isalnum():
         return False
     return any(not _HOSTED.search(title, 0, m.start()) and not _HOSTS.match(title, m.end())
-               for m in re.finditer(rf"(?<![\w-]){re.escape(wanted)}(?![\w])", title))
+               for m in re.finditer(rf"(?<![\w-]){re.escape(wanted)}(?![\w])", title, re.I))
