@@ -317,6 +317,7 @@ _NAME = re.compile(r"[A-Z][\w-]*[A-Za-z0-9]")
 
 
 def data_names(question: str) -> tuple[str, ...]:
+    """The one-word names a question asks results on, as typed ('Criteo'), in order."""
     out = []
     for m in _NAME.finditer(question):
         before, after = question[: m.start()], question[m.end():]
