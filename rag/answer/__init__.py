@@ -162,7 +162,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
         if missing:
             return refusal_text(f"None of them mentions {', '.join(missing)}."), None
         return refusal_text("The closest abstracts are about something else."), None
-    terms = eng.lexical.terms
+    terms = eng.lexical.terms if query.data else set()
     unheard = [n for n in query.data  # (a hyphenated name of known words, 'English-German', is not unheard of)
                if norm_term(n) not in terms and not all(norm_term(part) in terms for part in n.split("-"))]
     if unheard and kind == "answer":  # 'results on the Criteo dataset', which no abstract mentions
