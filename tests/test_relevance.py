@@ -354,7 +354,8 @@ def test_a_comparison_one_side_answers_is_answered_and_a_named_paper_is_the_answ
     """'A vs B' where the whole question scores its best paper just under the answer threshold: answered when
     that paper reaches the threshold on its own side and the list threshold on the whole, refused when it
     only matches its side ('poisonous versus edible mushrooms': a backdoor-poisoning paper). A question that
-    names one paper by its title is answered by that paper alone, unless it compares or asks for a list."""
+    names one paper by its title is answered by that paper alone, unless it compares or asks for a list. A
+    comparison lists further papers only where they reach the answer threshold themselves."""
     from rag.answer.judge import select
 
     model = load_model()
@@ -370,3 +371,8 @@ def test_a_comparison_one_side_answers_is_answered_and_a_named_paper_is_the_answ
     assert select([named, other], wants_list=True) == [named, other]
     first, second = Judged(tau + 0.3, titled=True), Judged(tau + 0.2, titled=True)  # two named: both
     assert select([first, second]) == [first, second]
+    # a further paper between the list and the answer threshold joins a list, not a comparison
+    assert tau_list < tau
+    side, between = Judged(tau + 0.1, item=tau + 0.1), Judged((tau + tau_list) / 2)
+    assert select([side, between]) == [side, between]
+    assert select([side, between], compares=True) == [side]

@@ -223,8 +223,9 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     no word of the question occurs in any candidate (`lexical` false), the support rule is off. A
     question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
     intent model's list threshold, where such a paper is as likely to answer it as not. A question that
-    compares alternatives (`compares`: 'A vs B') also lists each alternative's best paper where that paper
-    reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings), and is answered
+    compares alternatives (`compares`: 'A vs B') lists each alternative's best paper where that paper
+    reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings), and any other
+    paper only where it reaches the answer threshold itself (not the list threshold); it is answered
     where one such paper does and also reaches the list threshold on the whole question. The
     thresholds default to the values fitted with the models; an explicit answer threshold turns the
     support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
@@ -251,4 +252,6 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     titled = [e for e in evs if e.hit.title_match]
     if len(titled) == 1 and titled[0] is evs[0] and evs[0].relevance >= tau and not (compares or wants_list):
         return [evs[0]]  # the one paper the question names by its title ('According to HyperShot, …')
-    return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list or (compares and e.item >= tau)][: cap - 1]
+    if compares:  # each side's best paper; any other only where it answers on its own
+        return [evs[0]] + [e for e in evs[1:] if e.relevance >= max(tau, tau_list) or e.item >= tau][: cap - 1]
+    return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]
