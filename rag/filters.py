@@ -97,16 +97,22 @@ def without(f: Filters, chip: str) -> Filters:
 JOURNAL_OF = re.compile(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", re.I)
 
 
+def _long_names_in(text: str, vocab: Vocabulary):
+    """(first match, pattern, name, canonical venue) of each long venue name the text holds, longest first."""
+    low = text.lower()
+    for words, pattern, name, canon in vocab.long_names:
+        if all(w in low for w in words):  # cheap test first: the regex needs every word
+            m = pattern.search(text)
+            if m:
+                yield m, pattern, name, canon
+
+
 def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
     """(start, end, canonical venue, year or None, year glued to the name) for venue names used as filters,
     longest first."""
     found = []
-    low = q.lower()
-    for words, pattern, name, canon in vocab.long_names:
-        if not all(w in low for w in words):  # cheap test first: the regex needs every word
-            continue
-        m = pattern.search(q)
-        if m and _names_a_venue(name, q, m.start(), m.end()):
+    for m, _, name, canon in _long_names_in(q, vocab):
+        if _names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
@@ -221,21 +227,17 @@ def _typed_as_acronym(word: str, canon: str) -> bool:
 
 def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
     """A venue's acronym, as the question types it, right before the years it gives ('IWSLT 2007-2009: …',
-    'CoNLL seit 2019', 'IWSLT in the 2010s', 'iwslt between 2011 and 2014'): the year phrase was cut from `q` first, which leaves a small venue named like a
-    topic without the year that marks it as the venue. Not when the years name data ('the CoNLL 2003 data
+    'CoNLL seit 2019', 'IWSLT in the 2010s', 'iwslt between 2011 and 2014'): the year phrase was cut from
+    `q` first, which leaves a small venue named like a topic without the year that marks it as the venue. Not when the years name data ('the CoNLL 2003 data
     since 2019'). Returned as `_venue_matches` entries over `q`, without a year (the phrase's years stand),
     and whether the name is also a topic's.
     A venue's full name, typed as a name, before its years is one too ('Linguistic Issues in Language
     Technology, 2014-2015: …')."""
-    low = question.lower()
-    for words, pattern, _, canon in vocab.long_names:
-        if all(w in low for w in words):
-            m = pattern.search(question)
-            if m and YEARS_AFTER.match(question, m.end()) and all(
-                    w[0].isupper() for w in m.group(0).split() if len(w) > 3):
-                at = pattern.search(q)
-                if at:
-                    return [(at.start(), at.end(), canon, None, False, False)]
+    for m, pattern, _, canon in _long_names_in(question, vocab):
+        if YEARS_AFTER.match(question, m.end()) and all(w[0].isupper() for w in m.group(0).split() if len(w) > 3):
+            at = pattern.search(q)
+            if at:
+                return [(at.start(), at.end(), canon, None, False, False)]
     for m in re.finditer(r"(?<![\w-])([A-Za-z][A-Za-z0-9+]*[A-Za-z0-9])(?![\w-])", question):
         word = m.group(1)
         key = fold(word).replace("+", "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rag.chat import Thread, previous_context, resolve_references
 from rag.intent import load_intent
 from rag.retrieval import Filters
-from rag.text import named_terms, non_english, squash
+from rag.text import content_terms, named_terms, non_english, squash
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
@@ -340,8 +340,6 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
 
 
 def _only_authorship(search: str) -> bool:
-    from rag.text import content_terms
-
     return all(t.lower() in AUTHORSHIP for t in content_terms(search))
 
 

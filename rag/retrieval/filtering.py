@@ -92,7 +92,7 @@ def _venue_matches(wanted: str, venue: str) -> bool:
 # Words around an event's name in a volume title that make it the host, not the event itself ('Workshop on
 # Biomedical NLP associated with RANLP 2017', 'Workshop … at COLING 2016', 'the 2018 EMNLP Workshop W-NUT',
 # 'the NAACL-HLT 2012 Workshop on …'; but 'BioNLP 2018 workshop', 'BioNLP Workshop and Shared Task').
-_HOSTED = re.compile(r"(?:\bat|\bwith|\bduring|\bconjunction with)\s+(?:the\s+)?(?:\d{4}\s+)?$", re.I)
+_HOSTED = re.compile(r"\b(?:at|with|during)\s+(?:the\s+)?(?:\d{4}\s+)?$", re.I)  # 'in conjunction with' too
 _HOSTS = re.compile(r"(?:-\w+)?(?:\s+\d{4})?\s+[Ww]orkshops?\s+(?!(?:and|on|of|A|An|The)\b)[A-Z]")
 
 
