@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.answer.sentence_rank import feature_matrix, load_ranker
 from rag.lexical import query_tokens
+from rag.relevance import term_weights
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences, sentence_key
 from rag.text import STOPWORDS
@@ -21,6 +23,7 @@ class Evidence:
     cosines: np.ndarray  # embedding similarity per sentence
     overlap: np.ndarray  # fraction of question terms in the sentence
     terms: list[frozenset] = field(default_factory=list)  # question terms each sentence contains
+    features: np.ndarray | None = None  # the sentence ranker's inputs (rag.answer.sentence_rank.FEATURES)
     relevance: float = 0.0  # P(this paper answers the question), set by rag.answer.judge
     item: float = 0.0  # its relevance on one item of an enumerated question, where it is that item's best paper
 
@@ -145,23 +148,13 @@ SENTENCES_BEYOND_TOP = 1
 # best-cosine sentence is among those four 95% of the time (mean loss of best cosine 0.0015). Same figures
 # on acl-v11..v13 and SciFact test as with every sentence; p50 166-168 -> 151-158 ms (session 12).
 SENTENCES_SECOND = 4
-# How much a sentence holding the question's words that are not the paper's title words counts (what is
-# asked of the paper, not what names it). Until session 15 only figure and name questions had it (0.6);
-# then for every question, the weight chosen on the bundled sets' answer_contains: v1-v19 0.924 at 0 ->
-# 0.928 / 0.932 / 0.933 / 0.935 at 0.3 / 0.5 / 0.6 / 0.8, with v20-v21 (validation) 0.909 up to 0.6 and
-# 0.891 at 0.8; dev unchanged (0.952). v22, whose held-out run showed the misses: 0.806 -> 0.903 at 0.6.
-ASKED_WEIGHT = 0.6
-# How much a sentence where a number counts what a 'how many <unit>' question counts is favoured: as much as
-# the question's asked-for words (ASKED_WEIGHT). Not fitted: that sentence is the answer.
-COUNT_WEIGHT = 0.6
-
-
 def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bool = False,
            wants_number: bool = False, wants_name: bool = False, wants_link: bool = False,
            wants_ratio: bool = False, count_unit: frozenset[str] = frozenset()) -> list[Evidence]:
-    """Sentence-level evidence for each hit (embedding cosine + stemmed term overlap). A question that
-    asks for a figure, a ratio, a name or a link favours sentences that state one; a 'how many <unit>'
-    question favours the sentences where a number counts that unit."""
+    """Sentence-level evidence for each hit: each sentence is scored by the learned sentence ranker
+    (rag.answer.sentence_rank) from its embedding cosine, its share of the question's terms (all, IDF-weighted,
+    and those not in the paper's title) and flags: a URL sentence, a contribution sentence where papers are
+    listed, and, where the question asks for a figure, a ratio, a name or a count, a sentence that states one."""
     q_terms = set(query_tokens(question))
     out = []
     sents_of = {h.paper.paper_id: paper_sentences(h.paper) for h in hits}
@@ -174,35 +167,44 @@ def gather(engine, question: str, qvec: np.ndarray, hits: list[Hit], listing: bo
             ranked = sorted(range(len(terms)), key=lambda i: -len(terms[i]))  # stable: earlier sentences first
             select[sentence_key(h.paper)] = sorted(ranked[:budget])
     engine.sentences.ensure([h.paper for h in hits], select)
+    weights = term_weights(list(q_terms))
+    total = sum(weights.values()) or 1.0
+    ranker = load_ranker()
     for h in hits:
         sents = sents_of[h.paper.paper_id]
         vecs = engine.sentences.peek(h.paper)
         cos = vecs @ qvec  # NaN for sentences not embedded (below the top paper, few terms)
-        overlap = np.zeros(len(sents), dtype=np.float32)
         terms = terms_of[h.paper.paper_id]
-        if q_terms:
-            overlap = _overlap(q_terms, terms)
-        score = cos + 0.35 * overlap
-        # a URL or "code is available" sentence is noise, unless the question asks where the code is
-        low = np.array([bool(LOW_VALUE.search(x)) for x in sents], dtype=np.float32)
-        score = score + (0.3 if wants_link else -0.3) * low
-        if listing:
-            score = score + 0.08 * np.array([bool(CONTRIBUTION.search(x)) for x in sents], dtype=np.float32)
+        overlap = _overlap(q_terms, terms) if q_terms else np.zeros(len(sents), dtype=np.float32)
         # what is asked of the paper: the question's terms that do not just name it (its title words)
         asked = q_terms - STOPWORDS - set(query_tokens(h.paper.title or ""))
-        if asked:
-            score = score + ASKED_WEIGHT * _overlap(asked, [t & asked for t in terms])
-        if wants_number:
-            score = score + 0.12 * np.array([has_figure(s) for s in sents], dtype=np.float32)
-        if count_unit:
-            score = score + COUNT_WEIGHT * np.array([counts(s, count_unit) for s in sents], dtype=np.float32)
-        if wants_ratio:
-            score = score + 0.3 * np.array([bool(RATIO.search(s)) for s in sents], dtype=np.float32)
-        if wants_name:
-            known = known_words(question, h.paper)
-            score = score + 0.12 * np.array([names_something(s, known) for s in sents], dtype=np.float32)
-        out.append(Evidence(hit=h, sentences=sents, scores=score, cosines=cos, overlap=overlap, terms=terms))
+        asked_share = _overlap(asked, [t & asked for t in terms]) if asked else np.zeros(len(sents))
+        idf_share = np.array([sum(weights[t] for t in ts) / total for ts in terms])
+        flags = _flags(sents, question, h.paper, listing, wants_number, wants_name, wants_link, wants_ratio, count_unit)
+        X = feature_matrix(cos, overlap, asked_share, idf_share, flags)
+        out.append(Evidence(hit=h, sentences=sents, scores=ranker.score(X), cosines=cos, overlap=overlap, terms=terms,
+                            features=X))
     return out
+
+
+def _flags(sents: list[str], question: str, paper, listing: bool, wants_number: bool, wants_name: bool,
+           wants_link: bool, wants_ratio: bool, count_unit: frozenset[str]) -> dict[str, np.ndarray]:
+    """The ranker's 0/1 columns for one abstract's sentences: zero where the question does not ask for
+    that kind of thing."""
+    known = known_words(question, paper) if wants_name else set()
+
+    def flag(test, on: bool = True) -> np.ndarray:
+        return np.array([bool(on) and bool(test(x)) for x in sents], dtype=np.float64)
+
+    return {
+        # a URL or "code is available" sentence is noise, unless the question asks where the code is
+        "low_value": flag(LOW_VALUE.search) * (-1.0 if wants_link else 1.0),
+        "contribution": flag(CONTRIBUTION.search, listing),
+        "figure": flag(has_figure, wants_number),
+        "counts": flag(lambda x: counts(x, count_unit), bool(count_unit)),
+        "ratio": flag(RATIO.search, wants_ratio),
+        "names": flag(lambda x: names_something(x, known), wants_name),
+    }
 
 
 def lexical_evidence(hit: Hit, question: str) -> Evidence:

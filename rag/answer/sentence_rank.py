@@ -1,0 +1,81 @@
+"""Which sentences of an abstract answer the question: a learned ranker over per-sentence signals.
+
+A focused answer quotes an abstract's best three sentences, and a list its best one per paper. Which
+sentences those are was a hand-weighted sum until session 19 (cosine + 0.35 x term overlap + 0.6 x the
+asked-for terms + small bonuses). Now a logistic regression fitted with scikit-learn by
+`python -m benchmarks.train_sentences` weighs the same signals; its coefficients live in
+`rag/data/sentences.json` and are applied here with numpy (no scikit-learn at answer time).
+
+Labels: the human-written question sets already fitted on (benchmarks/data, v1-v19 and v22): in the gold
+abstract of a detail, lookup or follow-up question, the sentences holding its `answer_contains` text are
+the answer sentences. v20-v21 are the validation sets (never fitted), as for the relevance model.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "sentences.json"
+
+FEATURES = (
+    "cos",  # embedding cosine of the sentence and the question
+    "cos_rel",  # cosine minus the abstract's best sentence cosine
+    "overlap",  # share of the question's terms in the sentence
+    "asked",  # share of the question's terms that are not the paper's title words (what is asked of it)
+    "idf_overlap",  # IDF-weighted share of the question's terms in the sentence
+    "low_value",  # a URL or "code is available" sentence
+    "contribution",  # "we propose / this paper presents …", where the answer lists papers
+    "figure",  # states a number, where the question asks for one
+    "counts",  # a number counts what a 'how many <unit>' question counts
+    "ratio",  # states a ratio or percentage, where the question asks for a relative amount
+    "names",  # names a dataset, model or language the question and title do not, where a name is asked
+)
+
+
+class SentenceRanker:
+    """Standardise, then a linear score (the logistic regression's log-odds)."""
+
+    def __init__(self, spec: dict):
+        if tuple(spec["features"]) != FEATURES:
+            raise ValueError(f"sentence ranker was fitted on other features: {spec['features']}")
+        self.mean = np.asarray(spec["mean"], dtype=np.float64)
+        self.scale = np.asarray(spec["scale"], dtype=np.float64)
+        self.coef = np.asarray(spec["coef"], dtype=np.float64)
+        self.intercept = float(spec["intercept"])
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """Log-odds that each sentence (row of X, columns FEATURES) answers the question. A sentence whose
+        cosine is unknown (NaN: a large collection did not embed it) gets NaN, and `Evidence.best` ranks it
+        after the scored ones by its term overlap."""
+        if not len(X):
+            return np.zeros(0, dtype=np.float32)
+        z = ((np.nan_to_num(X, nan=0.0) - self.mean) / self.scale) @ self.coef + self.intercept
+        return np.where(np.isnan(X[:, 0]), np.nan, z).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def load_ranker() -> SentenceRanker:
+    return SentenceRanker(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
+
+
+def feature_matrix(
+    cos: np.ndarray,
+    overlap: np.ndarray,
+    asked: np.ndarray,
+    idf_overlap: np.ndarray,
+    flags: dict[str, np.ndarray],
+) -> np.ndarray:
+    """FEATURES for each sentence of one abstract; `flags` holds the 0/1 columns from `low_value` on
+    (already zero where the question does not ask for that kind of thing)."""
+    n = len(cos)
+    best = np.nanmax(cos) if n and not np.isnan(cos).all() else np.nan
+    cols = [cos, cos - best, overlap, asked, idf_overlap] + [flags.get(f, np.zeros(n)) for f in FEATURES[5:]]
+    return (
+        np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
+        if n
+        else np.zeros((0, len(FEATURES)))
+    )
