@@ -33,6 +33,12 @@ FEATURES = (
     "counts",  # a number counts what a 'how many <unit>' question counts
     "ratio",  # states a ratio or percentage, where the question asks for a relative amount
     "names",  # names a dataset, model or language the question and title do not, where a name is asked
+    "position",  # index in the abstract / (sentences - 1)
+    "first",  # the abstract's first sentence (often background)
+    "cos_rank",  # log(1 + rank by cosine within the abstract)
+    "idf_rank",  # log(1 + rank by IDF-weighted overlap within the abstract)
+    "idf_rel",  # IDF-weighted overlap minus the abstract's best
+    "asked_rel",  # asked-for share minus the abstract's best
 )
 
 
@@ -62,20 +68,23 @@ def load_ranker() -> SentenceRanker:
     return SentenceRanker(json.loads(MODEL_FILE.read_text(encoding="utf-8")))
 
 
-def feature_matrix(
-    cos: np.ndarray,
-    overlap: np.ndarray,
-    asked: np.ndarray,
-    idf_overlap: np.ndarray,
-    flags: dict[str, np.ndarray],
-) -> np.ndarray:
-    """FEATURES for each sentence of one abstract; `flags` holds the 0/1 columns from `low_value` on
-    (already zero where the question does not ask for that kind of thing)."""
+def feature_matrix(cos: np.ndarray, overlap: np.ndarray, asked: np.ndarray, idf_overlap: np.ndarray,
+                   flags: dict[str, np.ndarray]) -> np.ndarray:
+    """FEATURES for each sentence of one abstract, in abstract order; `flags` holds the 0/1 columns from
+    `low_value` to `names` (already zero where the question does not ask for that kind of thing)."""
     n = len(cos)
-    best = np.nanmax(cos) if n and not np.isnan(cos).all() else np.nan
-    cols = [cos, cos - best, overlap, asked, idf_overlap] + [flags.get(f, np.zeros(n)) for f in FEATURES[5:]]
-    return (
-        np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
-        if n
-        else np.zeros((0, len(FEATURES)))
-    )
+    if not n:
+        return np.zeros((0, len(FEATURES)))
+    cos = np.asarray(cos, dtype=np.float64)
+    idf_overlap = np.asarray(idf_overlap, dtype=np.float64)
+    asked = np.asarray(asked, dtype=np.float64)
+    known = np.nan_to_num(cos, nan=0.0)
+    best = np.nanmax(cos) if not np.isnan(cos).all() else np.nan
+
+    def rank(v: np.ndarray) -> np.ndarray:
+        return np.log1p(np.argsort(np.argsort(-v, kind="stable"), kind="stable"))
+
+    cols = [cos, cos - best, overlap, asked, idf_overlap, *(flags.get(f, np.zeros(n)) for f in FEATURES[5:11]),
+            np.arange(n) / max(n - 1, 1), (np.arange(n) == 0), rank(known), rank(idf_overlap),
+            idf_overlap - idf_overlap.max(), asked - asked.max()]
+    return np.column_stack([np.asarray(c, dtype=np.float64) for c in cols])
