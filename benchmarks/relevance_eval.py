@@ -3,6 +3,9 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
+- bundled-v28, acl-v28 (session 19): validation_bundled_v28.jsonl (80) and validation_acl_v28.jsonl (40), written at
+  the session's start by helpers who did not read the decision layer or run the system; `--sets bundled-v28,acl-v28`.
+- bundled-v27, acl-v27 (session 18, run once on e3e3407, looked at since), bundled-v25/v26 (session 17), likewise.
 - bundled-v24, acl-v24 (session 16, for the session's final code): validation_bundled_v24.jsonl (80) and
   validation_acl_v24.jsonl (40), written after the v23 run by helpers who did not read the decision layer or run the
   system; `--sets bundled-v24,acl-v24`.
@@ -45,7 +48,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 28))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 29))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -94,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v27,acl-v27,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v27, acl-v27 (held out, session 18), bundled-v26, "
+    ap.add_argument("--sets", default="dev,bundled-v28,acl-v28,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v28, acl-v28 (held out, session 19), bundled-v27, "
+                         "acl-v27 (held out in session 18, looked at since), bundled-v26, "
                          "acl-v26, bundled-v25, acl-v25 (held out in session 17, looked at since), bundled-v24, acl-v24, "
                          "bundled-v23, acl-v23 (held out in session 16, looked at since), "
                          "bundled-v22, acl-v22 (held out in session 15, fitted on since session 16), bundled-v21, acl-v21, "

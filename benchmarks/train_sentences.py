@@ -1,6 +1,6 @@
 """Fit the sentence ranker (rag/data/sentences.json): which sentences of an abstract a cited answer quotes.
 
-    python -m benchmarks.train_sentences            # rebuild it (deterministic; about two minutes)
+    python -m benchmarks.train_sentences            # rebuild it (deterministic; about 15 seconds)
 
 Labelled data: the human-written question sets already fitted on by the relevance model (v1-v19 and v22,
 `benchmarks.relevance_sources.FITTED_VERSIONS`). For each detail, lookup or follow-up question with
@@ -107,7 +107,8 @@ def fit(groups: list[dict]):
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
-    X = np.nan_to_num(np.vstack([g["X"] for g in groups]), nan=0.0)
+    # rounded: the int8 embedder's cosines move in the last float digits from run to run, and the fit must not
+    X = np.round(np.nan_to_num(np.vstack([g["X"] for g in groups]), nan=0.0), 4)
     y = np.concatenate([g["y"] for g in groups])
     scaler = StandardScaler().fit(X)
     model = LogisticRegression(C=C, max_iter=5000).fit(scaler.transform(X), y)
@@ -117,8 +118,11 @@ def fit(groups: list[dict]):
 def export(scaler, model) -> dict:
     from rag.answer.sentence_rank import FEATURES
 
-    return {"features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "C": C}
+    def r(v) -> list[float]:
+        return [round(float(x), 6) for x in v]
+
+    return {"features": list(FEATURES), "mean": r(scaler.mean_), "scale": r(scaler.scale_),
+            "coef": r(model.coef_[0]), "intercept": round(float(model.intercept_[0]), 6), "C": C}
 
 
 def hits(groups: list[dict], score) -> dict[str, float]:
