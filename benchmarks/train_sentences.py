@@ -118,11 +118,8 @@ def fit(groups: list[dict]):
 def export(scaler, model) -> dict:
     from rag.answer.sentence_rank import FEATURES
 
-    def r(v) -> list[float]:
-        return [round(float(x), 6) for x in v]
-
-    return {"features": list(FEATURES), "mean": r(scaler.mean_), "scale": r(scaler.scale_),
-            "coef": r(model.coef_[0]), "intercept": round(float(model.intercept_[0]), 6), "C": C}
+    return {"features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+            "coef": model.coef_[0].tolist(), "intercept": float(model.intercept_[0]), "C": C}
 
 
 def hits(groups: list[dict], score) -> dict[str, float]:
