@@ -527,7 +527,7 @@ def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[in
         name = m.group(1) if m else None
     if name and re.match(r"(?:The|A|An|Le|La|Les|Un|Une|Der|Die|Das|Ein|Eine)\s", name):
         name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
-    matched = authors.match(name) if name else {}
+    matched = _surname_match(authors, name) if name else {}
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
     if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):
         return m.start(), m.end(), name, matched  # unless a longer full name runs on: 'Sabine Schulte im Walde'
@@ -540,6 +540,18 @@ def _author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[in
     if not matched:
         return None
     return (pre.start() if pre else start), end + (post.end() if post else 0), name, matched
+
+
+def _surname_match(authors: AuthorIndex, name: str) -> dict[int, int]:
+    """Papers an author name typed after 'by', 'of' or before "'s" selects. A name of two words or more is
+    that author's only where the papers list it in full or its last word is a surname: 'Thomas Aquinas's
+    writings' is no paper of Rebecca Thomas."""
+    matched = authors.match(name)
+    words = fold(re.sub(r"['’]s$", "", name)).split()
+    if len(words) < 2:
+        return matched
+    surname = set(authors.last.get(words[-1], ()))
+    return {i: n for i, n in matched.items() if n >= 2 or i in surname}
 
 
 def _full_author_name(q: str, authors: AuthorIndex) -> tuple[int, int, str] | None:

@@ -39,7 +39,10 @@ _QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share
              r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
              r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
              r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
-             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget)")
+             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"
+             # metrics named in words ('what mean reciprocal rank does …', 'what area under the curve …')
+             r"reciprocal rank|area under (?:the )?(?:roc |pr )?curve|intersection over union|f-?scores?|"
+             r"f-?measures?|exact match)")
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 # "which papers / studies / methods …" asks for papers, not for a figure or a name
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"

@@ -24,7 +24,9 @@ def venue_keys(venue: str) -> dict[str, str]:
     spots = [m.group(1) for m in re.finditer(r"\(([^)]*)\)", title)]
     spots += re.findall(r"\b[A-Z]{2,}(?:-[A-Z]{2,})+\b", title)
     for spot in spots:
-        for m in re.finditer(r"\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*", spot):
+        # letters around a digit are one name too ('LT4DH', 'NLP4IF', 'Rep4NLP'); a year after a name is not
+        # part of it ('(WMT20)' is WMT)
+        for m in re.finditer(r"\b[A-Za-z]+\d+[A-Za-z]+\b|\b[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*(?:-[A-Z][A-Za-z]*)*", spot):
             token = m.group(0)
             parts = [token, *token.split("-")] if "-" in token else [token]
             for part in parts:

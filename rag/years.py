@@ -76,8 +76,9 @@ PUBLICATION = re.compile(r"(?:papers?|articles?|works?|publications?|submissions
 
 
 def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
-    """'the <year>' followed by a noun phrase that names no publication or venue: the year dates that thing."""
-    year_at, year_end = m.start(m.lastindex or 0), m.end(m.lastindex or 0)
+    """'the <year>' (or 'the <year>-<year>') followed by a noun phrase that names no publication or venue: the
+    years date that thing."""
+    year_at, year_end = m.start(1 if m.lastindex else 0), m.end(m.lastindex or 0)  # a range: its first year
     if not re.search(r"\bthe\s+$", q[:year_at], re.I):
         return False
     words = re.match(r"((?:\s+[\w'’-]+){1,4})", q[year_end:])
@@ -106,6 +107,8 @@ def read_years(q: str, f: Filters, vocab=None) -> str:
         if not m:
             continue
         if kind == "exact" and (_counts_or_names(q, m) or _dates_a_thing(q, m, vocab)):
+            continue
+        if kind == "range" and _dates_a_thing(q, m, vocab):  # 'the 2015-2016 refugee crisis'
             continue
         if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
             prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself

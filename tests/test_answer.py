@@ -231,6 +231,18 @@ def test_figure_on_a_named_set_the_abstract_never_mentions(stub_settings, questi
     assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
 
 
+@pytest.mark.parametrize("question", [
+    "what area under the curve does the copy-and-paste video inpainting network reach?",
+    "Copy-and-paste networks for video inpainting: what mean reciprocal rank do they get?",
+])
+def test_a_metric_spelled_out_that_the_abstract_never_names_is_not_stated(stub_settings, question):
+    """A metric typed in words ('area under the curve', 'mean reciprocal rank') is asked for as its
+    abbreviation is: an abstract that never names it does not state it, whatever numbers it gives."""
+    ans = rag.ask(question, **ASK)
+    assert ans.refused and "doesn't state" in ans.text, ans.text
+    assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
+
+
 @pytest.mark.parametrize(("question", "name"), [
     ("pixelNeRF was shown on which real scenes dataset?", "DTU"),
     ("the network-in-network paper: reasonable results on which digit datasets?", "SVHN"),

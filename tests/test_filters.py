@@ -1001,6 +1001,9 @@ def test_a_quoted_event_name_is_taken_whole_and_a_short_name_before_workshop_is_
     ("parsing papers from the 2012 volume", (2012, 2012)),
     ("summarization in the 2018 ACL proceedings", (2018, 2018)),
     ("parsing papers in 2016", (2016, 2016)),
+    ("the 2014-2015 Ebola outbreak as covered in West African radio", (None, None)),
+    ("the 2017-2018 papers on entity linking", (2017, 2018)),
+    ("entity linking 2017-2018", (2017, 2018)),
 ])
 def test_the_year_of_a_thing_that_is_no_publication_is_no_filter(question, want):
     from rag.retrieval import Filters
@@ -1009,3 +1012,34 @@ def test_the_year_of_a_thing_that_is_no_publication_is_no_filter(question, want)
     f = Filters()
     read_years(question, f)
     assert (f.year_min, f.year_max) == want
+
+
+def test_a_workshop_acronym_with_a_digit_inside_is_a_filter():
+    """'(NLP4IF)' in a volume filed under the generic 'Workshop' collection names that workshop, digit and all;
+    a year glued to an acronym ('(WMT20)') is not part of its name."""
+    from rag.venues import venue_keys
+    from rag.vocabulary import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the Workshop on NLP for Internet Freedom (NLP4IF)", 2018),
+                      ("Workshop — Proceedings of the Second Workshop on Figurative Language Processing", 2018)])
+    vocab = Vocabulary.from_papers(papers)
+    assert _selected("which NLP4IF papers deal with censorship?", vocab, papers) == ["p0"]
+    assert parse_with("censorship at NLP4IF", vocab, papers).question == "censorship"
+    assert "wmt" in venue_keys("Workshop — Proceedings of the Fifth Conference on Machine Translation (WMT20)")
+
+
+def test_a_possessive_name_whose_surname_no_author_has_is_no_author():
+    """'Thomas Aquinas's writings': an author whose surname is Thomas does not make it his; a full name the
+    collection lists, or a first name with a listed surname, still does."""
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="a", abstract="A Latin treebank.", title="Latin parsing", authors=["Rebecca Thomas"]),
+              Paper(paper_id="b", abstract="Dialogue.", title="Dialogue acts", authors=["Anna Korhonen"])]
+    authors = AuthorIndex(papers)
+    got = parse("converting the treebank of Thomas Aquinas's Latin writings to Universal Dependencies", None,
+                authors, papers)
+    assert got.filters.author is None and "Aquinas" in got.question
+    assert parse("Rebecca Thomas's papers on Latin", None, authors, papers).filters.author == "Rebecca Thomas"
+    assert parse("what did A. Korhonen write on dialogue?", None, authors, papers).filters.author is not None

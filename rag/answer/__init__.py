@@ -201,7 +201,10 @@ METRIC_FORMS = {
 
 def _names_metric(ev: Evidence, query: Query) -> bool:
     """Does the abstract name every metric the figure question asks for?"""
-    asked = {w for w in re.findall(r"[\w-]+", query.search.lower()) if w in METRIC_FORMS}
+    low = query.search.lower()
+    words = set(re.findall(r"[\w-]+", low))
+    # a metric typed by its key ('BLEU', 'MRR') or spelled out ('mean reciprocal rank', 'word error rate')
+    asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
     text = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}".lower()
     return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS[m]) for m in asked)
 
