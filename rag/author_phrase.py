@@ -1,0 +1,83 @@
+"""An author typed in a question: 'by X', "X's papers", 'what has X written on', or a full name the
+collection lists, in any case and position. `author_phrase` finds the span to cut from the question and the
+papers it selects; `corpus_spelling` gives the author filter the collection's own spelling of the name. A
+leaf module of `rag.filters`."""
+
+from __future__ import annotations
+
+import re
+
+from rag.retrieval import AuthorIndex, fold
+from rag.types import Paper
+
+
+def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
+    """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
+    m = re.search(
+        r"(?:\b(?:by|from|of|has|did|have|had|par|de)\s+|\bd['’])([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
+        r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
+    name = re.sub(r"['’]s$", "", m.group(1)) if m else None  # "did Shuiwang Ji's group propose"
+    if m is None:
+        m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
+        name = m.group(1) if m else None
+    if name and re.match(r"(?:The|A|An|Le|La|Les|Un|Une|Der|Die|Das|Ein|Eine)\s", name):
+        name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
+    matched = _surname_match(authors, name) if name else {}
+    full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
+    if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):
+        return m.start(), m.end(), name, matched  # unless a longer full name runs on: 'Sabine Schulte im Walde'
+    if full is None:
+        return None
+    start, end, name = full
+    pre = re.search(r"\b(?:by|from|of|par|de)\s+$", q[:start], re.I)
+    post = re.match(r"['’]s\b", q[end:])
+    matched = authors.match(name)
+    if not matched:
+        return None
+    return (pre.start() if pre else start), end + (post.end() if post else 0), name, matched
+
+
+def _surname_match(authors: AuthorIndex, name: str) -> dict[int, int]:
+    """Papers an author name typed after 'by', 'of' or before "'s" selects. A name of two words or more is
+    that author's only where the papers list it in full or its last word is a surname: 'Thomas Aquinas's
+    writings' is no paper of Rebecca Thomas."""
+    matched = authors.match(name)
+    words = fold(re.sub(r"['’]s$", "", name)).split()
+    if len(words) < 2:
+        return matched
+    surname = set(authors.last.get(words[-1], ()))
+    return {i: n for i, n in matched.items() if n >= 2 or i in surname}
+
+
+def _full_author_name(q: str, authors: AuthorIndex) -> tuple[int, int, str] | None:
+    """(start, end, name as typed) of the longest run of 2-4 words that is a full author name of the
+    collection, matched without regard to case or accents."""
+    words = list(re.finditer(r"[^\W\d_][\w’'.-]*", q))
+    for n in (4, 3, 2):
+        for i in range(len(words) - n + 1):
+            run = words[i : i + n]
+            last = re.sub(r"['’]s$", "", run[-1].group(0))  # "Kevin Knight's"
+            folded = [fold(w.group(0).rstrip(".")) for w in run[:-1]] + [fold(last)]
+            if " ".join(folded) in authors.full:
+                end = run[-1].start() + len(last)
+                return run[0].start(), end, q[run[0].start() : end]
+    return None
+
+
+def corpus_spelling(name: str, papers: list[Paper], matched: dict[int, int]) -> str:
+    """The corpus spelling of the author the question named: the same full name (or first and last
+    name, or surname and first initial) if the question gave one, else the surname."""
+    target = fold(name).split()
+    names = [a for idx in matched if idx < len(papers) for a in papers[idx].authors]
+    if len(target) > 1:
+        for a in names:
+            parts = fold(a).split()
+            if parts == target or (len(parts) >= 2 and [parts[0], parts[-1]] == [target[0], target[-1]]):
+                return a
+    for a in names:
+        parts = fold(a).split()
+        # a full name typed: the same surname with a first name of the same initial ('Kathy' for 'Kathleen');
+        # otherwise the name as typed, which matches nobody else ('John Smith' is not 'Angus Grieve-Smith')
+        if parts and parts[-1] == target[-1] and (len(target) == 1 or parts[0][:1] == target[0][:1]):
+            return a if len(target) > 1 else a.split()[-1]
+    return name
