@@ -1,14 +1,16 @@
 """Which sentences of an abstract answer the question: a learned ranker over per-sentence signals.
 
 A focused answer quotes an abstract's best three sentences, and a list its best one per paper. Which
-sentences those are was a hand-weighted sum until session 19 (cosine + 0.35 x term overlap + 0.6 x the
+sentences those are was a hand-weighted sum until session 18 (cosine + 0.35 x term overlap + 0.6 x the
 asked-for terms + small bonuses). Now a logistic regression fitted with scikit-learn by
-`python -m benchmarks.train_sentences` weighs the same signals; its coefficients live in
-`rag/data/sentences.json` and are applied here with numpy (no scikit-learn at answer time).
+`python -m benchmarks.train_sentences` weighs those signals and six more about the sentence's place in its
+abstract; its coefficients live in `rag/data/sentences.json` and are applied here with numpy (no
+scikit-learn at answer time).
 
 Labels: the human-written question sets already fitted on (benchmarks/data, v1-v19 and v22): in the gold
 abstract of a detail, lookup or follow-up question, the sentences holding its `answer_contains` text are
-the answer sentences. v20-v21 are the validation sets (never fitted), as for the relevance model.
+the answer sentences (a URL sentence only where the question asks for a link). v20-v21 are the validation
+sets (never fitted), as for the relevance model.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ FEATURES = (
     "overlap",  # share of the question's terms in the sentence
     "asked",  # share of the question's terms that are not the paper's title words (what is asked of it)
     "idf_overlap",  # IDF-weighted share of the question's terms in the sentence
-    "low_value",  # a URL or "code is available" sentence
+    "low_value",  # a URL or "code is available" sentence (-1 where the question asks for a link)
     "contribution",  # "we propose / this paper presents …", where the answer lists papers
     "figure",  # states a number, where the question asks for one
     "counts",  # a number counts what a 'how many <unit>' question counts
