@@ -42,10 +42,10 @@ def _surname_match(authors: AuthorIndex, name: str) -> dict[int, int]:
     that author's only where the papers list it in full or its last word is a surname: 'Thomas Aquinas's
     writings' is no paper of Rebecca Thomas."""
     matched = authors.match(name)
-    words = fold(re.sub(r"['’]s$", "", name)).split()
+    words = re.sub(r"['’]s$", "", name).split()
     if len(words) < 2:
         return matched
-    surname = set(authors.last.get(words[-1], ()))
+    surname = authors.match(words[-1])  # the papers with an author of that surname (either index's `match`)
     return {i: n for i, n in matched.items() if n >= 2 or i in surname}
 
 
