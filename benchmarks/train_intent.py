@@ -102,8 +102,9 @@ def f1(listed: list[bool], n_gold: int) -> float:
     return 0.0 if not tp else 2 * tp / (len(listed) + n_gold)
 
 
-def judged(rows: list[dict], home: Path, corpus: str) -> list[list[tuple[bool, float]]]:
-    """(gold?, relevance) of each candidate, most relevant first, for questions over one corpus."""
+def judged(rows: list[dict], home: Path, corpus: str, skip_comparisons: bool = False) -> list[list[tuple[bool, float]]]:
+    """(gold?, relevance) of each candidate, most relevant first, for questions over one corpus
+    (`skip_comparisons`: leave out the questions read as comparisons)."""
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
     from rag.answer import _read  # the answer's own reading of the question (judged evidence)
     from rag.evaluate import is_gold
@@ -117,6 +118,8 @@ def judged(rows: list[dict], home: Path, corpus: str) -> list[list[tuple[bool, f
     out = []
     for q in rows:
         query = analyse(q["question"], q.get("history") or [], eng)
+        if skip_comparisons and query.compares:
+            continue
         evs = _read(eng, query, Answer(text="", sources=[], refused=False, mode="offline", question=q["question"]))
         out.append([(any(is_gold(e.hit.paper, g) for g in q["gold"]), e.relevance) for e in evs])
     return out
@@ -193,8 +196,25 @@ def main(argv: list[str] | None = None) -> int:
         "questions_called_lists": {c: len(cands_c) for c, cands_c in cands.items()},
         "fit": fit, "bundled_mean_f1_by_threshold": f1_curve(cands["bundled"], [len(rows[i]["gold"]) for i in
                                                                                  called["bundled"]])}
+    # the same rule for the questions it does not call lists (out-of-fold intent < cut; comparisons, which
+    # list each side's best paper by their own rule, are left out): their further papers are gold far less
+    # often, so they join only from where they are as likely to answer as not (never below the relevance
+    # model's own list threshold)
+    singles = {c: [i for i, q in enumerate(rows) if q["corpus"] == c and q["gold"] and q["type"] != "author"
+                   and oof[i] < CUT] for c in cands}
+    single_cands = {c: judged([rows[i] for i in idx], args.seed_home if c == "bundled" else args.acl_home,
+                              "seed" if c == "bundled" else "acl", skip_comparisons=True)
+                    for c, idx in singles.items()}
+    s_at, s_fit = even_odds([c for per in single_cands.values() for c in per])
+    s_fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in single_cands.items()}
+    single_threshold = round(max(s_at, rel.list_threshold), 3)
+    report["single_list_threshold"] = {
+        "value": single_threshold, "how": "the same even-odds fit over the further candidates of the answerable "
+        "questions (not author questions, not comparisons) the out-of-fold intent does not call lists; never below "
+        "the relevance model's own list threshold", "questions": {c: len(x) for c, x in single_cands.items()},
+        "fit": s_fit}
     final = pipeline().fit(texts, y)
-    spec = {**export(final), "cut": CUT, "list_threshold": threshold,
+    spec = {**export(final), "cut": CUT, "list_threshold": threshold, "single_list_threshold": single_threshold,
             "trained_on": {"questions": len(rows), "lists": int(y.sum()), "sets": "human-written " + _spans(SEEN)},
             "script": "python -m benchmarks.train_intent"}
     MODEL_FILE.write_text(json.dumps(spec, separators=(",", ":"), ensure_ascii=False) + "\n")
@@ -204,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     order = np.argsort(clf.coef_[0])
     report["strongest_list_terms"] = [terms[i] for i in order[::-1][:25]]
     report["strongest_single_terms"] = [terms[i] for i in order[:25]]
-    print(json.dumps(report["list_threshold"], indent=1))
+    print(json.dumps({k: report[k] for k in ("list_threshold", "single_list_threshold")}, indent=1))
     print(f"model -> {MODEL_FILE}")
     write_json("intent", report, args.out)
     return 0

@@ -8,8 +8,10 @@ shrank to one paper. This model reads the question's wording, not its topic: a T
 (`python -m benchmarks.train_intent`; lists: multi-paper questions over the bundled corpus and filter
 questions over ACL; single papers: lookups, details, author questions, follow-ups). Where it gives a
 list at least `cut`, `rag.answer.judge.select` lists further papers down to `list_threshold` (fitted
-with it, on out-of-fold predictions) instead of the relevance model's own list threshold. It changes
-only how many papers are listed: refusing still rests on relevance alone.
+with it, on out-of-fold predictions) instead of the relevance model's own list threshold; where it gives
+less, further papers join only from `single_list_threshold`, fitted the same way on the questions it does
+not call lists (session 19). It changes only how many papers are listed: refusing still rests on relevance
+alone.
 
 The transform is scikit-learn's `TfidfVectorizer` (lowercase, token pattern, sublinear tf, smoothed
 idf, l2 norm) computed from the exported vocabulary, so answering needs no scikit-learn;
@@ -39,6 +41,10 @@ class IntentModel:
         self.intercept = float(spec["intercept"])
         self.cut = float(spec["cut"])
         self.list_threshold = float(spec["list_threshold"])
+        # where it gives a list below `cut`: further papers join only from this relevance (None: the relevance
+        # model's own list threshold)
+        single = spec.get("single_list_threshold")
+        self.single_list_threshold = None if single is None else float(single)
 
     def vector(self, text: str) -> dict[int, float]:
         """The question's l2-normalised TF-IDF vector (term index -> weight), as TfidfVectorizer makes it."""

@@ -89,3 +89,21 @@ def test_a_broad_list_request_lists_more_papers(seed_ready, request):
     off = rag.ask(question)
     assert not off.refused and 1 <= len(off.sources) < len(on.sources)
     assert [s.paper_id for s in on.sources[: len(off.sources)]] == [s.paper_id for s in off.sources]
+
+
+def test_a_question_not_worded_as_a_list_lists_further_papers_only_from_its_own_threshold():
+    """Where the wording asks for one paper, a further paper joins only from the intent model's single-paper
+    threshold (even odds on the questions it does not call lists), above the relevance model's; a list
+    question lists it, and a comparison keeps each side's best paper."""
+    from rag.answer.judge import select
+
+    rel, intent = load_model(), load_intent()
+    assert intent.single_list_threshold is not None and intent.single_list_threshold > rel.list_threshold
+    top = min(0.99, rel.threshold + 0.3)
+    above = intent.single_list_threshold + 0.01
+    between = (rel.list_threshold + intent.single_list_threshold) / 2
+    evs = [Judged(top), Judged(above), Judged(between)]
+    assert [e.relevance for e in select(evs)] == [top, above]
+    assert [e.relevance for e in select(evs, wants_list=True)] == [top, above, between]
+    side = Judged(between, item=rel.threshold + 0.01)
+    assert side in select([Judged(top), side], compares=True)

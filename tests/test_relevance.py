@@ -169,12 +169,13 @@ def test_answer_and_list_thresholds(monkeypatch):
     assert 0 < model.list_threshold <= model.threshold < 1
     hi, mid, lo = model.threshold + 0.01, (model.list_threshold + model.threshold) / 2, model.list_threshold - 0.01
     evs = [E(hi), E(mid), E(lo)]
-    assert [e.relevance for e in select(evs)] == [hi, mid]
+    # (an explicit list threshold: without one, the intent model's own thresholds apply, tested in test_intent)
+    assert [e.relevance for e in select(evs, list_threshold=model.list_threshold)] == [hi, mid]
     # no paper reaches the answer threshold: refuse (an explicit threshold; the support rule is tested below)
     below = model.threshold - 0.01
     assert select([E(below), E(below)], threshold=model.threshold) == []
     assert select([E(below)]) == [] or (model.support_threshold or 2) <= below
-    assert len(select([E(hi)] + [E(mid)] * 10, cap=4)) == 4
+    assert len(select([E(hi)] + [E(mid)] * 10, cap=4, list_threshold=model.list_threshold)) == 4
     assert select(evs, threshold=0.0, list_threshold=0.0) == evs
 
 
@@ -374,5 +375,5 @@ def test_a_comparison_one_side_answers_is_answered_and_a_named_paper_is_the_answ
     # a further paper between the list and the answer threshold joins a list, not a comparison
     assert tau_list < tau
     side, between = Judged(tau + 0.1, item=tau + 0.1), Judged((tau + tau_list) / 2)
-    assert select([side, between]) == [side, between]
+    assert select([side, between], wants_list=True) == [side, between]
     assert select([side, between], compares=True) == [side]

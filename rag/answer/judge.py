@@ -222,7 +222,9 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
     no word of the question occurs in any candidate (`lexical` false), the support rule is off. A
     question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
-    intent model's list threshold, where such a paper is as likely to answer it as not. A question that
+    intent model's list threshold, where such a paper is as likely to answer it as not; any other question
+    (not a comparison) lists them only from the intent model's threshold for single-paper wording, where the
+    same holds for the questions it does not call lists. A question that
     compares alternatives (`compares`: 'A vs B') lists each alternative's best paper where that paper
     reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings), and any other
     paper only where it reaches the answer threshold itself (not the list threshold); it is answered
@@ -234,8 +236,12 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
         return []
     tau = model.threshold if threshold is None else threshold
     tau_list = model.list_threshold if list_threshold is None else list_threshold
-    if wants_list and list_threshold is None:
-        tau_list = min(tau_list, load_intent().list_threshold)
+    if list_threshold is None:
+        intent = load_intent()
+        if wants_list:
+            tau_list = min(tau_list, intent.list_threshold)
+        elif intent.single_list_threshold is not None and not compares:
+            tau_list = max(tau_list, intent.single_list_threshold)
     support = model.support_threshold if threshold is None else None
     if absent_name and threshold is None:  # the best paper alone answers (as train_relevance chose it)
         tau, support = max(tau, model.absent_threshold or tau), None
