@@ -139,6 +139,13 @@ def even_odds(cands: list[list[tuple[bool, float]]]) -> tuple[float, dict]:
     return float(at), {"candidates": len(pairs), "gold": int(y.sum()), "slope": round(a, 3), "intercept": round(b, 3)}
 
 
+def even_odds_by_corpus(per_corpus: dict[str, list[list[tuple[bool, float]]]]) -> tuple[float, dict]:
+    """`even_odds` over every corpus's questions together, with each corpus's own value in the report."""
+    at, fit = even_odds([c for per in per_corpus.values() for c in per])
+    fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in per_corpus.items()}
+    return at, fit
+
+
 def f1_curve(cands: list[list[tuple[bool, float]]], n_gold: list[int]) -> dict:
     """Mean per-question F1 of the listed papers (the best one, then every other one at or above the
     threshold, up to 8) at each grid threshold: reported, not used to choose."""
@@ -186,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         cands["acl"] = judged([rows[i] for i in called["acl"]], args.acl_home, "acl")
     except CorpusError:
         print(f"note: no 'acl' collection under {args.acl_home}; the threshold is fitted on the bundled questions only")
-    at, fit = even_odds([c for per in cands.values() for c in per])
-    fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in cands.items()}
+    at, fit = even_odds_by_corpus(cands)
     threshold = round(min(at, rel.list_threshold), 3)
     report["list_threshold"] = {
         "value": threshold, "how": "relevance at which a further candidate (rank 2-8) of a question called a list "
@@ -205,8 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     single_cands = {c: judged([rows[i] for i in idx], args.seed_home if c == "bundled" else args.acl_home,
                               "seed" if c == "bundled" else "acl", skip_comparisons=True)
                     for c, idx in singles.items()}
-    s_at, s_fit = even_odds([c for per in single_cands.values() for c in per])
-    s_fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in single_cands.items()}
+    s_at, s_fit = even_odds_by_corpus(single_cands)
     single_threshold = round(max(s_at, rel.list_threshold), 3)
     report["single_list_threshold"] = {
         "value": single_threshold, "how": "the same even-odds fit over the further candidates of the answerable "
