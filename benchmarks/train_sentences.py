@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import time
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import numpy as np
 
 from benchmarks.common import REPO, WORK, write_json
 from benchmarks.relevance_sources import FITTED_VERSIONS, VALIDATION_VERSIONS
+from rag.evaluate import _norm  # the evaluator's own normalisation (as check_validation uses it)
 
 LOOKED_VERSIONS = range(23, 28)  # v23-v27: run once as held-out sets in sessions 16-18, looked at since
 C = 0.1
@@ -48,10 +48,6 @@ HAND = {"cos": 1.0, "overlap": 0.35, "asked": 0.6, "low_value": -0.3, "contribut
 def _set_path(corpus: str, version: int) -> Path:
     name = f"validation_{corpus}.jsonl" if version == 1 else f"validation_{corpus}_v{version}.jsonl"
     return REPO / "benchmarks" / "data" / name
-
-
-def _norm(text: str) -> str:
-    return re.sub(r"\W+", " ", text or "").strip().lower()
 
 
 def _expected(q: dict) -> list[str]:
