@@ -6,7 +6,8 @@ Data: the human-written question sets that have already been looked at (v1-v19 a
 bundled and ACL; each was run once as a held-out set and then retired). A question asks for a list
 when it is a "multi" question (bundled) or a filter question (ACL: every paper of a venue, year or
 author on a topic); lookups, details, author questions and follow-ups ask about one paper.
-Unanswerable questions are left out (they can be either). The validation sets v20-v21 and later sets are never read.
+Unanswerable questions are not fitted on (they can be either); scored by the
+leave-one-version-out models, they join the choice of the support threshold. The validation sets v20-v21 and later sets are never read.
 
 Model: scikit-learn TfidfVectorizer (word 1-2 grams, sublinear tf, terms in 2+ questions) and a
 class-balanced LogisticRegression; rag/intent.py recomputes the transform from the exported vocabulary.
@@ -19,6 +20,11 @@ Reported (benchmarks/results/intent.json):
   such a paper is as likely to answer the question as not. Papers above it are listed: a listed
   paper is more likely right than wrong. (The per-question F1 curve is reported too; it peaks lower,
   near 0.2, at a cost in citation precision.)
+- the single-paper list threshold: the same fit over the questions it does not call lists;
+- the list support threshold: a question called a list whose best paper misses the answer threshold is
+  answered where its best three papers' relevance sums to it; chosen by the answer threshold's cost
+  (false-refusal rate / 3% + missed-refusal rate / 10%) over the answerable and unanswerable questions
+  called lists on out-of-fold intent.
 """
 
 from __future__ import annotations
@@ -60,14 +66,14 @@ def _spans(versions) -> str:
     return ", ".join(f"v{r[0]}-v{r[-1]}" if len(r) > 1 else f"v{r[0]}" for r in runs)
 
 
-def load_questions() -> list[dict]:
+def load_questions(types: frozenset[str] | set[str] = LIST_TYPES | SINGLE_TYPES) -> list[dict]:
     rows = []
     for v, corpus, path in _files():
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line.strip():
                 continue
             q = json.loads(line)
-            if q["type"] in LIST_TYPES | SINGLE_TYPES:
+            if q["type"] in types:
                 rows.append({**q, "version": v, "corpus": corpus, "label": int(q["type"] in LIST_TYPES)})
     return rows
 
@@ -102,9 +108,11 @@ def f1(listed: list[bool], n_gold: int) -> float:
     return 0.0 if not tp else 2 * tp / (len(listed) + n_gold)
 
 
-def judged(rows: list[dict], home: Path, corpus: str, skip_comparisons: bool = False) -> list[list[tuple[bool, float]]]:
+def judged(rows: list[dict], home: Path, corpus: str, skip_comparisons: bool = False,
+           skip_details: bool = False) -> list[list[tuple[bool, float]]]:
     """(gold?, relevance) of each candidate, most relevant first, for questions over one corpus
-    (`skip_comparisons`: leave out the questions read as comparisons)."""
+    (`skip_comparisons`: leave out the questions read as comparisons; `skip_details`: those asking for a
+    figure or the authors, which the answer refuses where the abstract lacks them, whatever their relevance)."""
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
     from rag.answer import _read  # the answer's own reading of the question (judged evidence)
     from rag.evaluate import is_gold
@@ -118,7 +126,7 @@ def judged(rows: list[dict], home: Path, corpus: str, skip_comparisons: bool = F
     out = []
     for q in rows:
         query = analyse(q["question"], q.get("history") or [], eng)
-        if skip_comparisons and query.compares:
+        if (skip_comparisons and query.compares) or (skip_details and (query.wants_number or query.wants_authors)):
             continue
         evs = _read(eng, query, Answer(text="", sources=[], refused=False, mode="offline", question=q["question"]))
         out.append([(any(is_gold(e.hit.paper, g) for g in q["gold"]), e.relevance) for e in evs])
@@ -144,6 +152,41 @@ def even_odds_by_corpus(per_corpus: dict[str, list[list[tuple[bool, float]]]]) -
     at, fit = even_odds([c for per in per_corpus.values() for c in per])
     fit["by_corpus"] = {c: round(even_odds(per)[0], 3) for c, per in per_corpus.items()}
     return at, fit
+
+
+def list_support(answerable: list[list[tuple[bool, float]]], unanswerable: list[list[tuple[bool, float]]],
+                 tau: float) -> tuple[float | None, dict]:
+    """The support threshold of questions called lists: such a question whose best paper is below the answer
+    threshold `tau` is still answered where its best three papers' relevance adds up to it (a broad topic
+    several papers each answer in part). Chosen as train_relevance chooses the answer threshold: the lowest
+    false-refusal rate / 3% + missed-refusal rate / 10% over these questions, averaged over +-2 grid steps;
+    no rule (None) where none does better."""
+    from benchmarks.train_relevance import FALSE_REFUSAL_TARGET, MISSED_REFUSAL_TARGET
+
+    grid = [float("inf")] + [float(x) for x in np.round(np.arange(0.5, 2.01, 0.05), 2)]
+
+    def answered(evs, sigma: float) -> bool:
+        return bool(evs) and (evs[0][1] >= tau or sum(p for _, p in evs[:3]) >= sigma)
+
+    def cost(sigma: float) -> tuple[float, float, float]:
+        fr = float(np.mean([not answered(e, sigma) for e in answerable])) if answerable else 0.0
+        miss = float(np.mean([answered(e, sigma) for e in unanswerable])) if unanswerable else 0.0
+        return fr / FALSE_REFUSAL_TARGET + miss / MISSED_REFUSAL_TARGET, fr, miss
+
+    costs = {sg: cost(sg) for sg in grid}
+
+    def smoothed(i: int) -> float:
+        if i == 0:
+            return costs[grid[0]][0]
+        return float(np.mean([costs[grid[j]][0] for j in range(max(1, i - 2), min(len(grid), i + 3))]))
+
+    best = min(range(len(grid)), key=lambda i: (round(smoothed(i), 9), i != 0, -grid[i]))
+    sigma = None if best == 0 else grid[best]
+    return sigma, {"questions": {"answerable": len(answerable), "unanswerable": len(unanswerable)},
+                   "answer_threshold": tau,
+                   "cost": {("none" if sg == float("inf") else f"{sg:.2f}"): {"cost": round(c, 3), "false_refusals": round(fr, 3),
+                                                                            "missed_refusals": round(m, 3)}
+                            for sg, (c, fr, m) in costs.items()}}
 
 
 def f1_curve(cands: list[list[tuple[bool, float]]], n_gold: list[int]) -> dict:
@@ -176,9 +219,16 @@ def main(argv: list[str] | None = None) -> int:
     model = pipeline().fit(texts[early], y[early])
     report["fit_v1_v4_scored_v5_v8"] = scores(y[~early], model.predict_proba(texts[~early])[:, 1])
     oof = np.zeros(len(rows))
+    # unanswerable questions (never fitted on): scored by the same leave-one-version-out models
+    unans = load_questions({"unanswerable"})
+    u_texts, u_version = np.array([q["question"] for q in unans]), np.array([q["version"] for q in unans])
+    oof_u = np.zeros(len(unans))
     for v in SEEN:
         held = version == v
-        oof[held] = pipeline().fit(texts[~held], y[~held]).predict_proba(texts[held])[:, 1]
+        fold = pipeline().fit(texts[~held], y[~held])
+        oof[held] = fold.predict_proba(texts[held])[:, 1]
+        if (u_version == v).any():
+            oof_u[u_version == v] = fold.predict_proba(u_texts[u_version == v])[:, 1]
     report["leave_one_version_out"] = scores(y, oof)
     print(json.dumps({k: report[k] for k in ("fit_v1_v4_scored_v5_v8", "leave_one_version_out")}), flush=True)
 
@@ -218,8 +268,22 @@ def main(argv: list[str] | None = None) -> int:
         "questions (not author questions, not comparisons) the out-of-fold intent does not call lists; never below "
         "the relevance model's own list threshold", "questions": {c: len(x) for c, x in single_cands.items()},
         "fit": s_fit}
+    # the support threshold of questions called lists: the answerable ones above (not author questions),
+    # against the unanswerable ones called lists whose refusal rests on relevance (no figure or authors asked)
+    unans_cands = {c: judged([q for q, p in zip(unans, oof_u, strict=True) if q["corpus"] == c and p >= CUT],
+                             args.seed_home if c == "bundled" else args.acl_home, "seed" if c == "bundled" else "acl",
+                             skip_details=True) for c in cands}
+    support, s_report = list_support([e for c in cands for e in cands[c]], [e for c in cands for e in unans_cands[c]],
+                                     rel.threshold)
+    report["list_support"] = {
+        "value": support, "how": "questions called lists (out-of-fold intent >= cut) whose best paper is below the "
+        "answer threshold are answered where their best three papers' relevance sums to it; chosen by false-refusal "
+        "rate / 0.03 + missed-refusal rate / 0.10 over the answerable questions called lists (not author questions) "
+        "and the unanswerable ones called lists (no figure or authors asked), averaged over +-2 grid steps",
+        "by_corpus": {c: list_support(cands[c], unans_cands[c], rel.threshold)[0] for c in cands}, **s_report}
     final = pipeline().fit(texts, y)
     spec = {**export(final), "cut": CUT, "list_threshold": threshold, "single_list_threshold": single_threshold,
+            "list_support": support,
             "trained_on": {"questions": len(rows), "lists": int(y.sum()), "sets": "human-written " + _spans(SEEN)},
             "script": "python -m benchmarks.train_intent"}
     MODEL_FILE.write_text(json.dumps(spec, separators=(",", ":"), ensure_ascii=False) + "\n")
@@ -229,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     order = np.argsort(clf.coef_[0])
     report["strongest_list_terms"] = [terms[i] for i in order[::-1][:25]]
     report["strongest_single_terms"] = [terms[i] for i in order[:25]]
-    print(json.dumps({k: report[k] for k in ("list_threshold", "single_list_threshold")}, indent=1))
+    print(json.dumps({k: report[k] for k in ("list_threshold", "single_list_threshold", "list_support")}, indent=1))
     print(f"model -> {MODEL_FILE}")
     write_json("intent", report, args.out)
     return 0

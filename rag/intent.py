@@ -10,8 +10,10 @@ questions over ACL; single papers: lookups, details, author questions, follow-up
 list at least `cut`, `rag.answer.judge.select` lists further papers down to `list_threshold` (fitted
 with it, on out-of-fold predictions) instead of the relevance model's own list threshold; where it gives
 less, further papers join only from `single_list_threshold`, fitted the same way on the questions it does
-not call lists (session 19). It changes only how many papers are listed: refusing still rests on relevance
-alone.
+not call lists (session 19). A question it calls a list whose best paper misses the answer threshold is
+still answered where its best three papers' relevance adds up to `list_support` (session 20; a broad topic
+that several papers each answer in part), chosen by the answer threshold's own cost on the questions it
+calls lists; refusing otherwise rests on relevance alone.
 
 The transform is scikit-learn's `TfidfVectorizer` (lowercase, token pattern, sublinear tf, smoothed
 idf, l2 norm) computed from the exported vocabulary, so answering needs no scikit-learn;
@@ -45,6 +47,10 @@ class IntentModel:
         # model's own list threshold)
         single = spec.get("single_list_threshold")
         self.single_list_threshold = None if single is None else float(single)
+        # where it gives a list at least `cut` and the best paper is below the answer threshold: the question is
+        # still answered where its best three papers' relevance sums to this (None: no such rule)
+        support = spec.get("list_support")
+        self.list_support = None if support is None else float(support)
 
     def vector(self, text: str) -> dict[int, float]:
         """The question's l2-normalised TF-IDF vector (term index -> weight), as TfidfVectorizer makes it."""

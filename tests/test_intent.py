@@ -107,3 +107,39 @@ def test_a_question_not_worded_as_a_list_lists_further_papers_only_from_its_own_
     assert [e.relevance for e in select(evs, wants_list=True)] == [top, above, between]
     side = Judged(between, item=rel.threshold + 0.01)
     assert side in select([Judged(top), side], compares=True)
+
+
+def test_a_list_question_is_answered_where_its_best_papers_together_reach_the_support_threshold():
+    """A broad topic that several papers each answer in part: no paper reaches the answer threshold, but the
+    best three together reach the intent model's support threshold. A question worded as a list is answered
+    with those papers; one worded for a single paper is refused, as is a list question whose papers add up to
+    less. An explicit answer threshold turns the rule off."""
+    from rag.answer.judge import select
+
+    rel, intent = load_model(), load_intent()
+    assert intent.list_support is not None and intent.list_support > rel.threshold
+    each = min(rel.threshold - 0.01, max(intent.list_threshold + 0.01, intent.list_support / 3 + 0.01))
+    evs = [Judged(each), Judged(each - 0.001), Judged(each - 0.002), Judged(0.01)]
+    assert sum(e.relevance for e in evs[:3]) >= intent.list_support
+    assert select(evs, wants_list=True) == evs[:3]
+    assert select(evs) == []
+    assert select(evs, wants_list=True, threshold=rel.threshold) == []
+    low = intent.list_support / 3 - 0.02
+    assert select([Judged(low), Judged(low), Judged(low)], wants_list=True) == []
+    assert select(evs, wants_list=True, absent_name=True) == []  # a name nobody mentions: only a strong hit answers
+
+
+def test_the_support_threshold_is_chosen_by_the_refusal_costs():
+    """benchmarks.train_intent.list_support: where the answerable list questions' best three papers add up to
+    more than the unanswerable ones', the threshold falls between them; where they add up to less, no rule."""
+    pytest.importorskip("sklearn")
+    from benchmarks.train_intent import list_support
+
+    tau = 0.5
+    answerable = [[(True, 0.4), (True, 0.35), (False, 0.3)]] * 20 + [[(True, 0.9), (False, 0.1)]] * 80
+    unanswerable = [[(False, 0.3), (False, 0.2), (False, 0.1)]] * 30
+    sigma, report = list_support(answerable, unanswerable, tau)
+    assert sigma is not None and 0.6 < sigma <= 1.05
+    assert report["cost"][f"{sigma:.2f}"]["false_refusals"] == 0.0
+    assert report["cost"][f"{sigma:.2f}"]["missed_refusals"] == 0.0
+    assert list_support(answerable, [[(False, 0.45), (False, 0.45), (False, 0.45)]] * 30, tau)[0] is None

@@ -222,7 +222,8 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     strong hit answers. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
     no word of the question occurs in any candidate (`lexical` false), the support rule is off. A
     question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
-    intent model's list threshold, where such a paper is as likely to answer it as not; any other question
+    intent model's list threshold, where such a paper is as likely to answer it as not, and is answered
+    where its best three papers reach the intent model's support threshold; any other question
     (not a comparison) lists them only from the intent model's threshold for single-paper wording, where the
     same holds for the questions it does not call lists. A question that
     compares alternatives (`compares`: 'A vs B') lists each alternative's best paper where that paper
@@ -236,13 +237,15 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
         return []
     tau = model.threshold if threshold is None else threshold
     tau_list = model.list_threshold if list_threshold is None else list_threshold
+    support = model.support_threshold if threshold is None else None
     if list_threshold is None:
         intent = load_intent()
         if wants_list:
             tau_list = min(tau_list, intent.list_threshold)
+            if threshold is None and intent.list_support is not None:
+                support = min(support or intent.list_support, intent.list_support)
         elif intent.single_list_threshold is not None and not compares:
             tau_list = max(tau_list, intent.single_list_threshold)
-    support = model.support_threshold if threshold is None else None
     if absent_name and threshold is None:  # the best paper alone answers (as train_relevance chose it)
         tau, support = max(tau, model.absent_threshold or tau), None
     if foreign and threshold is None:
