@@ -100,9 +100,23 @@ AUTHOR_ASKED = re.compile(
     r"for|that|which|who|published|here|there)\b))|"
     r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
     r"\s+(?i:write|written|wrote|author|co-?author|publish|published|an?\s+(?:co-?)?author)\b")
-# A link is asked for ("where can I download it?", "is the code on GitHub?"): the sentence with the URL answers.
-WANTS_LINK = re.compile(r"\b(?:download|github|repository|repo|source code|the code|code (?:available|released)|"
-                        r"link|url|website|web ?page|homepage|project page|where can i (?:get|find))\b", re.I)
+# A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
+# "is the library public somewhere?"): the sentence with the URL answers. An artifact is something a paper can
+# publish at an address; "where can I find papers on X" and "code-switching" ask for none.
+_ARTIFACT = (r"(?:code|code ?base|implementation|library|toolkit|tool|software|package|data ?set|data|corpus|corpora|"
+             r"weights|checkpoints?|models?|demo|visuali[sz]ations?|results|resources?|annotations?|list|benchmark|"
+             r"leaderboard|materials?|scripts?|source)")
+WANTS_LINK = re.compile(
+    r"\b(?:download|github|repository|repo|source code|the code(?![-‐])|code (?:available|released)|link|url|website|"
+    r"web ?page|homepage|project page|where can i (?:get|find)(?!\s+(?:papers?|work|studies|research|articles?|"
+    r"anything|something|more)\b))\b|"
+    # "where can I get / browse / download … <artifact>"
+    r"\bwhere\s+(?:can|could|do|does|would|should|may|might)\s+(?:i|we|one|you|people|someone|they)\s+(?:\w+\s+)?"
+    r"(?:get|find|download|access|browse|obtain|grab|see|look at|view|try)\b[^.?!]{0,40}\b" + _ARTIFACT + r"\b|"
+    # "where is the <artifact> … released / hosted / available"
+    r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
+    r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
+    r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$", re.I)
 # Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".
 _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|specific|level|powered|"
                     r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)

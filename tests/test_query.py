@@ -172,6 +172,21 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("is the code on GitHub?", True),
     ("link to the project page of the radiance field paper", True),
     ("which papers study code generation", False),
+    # an artifact a paper publishes at an address, asked where it is (session 20; written for this test)
+    ("Where will the pruning toolkit's code be released?", True),
+    ("where could we obtain the annotated corpus they collected?", True),
+    ("Are the trained checkpoints publicly available?", True),
+    ("Is the benchmark available online?", True),
+    ("is their implementation hosted anywhere, and where is the code available?", True),
+    ("has the parser been open-sourced?", True),
+    ("Is the list of evaluated prompts kept somewhere?", True),
+    # naming an artifact, or asking where, is not asking for an address
+    ("What does the code-switching corpus contain?", False),
+    ("Where can I find papers on graph neural networks?", False),
+    ("Where was the paper published?", False),
+    ("open-source toolkit for neural machine translation with a plugin architecture", False),
+    ("online learning from data streams", False),
+    ("where in the model does the uncertainty estimate come from?", False),
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
