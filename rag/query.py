@@ -44,14 +44,21 @@ _QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share
              r"reciprocal rank|area under (?:the )?(?:roc |pr )?curve|intersection over union|f-?scores?|"
              r"f-?measures?|exact match)")
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
+# "what kind of error …", "which type of budget …" ask for a category, not a figure
+_KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
+# a quantity word naming something else: "what learning rate schedule", "which score function", "rate coding"
+_MODIFIER = (r"(?!\s+(?:schedul\w*|functions?|coding|codes|analys[ie]s|landscapes?|surfaces?|warm-?ups?|decay|"
+             r"polic(?:y|ies)|estimat\w*|matri(?:x|ces)|signals?|terms?|tables?|curves?|heads?|layers?|sharing|"
+             r"allocation|control|limits?|constraints?|regulari[sz]\w*|models?)\b)")
 # "which papers / studies / methods …" asks for papers, not for a figure or a name
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
-    r"(?:what|which)(?! ones?\b| of\b)(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
-    + _QUANTITY + r"\b|"
-    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b|"
+    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
+    + _QUANTITY + r"\b" + _MODIFIER + r"|"
+    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b"
+    + _MODIFIER + r"|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
     r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"
     # nor 'predicting all parameters of …' (a quantifier: a set of things, not a figure's name)

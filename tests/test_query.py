@@ -93,6 +93,14 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("the number of clusters of the nonparametric model", True),
     # what a thing is called is a name, though its name holds a quantity word
     ("what is the error rate estimator of the conformal paper called?", False),
+    # a kind of thing, or a thing a quantity word only qualifies, is not a figure (session 20)
+    ("what kind of learning rate warmup does the optimizer paper use?", False),
+    ("which type of error do the OCR systems make most often?", False),
+    ("what sort of budget does the pruning method enforce?", False),
+    ("What learning rate schedule does the large-batch paper recommend?", False),
+    ("what score function does the energy-based detector use?", False),
+    ("what learning rate does the large-batch paper recommend?", True),
+    ("which error rate does the speech recogniser get on the test set?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
