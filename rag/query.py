@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.chat import Thread, previous_context, resolve_references
+from rag.figures import QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.text import content_terms, named_terms, non_english, squash
@@ -35,14 +36,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|improvements?|gains?|"
-             r"errors?|error rates?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|flops|latency|"
-             r"throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|cer|eer|"
-             r"mrr|ndcg|m?iou|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
-             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"
-             # metrics named in words ('what mean reciprocal rank does …', 'what area under the curve …')
-             r"reciprocal rank|area under (?:the )?(?:roc |pr )?curve|intersection over union|f-?scores?|"
-             r"f-?measures?|exact match)")
+_QUANTITY = QUANTITY  # rag.figures: the quantity words and metrics a figure question names
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"

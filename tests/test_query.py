@@ -279,3 +279,35 @@ def test_a_capitalised_name_joined_to_a_number_is_a_named_term():
 ])
 def test_a_single_topic_has_no_readings(question):
     assert rag.query.aspects(question) == ()
+
+
+def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks():
+    """rag.figures holds one vocabulary: each metric whose forms the figure check looks for in an abstract
+    is also a quantity that makes a figure question."""
+    import re
+
+    from rag.figures import METRIC_FORMS, QUANTITY
+
+    quantity = re.compile(r"\b" + QUANTITY + r"\b", re.I)
+    assert all(quantity.fullmatch(m) for m in METRIC_FORMS), [m for m in METRIC_FORMS if not quantity.fullmatch(m)]
+    for m in METRIC_FORMS:
+        assert analyse(f"what {m} does the proposed detector reach?", [], None).wants_number, m
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    ("What top-1 accuracy does the pruned ResNet reach on ImageNet?", "the top-1 accuracy"),
+    ("How many GPU hours did the architecture search take?", "the GPU hours"),
+    ("what mAP does the one-stage detector get on the validation split", "the mAP"),
+    ("By how many BLEU points does back-translation improve the baseline?", "the BLEU points"),
+    ("what is the word error rate of the streaming recogniser?", "the word error rate"),
+    ("With a privacy budget of 3, what test accuracy does the private model keep?", "the test accuracy"),
+    ("How many parameters does the distilled student have?", "the parameters"),
+    ("By what factor does the compiler cut inference latency?", "the factor"),
+])
+def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
+    """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the
+    words that qualify it, in the case the question typed it."""
+    from rag.answer.figure import figure_asked
+
+    assert analyse(question, [], None).wants_number
+    assert figure_asked(question) == figure

@@ -14,7 +14,8 @@ from collections.abc import Callable
 import numpy as np
 
 from rag.answer import offline
-from rag.answer.evidence import RATIO, Evidence, counts, gather, has_figure
+from rag.answer.evidence import Evidence, gather
+from rag.answer.figure import figure_asked, states_figure
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
@@ -174,99 +175,10 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             label = f"“{p.title}”" if p.title else "the closest abstract"
             return refusal_text(f"The collection includes {label}, but its author list is not given."), None
         return None
-    if query.wants_number and kind == "answer" and not _states_figure(top, query):
-        what = _figure_asked(query.search)
+    if query.wants_number and kind == "answer" and not states_figure(top, query):
+        what = figure_asked(query.search)
         return refusal_text(f"The abstract of [1] doesn't state {what}."), top
     return None
-
-
-# Words of a figure question that say nothing about which figure ("how much … does X get / report").
-FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
-                          "achieved obtain obtains obtained give gives given number figure exactly".split())
-
-
-# Metrics a figure question may ask for, with the forms an abstract that states one writes it in (prefixes of
-# words). An abstract that never names the metric asked for doesn't state it, whatever other numbers it gives
-# ('what precision did the best matcher reach' of an abstract that counts names and variants).
-METRIC_FORMS = {
-    "accuracy": ("accura",), "accuracies": ("accura",), "precision": ("precision",), "recall": ("recall",),
-    "f1": ("f1", "f-1", "f-score", "f-measure", "f score", "f measure"), "bleu": ("bleu",),
-    "auc": ("auc", "area under"), "wer": ("wer", "word error"), "perplexity": ("perplexit",),
-    "rouge": ("rouge",), "meteor": ("meteor",), "chrf": ("chrf",), "psnr": ("psnr",), "ssim": ("ssim",),
-    "lpips": ("lpips",), "fid": ("fid", "fréchet", "frechet"), "iou": ("iou", "intersection over"),
-    "miou": ("miou", "iou", "intersection over"), "mrr": ("mrr", "reciprocal rank"), "ndcg": ("ndcg",),
-    "latency": ("latenc",), "throughput": ("throughput",),
-}
-
-
-def _names_metric(ev: Evidence, query: Query) -> bool:
-    """Does the abstract name every metric the figure question asks for?"""
-    low = query.search.lower()
-    words = set(re.findall(r"[\w-]+", low))
-    # a metric typed by its key ('BLEU', 'MRR') or spelled out ('mean reciprocal rank', 'word error rate')
-    asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
-    text = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}".lower()
-    return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS[m]) for m in asked)
-
-
-# Share of the asked-for terms' IDF mass a sentence with a number must hold to state the figure. (0.25 was
-# tried in session 5 on the seen v1/v2 figure questions; the dev smoke test then answered a figure its
-# abstract does not give, so the earlier 0.4 stays.)
-FIGURE_SHARE = 0.4
-
-
-def _states_figure(ev: Evidence, query: Query) -> bool:
-    """Does one of the paper's best sentences give a number for what the question asks about?
-
-    A named term of the question (a dataset, model, metric) that the abstract never mentions means
-    the figure is not there. The question's terms that only name the paper (its title words, the
-    named terms it does mention) are set aside; what is left says what is asked ('word error rate',
-    'learning rate'). A sentence states the figure
-    when it has a number (digits or words) and at least FIGURE_SHARE of that IDF-weighted mass. For a
-    'how many <unit>' question, any sentence of the abstract where a number counts that unit ('24 million
-    parameters') states it."""
-    from rag.answer.judge import paper_names
-    from rag.lexical import query_tokens
-    from rag.relevance import term_weights, tokens
-    from rag.text import content_terms
-
-    named = query.named_forms
-    found = paper_names(ev.hit.paper, named)
-    if len(found) < len(named) or not _names_metric(ev, query):
-        return False  # a test set, model or metric the question names that this abstract never mentions
-    naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
-    words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
-    asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
-    sentences = [ev.sentences[i] for i in ev.best(4)]
-    if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
-        return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
-    if not asked:
-        return any(has_figure(s) for s in sentences)
-    w = term_weights(asked)
-    total = sum(w.values())
-    for sent in sentences:
-        if has_figure(sent):
-            if sum(v for t, v in w.items() if t in tokens(sent)) >= FIGURE_SHARE * total:
-                return True
-    # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
-    # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
-    return query.wants_ratio and any(RATIO.search(s) for s in sentences)
-
-
-_FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|accuracy|speed-?up|share|fraction|percentage|proportion|score|"
-                     r"improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|factor|margin|"
-                     r"hyper-?parameters?|precision|recall|f1|bleu|auc|wer|perplexity|rouge(?:-\w+)?|psnr|ssim|fid|"
-                     r"m?iou|mrr|ndcg|latency|throughput))\b", re.I)
-
-
-def _figure_asked(question: str) -> str:
-    m = _FIGURE.search(question)
-    if not m:
-        return "the figure asked for"
-    words = [w if w.isupper() else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the error rate'
-             if w.lower() not in ("what", "which", "the", "a", "an", "how", "by", "did", "does", "is", "was", "of",
-                                  "in", "many", "much")]
-    return "the " + " ".join(words) if words else "the figure asked for"
 
 
 def _source(ev: Evidence, n: int):
