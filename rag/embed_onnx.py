@@ -439,9 +439,9 @@ class MiniLMOnnx:
     The int8 model quantises its activations dynamically, with one scale over the whole batch, so a text's
     vector moved with the texts embedded beside it (up to 0.015 in cosine): the same question could be
     judged differently after another one had embedded some of its evidence sentences. It therefore embeds
-    one text per run: a vector depends on its text alone. On a 2-core CPU that is as fast as length-grouped
-    batches for sentences and about 6% slower for abstracts (`benchmarks/results/embed_batching.json`), and
-    no nearer or farther from the float32 model (mean cosine 0.991 either way). The float32 model keeps
+    one text per run: a vector depends on its text alone. On a 2-core CPU that costs about 15% for evidence
+    sentences (170 against 148 ms for 36) and 4% for abstracts (`benchmarks/results/embed_batching.json`), and
+    is no nearer or farther from the torch model (mean cosine 0.991 either way). The float32 model keeps
     length-grouped batches.
     """
 
