@@ -48,7 +48,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 29))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 30))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -97,8 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v28,acl-v28,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v28, acl-v28 (held out, session 19), bundled-v27, "
+    ap.add_argument("--sets", default="dev,bundled-v29,acl-v29,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v29, acl-v29 (held out, session 20), bundled-v28, "
+                         "acl-v28 (held out in session 19, looked at since), bundled-v27, "
                          "acl-v27 (held out in session 18, looked at since), bundled-v26, "
                          "acl-v26, bundled-v25, acl-v25 (held out in session 17, looked at since), bundled-v24, acl-v24, "
                          "bundled-v23, acl-v23 (held out in session 16, looked at since), "
