@@ -35,10 +35,23 @@ YEAR_RULES = [
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
+# A decade, or its early, middle or late years: 'the 2000s', 'the late 2010s', "the mid-'90s", 'les années 90',
+# 'au début des années 2000', 'Ende der 1990er Jahre', 'a finales de los años 90'. Early is the decade's first four
+# years, mid its middle three, late its last three.
+_PART = r"(?P<part>early|mid|late|début|milieu|fin|anfang|mitte|ende|principios|mediados|finales)"
+_DIGITS = r"(?:(19[5-9]0|20[0-4]0)|([5-9]0))"
 DECADE = re.compile(
-    r"(?<![\w'’])(?:(?:in|from|of|during)\s+)?(?:the\s+)?(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|"
-    r"(fifties|sixties|seventies|eighties|nineties))\b", re.I)
-FRENCH_DECADE = re.compile(r"\b(?:(?:dans|des|pendant)\s+)?(?:les\s+)?années\s+(?:(19[5-9]0|20[0-4]0)|([5-9]0))\b", re.I)
+    r"(?<![\w'’])(?:(?:in|from|of|during)\s+)?(?:the\s+)?(?:" + _PART + r"(?:\s+|-))?"
+    r"(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|(fifties|sixties|seventies|eighties|nineties))\b", re.I)
+FRENCH_DECADE = re.compile(r"\b(?:(?:au|à\s+la|dans|des|pendant)\s+)?(?:" + _PART + r"\s+)?(?:des\s+|les\s+)?années\s+"
+                           + _DIGITS + r"\b", re.I)
+GERMAN_DECADE = re.compile(r"\b(?:(?:in|aus|seit)\s+den\s+|(?:während\s+)?der\s+)?(?:" + _PART + r"\s+der\s+)?"
+                           + _DIGITS + r"er(?:[-\s]+Jahren?)?\b", re.I)
+SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
+                            r"(?:los\s+años|la\s+década\s+de(?:\s+los)?)\s+)" + _DIGITS + r"\b", re.I)
+PART_YEARS = {"early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
+              "milieu": (4, 6), "mitte": (4, 6), "mediados": (4, 6), "late": (7, 9), "fin": (7, 9), "ende": (7, 9),
+              "finales": (7, 9)}
 
 
 QUANTITY_BEFORE = re.compile(r"(?:\b(?:less|more|fewer|greater|larger|smaller)\s+than|\b(?:over|under|about|around|"
@@ -91,16 +104,17 @@ def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
     `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
-    m = FRENCH_DECADE.search(q) or DECADE.search(q)
+    m = FRENCH_DECADE.search(q) or GERMAN_DECADE.search(q) or SPANISH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
     if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly
         q = cut(q, m.start(), m.end())
         m = None
     if m:
-        g = [x for x in m.groups() if x]
-        word = g[0].lower()
+        part = (m.groupdict().get("part") or "").lower()
+        word = next(x for k, x in enumerate(m.groups(), 1) if x and k != m.re.groupindex.get("part")).lower()
         start = DECADE_WORDS[word] if word in DECADE_WORDS else int(word) if len(word) == 4 else 1900 + int(word)
-        f.year_min, f.year_max = start, start + 9
+        first, last = PART_YEARS.get(part, (0, 9))
+        f.year_min, f.year_max = start + first, start + last
         return cut(q, m.start(), m.end())
     for pattern, kind in YEAR_RULES:
         m = re.search(pattern, q, re.I)

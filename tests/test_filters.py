@@ -146,7 +146,7 @@ VOCAB_PHRASINGS = [
     ("speech translation in the 2000's", {"year_min": 2000, "year_max": 2009}),
     # an explicit range inside a decade phrase says it exactly
     ("machine translation in the second half of the 2000s (2005 to 2009)", {"year_min": 2005, "year_max": 2009}),
-    ("translation systems of the late 2000s", {"year_min": 2000, "year_max": 2009}),
+    ("translation systems of the late 2000s", {"year_min": 2007, "year_max": 2009}),  # the decade's last years
     ("papiers sur la traduction depuis 2015", {"year_min": 2015}),
     ("la traduction automatique entre 2008 et 2010", {"year_min": 2008, "year_max": 2010}),
 ]
@@ -392,6 +392,17 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("articles sur la coréférence 2014 à 2016", (2014, 2016)),
     ("parsing papers 2016-17", (2016, 2017)),  # the second year by its last two digits
     ("treebanks, 1999-00", (1999, 2000)),
+    # a decade, or its early, mid or late years: the first four, middle three and last three (session 20; until
+    # then 'the late 2000s' read as the whole decade), in English, French, German and Spanish
+    ("dialogue state tracking in the early 2010s", (2010, 2013)),
+    ("statistical parsers from the mid-90s", (1994, 1996)),
+    ("speech recognisers of the late nineties", (1997, 1999)),
+    ("la traduction automatique au début des années 2000", (2000, 2003)),
+    ("les analyseurs syntaxiques des années 90", (1990, 1999)),
+    ("Sprachmodelle Ende der 2010er Jahre", (2017, 2019)),
+    ("Wortvektoren in den 2000er Jahren", (2000, 2009)),
+    ("traducción automática a finales de los años 90", (1997, 1999)),
+    ("análisis sintáctico en la década de 2000", (2000, 2009)),
 ])
 def test_german_and_onwards_year_phrasings(question, expected):
     from rag.filters import parse
