@@ -215,7 +215,10 @@ class Vocabulary:
                 voc.inner.add(key)
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
-        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k in acronyms}
+        # safe in lower case: a venue's acronym, or an event's own name inside titles typed with capitals
+        # ('HyTra', 'OKBQA') that is a rare word; either way one the abstracts (nearly) never write in lower case
+        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and (
+            k in acronyms or (sum(c.isupper() for c in voc.keys.get(k, "")) >= 2 and ref_idf.get(k, 99.0) >= generic_idf))}
         return voc
 
     def canonical(self, key: str) -> str | None:

@@ -846,6 +846,27 @@ def test_an_event_named_in_lower_case_and_findings_of_a_venue():
     assert parse_with("papers from the deep learning workshop on parsing", vocab, papers).filters.venue is None
 
 
+def test_an_event_filed_under_a_generic_collection_is_named_in_lower_case_too():
+    """An event's own capitals inside a title the collection files under a generic collection ('SCLeM' of
+    'Workshop — … Models in NLP (SCLeM)') name it typed in lower case as well, at the start before a colon or
+    a dash and with its year, as venue acronyms do (session 20). A rare word the abstracts never write in
+    lower case is no ordinary word."""
+    from rag.vocabulary import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the First Workshop on Subword and Character Level Models in NLP "
+                       "(SCLeM)", 2017),
+                      ("Workshop — Proceedings of the Third Workshop on Subword and Character Level Models in NLP "
+                       "(SCLeM)", 2019),
+                      ("ACL — Proceedings of the 55th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2017)])
+    vocab = Vocabulary.from_papers(papers)
+    got = parse_with("sclem: which papers embed words from their bytes?", vocab, papers)
+    assert (got.filters.venue, got.question) == ("SCLeM", "which papers embed words from their bytes?")
+    assert _selected("sclem 2019 - morphology in character models", vocab, papers) == ["p1"]
+    assert _selected("character-level models from sclem", vocab, papers) == ["p0", "p1"]
+    assert parse_with("subword and character level models", vocab, papers).filters.venue is None
+
+
 def test_an_event_named_after_an_event_word_in_any_language():
     """'des Workshops „Events and Stories in the News“', 'los talleres de Linguistic Complexity (2016 y
     2018)', "l'atelier Human-Informed Translation …": the capitalised words after the event word, as far as
