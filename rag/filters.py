@@ -119,7 +119,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
     if not found:
-        found += _event_phrase(q, vocab)
+        found += _owned_phrase(q, vocab) or _event_phrase(q, vocab)
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|(?:-?\s?|(?<=[A-Z])\)\s)"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
@@ -174,6 +174,26 @@ QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|talle
                           r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"
                           r"[„\"«“‘]\s*([^„\"«»“”‘’]{6,100}?)\s*[\"»”“’]")
 EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
+
+
+# A capitalised name of four words or more ('the Asia-Pacific Chapter of the Association for Computational Linguistics').
+OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){3,}")
+
+
+def _owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+    """A capitalised name, or its longest part of four capitalised words or more, that only one venue's titles
+    hold is that venue, where it stands as a venue does (after 'at the', before ': …')."""
+    for m in OWNED_PHRASE.finditer(q):
+        spans = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group(0))]
+        caps = [k for k, (a, _) in enumerate(spans) if m.group(0)[a].isupper()]
+        for i, j in sorted(((i, j) for i in caps for j in caps if j - i >= 3 and len([c for c in caps if i <= c <= j]) >= 4),
+                           key=lambda ij: ij[0] - ij[1]):
+            start, end = m.start() + spans[i][0], m.start() + spans[j][1]
+            canon = vocab.sole_owner(q[start:end])
+            if canon and (_names_a_venue(q[start:end], q, start, end) or (
+                    not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
+                return [(start, end, canon, None, False)]
+    return []
 
 
 def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:

@@ -23,6 +23,8 @@ __all__ = ["GENERIC_COLLECTIONS", "ORDINAL", "ORDINAL_WORDS", "VENUE_WORD", "Voc
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 ORDINAL = r"\d+(?:st|nd|rd|th)|" + "|".join(ORDINAL_WORDS)
+# a cardinal written for an ordinal before an event word ('the Eight Workshop on …', as one volume is titled)
+CARDINAL_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 
@@ -224,6 +226,20 @@ class Vocabulary:
     def canonical(self, key: str) -> str | None:
         return self.keys.get(fold(key).replace(" ", ""))
 
+    def sole_owner(self, phrase: str) -> str | None:
+        """The venue (its canonical acronym) whose titles alone hold the phrase ('asia-pacific chapter of the
+        association for computational linguistics': AACL); None where no title, or several venues' or a generic
+        collection's titles, hold it."""
+        low = phrase.casefold()
+        if len(low) < 12 or low not in self.titles:
+            return None
+        owners = {self.titles[self.titles.rfind("\n", 0, m.start()) + 1 : m.start()].partition(" — ")[0]
+                  for m in re.finditer(re.escape(low), self.titles)}
+        if len(owners) != 1:
+            return None
+        owner = owners.pop()
+        return None if owner in GENERIC_COLLECTIONS or " " in owner else self.keys.get(acronym_key(owner))
+
 
 def _abbreviates(acronym: str, name: str) -> bool:
     """Are the name's capitals, in order, letters of the acronym ('Conference on Natural Language
@@ -236,14 +252,18 @@ def _event_names(title: str) -> list[str]:
     """Capitalised runs of a venue title that name an event: three or more words, one of them an event
     word (conference, workshop, summit, ...), which an association's name lacks; without 'Proceedings of
     the', an ordinal or a trailing roman numeral ('Machine Translation Summit VII')."""
-    run = r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in|as|to|with)\s+)*[A-Z][\w-]*)*"  # 'Web as Corpus Workshop'
+    run = (r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in|as|to|with|from|at|by|into|across|beyond|between|over|"
+           r"under|through|about|towards?|via|without|a|an)\s+)*[A-Z][\w-]*)*")  # 'Web as Corpus Workshop',
+    # 'Workshop on Extracting Structured Knowledge from Scientific Publications'
     out = []
     for m in re.finditer(run, title):
         words = m.group(0).split()
         while words and (re.fullmatch(r"[IVXLC]+:?", words[-1]) or words[-1] in ("A", "An", "The")):
             words = words[:-1]  # 'Summit VII', 'the 6th BioASQ Workshop A challenge on …'
-        while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)):
-            words = words[1:]  # 'Proceedings of the Sixth International Workshop on …'
+        while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)
+                         or (words[0].lower() in CARDINAL_WORDS and len(words) > 1
+                             and re.fullmatch(VENUE_WORD, words[1], re.I))):
+            words = words[1:]  # 'Proceedings of the Sixth International Workshop on …', '… the Eight Workshop on …'
         if len(words) >= 3 and any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
             out.append(" ".join(words))
     return out

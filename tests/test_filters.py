@@ -867,6 +867,47 @@ def test_an_event_filed_under_a_generic_collection_is_named_in_lower_case_too():
     assert parse_with("subword and character level models", vocab, papers).filters.venue is None
 
 
+def test_a_name_only_one_venues_titles_hold_is_that_venue():
+    """'the European Chapter of the Association for Computational Linguistics' is in EACL's titles alone: EACL,
+    where it stands as a venue does; the Association's name alone is in every venue's titles, and the journal's
+    name inside a longer name is not the journal (session 20)."""
+    from rag.vocabulary import Vocabulary
+
+    papers = _papers([("EACL — Proceedings of the 16th Conference of the European Chapter of the Association for "
+                       "Computational Linguistics: Main Volume", 2021),
+                      ("NAACL — Proceedings of the 2019 Conference of the North American Chapter of the Association "
+                       "for Computational Linguistics: Human Language Technologies", 2019),
+                      ("CL — Computational Linguistics, Volume 45, Issue 1 - March 2019", 2019),
+                      ("ACL — Proceedings of the 57th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2019)])
+    vocab = Vocabulary.from_papers(papers)
+    got = parse_with("morphological tagging at the European Chapter of the Association for Computational Linguistics",
+                     vocab, papers)
+    assert (got.filters.venue, got.question) == ("EACL", "morphological tagging")
+    assert _selected("dialogue systems from the North American Chapter of the Association for Computational "
+                     "Linguistics in 2019", vocab, papers) == ["p1"]
+    assert parse_with("European Chapter of the Association for Computational Linguistics: coreference papers",
+                      vocab, papers).filters.venue == "EACL"
+    assert parse_with("the history of the Association for Computational Linguistics", vocab, papers).filters.venue is None
+
+
+def test_an_event_name_joined_by_any_small_word_or_after_a_cardinal_is_whole():
+    """'Workshop on Mining Arguments from Online Debates' is one name ('from' joins it as 'on' does), and
+    'the Eight Workshop on …' (a cardinal written for the ordinal) names the event without the number."""
+    from rag.vocabulary import Vocabulary
+
+    papers = _papers([("Workshop — Proceedings of the Workshop on Mining Arguments from Online Debates", 2016),
+                      ("Workshop — Proceedings of the Eight Workshop on Speech Processing for Endangered Languages",
+                       2018),
+                      ("ACL — Proceedings of the 54th Annual Meeting of the Association for Computational "
+                       "Linguistics", 2016)])
+    vocab = Vocabulary.from_papers(papers)
+    assert _selected("Which papers at the Workshop on Mining Arguments from Online Debates use graphs?", vocab,
+                     papers) == ["p0"]
+    assert _selected("tone languages at the Workshop on Speech Processing for Endangered Languages", vocab,
+                     papers) == ["p1"]
+
+
 def test_an_event_named_after_an_event_word_in_any_language():
     """'des Workshops „Events and Stories in the News“', 'los talleres de Linguistic Complexity (2016 y
     2018)', "l'atelier Human-Informed Translation …": the capitalised words after the event word, as far as
