@@ -70,6 +70,10 @@ NUMBER_Q = re.compile(
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
 # percentage states it, whatever words the abstract uses ('a 1.8x speedup', 'by nearly 50%').
 # A change asked as 'how much does it cut / reduce / improve X' is a relative amount too.
+# How well something worked ('how well did that recipe work out?', 'how good are its results?'): a figure
+# answers, and so does an abstract that says it in words ('new state-of-the-art results').
+HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b", re.I)
+_NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
@@ -220,6 +224,7 @@ class Query:
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
     wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
+    evaluative: bool = False  # 'how well did it work?': a figure, or an abstract's words on how well, answer it
     count_unit: frozenset[str] = frozenset()  # stems of what a 'how many <unit>' question counts ('paramet')
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
@@ -407,6 +412,8 @@ def analyse(
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),
+        evaluative=figure and bool(HOW_WELL.search(question)) and not NUMBER_Q.search(HOW_WELL.sub(" ", question))
+        and not _NAMED_QUANTITY.search(question),
         count_unit=count_unit(search) if figure else frozenset(),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),

@@ -231,6 +231,18 @@ def test_figure_on_a_named_set_the_abstract_never_mentions(stub_settings, questi
     assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
 
 
+def test_how_well_is_answered_by_a_figure_or_by_the_abstracts_words_on_how_well(stub_settings):
+    """'How well do they work?' asks how a method performed: an abstract that says so in words ('outperforms',
+    'state-of-the-art results') answers it without a figure; a named test set the abstract never mentions is
+    still not answered (session 20)."""
+    ans = rag.ask("Copy-and-paste networks for video inpainting: how well do they work?", **ASK)
+    assert not ans.refused, ans.text
+    assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
+    _grounded(ans)
+    ans = rag.ask("how well does the copy-and-paste video inpainting network do on ImageNet?", **ASK)
+    assert ans.refused and "doesn't state" in ans.text, ans.text
+
+
 @pytest.mark.parametrize("question", [
     "what area under the curve does the copy-and-paste video inpainting network reach?",
     "Copy-and-paste networks for video inpainting: what mean reciprocal rank do they get?",

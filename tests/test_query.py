@@ -281,6 +281,17 @@ def test_a_single_topic_has_no_readings(question):
     assert rag.query.aspects(question) == ()
 
 
+@pytest.mark.parametrize(("question", "evaluative"), [
+    ("and how well did that approach work out?", True),
+    ("How well did the pruned network do?", True),
+    ("how well does the detector do, in mAP?", False),  # a figure named: the figure is asked
+    ("how many parameters does it have?", False),
+])
+def test_how_well_something_worked_may_be_answered_in_words(question, evaluative):
+    q = analyse(question, [], None)
+    assert q.wants_number and q.evaluative is evaluative
+
+
 def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks():
     """rag.figures holds one vocabulary: each metric whose forms the figure check looks for in an abstract
     is also a quantity that makes a figure question."""

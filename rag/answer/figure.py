@@ -15,6 +15,11 @@ from rag.query import Query
 
 __all__ = ["FIGURE_SHARE", "figure_asked", "states_figure"]
 
+# Words in which an abstract says how well a method worked, without a figure.
+EVALUATIVE = re.compile(r"\b(?:state[- ]of[- ]the[- ]art|outperform\w*|surpass\w*|competitive|superior|better than|"
+                        r"significant(?:ly)? (?:better|gains?|improve\w*)|improves?|improved|improvements?|"
+                        r"(?:strong|good|high|excellent|promising|comparable) (?:results|performance|accuracy))\b", re.I)
+
 
 def _names_metric(ev: Evidence, query: Query) -> bool:
     """Does the abstract name every metric the figure question asks for?"""
@@ -55,6 +60,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
+    if query.evaluative and any(EVALUATIVE.search(s) for s in sentences):
+        return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
     if not asked:
