@@ -115,11 +115,17 @@ def _function_words() -> tuple[frozenset[str], frozenset[str]]:
     return foreign - english, english - foreign
 
 
+# Letters French or German writes and English and Spanish do not ('é' and 'ü' are Spanish too)
+_FR_DE_LETTERS = re.compile(r"[àâçèêëîïôûùœæäöß]")
+
+
 def non_english(text: str) -> bool:
-    """Is the text written in French or German: at least two of their function words, and more of them
-    than English ones ('Gibt es eine Arbeit, die …', 'Je cherche l'article qui …')?"""
+    """Is the text written in French or German: at least two of their function words, or one and a word
+    with a letter only they use ('Welche Beiträge behandeln …?'), and more of them than English ones
+    ('Gibt es eine Arbeit, die …', 'Je cherche l'article qui …')?"""
     foreign, english = _function_words()
     # single ASCII letters ('d', 'l' of elisions, '%s') say nothing; 'à' does
     found = [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 1 or not w.isascii()]
     theirs = sum(w in foreign for w in found)
-    return theirs >= 2 and theirs > sum(w in english for w in found)
+    accented = any(_FR_DE_LETTERS.search(w) for w in found if w not in foreign)
+    return (theirs >= 2 or (theirs == 1 and accented)) and theirs > sum(w in english for w in found)

@@ -200,3 +200,17 @@ def test_a_french_question_about_an_english_paper_is_read_in_english(french_and_
     typed = rag.ask(question, collection=french_and_english)
     assert typed.sources and non_english(typed.sources[0].abstract)
 
+
+
+@pytest.mark.parametrize(("text", "foreign"), [
+    # one function word and a word with a letter only French or German writes (session 20)
+    ("Welche Beiträge behandeln skandinavische Sprachen?", True),
+    ("quels articles génèrent des résumés ?", True),
+    ("Gibt es eine Arbeit, die Koreferenz auflöst?", True),
+    # Spanish shares 'é' and 'ü' with them, and one French-looking word is not French
+    ("¿Qué trabajos abordan el reconocimiento automático del habla?", False),
+    ("the Fréchet distance of the generated images", False),
+    ("Which papers compare Schrödinger bridges with diffusion models?", False),
+])
+def test_a_question_is_french_or_german_by_its_function_words_and_letters(text, foreign):
+    assert non_english(text) is foreign
