@@ -243,7 +243,7 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
         if wants_list:
             tau_list = min(tau_list, intent.list_threshold)
             if threshold is None and intent.list_support is not None:
-                support = min(support or intent.list_support, intent.list_support)
+                support = intent.list_support if support is None else min(support, intent.list_support)
         elif intent.single_list_threshold is not None and not compares:
             tau_list = max(tau_list, intent.single_list_threshold)
     if absent_name and threshold is None:  # the best paper alone answers (as train_relevance chose it)
