@@ -8,7 +8,8 @@ the indexed records). A venue is only taken where the question uses it as a filt
 before 'papers/proceedings/2019', or at the start), never from inside the topic ('the ACL
 Anthology's citation network', 'the CoNLL-2003 NER data'). `parse()` returns the filters and the
 question with the filter phrases removed, which is what retrieval searches for. Years are read by
-`rag.years`, an author typed in the question by `rag.author_phrase`.
+`rag.years`, an author typed in the question by `rag.author_phrase`, the words and phrases that name a venue
+by `rag.venue_phrase`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rag.author_phrase import author_phrase, corpus_spelling
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import VENUE_OR, venue_matches
 from rag.types import Paper
+from rag.venue_phrase import AFTER, BEFORE, JOURNAL_OF, event_phrase, names_a_venue, owned_phrase
 from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, ORDINAL_WORDS, VENUE_WORD, Vocabulary, acronym_key
 from rag.years import ARTICLE, HELD_WITH, YEAR, read_years
 from rag.years import cut as _cut
@@ -33,13 +35,6 @@ SOURCE_LISTS = {
     "hf trending": "Hugging Face trending",
     "trending": "Hugging Face trending",
 }
-# Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
-BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
-          r"auf|beim|bei|im|von|zur|zum)")
-AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
-         r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
-         r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"
-         r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung)")
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
               r"schema|splits?|test|train|dev|format|formats)")
 # Words right before a venue and year that make them the data a model is run on, not where a paper appeared
@@ -95,10 +90,6 @@ def without(f: Filters, chip: str) -> Filters:
     return g
 
 
-# A journal named in full before a venue's name: '(the American) Journal of <Computational Linguistics>'.
-JOURNAL_OF = re.compile(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", re.I)
-
-
 def _long_names_in(text: str, vocab: Vocabulary):
     """(first match, pattern, name, canonical venue) of each long venue name the text holds, longest first."""
     low = text.lower()
@@ -114,12 +105,12 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     longest first."""
     found = []
     for m, _, name, canon in _long_names_in(q, vocab):
-        if _names_a_venue(name, q, m.start(), m.end()):
+        if names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
             found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
             break
     if not found:
-        found += _owned_phrase(q, vocab) or _event_phrase(q, vocab)
+        found += owned_phrase(q, vocab) or event_phrase(q, vocab)
     pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|(?:-?\s?|(?<=[A-Z])\)\s)"
                + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
@@ -159,81 +150,6 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             opened = m.group(2) and m.group(2).startswith(")") and q[m.start() - 1 : m.start()] == "("
             found.append((m.start() - 1 if opened else m.start(), end, canon, year, glued))  # '(CODI) 2021'
     return found
-
-
-# Capitalised words before an event word: 'the Parsing Technologies workshops and conferences'.
-EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)\s+"
-                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?)(?:\s+(?:and|or|&)\s+"
-                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
-
-EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
-                              r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los)\s+)?[„\"«“‘']?\s*"
-                              r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)")
-# A quoted name, after an event word or alone: 'del taller «Natural Language Processing meets Journalism» de 2017'.
-QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
-                          r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"
-                          r"[„\"«“‘]\s*([^„\"«»“”‘’]{6,100}?)\s*[\"»”“’]")
-EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
-
-
-# A capitalised name of four words or more ('the Asia-Pacific Chapter of the Association for Computational Linguistics').
-OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){3,}")
-
-
-def _owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
-    """A capitalised name, or its longest part of four capitalised words or more, that only one venue's titles
-    hold is that venue, where it stands as a venue does (after 'at the', before ': …')."""
-    for m in OWNED_PHRASE.finditer(q):
-        spans = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group(0))]
-        caps = [k for k, (a, _) in enumerate(spans) if m.group(0)[a].isupper()]
-        for i, j in sorted(((i, j) for i in caps for j in caps if j - i >= 3 and len([c for c in caps if i <= c <= j]) >= 4),
-                           key=lambda ij: ij[0] - ij[1]):
-            start, end = m.start() + spans[i][0], m.start() + spans[j][1]
-            canon = vocab.sole_owner(q[start:end])
-            if canon and (_names_a_venue(q[start:end], q, start, end) or (
-                    not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
-                return [(start, end, canon, None, False)]
-    return []
-
-
-def _event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
-    """A capitalised phrase named as an event ('at the Parsing Technologies workshops') that is part of
-    venue names of the collection, where no venue is called by it whole ('International Workshop on
-    Parsing Technologies', IWPT, and 'International Conference on Parsing Technologies'): the filter is the
-    phrase, which selects every venue name holding it."""
-    for m in EVENT_PHRASE.finditer(q):
-        words = m.group(1).split()
-        while words and words[0].lower() in ("the", "of", "on", "for", "and", "in", "to"):
-            words = words[1:]
-        phrase = " ".join(words)
-        if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
-            return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
-    for m in QUOTED_EVENT.finditer(q):  # a quoted name, whole, where venue names hold it
-        phrase = m.group(1).strip()
-        if " " in phrase and phrase.casefold() in vocab.titles:
-            return [(m.start(), m.end(), phrase, None, False)]
-    # after an event word, in any language: 'des Workshops „Events and Stories in the News“', 'los talleres de
-    # Linguistic Complexity', "l'atelier Human-Informed Translation and Interpreting Technology" (English
-    # 'Workshop on X' is a long name of the vocabulary, which knows the fragments no venue is called by)
-    for m in EVENT_AFTER_WORD.finditer(q):
-        words = m.group(1).split()
-        for n in range(len(words), 1, -1):
-            phrase = " ".join(words[:n])
-            if len(phrase) > 6 and phrase.casefold() in vocab.titles:
-                end = m.start(1) + len(phrase)
-                return [(m.start(), end + (q[end:end + 1] in "“”\"»’'" and end < len(q)), phrase, None, False)]
-    # in lower case, the words with the event word as the venue names write them: '2019 student research
-    # workshop papers' ('… Annual Meeting of the ACL: Student Research Workshop')
-    for m in EVENT_PHRASE_LOWER.finditer(q):
-        words = m.group(0).split()
-        for i in range(len(words) - 2):  # 'papers from the student research workshop': the longest tail named
-            if words[i] in ("the", "a", "an", "of", "on", "for", "from", "in", "at", "and", "to"):
-                continue
-            phrase = re.sub(r"s$", "", " ".join(words[i:])).casefold()
-            if re.search(r"(?:^|\n|[^\w\n]\s*)" + re.escape(phrase) + r"\b", vocab.titles):
-                start = m.start() + m.group(0).index(" ".join(words[i:]))
-                return [(start, m.end(), " ".join(words[i:]), None, False)]
-    return []
 
 
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
@@ -282,20 +198,6 @@ def _names_data(before: str, after: str) -> bool:
     if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b", after, re.I):
         return True
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
-
-
-def _names_a_venue(name: str, q: str, start: int, end: int) -> bool:
-    """A venue's full name is a filter when it says it is an event or a journal ('Global WordNet
-    Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
-    'the Computational Linguistics journal'); elsewhere it is the topic ('computational linguistics
-    methods for poetry')."""
-    if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
-        return True
-    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
-        return True
-    if JOURNAL_OF.search(q, 0, start):
-        return True  # the journal named in full: 'the American Journal of Computational Linguistics'
-    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
 
 
 def _venue_words(q: str, pattern: str):

@@ -1,0 +1,114 @@
+"""How a venue is named in a question: the words around a venue name that make it a filter, and the
+phrases that name one ('at the Parsing Technologies workshops', 'des Workshops „Events and Stories in the
+News“', 'the Asia-Pacific Chapter of the Association for Computational Linguistics'). A leaf module of
+`rag.filters`, which reads venues against the collection's vocabulary (`rag.vocabulary`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.vocabulary import VENUE_WORD, Vocabulary
+from rag.years import ARTICLE
+
+__all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "event_phrase", "names_a_venue", "owned_phrase"]
+
+# Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
+BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
+          r"auf|beim|bei|im|von|zur|zum)")
+AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
+         r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
+         r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"
+         r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung)")
+
+# A journal named in full before a venue's name: '(the American) Journal of <Computational Linguistics>'.
+JOURNAL_OF = re.compile(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", re.I)
+
+
+def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
+    """A venue's full name is a filter when it says it is an event or a journal ('Global WordNet
+    Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
+    'the Computational Linguistics journal'); elsewhere it is the topic ('computational linguistics
+    methods for poetry')."""
+    if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
+        return True
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
+        return True
+    if JOURNAL_OF.search(q, 0, start):
+        return True  # the journal named in full: 'the American Journal of Computational Linguistics'
+    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
+
+
+# Capitalised words before an event word: 'the Parsing Technologies workshops and conferences'.
+EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)\s+"
+                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?)(?:\s+(?:and|or|&)\s+"
+                          r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
+
+EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
+                              r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los)\s+)?[„\"«“‘']?\s*"
+                              r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)")
+# A quoted name, after an event word or alone: 'del taller «Natural Language Processing meets Journalism» de 2017'.
+QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
+                          r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"
+                          r"[„\"«“‘]\s*([^„\"«»“”‘’]{6,100}?)\s*[\"»”“’]")
+EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
+
+
+# A capitalised name of four words or more ('the Asia-Pacific Chapter of the Association for Computational Linguistics').
+OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){3,}")
+
+
+def owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+    """A capitalised name, or its longest part of four capitalised words or more, that only one venue's titles
+    hold is that venue, where it stands as a venue does (after 'at the', before ': …')."""
+    for m in OWNED_PHRASE.finditer(q):
+        spans = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group(0))]
+        caps = [k for k, (a, _) in enumerate(spans) if m.group(0)[a].isupper()]
+        for i, j in sorted(((i, j) for i in caps for j in caps if j - i >= 3 and len([c for c in caps if i <= c <= j]) >= 4),
+                           key=lambda ij: ij[0] - ij[1]):
+            start, end = m.start() + spans[i][0], m.start() + spans[j][1]
+            canon = vocab.sole_owner(q[start:end])
+            if canon and (names_a_venue(q[start:end], q, start, end) or (
+                    not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
+                return [(start, end, canon, None, False)]
+    return []
+
+
+def event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+    """A capitalised phrase named as an event ('at the Parsing Technologies workshops') that is part of
+    venue names of the collection, where no venue is called by it whole ('International Workshop on
+    Parsing Technologies', IWPT, and 'International Conference on Parsing Technologies'): the filter is the
+    phrase, which selects every venue name holding it."""
+    for m in EVENT_PHRASE.finditer(q):
+        words = m.group(1).split()
+        while words and words[0].lower() in ("the", "of", "on", "for", "and", "in", "to"):
+            words = words[1:]
+        phrase = " ".join(words)
+        if len(words) >= 2 and len(phrase) > 6 and phrase.casefold() in vocab.titles:
+            return [(m.start(1) + m.group(1).index(words[0]), m.end(), phrase, None, False)]
+    for m in QUOTED_EVENT.finditer(q):  # a quoted name, whole, where venue names hold it
+        phrase = m.group(1).strip()
+        if " " in phrase and phrase.casefold() in vocab.titles:
+            return [(m.start(), m.end(), phrase, None, False)]
+    # after an event word, in any language: 'des Workshops „Events and Stories in the News“', 'los talleres de
+    # Linguistic Complexity', "l'atelier Human-Informed Translation and Interpreting Technology" (English
+    # 'Workshop on X' is a long name of the vocabulary, which knows the fragments no venue is called by)
+    for m in EVENT_AFTER_WORD.finditer(q):
+        words = m.group(1).split()
+        for n in range(len(words), 1, -1):
+            phrase = " ".join(words[:n])
+            if len(phrase) > 6 and phrase.casefold() in vocab.titles:
+                end = m.start(1) + len(phrase)
+                return [(m.start(), end + (q[end:end + 1] in "“”\"»’'" and end < len(q)), phrase, None, False)]
+    # in lower case, the words with the event word as the venue names write them: '2019 student research
+    # workshop papers' ('… Annual Meeting of the ACL: Student Research Workshop')
+    for m in EVENT_PHRASE_LOWER.finditer(q):
+        words = m.group(0).split()
+        for i in range(len(words) - 2):  # 'papers from the student research workshop': the longest tail named
+            if words[i] in ("the", "a", "an", "of", "on", "for", "from", "in", "at", "and", "to"):
+                continue
+            phrase = re.sub(r"s$", "", " ".join(words[i:])).casefold()
+            if re.search(r"(?:^|\n|[^\w\n]\s*)" + re.escape(phrase) + r"\b", vocab.titles):
+                start = m.start() + m.group(0).index(" ".join(words[i:]))
+                return [(start, m.end(), " ".join(words[i:]), None, False)]
+    return []
