@@ -63,6 +63,23 @@ COGNATES = {
             ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
 }
 _lock = threading.Lock()
+_WOMAN = re.compile(r"wom[ae]n$", re.I)  # 'Frenchwoman', 'Italian woman'
+
+
+def _names_person(translation: str, others: list[str]) -> bool:
+    """'Frenchwoman', or 'Frenchman' beside 'French' (not 'German', which holds no other translation + 'man')."""
+    m = re.fullmatch(r"(.+?)\s?m[ae]n", translation, re.I)
+    return bool(_WOMAN.search(translation)) or (m is not None and any(o.lower() == m.group(1).lower() for o in others))
+
+
+def _masculine(word: str) -> list[str]:
+    """The masculine forms a French feminine adjective may have: 'française' -> 'français', 'italienne' ->
+    'italien', 'espagnoles' -> 'espagnol'."""
+    out = []
+    for ending, strip in (("nnes", 3), ("nne", 2), ("es", 2), ("e", 1)):
+        if word.endswith(ending) and len(word) - strip >= 3:
+            out.append(word[: len(word) - strip])
+    return out
 
 
 def _b64(s: str) -> int:
@@ -133,6 +150,14 @@ class Lexicon:
         found = self._headword(word, lang)
         if learned:
             return list(dict.fromkeys(learned + found))
+        if found and lang == "fra" and all(_WOMAN.search(t) for t in found):
+            # a feminine adjective read as a person ('française' -> 'Frenchwoman', 'italienne' -> 'Italian woman'):
+            # the masculine's translations that name no person ('français' -> 'French', 'French language')
+            for masc in _masculine(word.lower()):
+                got = self._headword(masc, lang)
+                adjective = [t for t in got if not _names_person(t, got)]
+                if adjective:
+                    return adjective
         if found:
             return found
         if lang == "deu":

@@ -88,6 +88,19 @@ def test_adjective_and_noun_endings_make_their_english_cognates():
     assert lex.translations("travaux", "fra") == []  # 'traval' is no English word
 
 
+def test_a_feminine_adjective_is_glossed_as_its_masculine_not_as_a_person():
+    """FreeDict reads 'française' as 'Frenchwoman' and 'italienne' as 'Italian woman': a word whose every
+    translation is a woman is glossed from its masculine form, without the person ('Frenchman') (session 20;
+    'la langue française' had searched for a Frenchwoman). 'German' is no person, and 'femme' stays a woman."""
+    lex = lexicon.Lexicon({"fra": {"française": "Frenchwoman", "français": "Frenchman|French|French language",
+                                   "italienne": "Italian woman", "italien": "Italian|Italian language",
+                                   "allemande": "German|German woman", "femme": "woman|wife"}})
+    assert lex.translations("française", "fra") == ["French", "French language"]
+    assert lex.translations("italienne", "fra") == ["Italian", "Italian language"]
+    assert lex.translations("allemande", "fra") == ["German", "German woman"]
+    assert lex.translations("femme", "fra") == ["woman", "wife"]
+
+
 def test_lexicon_is_built_once_then_read_from_the_cache(fresh, tmp_path, monkeypatch):
     dicts = tmp_path / "dictd"
     shutil.copytree(DATA, dicts)
