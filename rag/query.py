@@ -36,7 +36,6 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_QUANTITY = QUANTITY  # rag.figures: the quantity words and metrics a figure question names
 _CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
@@ -50,8 +49,8 @@ NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
-    + _QUANTITY + r"\b" + _MODIFIER + r"|"
-    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+ ){0,3}" + _QUANTITY + r"\b"
+    + QUANTITY + r"\b" + _MODIFIER + r"|"
+    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+ ){0,3}" + QUANTITY + r"\b"
     + _MODIFIER + r"|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
     r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"
@@ -59,12 +58,12 @@ NUMBER_Q = re.compile(
     # nor 'computing the maximum number of …' (a verb taking an object: a method described, not a figure asked)
     r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|\w+ing\s+(?:the|a|an)\b|"
     r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+ ){0,3}"
-    + _QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
+    + QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
     r"(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
-    r".*\b" + _QUANTITY + r"(?: and (?:[\w-]+ )?" + _QUANTITY + r")?\s*\??\s*$",
+    r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?\s*\??\s*$",
     re.I,
 )
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
