@@ -195,6 +195,31 @@ def test_venue_inside_the_topic_is_not_a_filter(venues, question):
     assert "venue" not in rag.ask(question, **V).filters
 
 
+def test_filter_eval_scores_readings_by_the_papers_they_select(venues):
+    """benchmarks.filter_eval: a reading is right when it selects the expected papers, however the venue is
+    spelled; a filter read where none is stated is spurious, a wrong one costs recall."""
+    from benchmarks.filter_eval import score
+    from rag.pipeline import get_engine
+
+    eng = get_engine(settings=venues, collection="aclvenues")
+    papers = list(eng.lexical.papers)
+    rows = [
+        {"id": "same", "question": "LREC 2008 papers on corpora", "filters": {"venue": "LREC", "year_min": 2008,
+                                                                           "year_max": 2008}},
+        # the journal's full name selects what its acronym does
+        {"id": "spelled", "question": "what appeared in the Transactions of the ACL about parsing?",
+         "filters": {"venue": "Transactions of the Association for Computational Linguistics"}},
+        {"id": "wrong", "question": "speech translation systems at iwslt", "filters": {"venue": "LREC"}},
+        {"id": "topic", "question": "models evaluated on the CoNLL-2003 NER data", "filters": {}},
+        {"id": "spurious", "question": "papers since 2020 on machine translation", "filters": {}},
+    ]
+    got = score(rows, papers, eng.retriever.vocabulary, eng.retriever.authors)
+    assert got["misses"] == ["wrong", "spurious"]
+    assert got["exact"] == 0.6 and got["spurious"] == 1 and got["missed"] == 0
+    assert got["recall"] == round(2 / 3, 3)  # 'wrong' keeps none of LREC's papers
+    assert got["precision"] == round(3 / 5, 3)
+
+
 def test_vocabulary_comes_from_the_collection(venues, own_collection):
     """A venue the collection does not hold is not a filter: the same phrase is plain topic text there."""
     settings = load_settings(collection=own_collection)
