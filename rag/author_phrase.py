@@ -10,13 +10,24 @@ import re
 from rag.retrieval import AuthorIndex, fold
 from rag.types import Paper
 
+# A particle inside a name ('Charles de Gaulle', 'Vincent van Gogh'), which runs the name on.
+PARTICLE = r"(?:de|da|del|della|der|den|di|du|van|von|le|la|ter|ten|zu|dos|das)"
+# A person's own works or words after a possessive: the person is the papers' topic, not their author
+# ("Dickens's novels", "Chomsky's theories", "Trump's tweets").
+WORKS = re.compile(r"['’]s\s+(?:\w+\s+)?(?:novels?|plays?|poems?|poetry|speeches?|tweets?|letters?|writings?|books?|"
+                   r"songs?|lyrics|films?|movies?|sermons?|diar(?:y|ies)|theor(?:y|ies)|philosophy|presidency|"
+                   r"administration|style|prose|oeuvre|dialogues?|essays?|manuscripts?|texts?|language|legacy|life)\b",
+                   re.I)
+
 
 def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
     m = re.search(
-        r"(?:\b(?:by|from|of|has|did|have|had|par|de)\s+|\bd['’])([A-Z][\w’'.-]*(?:\s+[A-Z][\w’'.-]*){0,2}?)"
-        r"(?=['’]s\b|\s+[a-z]|\s*[,?.!:;]|\s*$)", q)
+        r"(?:\b(?:by|from|of|has|did|have|had|par|de)\s+|\bd['’])([A-Z][\w’'.-]*(?:\s+(?:" + PARTICLE + r"\s+)?"
+        r"[A-Z][\w’'.-]*){0,2}?)(?=['’]s\b|\s+(?!" + PARTICLE + r"\s+[A-Z])[a-z]|\s*[,?.!:;]|\s*$)", q)
     name = re.sub(r"['’]s$", "", m.group(1)) if m else None  # "did Shuiwang Ji's group propose"
+    if m is not None and WORKS.match(q, m.end(1) - (2 if m.group(1) != name else 0)):
+        m = name = None  # "Dickens's novels": the person the papers are about
     if m is None:
         m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
         name = m.group(1) if m else None

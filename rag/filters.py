@@ -148,13 +148,21 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             end = m.end() + of_venue.end() if of_venue and not m.group(2) and not _typed_as_acronym(word, canon) else m.end()
             opened = m.group(2) and m.group(2).startswith(")") and q[m.start() - 1 : m.start()] == "("
+            findings = re.match(r"(?:\s+" + YEAR + r")?\s+findings\b", q[end:], re.I)
+            if findings and "findings" in vocab.keys and key not in GENERIC_COLLECTIONS:
+                # 'EMNLP Findings', 'the EMNLP 2020 Findings': the Findings volumes, as 'Findings of EMNLP 2020'
+                canon, year, end = vocab.keys["findings"], year or (int(findings.group(1)) if findings.group(1) else None), \
+                    end + findings.end()
             found.append((m.start() - 1 if opened else m.start(), end, canon, year, glued))  # '(CODI) 2021'
     return found
 
 
+EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w.])", re.I)
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
-YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|through|in|seit|ab|nach|vor|von|"
-                         r"zwischen|depuis|après|avant|entre|en|de)\s+)?(?:the\s+)?" + YEAR + r"s?\b", re.I)
+YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
+                         r"(?:in|on)\s+or\s+(?:after|before)|(?:no\s+)?(?:earlier|later)\s+than|prior\s+to|"
+                         r"seit|ab|nach|vor|von|bis|zwischen|depuis|après|avant|jusqu['’](?:en|à)|entre|en|de|desde|"
+                         r"hasta|antes\s+de|después\s+de)\s+)?(?:the\s+)?" + YEAR + r"s?\b", re.I)
 
 
 def _typed_as_acronym(word: str, canon: str) -> bool:
@@ -222,6 +230,10 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return False  # 'the MultiLing workshop held with RANLP 2019': another event's host, not where papers appeared
     if re.match(r"-" + AFTER + r"\b", after, re.I):
         return True  # 'ACL-Beiträge', 'EMNLP-papers'
+    if re.match(r"['’]s\s+(?:" + YEAR + r"|(?:edition|proceedings|conference|workshop|papers?)\b)", after):
+        return True  # "LREC's 2016 edition", "NAACL's proceedings"
+    if re.search(r"(?:^|\s)(?:editions?|volumes?|proceedings)\s+of(?:\s+the)?$", before, re.I):
+        return True  # 'the 2016 edition of LREC'
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
         return False  # "the ACL Anthology's", "CoNLL-2003", "BERT-style"
     nxt = re.match(r"\s+(\S+)", after)
@@ -236,8 +248,12 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON'
     if with_year:
         return True  # "IWSLT 2009 system descriptions", "LREC'16"
+    if re.match(r"\s+(?:shared\s+)?tasks?\s+(?:papers?|submissions?|system\s+descriptions?)\b", after, re.I):
+        return True  # 'SemEval task papers': the event's own papers
     if re.fullmatch(TOPIC_AFTER + r"\W*", nxt_word.lower()):
         return False
+    if re.fullmatch(r"[IVX]{1,5}\W*", nxt_word):
+        return True  # 'MT Summit IX': an edition
     if nxt_word[:1].isupper() and not re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
         return False  # part of a longer name: "ACL Anthology"
     if ambiguous:  # 'NLI papers' is a topic; 'at NLI', 'NLI 2020' or 'WMT submissions' is the workshop
@@ -260,6 +276,10 @@ def parse(
 ) -> Parsed:
     f = Filters()
     typed = None  # an event's full name as typed, when the collection files it under an acronym
+    asked = question
+    if vocab is not None:  # an Anthology event id ('2020.wmt', '2021.nodalida') is that venue's volume of that year
+        question = EVENT_ID.sub(lambda m: f"{m.group(2).upper()} {m.group(1)}"
+                                if vocab.canonical(m.group(2).replace("-", "")) else m.group(0), question)
     q = read_years(question, f, vocab)
     # Checks against the collection's venues and years need the papers in memory; the engine backend's lazy
     # catalogue would load every paper, so there they are skipped.
@@ -302,16 +322,24 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von))?\s+"
+            m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von))?\s+"
                           + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
                           q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)', 'EAMT de 1993'
-            ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[:start])  # 'the 2018 Global WordNet Conference'
+            ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+(?:(?:editions?|volumes?|proceedings)\s+of\s+(?:the\s+)?)?$",
+                              q[:start])  # 'the 2018 Global WordNet Conference', 'the 2016 edition of LREC'
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))
                 end += m.end()
             elif not year and ahead and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
+            end += 2 if re.match(r"['’]s\b", q[end:]) else 0  # "NAACL's proceedings"
+            numeral = re.match(r"\s+([IVX]{1,5})\b", q[end:])
+            if numeral and listed is not None and f.year_min is None and f.year_max is None:
+                year = _numeral_year(canon, numeral.group(1), listed)
+                if year:  # 'MT Summit IX': the year of the volumes whose titles number it so
+                    f.year_min = f.year_max = year
+                    end += numeral.end()
             edition = re.search(r"\b(" + ORDINAL + r")\s+$", q[:start], re.I)
             if edition and listed is not None and f.year_min is None and f.year_max is None:
                 year = _edition_year(canon, _ordinal_number(edition.group(1)), listed)
@@ -341,8 +369,8 @@ def parse(
             q = _cut(q, start, end)
     q = re.sub(r"\s+", " ", q).strip(" ,.:;")
     if not re.search(r"\w", q):
-        q = question
-    return Parsed(filters=f, question=q or question, chips=chips_for(f))
+        q = asked
+    return Parsed(filters=f, question=q or asked, chips=chips_for(f))
 
 
 _VENUE_YEARS: list = []  # [(papers, {venue name: years}, size, {(venue, lo, hi): names})]: the last collection read
@@ -425,6 +453,17 @@ def _ordinal_number(word: str) -> int:
     """'Fifth' -> 5, '9th' -> 9."""
     word = word.lower()
     return int(re.match(r"\d+", word).group(0)) if word[:1].isdigit() else ORDINAL_WORDS.index(word) + 1
+
+
+def _numeral_year(venue: str, numeral: str, papers: list[Paper]) -> int | None:
+    """The year of the venue's volumes whose titles number the edition with this Roman numeral ('Machine
+    Translation Summit IX', 2003), when they give one year."""
+    years = _venue_years(papers)
+    found = set()
+    for name in _venues_of(venue, None, None, papers):
+        if re.search(r"\b" + numeral + r"\b", name.partition(" — ")[2]):
+            found |= years[name] - {0}
+    return found.pop() if len(found) == 1 else None
 
 
 def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from rag.vocabulary import VENUE_WORD, Vocabulary
-from rag.years import ARTICLE
+from rag.vocabulary import GENERIC_COLLECTIONS, VENUE_WORD, Vocabulary
+from rag.years import ARTICLE, YEAR
 
 __all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "event_phrase", "names_a_venue", "owned_phrase"]
 
@@ -54,21 +54,30 @@ QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|talle
 EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
 
 
-# A capitalised name of four words or more ('the Asia-Pacific Chapter of the Association for Computational Linguistics').
-OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){3,}")
+# A capitalised name of three words or more ('the Asia-Pacific Chapter of the Association for Computational
+# Linguistics', 'the Asia-Pacific Chapter of the ACL').
+OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){2,}")
+YEAR_NEXT = re.compile(r"\s*,?\s*\(?" + YEAR + r"\b")
 
 
 def owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
-    """A capitalised name, or its longest part of four capitalised words or more, that only one venue's titles
-    hold is that venue, where it stands as a venue does (after 'at the', before ': …')."""
+    """A capitalised name, or its longest part of four capitalised words or more (three where it begins or ends
+    with an event word: 'the Workshop on Structured Prediction'; an association's acronym counting as its name's words), that only one venue's titles hold is that venue, where it stands as a venue
+    does (after 'at the', before ': …' or a year). Where generic collections' titles hold it too (a workshop the
+    collection files under 'Workshop' in some years), the name itself is the filter."""
     for m in OWNED_PHRASE.finditer(q):
         spans = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group(0))]
         caps = [k for k, (a, _) in enumerate(spans) if m.group(0)[a].isupper()]
-        for i, j in sorted(((i, j) for i in caps for j in caps if j - i >= 3 and len([c for c in caps if i <= c <= j]) >= 4),
-                           key=lambda ij: ij[0] - ij[1]):
+        weight = {k: len(vocab.spelled.get(m.group(0)[spans[k][0]:spans[k][1]], "x").split()) for k in caps}
+        event = {k for k in caps if re.fullmatch(VENUE_WORD + "s?", m.group(0)[spans[k][0]:spans[k][1]], re.I)}
+        for i, j in sorted(((i, j) for i in caps for j in caps if j - i >= 2 and sum(weight[c] for c in caps if i <= c <= j)
+                            >= (3 if event & {i, j} else 4)), key=lambda ij: ij[0] - ij[1]):
             start, end = m.start() + spans[i][0], m.start() + spans[j][1]
-            canon = vocab.sole_owner(q[start:end])
-            if canon and (names_a_venue(q[start:end], q, start, end) or (
+            phrase = q[start:end]
+            canon = vocab.sole_owner(phrase)
+            if canon is None and phrase.casefold() in vocab.titles and len(vocab.owners(phrase) - GENERIC_COLLECTIONS) <= 1:
+                canon = phrase  # one event filed under a generic collection (and, some years, its acronym)
+            if canon and (names_a_venue(phrase, q, start, end) or YEAR_NEXT.match(q, end) or (
                     not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
                 return [(start, end, canon, None, False)]
     return []

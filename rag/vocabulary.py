@@ -50,6 +50,8 @@ class Vocabulary:
     inner: set[str] = field(default_factory=set)  # keys only named inside event names ('SIGHUM', 'BioASQ'),
     # which also name challenges and groups ('BioASQ 2017', the challenge, in the BioNLP 2017 volume)
     titles: str = ""  # every venue name, case-folded, one a line: what a venue phrase may be part of
+    spelled: dict[str, str] = field(default_factory=dict)  # an association's acronym -> its name, case-folded
+    # ('ACL' -> 'association for computational linguistics'), as the titles spell it
 
     @cached_property
     def long_names(self) -> list[tuple[tuple[str, ...], re.Pattern, str, str]]:
@@ -104,6 +106,7 @@ class Vocabulary:
                 words = m.group(0).split()
                 if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
+                    voc.spelled.setdefault(acronym, m.group(0).strip().casefold())
             events = _event_names(title) if acronym else []
             for cand in events:  # 'SIGHUM' of 'Joint SIGHUM Workshop on Computational Linguistics for …'
                 for token in re.findall(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z](?![\w-])", cand):
@@ -215,6 +218,8 @@ class Vocabulary:
                 size[key] += sum(by.values())
                 acronyms.add(key)
                 voc.inner.add(key)
+        for key in [k for k, canon in voc.keys.items() if re.fullmatch(VENUE_WORD + "s?", k) and fold(canon) != k]:
+            del voc.keys[key]  # 'PROCEEDINGS' in capitals in one title names no venue ('… Annotation PROCEEDINGS')
         total = max(1, sum(counts.values()))
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
         # safe in lower case: a venue's acronym, or an event's own name inside titles typed with capitals
@@ -230,15 +235,24 @@ class Vocabulary:
         """The venue (its canonical acronym) whose titles alone hold the phrase ('asia-pacific chapter of the
         association for computational linguistics': AACL); None where no title, or several venues' or a generic
         collection's titles, hold it."""
-        low = phrase.casefold()
-        if len(low) < 12 or low not in self.titles:
-            return None
-        owners = {self.titles[self.titles.rfind("\n", 0, m.start()) + 1 : m.start()].partition(" — ")[0]
-                  for m in re.finditer(re.escape(low), self.titles)}
+        owners = self.owners(phrase)
         if len(owners) != 1:
             return None
         owner = owners.pop()
         return None if owner in GENERIC_COLLECTIONS or " " in owner else self.keys.get(acronym_key(owner))
+
+    def owners(self, phrase: str) -> set[str]:
+        """The acronyms (case-folded) of the venues whose titles hold the phrase, an association's acronym in it
+        also read spelled out ('the Asia-Pacific Chapter of the ACL')."""
+        low = re.sub(r"\s+", " ", phrase.casefold())
+        if len(low) < 12:
+            return set()
+        if low not in self.titles:
+            low = re.sub(r"\b[a-z]+\b", lambda w: self.spelled.get(w.group(0).upper(), w.group(0)), low)
+            if low not in self.titles:
+                return set()
+        return {self.titles[self.titles.rfind("\n", 0, m.start()) + 1 : m.start()].partition(" — ")[0]
+                for m in re.finditer(re.escape(low), self.titles)}
 
 
 def _abbreviates(acronym: str, name: str) -> bool:

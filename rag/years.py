@@ -27,14 +27,20 @@ YEAR_RULES = [
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|after|starting(?: in)?|as of|newer than|depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}(?:\s+onwards?)?\b", "min"),
+    (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)later than|starting(?: in)?|as of|newer than|(?:in|on) or after|no earlier than|not before|"
+     rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
+     rf"(?:\s+onwards?)?\b", "min"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
-    (rf"\b(?:before|prior to|older than|avant|vor|antes de)\s+{YEAR}\b", "before"),
-    (rf"\b(?:until|up to|through|till|jusqu'en|jusqu’en|jusqu'à|bis|hasta)\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
+     rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
+# A two-digit year after an apostrophe ("from '16 to '18", "since '15"), read as the full year; not a decade ("the
+# '90s", read as one) and not a venue's own ("LREC'08").
+APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
 # A decade, or its early, middle or late years: 'the 2000s', 'the late 2010s', "the mid-'90s", 'les années 90',
 # 'au début des années 2000', 'Ende der 1990er Jahre', 'a finales de los años 90'. Early is the decade's first four
 # years, mid its middle three, late its last three.
@@ -61,6 +67,12 @@ COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submiss
                            r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b")
 
 
+# A year that dates an event the papers are about, not the papers: 'the COVID-19 pandemic in 2020', 'the
+# elections of 2016', 'hurricanes in 2017'.
+EVENT_BEFORE = re.compile(r"\b(?:pandemic|epidemic|outbreak|elections?|referendums?|wars?|crisis|protests?|"
+                          r"earthquakes?|hurricanes?|storms?|attacks?|lockdowns?|campaigns?|olympics|floods?|"
+                          r"disasters?|riots?|uprisings?|revolutions?|strikes?|shootings?|bombings?|tsunamis?|"
+                          r"wildfires?)\s+$", re.I)
 # A year or venue that says when or where something happened, not where papers appeared: 'elections held in
 # 2020', 'the TAC evaluation held in 2011', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'.
 HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
@@ -74,7 +86,8 @@ def _counts_or_names(q: str, m: re.Match) -> bool:
     ('MEDIQA 2021 submissions': a shared task's own year), rather than a publication year?"""
     year_at = m.start(m.lastindex or 0)
     year_end = m.end(m.lastindex or 0)
-    if QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end) or HELD_IN.search(q[: m.start()]):
+    if (QUANTITY_BEFORE.search(q[:year_at]) or COUNTED_AFTER.match(q, year_end) or HELD_IN.search(q[: m.start()])
+            or EVENT_BEFORE.search(q[: m.start()])):
         return True
     prev = re.search(r"(?<![\w-])([A-Za-z][\w-]*)\s+$", q[:year_at])
     return bool(prev) and sum(c.isupper() for c in prev.group(1)) >= 2
@@ -104,6 +117,7 @@ def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
     `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
+    q = APOSTROPHE_YEAR.sub(lambda a: str((2000 if int(a.group(1)) < 50 else 1900) + int(a.group(1))), q)
     m = FRENCH_DECADE.search(q) or GERMAN_DECADE.search(q) or SPANISH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
     if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly
@@ -135,8 +149,8 @@ def read_years(q: str, f: Filters, vocab=None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "newer", "après", "nach",
-                                                                                  "después")) else 0)
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "newer", "après",
+                                                                                  "nach", "después")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):

@@ -149,6 +149,21 @@ VOCAB_PHRASINGS = [
     ("translation systems of the late 2000s", {"year_min": 2007, "year_max": 2009}),  # the decade's last years
     ("papiers sur la traduction depuis 2015", {"year_min": 2015}),
     ("la traduction automatique entre 2008 et 2010", {"year_min": 2008, "year_max": 2010}),
+    # an Anthology event id is that venue's volume of that year
+    ("chat translation systems in 2020.wmt", {"venue": "WMT", "year_min": 2020, "year_max": 2020}),
+    # year phrases with 'or', 'than' and an apostrophe
+    ("speech translation in or after 2009", {"year_min": 2009}),
+    ("corpora earlier than 2009", {"year_max": 2008}),
+    ("discourse work no later than 2017", {"year_max": 2017}),
+    ("speech translation papers from '08 to '09", {"year_min": 2008, "year_max": 2009}),
+    # a possessive venue with its year, an edition of a venue, a venue's Findings, a numbered summit
+    ("LREC's 2008 edition: papers on corpora", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
+    ("the 2008 edition of LREC: corpora of speech", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
+    ("summarization in the EMNLP 2020 Findings", {"venue": "Findings", "year_min": 2020, "year_max": 2020}),
+    ("MT Summit X: example-based translation", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    # a venue's full name with its year at the start
+    ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
+     {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
 ]
 TOPIC_NOT_FILTER = [
     "surveys of computational linguistics methods for poetry",  # the field, not the journal
@@ -218,6 +233,37 @@ def test_filter_eval_scores_readings_by_the_papers_they_select(venues):
     assert got["exact"] == 0.6 and got["spurious"] == 1 and got["missed"] == 0
     assert got["recall"] == round(2 / 3, 3)  # 'wrong' keeps none of LREC's papers
     assert got["precision"] == round(3 / 5, 3)
+
+
+def test_a_year_that_dates_an_event_is_no_filter(venues):
+    assert rag.ask("sentiment about lockdowns during the pandemic in 2020", **V).filters == {}
+    assert rag.ask("sentiment analysis of lockdown tweets, 2020 papers", **V).filters == {"year_min": 2020, "year_max": 2020}
+
+
+def test_a_person_whose_works_are_the_topic_is_no_author():
+    """'Dickens's novels' and 'de Gaulle' name the person the papers study, not an author, even where the
+    collection has an author of that surname or first name (real Anthology author names)."""
+    from rag.author_phrase import author_phrase
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="1", abstract="x", authors=["Kerstin Dickens", "Charles Hutchison"]),
+              Paper(paper_id="2", abstract="y", authors=["Charles Zhang"])]
+    index = AuthorIndex(papers)
+    assert author_phrase("stylometric analysis of Dickens's novels", index) is None
+    assert author_phrase("automatic analysis of the speeches of Charles de Gaulle", index) is None
+    assert author_phrase("what are Dickens's papers about?", index)[2] == "Dickens"  # the author's own papers
+    assert author_phrase("papers by Charles Zhang on parsing", index)[2] == "Charles Zhang"
+
+
+def test_capitals_in_one_title_name_no_venue():
+    """A title that writes an event word in capitals ('… Annotation PROCEEDINGS') gives no venue key for it."""
+    from rag.vocabulary import Vocabulary
+
+    voc = Vocabulary.from_counts({"ISA — 16th Joint ACL - ISO Workshop on Interoperable Semantic Annotation "
+                                  "PROCEEDINGS": 12, "ACL — Proceedings of the 58th Annual Meeting of the "
+                                  "Association for Computational Linguistics": 700}, [])
+    assert "proceedings" not in voc.keys and voc.keys.get("isa") == "ISA"
 
 
 def test_vocabulary_comes_from_the_collection(venues, own_collection):
