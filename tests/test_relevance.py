@@ -377,3 +377,25 @@ def test_a_comparison_one_side_answers_is_answered_and_a_named_paper_is_the_answ
     side, between = Judged(tau + 0.1, item=tau + 0.1), Judged((tau + tau_list) / 2)
     assert select([side, between], wants_list=True) == [side, between]
     assert select([side, between], compares=True) == [side]
+
+
+def test_merge_readings_leaves_out_an_item_best_paper_below_the_whole_question():
+    """An item reading's best paper that the whole question never saw, with an item relevance below every paper
+    the whole question judged, stays out of the answer; it used to raise KeyError (found on a bundled
+    validation run), which failed the whole ask()."""
+    from rag.answer.evidence import Evidence
+    from rag.answer.judge import merge_readings
+    from rag.retrieval import Hit
+    from rag.types import Paper
+
+    def ev(pid: str, p: float) -> Evidence:
+        return Evidence(hit=Hit(paper=Paper(paper_id=pid, abstract="x"), score=1.0), sentences=["x"],
+                        scores=np.zeros(1), cosines=np.zeros(1), overlap=np.zeros(1), relevance=p)
+
+    whole = [ev("a", 0.9), ev("b", 0.4)]
+    merged = merge_readings(whole, [[ev("c", 0.05)], [ev("a", 0.8)]])
+    assert [e.hit.paper.paper_id for e in merged] == ["a", "b"]
+    assert merged[0].item == 0.8
+    # an item's best paper that gains is listed, with its item relevance
+    merged = merge_readings([ev("a", 0.9), ev("b", 0.4)], [[ev("c", 0.7)], [ev("a", 0.8)]])
+    assert [e.hit.paper.paper_id for e in merged][:2] == ["a", "c"] and merged[1].item == 0.7

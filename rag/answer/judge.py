@@ -186,7 +186,8 @@ def merge_readings(whole: list[Evidence], readings: list[list[Evidence]]) -> lis
             e.relevance = p
             best[pid] = e
     for pid, p in tops.items():
-        best[pid].item = p
+        if pid in best:  # an item's best paper that stays below every paper the whole question saw is left out
+            best[pid].item = p
     return sorted(best.values(), key=lambda e: -e.relevance)
 
 
