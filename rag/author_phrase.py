@@ -19,6 +19,12 @@ WORKS = re.compile(r"['’]s\s+(?:\w+\s+)?(?:novels?|plays?|poems?|poetry|speech
                    r"administration|style|prose|oeuvre|dialogues?|essays?|manuscripts?|texts?|language|legacy|life)\b",
                    re.I)
 
+# ... and before 'of' / 'de' / 'von': 'the speeches of X', 'los discursos de X', 'les romans de X'.
+WORKS_OF = re.compile(r"\b(?:novels?|plays?|poems?|poetry|speeches?|tweets?|letters?|writings?|books?|songs?|lyrics|"
+                      r"sermons?|theor(?:y|ies)|essays?|discours|discursos|romans?|novelas?|poèmes|poemas|lettres|cartas|"
+                      r"écrits|escritos|œuvres?|oeuvres?|obras?|reden|romane|gedichte|briefe|schriften)\s+"
+                      r"(?:of|de|del|des|du|von|by)\s+(?:the\s+)?$", re.I)
+
 
 def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
@@ -26,7 +32,7 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
         r"(?:\b(?:by|from|of|has|did|have|had|par|de)\s+|\bd['’])([A-Z][\w’'.-]*(?:\s+(?:" + PARTICLE + r"\s+)?"
         r"[A-Z][\w’'.-]*){0,2}?)(?=['’]s\b|\s+(?!" + PARTICLE + r"\s+[A-Z])[a-z]|\s*[,?.!:;]|\s*$)", q)
     name = re.sub(r"['’]s$", "", m.group(1)) if m else None  # "did Shuiwang Ji's group propose"
-    if m is not None and WORKS.match(q, m.end(1) - (2 if m.group(1) != name else 0)):
+    if m is not None and (WORKS.match(q, m.end(1) - (2 if m.group(1) != name else 0)) or WORKS_OF.search(q, 0, m.end(0) - len(m.group(1)))):
         m = name = None  # "Dickens's novels": the person the papers are about
     if m is None:
         m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
@@ -40,6 +46,8 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
     if full is None:
         return None
     start, end, name = full
+    if WORKS_OF.search(q, 0, start):
+        return None  # 'los discursos de Hugo Chávez': the person the papers study
     pre = re.search(r"\b(?:by|from|of|par|de)\s+$", q[:start], re.I)
     post = re.match(r"['’]s\b", q[end:])
     matched = authors.match(name)

@@ -119,8 +119,12 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         canon = vocab.keys.get(key)
         if canon is None and "-" in word.strip("-"):  # 'JEP-TALN': names of one venue joined by a hyphen;
             # 'AACL-IJCNLP': a joint conference, filed under the host named first
-            owners = [vocab.keys.get(fold(part).replace(" ", "")) for part in word.split("-") if part]
-            canon = owners[0] if None not in owners else None
+            parts = [part for part in word.split("-") if part]
+            owners = [vocab.keys.get(fold(part).replace(" ", "")) for part in parts]
+            # 'NAACL-HLT': the rest in capitals, a name the collection files under the first ('Human Language
+            # Technologies' in NAACL's titles)
+            canon = owners[0] if None not in owners or (owners[0] and all(
+                p.isupper() and 2 <= len(p) <= 6 for p in parts[1:])) else None
         head, _, tail = word.partition("-")
         hyphen_word = canon is None and bool(re.fullmatch(VENUE_WORD + "s?|" + AFTER, tail, re.I))
         if hyphen_word:  # 'SIGMORPHON-Workshop 2020', 'EMNLP-Papers', 'des SIGNLANG-Workshops 2020'
@@ -144,7 +148,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
-                               key in vocab.ambiguous, hyphen_year):
+                               key in vocab.ambiguous and not vocab.names_event(canon), hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             end = m.end() + of_venue.end() if of_venue and not m.group(2) and not _typed_as_acronym(word, canon) else m.end()
             opened = m.group(2) and m.group(2).startswith(")") and q[m.start() - 1 : m.start()] == "("
@@ -162,7 +166,7 @@ EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
                          r"(?:in|on)\s+or\s+(?:after|before)|(?:no\s+)?(?:earlier|later)\s+than|prior\s+to|"
                          r"seit|ab|nach|vor|von|bis|zwischen|depuis|après|avant|jusqu['’](?:en|à)|entre|en|de|desde|"
-                         r"hasta|antes\s+de|después\s+de)\s+)?(?:the\s+)?" + YEAR + r"s?\b", re.I)
+                         r"hasta|antes\s+de|después\s+de)\s+)?(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?" + YEAR + r"s?\b", re.I)
 
 
 def _typed_as_acronym(word: str, canon: str) -> bool:

@@ -51,6 +51,7 @@ EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|tall
 QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
                           r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"
                           r"[„\"«“‘]\s*([^„\"«»“”‘’]{6,100}?)\s*[\"»”“’]")
+WORKSHOP_ON = re.compile(r"(?<![\w-])(workshops?|conference|symposium)\s+on\s+((?:[\w-]+[,.;:?!]?\s*){2,10})", re.I)
 EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:workshop|conference|symposium)s?\b")
 
 
@@ -109,6 +110,14 @@ def event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | N
             if len(phrase) > 6 and phrase.casefold() in vocab.titles:
                 end = m.start(1) + len(phrase)
                 return [(m.start(), end + (q[end:end + 1] in "“”\"»’'" and end < len(q)), phrase, None, False)]
+    # 'the workshop on <words>', in any case, where one event's volume titles hold it: the longest such run
+    for m in WORKSHOP_ON.finditer(q):
+        words = m.group(2).split()
+        for n in range(len(words), 1, -1):
+            phrase = " ".join(words[:n]).rstrip(",.;:?!")
+            named = f"{m.group(1).casefold().rstrip('s')} on {phrase.casefold()}"
+            if named in vocab.titles and len(vocab.owners(named) - GENERIC_COLLECTIONS) <= 1:  # one event's name
+                return [(m.start(), m.start(2) + len(phrase), phrase, None, False)]
     # in lower case, the words with the event word as the venue names write them: '2019 student research
     # workshop papers' ('… Annual Meeting of the ACL: Student Research Workshop')
     for m in EVENT_PHRASE_LOWER.finditer(q):

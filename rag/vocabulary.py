@@ -106,7 +106,14 @@ class Vocabulary:
                 words = m.group(0).split()
                 if acronym and _initials(words) == acronym and len(words) >= 3:
                     assoc[fold(m.group(0))] = acronym
-                    voc.spelled.setdefault(acronym, m.group(0).strip().casefold())
+            if acronym and acronym.isupper() and acronym not in voc.spelled:  # 'IWSLT': International Workshop on …
+                for m in re.finditer(r"[A-Z][\w-]*(?:\s+(?:(?:for|of|on|and|the|in|to)\s+)*[A-Z][\w-]*)+", title):
+                    words = m.group(0).split()
+                    caps = [k for k, w in enumerate(words) if w[0].isupper()]
+                    for k in caps:  # the run's tail whose capitals spell the acronym
+                        if _initials(words[k:]) == acronym and len(words) - k >= 3:
+                            voc.spelled[acronym] = " ".join(words[k:]).casefold()
+                            break
             events = _event_names(title) if acronym else []
             for cand in events:  # 'SIGHUM' of 'Joint SIGHUM Workshop on Computational Linguistics for …'
                 for token in re.findall(r"(?<![\w-])[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*[A-Z](?![\w-])", cand):
@@ -230,6 +237,11 @@ class Vocabulary:
 
     def canonical(self, key: str) -> str | None:
         return self.keys.get(fold(key).replace(" ", ""))
+
+    def names_event(self, canon: str) -> bool:
+        """Does the venue's acronym spell out an event's name ('IWSLT': International Workshop on Spoken Language
+        Translation), so that '<acronym> papers' is that event's, not a topic's ('NLI papers')?"""
+        return bool(re.search(r"\b" + VENUE_WORD + r"\b", self.spelled.get(canon, "")))
 
     def sole_owner(self, phrase: str) -> str | None:
         """The venue (its canonical acronym) whose titles alone hold the phrase ('asia-pacific chapter of the

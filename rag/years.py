@@ -31,6 +31,9 @@ YEAR_RULES = [
      rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
+    (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
+    (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
+
     (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de)\s+{YEAR}\b", "before"),
     (rf"\b(?:until|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
@@ -116,7 +119,21 @@ def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
 
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
-    `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers')."""
+    `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers').
+    A lower and an upper bound given apart are both read ('after 2010 but before 2016')."""
+    q = _read_years(q, f, vocab)
+    if (f.year_min is None) != (f.year_max is None):
+        other = Filters()
+        rest = _read_years(q, other, vocab)
+        lo, hi = other.year_min, other.year_max
+        if f.year_min is not None and lo is None and hi is not None and hi >= f.year_min:
+            f.year_max, q = hi, rest  # 'after 2010 but before 2016'
+        elif f.year_max is not None and hi is None and lo is not None and lo <= f.year_max:
+            f.year_min, q = lo, rest  # 'before 2016 and since 2011'
+    return q
+
+
+def _read_years(q: str, f: Filters, vocab=None) -> str:
     q = APOSTROPHE_YEAR.sub(lambda a: str((2000 if int(a.group(1)) < 50 else 1900) + int(a.group(1))), q)
     m = FRENCH_DECADE.search(q) or GERMAN_DECADE.search(q) or SPANISH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
@@ -149,7 +166,7 @@ def read_years(q: str, f: Filters, vocab=None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "newer", "après",
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "post", "newer", "après",
                                                                                   "nach", "después")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1

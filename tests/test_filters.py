@@ -161,6 +161,11 @@ VOCAB_PHRASINGS = [
     ("the 2008 edition of LREC: corpora of speech", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
     ("summarization in the EMNLP 2020 Findings", {"venue": "Findings", "year_min": 2020, "year_max": 2020}),
     ("MT Summit X: example-based translation", {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    # two bounds given apart; 'post-' and 'pre-'; a joint event's name after a hyphen
+    ("summarization after 2019 but before 2021", {"year_min": 2020, "year_max": 2020}),
+    ("post-2019 dialogue work", {"year_min": 2020}),
+    ("pre-2019 parsing papers", {"year_max": 2018}),
+    ("NAACL-HLT 2019 papers about dialogue", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
@@ -248,12 +253,32 @@ def test_a_person_whose_works_are_the_topic_is_no_author():
     from rag.types import Paper
 
     papers = [Paper(paper_id="1", abstract="x", authors=["Kerstin Dickens", "Charles Hutchison"]),
-              Paper(paper_id="2", abstract="y", authors=["Charles Zhang"])]
+              Paper(paper_id="2", abstract="y", authors=["Charles Zhang", "Hugo Chávez"])]
     index = AuthorIndex(papers)
+    assert author_phrase("análisis de los discursos de Hugo Chávez en Twitter", index) is None
+    assert author_phrase("artículos de Hugo Chávez sobre parsing", index)[2] == "Hugo Chávez"
     assert author_phrase("stylometric analysis of Dickens's novels", index) is None
     assert author_phrase("automatic analysis of the speeches of Charles de Gaulle", index) is None
     assert author_phrase("what are Dickens's papers about?", index)[2] == "Dickens"  # the author's own papers
     assert author_phrase("papers by Charles Zhang on parsing", index)[2] == "Charles Zhang"
+
+
+def test_event_names_from_titles():
+    """An acronym whose title spells out an event ('IWSLT': International Workshop on …) names that event;
+    one that spells a topic ('NLI') does not. 'the workshop on <words>' in lower case is the volumes whose titles
+    hold those words after 'Workshop on'."""
+    from rag.venue_phrase import event_phrase
+    from rag.vocabulary import Vocabulary
+
+    voc = Vocabulary.from_counts({
+        "IWSLT — Proceedings of the 6th International Workshop on Spoken Language Translation: Papers": 30,
+        "NLI — Proceedings of the Workshop on Natural Language Interfaces": 8,
+        "Workshop — Proceedings of the 1st International Workshop on Computational Approaches to Historical "
+        "Language Change": 20}, [])
+    assert voc.names_event("IWSLT") and not voc.names_event("NLI")
+    q = "semantic change at the 2019 workshop on computational approaches to historical language change"
+    start, end, venue, _, _ = event_phrase(q, voc)[0]
+    assert venue == "computational approaches to historical language change" and q[start:end].startswith("workshop")
 
 
 def test_capitals_in_one_title_name_no_venue():
