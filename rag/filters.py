@@ -23,7 +23,15 @@ from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import VENUE_OR, venue_matches
 from rag.types import Paper
 from rag.venue_phrase import AFTER, BEFORE, JOURNAL_OF, event_phrase, names_a_venue, owned_phrase
-from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, ORDINAL_WORDS, VENUE_WORD, Vocabulary, acronym_key
+from rag.vocabulary import (
+    GENERIC_COLLECTIONS,
+    ORDINAL,
+    ORDINAL_WORDS,
+    ROMAN,
+    VENUE_WORD,
+    Vocabulary,
+    acronym_key,
+)
 from rag.years import ARTICLE, HELD_WITH, YEAR, read_years
 from rag.years import cut as _cut
 
@@ -107,7 +115,12 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     for m, _, name, canon in _long_names_in(q, vocab):
         if names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
-            found.append((pre.start() if pre else m.start(), m.end(), canon, None, False))  # with 'American Journal of'
+            start, end = pre.start() if pre else m.start(), m.end()  # with 'American Journal of'
+            acr = re.search(r"(?<![\w-])([\w+-]+)\s*\(\s*$", q[:start])
+            close = re.match(r"\s*\)", q[end:])
+            if acr and close and vocab.canonical(acr.group(1)) == canon:  # 'LREC (Language Resources and …)'
+                start, end = acr.start(), end + close.end()
+            found.append((start, end, canon, None, False))
             break
     if not found:
         found += owned_phrase(q, vocab) or event_phrase(q, vocab)
@@ -314,6 +327,9 @@ def parse(
             if vocab.names.get(name, name) != name and re.search(r"\b" + VENUE_WORD + r"\b", name):
                 # an event's full name typed ('… Workshop'), filed under an acronym
                 typed = vocab.written.get(name, q[start:end])
+            spelled = re.match(r"\s*\(([^()]{8,120})\)", q[end:])
+            if spelled and spelled.group(1).casefold() in vocab.titles:
+                typed, end = spelled.group(1), end + spelled.end()  # 'SIGMORPHON (Computational Research in …)'
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
             of = next((x for x in found[1:] if x[3] and x[0] >= end  # 'Findings of EMNLP 2021': the year is theirs
                        and re.fullmatch(r"\s+of\s+(?:the\s+)?", q[end : x[0]], re.I)), None)
@@ -338,7 +354,7 @@ def parse(
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
             end += 2 if re.match(r"['’]s\b", q[end:]) else 0  # "NAACL's proceedings"
-            numeral = re.match(r"\s+([IVX]{1,5})\b", q[end:])
+            numeral = re.match(r"\s+([IVX]{1,5})\b", q[end:]) or re.match(r"\s+(?:volume|vol\.?)\s*(\d{1,2})\b", q[end:], re.I)
             if numeral and listed is not None and f.year_min is None and f.year_max is None:
                 year = _numeral_year(canon, numeral.group(1), listed)
                 if year:  # 'MT Summit IX': the year of the volumes whose titles number it so
@@ -346,7 +362,8 @@ def parse(
                     end += numeral.end()
             edition = re.search(r"\b(" + ORDINAL + r")\s+$", q[:start], re.I)
             if edition and listed is not None and f.year_min is None and f.year_max is None:
-                year = _edition_year(canon, _ordinal_number(edition.group(1)), listed)
+                number = _ordinal_number(edition.group(1))
+                year = _edition_year(canon, number, listed) or (typed and _edition_year(typed, number, listed))
                 if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
                     f.year_min = f.year_max = year
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
@@ -461,23 +478,28 @@ def _ordinal_number(word: str) -> int:
 
 def _numeral_year(venue: str, numeral: str, papers: list[Paper]) -> int | None:
     """The year of the venue's volumes whose titles number the edition with this Roman numeral ('Machine
-    Translation Summit IX', 2003), when they give one year."""
+    Translation Summit IX', 2003) or this volume number ('Transactions of the ACL, Volume 2'), when they give one
+    year."""
     years = _venue_years(papers)
     found = set()
+    pattern = re.compile(r"\b" + (r"Volume\s+" if numeral.isdigit() else "") + numeral + r"\b")  # 'TACL volume 2'
     for name in _venues_of(venue, None, None, papers):
-        if re.search(r"\b" + numeral + r"\b", name.partition(" — ")[2]):
+        if pattern.search(name.partition(" — ")[2]):
             found |= years[name] - {0}
     return found.pop() if len(found) == 1 else None
 
 
 def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
     """The year of a venue's numbered edition, from the titles of the papers filed under it ('Proceedings
-    of the Fifth Arabic Natural Language Processing Workshop', 2020), when the collection gives one year."""
+    of the Fifth Arabic Natural Language Processing Workshop', 2020; 'Machine Translation Summit VIII' for the
+    eighth), when the collection gives one year."""
     numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
     years = _venue_years(papers)
     found = set()
+    roman = re.compile(r"\b" + ROMAN[number] + r"\b") if 0 < number < len(ROMAN) else None
     for name in _venues_of(venue, None, None, papers):  # matched once per distinct venue name
-        m = numbered.search(name.partition(" — ")[2])
-        if m and _ordinal_number(m.group(1)) == number:
+        title = name.partition(" — ")[2]
+        m = numbered.search(title)
+        if (m and _ordinal_number(m.group(1)) == number) or (roman and roman.search(title)):  # 'Summit VIII'
             found |= years[name] - {0}
     return found.pop() if len(found) == 1 else None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.vocabulary import GENERIC_COLLECTIONS, VENUE_WORD, Vocabulary
+from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, VENUE_WORD, Vocabulary
 from rag.years import ARTICLE, YEAR
 
 __all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "event_phrase", "names_a_venue", "owned_phrase"]
@@ -32,8 +32,8 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     methods for poetry')."""
     if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
         return True
-    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?\s*$", q[:start], re.I):
-        return True
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"))?\s*$", q[:start], re.I):
+        return True  # 'at the 58th Annual Meeting of …'
     if JOURNAL_OF.search(q, 0, start):
         return True  # the journal named in full: 'the American Journal of Computational Linguistics'
     return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
@@ -45,8 +45,8 @@ EVENT_PHRASE = re.compile(r"(?<![\w-])([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|t
                           r"(?:workshops?|conferences?|symposi(?:um|a)|meetings?))?\b")
 
 EVENT_AFTER_WORD = re.compile(r"(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
-                              r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los)\s+)?[„\"«“‘']?\s*"
-                              r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to)\s+)*[A-Z][\w-]*)+)")
+                              r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|sur\s+l[ea]s?)\s+)?[„\"«“‘']?\s*"
+                              r"([A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|des|du|de|et)\s+)*[A-Z][\w-]*)+)")
 # A quoted name, after an event word or alone: 'del taller «Natural Language Processing meets Journalism» de 2017'.
 QUOTED_EVENT = re.compile(r"(?:(?<![\w-])(?i:workshops?|ateliers?|talleres|taller|conf[ée]rences?|konferenz(?:en)?|"
                           r"tagung(?:en)?)\s+(?i:(?:de|des|del|du|de\s+la|de\s+los|on|of)\s+)?(?:the\s+)?)?"

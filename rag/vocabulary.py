@@ -18,11 +18,13 @@ from rag.retrieval import fold
 from rag.types import Paper
 from rag.venues import GENERIC, venue_keys
 
-__all__ = ["GENERIC_COLLECTIONS", "ORDINAL", "ORDINAL_WORDS", "VENUE_WORD", "Vocabulary", "acronym_key"]
+__all__ = ["GENERIC_COLLECTIONS", "ORDINAL", "ORDINAL_WORDS", "ROMAN", "VENUE_WORD", "Vocabulary", "acronym_key"]
 
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
-ORDINAL = r"\d+(?:st|nd|rd|th)|" + "|".join(ORDINAL_WORDS)
+ORDINAL = r"\d+(?:st|nd|rd|th|e|ème|eme|er|re)|" + "|".join(ORDINAL_WORDS)  # '22nd', 'Fifth', '24e'
+ROMAN = {n: r for n, r in enumerate(("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
+                                     "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"))}
 # a cardinal written for an ordinal before an event word ('the Eight Workshop on …', as one volume is titled)
 CARDINAL_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"

@@ -11,7 +11,7 @@ from rag.retrieval import Filters, fold
 
 YEAR = r"(19[5-9]\d|20[0-4]\d)"
 ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
-DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990}
+DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000}
 
 
 def cut(text: str, start: int, end: int) -> str:
@@ -20,7 +20,8 @@ def cut(text: str, start: int, end: int) -> str:
 
 
 YEAR_RULES = [
-    (rf"\b(?:between|from|entre|de|desde)\s+{YEAR}\s+(?:and|to|through|et|à|y|a|hasta|-|–)\s+{YEAR}\b", "range"),
+    (rf"\b(?:between|from|entre|de|desde|tra\s+il|fra\s+il|dal)\s+{YEAR}\s+(?:and|to|through|et|à|y|a|hasta|e\s+il|al|"
+     rf"e|até|-|–)\s+{YEAR}\b", "range"),
     (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
     # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
     (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
@@ -30,6 +31,9 @@ YEAR_RULES = [
     (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)later than|starting(?: in)?|as of|newer than|(?:in|on) or after|no earlier than|not before|"
      rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
+    (rf"\b(?:dal|dopo\s+il|a\s+partire\s+dal)\s+{YEAR}(?:\s+in\s+poi)?\b", "min"),  # Italian: 'dal 2016 in poi'
+    (rf"\b(?:prima\s+del)\s+{YEAR}\b", "before"),
+    (rf"\b(?:fino\s+al|até)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
@@ -47,18 +51,20 @@ APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
 # A decade, or its early, middle or late years: 'the 2000s', 'the late 2010s', "the mid-'90s", 'les années 90',
 # 'au début des années 2000', 'Ende der 1990er Jahre', 'a finales de los años 90'. Early is the decade's first four
 # years, mid its middle three, late its last three.
-_PART = r"(?P<part>early|mid|late|début|milieu|fin|anfang|mitte|ende|principios|mediados|finales)"
+_PART = (r"(?P<part>early|mid|late|(?:first|second)\s+half\s+of(?:\s+the)?|début|milieu|fin|anfang|mitte|ende|principios|"
+         r"mediados|finales)")
 _DIGITS = r"(?:(19[5-9]0|20[0-4]0)|([5-9]0))"
 DECADE = re.compile(
     r"(?<![\w'’])(?:(?:in|from|of|during)\s+)?(?:the\s+)?(?:" + _PART + r"(?:\s+|-))?"
-    r"(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|(fifties|sixties|seventies|eighties|nineties))\b", re.I)
+    r"(?:(19[5-9]0|20[0-4]0)['’]?s|['’]?([5-9]0)['’]?s|(fifties|sixties|seventies|eighties|nineties|noughties))\b", re.I)
 FRENCH_DECADE = re.compile(r"\b(?:(?:au|à\s+la|dans|des|pendant)\s+)?(?:" + _PART + r"\s+)?(?:des\s+|les\s+)?années\s+"
                            + _DIGITS + r"\b", re.I)
 GERMAN_DECADE = re.compile(r"\b(?:(?:in|aus|seit)\s+den\s+|(?:während\s+)?der\s+)?(?:" + _PART + r"\s+der\s+)?"
                            + _DIGITS + r"er(?:[-\s]+Jahren?)?\b", re.I)
 SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
                             r"(?:los\s+años|la\s+década\s+de(?:\s+los)?)\s+)" + _DIGITS + r"\b", re.I)
-PART_YEARS = {"early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
+PART_YEARS = {"first half of": (0, 4), "first half of the": (0, 4), "second half of": (5, 9),
+              "second half of the": (5, 9), "early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
               "milieu": (4, 6), "mitte": (4, 6), "mediados": (4, 6), "late": (7, 9), "fin": (7, 9), "ende": (7, 9),
               "finales": (7, 9)}
 
@@ -117,6 +123,21 @@ def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
                    for w in words.group(1).split())
 
 
+def _decade_dates_a_thing(q: str, m: re.Match, vocab) -> bool:
+    """'the <decade>' right before a noun phrase that names no publication or venue (no preposition between):
+    the decade dates that thing ('translating the 1950s Georgetown-IBM experiment sentences'), as with years."""
+    if not re.match(r"the\s", m.group(0), re.I):
+        return False  # 'in the 2000s', 'from the late 1990s': the papers' years
+    words = re.match(r"((?:\s+[\w'’-]+){1,4})", q[m.end():])
+    if not words:
+        return False
+    following = words.group(1).split()
+    if following[0].lower() in ("on", "about", "in", "for", "with", "and", "or", "to", "of", "from", "at", "by", "that",
+                                "which", "who", "where", "when", "is", "are", "was", "were"):
+        return False
+    return not any(PUBLICATION.match(w) or (vocab is not None and fold(w) in vocab.keys) for w in following)
+
+
 def read_years(q: str, f: Filters, vocab=None) -> str:
     """Set the years the question gives on `f`; return the question without them. `vocab` (a
     `rag.vocabulary.Vocabulary`) tells which words are venues, which read their own years ('CoNLL 2016 papers').
@@ -140,8 +161,10 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
     if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly
         q = cut(q, m.start(), m.end())
         m = None
+    if m and m.re is DECADE and _decade_dates_a_thing(q, m, vocab):
+        m = None  # 'the 1950s Georgetown-IBM experiment'
     if m:
-        part = (m.groupdict().get("part") or "").lower()
+        part = re.sub(r"\s+", " ", (m.groupdict().get("part") or "").lower())
         word = next(x for k, x in enumerate(m.groups(), 1) if x and k != m.re.groupindex.get("part")).lower()
         start = DECADE_WORDS[word] if word in DECADE_WORDS else int(word) if len(word) == 4 else 1900 + int(word)
         first, last = PART_YEARS.get(part, (0, 9))
@@ -166,7 +189,7 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "post", "newer", "après",
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "post", "newer", "dopo", "après",
                                                                                   "nach", "después")) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1

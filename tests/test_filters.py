@@ -166,6 +166,18 @@ VOCAB_PHRASINGS = [
     ("post-2019 dialogue work", {"year_min": 2020}),
     ("pre-2019 parsing papers", {"year_max": 2018}),
     ("NAACL-HLT 2019 papers about dialogue", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
+    # a numbered edition or volume: ordinal, Roman numeral in the titles, a journal's volume
+    ("parsing at the 56th Annual Meeting of the Association for Computational Linguistics",
+     {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    ("example-based translation at the tenth Machine Translation Summit",
+     {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
+    ("TACL volume 8: question answering", {"venue": "TACL", "year_min": 2020, "year_max": 2020}),
+    # decade words and halves, Italian years
+    ("named entities during the noughties", {"year_min": 2000, "year_max": 2009}),
+    ("translation in the second half of the 2000s", {"year_min": 2005, "year_max": 2009}),
+    ("traduzione automatica dal 2019 in poi", {"year_min": 2019}),
+    # an acronym with its full name in brackets
+    ("corpora at LREC (Language Resources and Evaluation Conference)", {"venue": "LREC"}),
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
@@ -242,6 +254,7 @@ def test_filter_eval_scores_readings_by_the_papers_they_select(venues):
 
 def test_a_year_that_dates_an_event_is_no_filter(venues):
     assert rag.ask("sentiment about lockdowns during the pandemic in 2020", **V).filters == {}
+    assert rag.ask("translating the 1950s Georgetown-IBM experiment sentences", **V).filters == {}
     assert rag.ask("sentiment analysis of lockdown tweets, 2020 papers", **V).filters == {"year_min": 2020, "year_max": 2020}
 
 
