@@ -41,6 +41,8 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
         name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
     matched = _surname_match(authors, name) if name else {}
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
+    if full and name and " " not in name and fold(name) not in fold(full[2]).split():
+        matched = {}  # 'Aurélie Névéol and colleagues on … of French clinical text': the full name, not 'French'
     if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):
         return m.start(), m.end(), name, matched  # unless a longer full name runs on: 'Sabine Schulte im Walde'
     if full is None:

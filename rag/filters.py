@@ -174,6 +174,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     return found
 
 
+HOSTED_AT = re.compile(r"\s+(?:workshops?\s+)?(?:(?:co-?located|held|organi[sz]ed)\s+)?(?:with|at|alongside|during)\s+"
+                       r"(?:the\s+)?([A-Za-z][\w+-]*?)[\s'’-]*(" + YEAR + r"|\d\d)\b")
 EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w.])", re.I)
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
@@ -354,6 +356,12 @@ def parse(
                 f.year_min = f.year_max = int(ahead.group(1))
                 start = ahead.start()
             end += 2 if re.match(r"['’]s\b", q[end:]) else 0  # "NAACL's proceedings"
+            host = HOSTED_AT.match(q, end)
+            if host and vocab.canonical(host.group(1)) and f.year_min is None and f.year_max is None:
+                # 'BlackboxNLP at EMNLP 2020', '… workshop co-located with NAACL 2018': the host's year is the workshop's
+                year = int(host.group(2)) if len(host.group(2)) == 4 else 2000 + int(host.group(2))
+                f.year_min = f.year_max = year
+                end = host.end()
             numeral = re.match(r"\s+([IVX]{1,5})\b", q[end:]) or re.match(r"\s+(?:volume|vol\.?)\s*(\d{1,2})\b", q[end:], re.I)
             if numeral and listed is not None and f.year_min is None and f.year_max is None:
                 year = _numeral_year(canon, numeral.group(1), listed)
@@ -443,8 +451,14 @@ def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: l
         return venue
     owned = [name for name, canon in vocab.names.items()
              if canon == venue and name in vocab.written and len(name.split()) >= 4]
-    owned.sort(key=len, reverse=True)
     selected = set(_venues_of(venue, year_min, year_max, papers))
+    if not selected and not owned:
+        # the event's name in the acronym's own titles, filed under another name in other years: WMT's 'Fifth
+        # Conference on Machine Translation' (2020), the 'Fourth Conference on Machine Translation' under 'Workshop'
+        titles = " ".join(fold(v.partition(" — ")[2]) for v in _venues_of(venue, None, None, papers))
+        owned += [name for name, canon in vocab.names.items() if canon == vocab.written.get(name, canon)
+                  and name in vocab.written and len(name.split()) >= 4 and name in titles and name not in owned]
+    owned.sort(key=len, reverse=True)
     if selected:
         for name in owned:
             if selected < set(_venues_of(vocab.written[name], year_min, year_max, papers)):

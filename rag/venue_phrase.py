@@ -15,7 +15,7 @@ __all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "event_phrase", "names_a_venue", "ow
 
 # Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
 BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
-          r"auf|beim|bei|im|von|zur|zum)")
+          r"auf|beim|bei|im|von|zur|zum|en|del)")
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
          r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"

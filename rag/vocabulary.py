@@ -27,7 +27,7 @@ ROMAN = {n: r for n, r in enumerate(("", "I", "II", "III", "IV", "V", "VI", "VII
                                      "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"))}
 # a cardinal written for an ordinal before an event word ('the Eight Workshop on …', as one volume is titled)
 CARDINAL_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
-VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque)"
+VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque|congreso|congrès|kongress)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 
 

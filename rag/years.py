@@ -25,6 +25,7 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
     # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
     (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
+    (rf"\b{YEAR}(?:\s*,\s*{YEAR})+\s*,?\s*(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # '2017, 2018 and 2019'
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
@@ -39,7 +40,7 @@ YEAR_RULES = [
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
 
     (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de)\s+{YEAR}\b", "before"),
-    (rf"\b(?:until|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
+    (rf"\b(?:until|up to and including|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
@@ -81,7 +82,9 @@ COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submiss
 EVENT_BEFORE = re.compile(r"\b(?:pandemic|epidemic|outbreak|elections?|referendums?|wars?|crisis|protests?|"
                           r"earthquakes?|hurricanes?|storms?|attacks?|lockdowns?|campaigns?|olympics|floods?|"
                           r"disasters?|riots?|uprisings?|revolutions?|strikes?|shootings?|bombings?|tsunamis?|"
-                          r"wildfires?)\s+$", re.I)
+                          r"wildfires?|pand[ée]mi[ea]|elecci[oó]n(?:es)?|[ée]lections?|wahlen|wahl|guerra|guerre|krieg|"
+                          r"crise|krise|protestas|manifestations|r[ée]f[ée]rendum|referendum|inondations?|terremoto|"
+                          r"séisme|erdbeben)(?:\s+(?!(?:de|del|von|of|in|en|im)\b)[\w-]+)?\s+$", re.I)
 # A year or venue that says when or where something happened, not where papers appeared: 'elections held in
 # 2020', 'the TAC evaluation held in 2011', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'.
 HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
@@ -174,6 +177,8 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
         m = re.search(pattern, q, re.I)
         if not m:
             continue
+        if kind in ("min", "max", "before") and re.search(r"\b\d{3,4}\s*$", q[: m.start()]):
+            continue  # 'aus den Jahren 1949 bis 1990': the second year of a range of other years
         if kind == "exact" and (_counts_or_names(q, m) or _dates_a_thing(q, m, vocab)):
             continue
         if kind == "range" and _dates_a_thing(q, m, vocab):  # 'the 2015-2016 refugee crisis'

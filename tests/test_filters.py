@@ -178,6 +178,13 @@ VOCAB_PHRASINGS = [
     ("traduzione automatica dal 2019 in poi", {"year_min": 2019}),
     # an acronym with its full name in brackets
     ("corpora at LREC (Language Resources and Evaluation Conference)", {"venue": "LREC"}),
+    # a list of years, 'up to and including', a workshop given its host's year
+    ("chat translation in the years 2019, 2020 and 2021", {"year_min": 2019, "year_max": 2021}),
+    ("up to and including 2018, parsing papers", {"year_max": 2018}),
+    ("online counseling at NLP+CSS co-located with EMNLP 2020", {"venue": "NLPCSS", "year_min": 2020, "year_max": 2020}),
+    # Spanish: 'en la <venue>', 'del congreso <venue> de <year>'
+    ("artículos sobre corpus en la LREC", {"venue": "LREC"}),
+    ("Trabajos del congreso NAACL de 2019 sobre diálogo", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
@@ -255,6 +262,9 @@ def test_filter_eval_scores_readings_by_the_papers_they_select(venues):
 def test_a_year_that_dates_an_event_is_no_filter(venues):
     assert rag.ask("sentiment about lockdowns during the pandemic in 2020", **V).filters == {}
     assert rag.ask("translating the 1950s Georgetown-IBM experiment sentences", **V).filters == {}
+    assert rag.ask("tweets about the general elections of 2019 in Spain", **V).filters == {}
+    assert rag.ask("tuits sobre las elecciones generales de 2019 en España", **V).filters == {}
+    assert rag.ask("Analyse von Parlamentsreden aus den Jahren 1949 bis 2019", **V).filters == {}
     assert rag.ask("sentiment analysis of lockdown tweets, 2020 papers", **V).filters == {"year_min": 2020, "year_max": 2020}
 
 
@@ -274,6 +284,11 @@ def test_a_person_whose_works_are_the_topic_is_no_author():
     assert author_phrase("automatic analysis of the speeches of Charles de Gaulle", index) is None
     assert author_phrase("what are Dickens's papers about?", index)[2] == "Dickens"  # the author's own papers
     assert author_phrase("papers by Charles Zhang on parsing", index)[2] == "Charles Zhang"
+    # a full name elsewhere in the question wins over one word after 'of' that is also a surname
+    papers.append(Paper(paper_id="3", abstract="z", authors=["Aurélie Névéol", "Dawn French"]))
+    index = AuthorIndex(papers)
+    assert author_phrase("Aurélie Névéol and colleagues on de-identification of French clinical text", index)[2] == \
+        "Aurélie Névéol"
 
 
 def test_event_names_from_titles():
