@@ -44,7 +44,7 @@ SOURCE_LISTS = {
     "trending": "Hugging Face trending",
 }
 DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|network|community|guidelines|scheme|"
-              r"schema|splits?|test|train|dev|format|formats)")
+              r"schema|splits?|test|train|dev|format|formats|sets?)")
 # Words right before a venue and year that make them the data a model is run on, not where a paper appeared
 # ('trained on WMT 2014 English-German', 'evaluated on the SemEval 2010 …').
 DATA_BEFORE = (r"(?:(?:trained|evaluated|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
@@ -148,7 +148,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if " " in word and not (len(key) >= 5 and word[0].isupper()):
             continue
         # 'findings of emnlp': a collection named after the venue it belongs to, in any case
-        of_venue = re.match(r"\s+of\s+(?:the\s+)?([A-Za-z]+)(?![\w-])", q[m.end():]) if key in GENERIC_COLLECTIONS else None
+        of_venue = re.match(r"(?:-\w+)?\s+(?:of|von|de|del|du|des)\s+(?:the\s+)?([A-Za-z]+)(?![\w-])", q[m.end():]) \
+            if key in GENERIC_COLLECTIONS else None  # 'findings of emnlp', 'Findings-Papiere von EMNLP'
         of_venue = of_venue if of_venue and fold(of_venue.group(1)) in vocab.keys else None
         if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue):
             continue
@@ -222,7 +223,8 @@ def _names_data(before: str, after: str) -> bool:
     """Do the words around a venue mention make it data ('the CoNLL 2003 data', 'the IWSLT 2017 (IWSLT17)
     data sets', 'trained on WMT 2014', 'tested on the WMT14 (WMT 2014) test set') rather than the place of
     publication?"""
-    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:" + TOPIC_AFTER + r"\s+){0,2}" + DATA_AFTER + r"\b", after, re.I):
+    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:(?:" + TOPIC_AFTER + r"|[A-Za-z]+[-–][A-Za-z]+)\s+){0,2}" + DATA_AFTER + r"\b",
+                after, re.I):  # 'the IWSLT'14 German-English set'
         return True
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
 
@@ -265,6 +267,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
     if re.search(r"(?:^|\s)" + VENUE_WORD + r"$", before, re.I):
         return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON'
+    if re.search(r"(?:^|\s)(?:the\s+)?(?:" + ORDINAL + r")$", before, re.I):
+        return True  # 'the 17th SIGMORPHON', 'the 3rd nlp4convai': an edition of the venue
     if with_year:
         return True  # "IWSLT 2009 system descriptions", "LREC'16"
     if re.match(r"\s+(?:shared\s+)?tasks?\s+(?:papers?|submissions?|system\s+descriptions?)\b", after, re.I):
@@ -334,7 +338,7 @@ def parse(
                 typed, end = spelled.group(1), end + spelled.end()  # 'SIGMORPHON (Computational Research in …)'
             again = next((x for x in found[1:] if x[2] == canon and x[3]), None)  # '… on Asian Translation, WAT 2021'
             of = next((x for x in found[1:] if x[3] and x[0] >= end  # 'Findings of EMNLP 2021': the year is theirs
-                       and re.fullmatch(r"\s+of\s+(?:the\s+)?", q[end : x[0]], re.I)), None)
+                       and re.fullmatch(r"(?:-\w+)?\s+(?:of|von|de|del|du|des)\s+(?:the\s+)?", q[end : x[0]], re.I)), None)
             if of and not year:
                 year, end = of[3], of[1]
             elif again and not year:

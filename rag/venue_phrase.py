@@ -19,7 +19,7 @@ BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|pres
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
          r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"
-         r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung)")
+         r"beitr[äa]ge?|artikel|aufs[äa]tze?|ver[öo]ffentlichungen|publikationen|konferenz|tagung|papiere)")
 
 # A journal named in full before a venue's name: '(the American) Journal of <Computational Linguistics>'.
 JOURNAL_OF = re.compile(r"(?:\b[A-Z]\w+\s+)?\bjournal\s+(?:of|for|on)\s+(?:the\s+)?$", re.I)
@@ -129,4 +129,14 @@ def event_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | N
             if re.search(r"(?:^|\n|[^\w\n]\s*)" + re.escape(phrase) + r"\b", vocab.titles):
                 start = m.start() + m.group(0).index(" ".join(words[i:]))
                 return [(start, m.end(), " ".join(words[i:]), None, False)]
+    # the words before the event word, where one event's titles hold them: 'the figurative language workshop'
+    for m in EVENT_PHRASE_LOWER.finditer(q):
+        words = m.group(0).split()[:-1]
+        for i in range(len(words) - 1):  # the longest tail of two words or more
+            phrase = " ".join(words[i:])
+            if words[i] in ("the", "a", "an", "of", "on", "for", "from", "in", "at", "and", "to") or len(phrase) < 8:
+                continue
+            if phrase in vocab.titles and len(vocab.owners(phrase) - GENERIC_COLLECTIONS) <= 1 and all(
+                    "workshop" in line or "conference" in line for line in vocab.titles.split("\n") if phrase in line):
+                return [(m.start() + m.group(0).index(phrase), m.end(), phrase, None, False)]
     return []

@@ -36,6 +36,9 @@ YEAR_RULES = [
     (rf"\b(?:prima\s+del)\s+{YEAR}\b", "before"),
     (rf"\b(?:fino\s+al|até)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
+    (rf"\b(?:nothing|none|no\s+papers?)\s+(?:older\s+than|before|earlier\s+than|prior\s+to)\s+{YEAR}\b", "min0"),
+    (rf"\b(?:from|since)\s+{YEAR}\s*(?:to|until|till|up\s+to|-|–)\s*(?:now|today|(?:the\s+)?present(?:\s+day)?)\b", "min0"),
+    (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
 
@@ -43,7 +46,8 @@ YEAR_RULES = [
     (rf"\b(?:until|up to and including|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
-    (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
+    (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+(?:year\s+)?|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
+    (rf"\b(?:dated|published|appeared|written)\s+(?:in\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'papers dated 2016'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
 # A two-digit year after an apostrophe ("from '16 to '18", "since '15"), read as the full year; not a decade ("the
@@ -62,6 +66,9 @@ FRENCH_DECADE = re.compile(r"\b(?:(?:au|à\s+la|dans|des|pendant)\s+)?(?:" + _PA
                            + _DIGITS + r"\b", re.I)
 GERMAN_DECADE = re.compile(r"\b(?:(?:in|aus|seit)\s+den\s+|(?:während\s+)?der\s+)?(?:" + _PART + r"\s+der\s+)?"
                            + _DIGITS + r"er(?:[-\s]+Jahren?)?\b", re.I)
+DUTCH_DECADE = re.compile(r"\b(?:(?:in|uit)\s+)?de\s+jaren\s+(?:['’]?(?P<n>[5-9]0)|(?P<w>vijftig|zestig|zeventig|tachtig|negentig))\b",
+                          re.I)
+DUTCH_TENS = {"vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90}
 SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
                             r"(?:los\s+años|la\s+década\s+de(?:\s+los)?)\s+)" + _DIGITS + r"\b", re.I)
 PART_YEARS = {"first half of": (0, 4), "first half of the": (0, 4), "second half of": (5, 9),
@@ -159,6 +166,11 @@ def read_years(q: str, f: Filters, vocab=None) -> str:
 
 def _read_years(q: str, f: Filters, vocab=None) -> str:
     q = APOSTROPHE_YEAR.sub(lambda a: str((2000 if int(a.group(1)) < 50 else 1900) + int(a.group(1))), q)
+    dutch = DUTCH_DECADE.search(q)
+    if dutch:  # 'uit de jaren negentig'
+        tens = int(dutch.group("n")) if dutch.group("n") else DUTCH_TENS[dutch.group("w").lower()]
+        f.year_min, f.year_max = 1900 + tens, 1909 + tens
+        return cut(q, dutch.start(), dutch.end())
     m = FRENCH_DECADE.search(q) or GERMAN_DECADE.search(q) or SPANISH_DECADE.search(q) or DECADE.search(q)
     explicit = next((r for r, kind in YEAR_RULES if kind == "range" and re.search(r, q, re.I)), None)
     if m and explicit:  # 'the first half of the 2000s (2000 to 2004)': the explicit range says it exactly

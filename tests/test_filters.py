@@ -185,6 +185,14 @@ VOCAB_PHRASINGS = [
     # Spanish: 'en la <venue>', 'del congreso <venue> de <year>'
     ("artículos sobre corpus en la LREC", {"venue": "LREC"}),
     ("Trabajos del congreso NAACL de 2019 sobre diálogo", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
+    # 'from the year', 'dated', 'nothing older than', 'to now', Dutch decades, an edition before an acronym
+    ("which papers from the year 2019 study dialogue?", {"year_min": 2019, "year_max": 2019}),
+    ("question answering papers dated 2020", {"year_min": 2020, "year_max": 2020}),
+    ("summarization, nothing older than 2020 please", {"year_min": 2020}),
+    ("chat translation from 2019 to now", {"year_min": 2019}),
+    ("speech translation at the 6th IWSLT", {"venue": "IWSLT", "year_min": 2009, "year_max": 2009}),
+    ("Welche Findings-Papiere von EMNLP 2020 behandeln Tabellen?", {"venue": "Findings", "year_min": 2020,
+                                                                   "year_max": 2020}),
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
@@ -195,6 +203,7 @@ TOPIC_NOT_FILTER = [
     "models evaluated on the CoNLL-2003 NER data",
     "systems built for the IWSLT-2009 speech translation evaluation campaign",
     "systems trained on the IWSLT data for speech translation",
+    "tricks for training on the small IWSLT'09 Arabic-English set",  # a language pair's data set
     "how has the ACL community discussed peer reviewing",
     # the field itself, which NLP+CSS's full name begins with ('… Workshop on Natural Language Processing and
     # Computational Social Science'), as do many other venues' names
@@ -307,6 +316,17 @@ def test_event_names_from_titles():
     q = "semantic change at the 2019 workshop on computational approaches to historical language change"
     start, end, venue, _, _ = event_phrase(q, voc)[0]
     assert venue == "computational approaches to historical language change" and q[start:end].startswith("workshop")
+
+
+def test_dutch_decades():
+    from rag.years import read_years
+
+    f = Filters()
+    assert read_years("spraakherkenning uit de jaren negentig", f) == "spraakherkenning"
+    assert (f.year_min, f.year_max) == (1990, 1999)
+    f = Filters()
+    read_years("vertaling in de jaren '80", f)
+    assert (f.year_min, f.year_max) == (1980, 1989)
 
 
 def test_capitals_in_one_title_name_no_venue():
