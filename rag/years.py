@@ -66,7 +66,7 @@ FRENCH_DECADE = re.compile(r"\b(?:(?:au|à\s+la|dans|des|pendant)\s+)?(?:" + _PA
                            + _DIGITS + r"\b", re.I)
 GERMAN_DECADE = re.compile(r"\b(?:(?:in|aus|seit)\s+den\s+|(?:während\s+)?der\s+)?(?:" + _PART + r"\s+der\s+)?"
                            + _DIGITS + r"er(?:[-\s]+Jahren?)?\b", re.I)
-DUTCH_DECADE = re.compile(r"\b(?:(?:in|uit)\s+)?de\s+jaren\s+(?:['’]?(?P<n>[5-9]0)|(?P<w>vijftig|zestig|zeventig|tachtig|negentig))\b",
+DUTCH_DECADE = re.compile(r"\b(?:(?:in|uit)\s+)?de\s+jaren\s+(?:['’]?(?:19)?(?P<n>[5-9]0)|(?P<w>vijftig|zestig|zeventig|tachtig|negentig))\b",
                           re.I)
 DUTCH_TENS = {"vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90}
 SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
