@@ -177,6 +177,14 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
 
 HOSTED_AT = re.compile(r"\s+(?:workshops?\s+)?(?:(?:co-?located|held|organi[sz]ed)\s+)?(?:with|at|alongside|during)\s+"
                        r"(?:the\s+)?([A-Za-z][\w+-]*?)[\s'’-]*(" + YEAR + r"|\d\d)\b")
+# A part of a venue's proceedings named with it ('ACL 2019 demo papers', 'the RANLP student research workshop'),
+# and the words its volume titles use for it.
+SUBVOLUME = re.compile(r"\b(?:(?:system\s+)?demo(?:nstration)?s?(?:\s+(?:track|papers?|session))?|student\s+research\s+"
+                       r"workshop|srw|industry\s+track|research\s+track|tutorials?(?:\s+abstracts)?)\b", re.I)
+SUBVOLUME_TITLE = {"demo": "demonstration", "demos": "demonstration", "demonstration": "demonstration",
+                   "demonstrations": "demonstration", "student": "student research workshop",
+                   "srw": "student research workshop", "industry": "industry track", "research": "research track",
+                   "tutorial": "tutorial", "tutorials": "tutorial"}
 EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w.])", re.I)
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
@@ -298,6 +306,8 @@ def parse(
     papers: list[Paper] | None = None,
 ) -> Parsed:
     f = Filters()
+    found: list = []
+    matched_in = question
     typed = None  # an event's full name as typed, when the collection files it under an acronym
     asked = question
     if vocab is not None:  # an Anthology event id ('2020.wmt', '2021.nodalida') is that venue's volume of that year
@@ -316,6 +326,7 @@ def parse(
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
         found = _venue_matches(q, vocab)
+        matched_in = q
         if not found and (f.year_min is not None or f.year_max is not None):
             found = _venue_before_years(question, q, vocab)
             if found and found[0][5] and listed is not None and not _selects(
@@ -348,7 +359,7 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von))?\s+"
+            m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von|van))?\s+"
                           + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
                           q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)', 'EAMT de 1993'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+(?:(?:editions?|volumes?|proceedings)\s+of\s+(?:the\s+)?)?$",
@@ -393,6 +404,19 @@ def parse(
             theirs = set(_venues_of(typed, f.year_min, f.year_max, listed))
             if not theirs <= mine:
                 f.venue = typed if mine <= theirs else f"{typed}{VENUE_OR}{f.venue}"
+        sub = SUBVOLUME.search(q) or SUBVOLUME.search(question)
+        if sub:  # 'ACL 2019 demo papers', 'student research workshop at ranlp': those volumes of the venue
+            word = SUBVOLUME_TITLE[re.sub(r"\W.*", "", sub.group(0).lower().replace("system ", ""))]
+            # the venues named with it, an acronym as typed first ('… at RANLP')
+            hosts = [x[2] for x in sorted(found, key=lambda x: " " in matched_in[x[0]:x[1]].strip()) if vocab.canonical(x[2])]
+            for host in dict.fromkeys(hosts + [f.venue]):
+                names = sorted({re.sub(r"^Proceedings of (?:the )?", "", n.partition(" — ")[2])
+                                for n in _venues_of(host, f.year_min, f.year_max, listed) if word in n.casefold()})
+                if names and len(names) <= 12 and (host == f.venue or vocab.canonical(host)):
+                    f.venue = VENUE_OR.join(names)
+                    if sub.re is SUBVOLUME and sub.string is q:
+                        q = _cut(q, sub.start(), sub.end())
+                    break
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = author_phrase(q, authors)

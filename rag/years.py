@@ -36,6 +36,7 @@ YEAR_RULES = [
     (rf"\b(?:prima\s+del)\s+{YEAR}\b", "before"),
     (rf"\b(?:fino\s+al|até)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
+    (rf"\bsince\s+the\s+(?:start|beginning)\s+of\s+{YEAR}\b", "min0"),  # 'since the start of 2019'
     (rf"\b(?:nothing|none|no\s+papers?)\s+(?:older\s+than|before|earlier\s+than|prior\s+to)\s+{YEAR}\b", "min0"),
     (rf"\b(?:from|since)\s+{YEAR}\s*(?:to|until|till|up\s+to|-|–)\s*(?:now|today|(?:the\s+)?present(?:\s+day)?)\b", "min0"),
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
@@ -56,7 +57,7 @@ APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
 # A decade, or its early, middle or late years: 'the 2000s', 'the late 2010s', "the mid-'90s", 'les années 90',
 # 'au début des années 2000', 'Ende der 1990er Jahre', 'a finales de los años 90'. Early is the decade's first four
 # years, mid its middle three, late its last three.
-_PART = (r"(?P<part>early|mid|late|(?:first|second)\s+half\s+of(?:\s+the)?|début|milieu|fin|anfang|mitte|ende|principios|"
+_PART = (r"(?P<part>early|mid|late|(?:first|second)\s+half\s+of(?:\s+the)?|(?:first|last)\s+years\s+of(?:\s+the)?|début|milieu|fin|anfang|mitte|ende|principios|"
          r"mediados|finales)")
 _DIGITS = r"(?:(19[5-9]0|20[0-4]0)|([5-9]0))"
 DECADE = re.compile(
@@ -71,7 +72,8 @@ DUTCH_DECADE = re.compile(r"\b(?:(?:in|uit)\s+)?de\s+jaren\s+(?:['’]?(?:19)?(?
 DUTCH_TENS = {"vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90}
 SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
                             r"(?:los\s+años|la\s+década\s+de(?:\s+los)?)\s+)" + _DIGITS + r"\b", re.I)
-PART_YEARS = {"first half of": (0, 4), "first half of the": (0, 4), "second half of": (5, 9),
+PART_YEARS = {"first years of": (0, 3), "first years of the": (0, 3), "last years of": (7, 9), "last years of the": (7, 9),
+              "first half of": (0, 4), "first half of the": (0, 4), "second half of": (5, 9),
               "second half of the": (5, 9), "early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
               "milieu": (4, 6), "mitte": (4, 6), "mediados": (4, 6), "late": (7, 9), "fin": (7, 9), "ende": (7, 9),
               "finales": (7, 9)}

@@ -1260,3 +1260,30 @@ def test_a_possessive_name_whose_surname_no_author_has_is_no_author():
     assert got.filters.author is None and "Aquinas" in got.question
     assert parse("Rebecca Thomas's papers on Latin", None, authors, papers).filters.author == "Rebecca Thomas"
     assert parse("what did A. Korhonen write on dialogue?", None, authors, papers).filters.author is not None
+
+
+def test_part_of_a_venues_proceedings_named_with_it():
+    """'ACL 2019 demo papers', 'the student research workshop at RANLP': the volumes of that venue whose titles
+    name that part; the venue alone keeps all its volumes. A lower-case venue key that is a function word of
+    another language ('wat', Dutch 'what') is no venue."""
+    from rag.filters import parse
+    from rag.types import Paper
+    from rag.vocabulary import Vocabulary
+
+    acl = "ACL — Proceedings of the 57th Annual Meeting of the Association for Computational Linguistics"
+    venues = [(acl, 2019), (acl + ": System Demonstrations", 2019), (acl + ": Student Research Workshop", 2019),
+              ("RANLP — Proceedings of the International Conference on Recent Advances in Natural Language "
+               "Processing (RANLP 2019)", 2019),
+              ("RANLP — Proceedings of the Student Research Workshop Associated with RANLP 2019", 2019),
+              ("WAT — Proceedings of the 6th Workshop on Asian Translation", 2019)]
+    papers = [Paper(paper_id=f"p{i}", abstract="Parsing.", title=f"Paper {i}", venue=v, year=y)
+              for i, (v, y) in enumerate(venues)]
+    vocab = Vocabulary.from_papers(papers)
+
+    def selects(question):
+        return parse(question, vocab, papers=papers).filters.mask(papers).tolist()
+
+    assert selects("ACL 2019 demo papers that release toolkits") == [False, True, False, False, False, False]
+    assert selects("the student research workshop at RANLP: readability") == [False] * 4 + [True, False]
+    assert selects("ACL 2019 papers on parsing") == [True, True, True, False, False, False]
+    assert parse("wat stond er op de workshop over vertaling?", vocab, papers=papers).filters.venue is None
