@@ -20,6 +20,7 @@ from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread
 from rag.cite import renumber
+from rag.lexical import query_tokens
 from rag.query import Query, norm_term
 from rag.retrieval import hit_to_source
 from rag.text import non_english, split_sentences
@@ -44,6 +45,8 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                         absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
                         wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
                         compares=query.compares)
+        if not query.history and not query_tokens(query.search):
+            chosen = []  # no word to be relevant to ('%s %d %(x)s', 'x y z'): whatever ranks first is noise
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
