@@ -3,8 +3,9 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v29, acl-v29 (session 20): validation_bundled_v29.jsonl (80) and validation_acl_v29.jsonl (40), written at
-  the session's start by helpers who did not read the decision layer or run the system; `--sets bundled-v29,acl-v29`.
+- bundled-v30, acl-v30 (session 21): validation_bundled_v30.jsonl (80) and validation_acl_v30.jsonl (40), written at
+  the session's start by helpers who did not read the decision layer or run the system; `--sets bundled-v30,acl-v30`.
+- bundled-v29, acl-v29 (session 20, run once on 0503258, looked at since).
 - bundled-v28, acl-v28 (session 19, run once on 4a23fd5, looked at since).
 - bundled-v27, acl-v27 (session 18, run once on e3e3407, looked at since), bundled-v25/v26 (session 17), likewise.
 - bundled-v24, acl-v24 (session 16, for the session's final code): validation_bundled_v24.jsonl (80) and
