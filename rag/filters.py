@@ -15,22 +15,29 @@ by `rag.venue_phrase`.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from rag.author_phrase import author_phrase, corpus_spelling
 from rag.retrieval import AuthorIndex, Filters, fold
-from rag.retrieval.filtering import VENUE_OR, venue_matches
+from rag.retrieval.filtering import VENUE_OR
 from rag.types import Paper
 from rag.venue_phrase import AFTER, BEFORE, JOURNAL_OF, event_phrase, names_a_venue, owned_phrase
+from rag.venue_volumes import (
+    SUBVOLUME,
+    alias,
+    edition_year,
+    numeral_year,
+    one_acronym,
+    ordinal_number,
+    part_of_proceedings,
+    selects,
+    venues_of,
+)
 from rag.vocabulary import (
     GENERIC_COLLECTIONS,
     ORDINAL,
-    ORDINAL_WORDS,
-    ROMAN,
     VENUE_WORD,
     Vocabulary,
-    acronym_key,
 )
 from rag.years import ARTICLE, HELD_WITH, YEAR, read_years
 from rag.years import cut as _cut
@@ -177,14 +184,6 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
 
 HOSTED_AT = re.compile(r"\s+(?:workshops?\s+)?(?:(?:co-?located|held|organi[sz]ed)\s+)?(?:with|at|alongside|during)\s+"
                        r"(?:the\s+)?([A-Za-z][\w+-]*?)[\s'’-]*(" + YEAR + r"|\d\d)\b")
-# A part of a venue's proceedings named with it ('ACL 2019 demo papers', 'the RANLP student research workshop'),
-# and the words its volume titles use for it.
-SUBVOLUME = re.compile(r"\b(?:(?:system\s+)?demo(?:nstration)?s?(?:\s+(?:track|papers?|session))?|student\s+research\s+"
-                       r"workshop|srw|industry\s+track|research\s+track|tutorials?(?:\s+abstracts)?)\b", re.I)
-SUBVOLUME_TITLE = {"demo": "demonstration", "demos": "demonstration", "demonstration": "demonstration",
-                   "demonstrations": "demonstration", "student": "student research workshop",
-                   "srw": "student research workshop", "industry": "industry track", "research": "research track",
-                   "tutorial": "tutorial", "tutorials": "tutorial"}
 EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w.])", re.I)
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
@@ -329,13 +328,13 @@ def parse(
         matched_in = q
         if not found and (f.year_min is not None or f.year_max is not None):
             found = _venue_before_years(question, q, vocab)
-            if found and found[0][5] and listed is not None and not _selects(
-                    _alias(vocab, found[0][2], f.year_min, listed, f.year_max), f.year_min, f.year_max, listed):
+            if found and found[0][5] and listed is not None and not selects(
+                    alias(vocab, found[0][2], f.year_min, listed, f.year_max), f.year_min, f.year_max, listed):
                 found = []  # 'NLI in the 2010s': the topic, where the small venue named like it has no such years
             found = [x[:5] for x in found]
         inner = bool(found) and re.sub(r"[\W_]", "", fold(re.sub(YEAR, "", q[found[0][0]:found[0][1]]))) in vocab.inner
-        if found and (found[0][4] or (inner and found[0][3])) and listed is not None and not _selects(
-                _alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
+        if found and (found[0][4] or (inner and found[0][3])) and listed is not None and not selects(
+                alias(vocab, found[0][2], found[0][3], listed), found[0][3], found[0][3], listed):
             found = []  # 'IWSLT09 campaign' where no IWSLT 2009 paper exists: the campaign's task, not a filter;
             # 'BioASQ 2017' where no BioASQ workshop volume of 2017 exists: the challenge
         if found:
@@ -379,44 +378,40 @@ def parse(
                 end = host.end()
             numeral = re.match(r"\s+([IVX]{1,5})\b", q[end:]) or re.match(r"\s+(?:volume|vol\.?)\s*(\d{1,2})\b", q[end:], re.I)
             if numeral and listed is not None and f.year_min is None and f.year_max is None:
-                year = _numeral_year(canon, numeral.group(1), listed)
+                year = numeral_year(canon, numeral.group(1), listed)
                 if year:  # 'MT Summit IX': the year of the volumes whose titles number it so
                     f.year_min = f.year_max = year
                     end += numeral.end()
             edition = re.search(r"\b(" + ORDINAL + r")\s+$", q[:start], re.I)
             if edition and listed is not None and f.year_min is None and f.year_max is None:
-                number = _ordinal_number(edition.group(1))
-                year = _edition_year(canon, number, listed) or (typed and _edition_year(typed, number, listed))
+                number = ordinal_number(edition.group(1))
+                year = edition_year(canon, number, listed) or (typed and edition_year(typed, number, listed))
                 if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
                     f.year_min = f.year_max = year
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
                             r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
             q = _cut(q, pre.start() if pre else start, end)
     if f.venue and listed is not None:
-        f.venue = _alias(vocab, f.venue, f.year_min, listed, f.year_max)
+        f.venue = alias(vocab, f.venue, f.year_min, listed, f.year_max)
         if " " in f.venue and vocab is not None and (f.year_min or f.year_max):
-            f.venue = _one_acronym(vocab, f.venue, f.year_min, f.year_max, listed) or f.venue
+            f.venue = one_acronym(vocab, f.venue, f.year_min, f.year_max, listed) or f.venue
         # the name typed, where it selects volumes of the event its acronym does not: the Linguistic Annotation
         # Workshop of 2017 and 2019 is filed under 'Workshop' (LAW from 2020 on, and in the 2018 joint
         # 'LAW-MWE-CxG' workshop's title): both, then
         if typed:
-            mine = set(_venues_of(f.venue, f.year_min, f.year_max, listed))
-            theirs = set(_venues_of(typed, f.year_min, f.year_max, listed))
+            mine = set(venues_of(f.venue, f.year_min, f.year_max, listed))
+            theirs = set(venues_of(typed, f.year_min, f.year_max, listed))
             if not theirs <= mine:
                 f.venue = typed if mine <= theirs else f"{typed}{VENUE_OR}{f.venue}"
         sub = SUBVOLUME.search(q) or SUBVOLUME.search(question)
         if sub:  # 'ACL 2019 demo papers', 'student research workshop at ranlp': those volumes of the venue
-            word = SUBVOLUME_TITLE[re.sub(r"\W.*", "", sub.group(0).lower().replace("system ", ""))]
             # the venues named with it, an acronym as typed first ('… at RANLP')
             hosts = [x[2] for x in sorted(found, key=lambda x: " " in matched_in[x[0]:x[1]].strip()) if vocab.canonical(x[2])]
-            for host in dict.fromkeys(hosts + [f.venue]):
-                names = sorted({re.sub(r"^Proceedings of (?:the )?", "", n.partition(" — ")[2])
-                                for n in _venues_of(host, f.year_min, f.year_max, listed) if word in n.casefold()})
-                if names and len(names) <= 12 and (host == f.venue or vocab.canonical(host)):
-                    f.venue = VENUE_OR.join(names)
-                    if sub.re is SUBVOLUME and sub.string is q:
-                        q = _cut(q, sub.start(), sub.end())
-                    break
+            part = part_of_proceedings(sub.group(0), dict.fromkeys(hosts + [f.venue]), f, listed)
+            if part:
+                f.venue = part
+                if sub.string is q:
+                    q = _cut(q, sub.start(), sub.end())
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
         span = author_phrase(q, authors)
@@ -428,120 +423,3 @@ def parse(
     if not re.search(r"\w", q):
         q = asked
     return Parsed(filters=f, question=q or asked, chips=chips_for(f))
-
-
-_VENUE_YEARS: list = []  # [(papers, {venue name: years}, size, {(venue, lo, hi): names})]: the last collection read
-
-
-def _venue_years(papers: list[Paper]) -> dict[str, set[int]]:
-    """Each distinct venue name of the collection with the years of its papers (cached per paper list)."""
-    if not (_VENUE_YEARS and _VENUE_YEARS[0][0] is papers and _VENUE_YEARS[0][2] == len(papers)):
-        years: dict[str, set[int]] = defaultdict(set)
-        for p in papers:
-            if p.venue:
-                years[p.venue].add(p.year or 0)
-        _VENUE_YEARS[:] = [(papers, dict(years), len(papers), {})]
-    return _VENUE_YEARS[0][1]
-
-
-def _venues_of(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper]) -> list[str]:
-    """The collection's venue names that a venue filter selects, among those with papers in the years
-    (remembered per collection: one question asks this several times)."""
-    lo, hi = year_min or 0, year_max or 9999
-    years = _venue_years(papers)
-    memo = _VENUE_YEARS[0][3]
-    key = (venue, lo, hi)
-    if key not in memo:
-        if len(memo) > 4096:
-            memo.clear()
-        memo[key] = [name for name, ys in years.items() if any(lo <= y <= hi for y in ys) and venue_matches(venue, name)]
-    return list(memo[key])
-
-
-
-def _selects(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper],
-             generic_only: bool = False) -> bool:
-    """Does a venue (and year) filter select any paper of the collection (`generic_only`: any filed under a
-    generic collection such as 'Workshop')?"""
-    return any(not generic_only or acronym_key(name) in GENERIC_COLLECTIONS
-               for name in _venues_of(venue, year_min, year_max, papers))
-
-
-def _alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: list[Paper],
-           year_max: int | None = None) -> str:
-    """The venue filter to use: the acronym itself, or the event name it owns where that selects more of
-    the event's volumes. 'WMT 2019': the collection files the Fourth Conference on Machine Translation under
-    'Workshop', and only from 2020 on under WMT. 'W-NUT 2016-2019': the acronym is in the 2016 and 2019
-    titles only, the Workshop on Noisy User-generated Text in all four. Where the acronym selects nothing,
-    a generic collection's volume of the name comes first."""
-    year_max = year_max if year_max is not None else year_min
-    if vocab is None:
-        return venue
-    owned = [name for name, canon in vocab.names.items()
-             if canon == venue and name in vocab.written and len(name.split()) >= 4]
-    selected = set(_venues_of(venue, year_min, year_max, papers))
-    if not selected and not owned:
-        # the event's name in the acronym's own titles, filed under another name in other years: WMT's 'Fifth
-        # Conference on Machine Translation' (2020), the 'Fourth Conference on Machine Translation' under 'Workshop'
-        titles = " ".join(fold(v.partition(" — ")[2]) for v in _venues_of(venue, None, None, papers))
-        owned += [name for name, canon in vocab.names.items() if canon == vocab.written.get(name, canon)
-                  and name in vocab.written and len(name.split()) >= 4 and name in titles and name not in owned]
-    owned.sort(key=len, reverse=True)
-    if selected:
-        for name in owned:
-            if selected < set(_venues_of(vocab.written[name], year_min, year_max, papers)):
-                return vocab.written[name]
-        return venue
-    for generic_only in (True, False):  # then an edition filed under an earlier acronym ('ALW — … Fourth
-        for name in owned:  # Workshop on Online Abuse and Harms' in 2020, WOAH from 2021 on)
-            if _selects(vocab.written[name], year_min, year_max, papers, generic_only=generic_only):
-                return vocab.written[name]
-    return venue
-
-
-def _one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: int | None,
-                 papers: list[Paper]) -> str | None:
-    """The one acronym that files an event name's papers of those years and nothing else then ('the 2021
-    Joint Conference on Lexical and Computational Semantics' is STARSEM), or None (the Workshop on Asian
-    Translation 2019 is filed under EMNLP, but is not all of EMNLP 2019)."""
-    named = _venues_of(name, year_min, year_max, papers)
-    found = {acronym_key(v) for v in named} - GENERIC_COLLECTIONS
-    acronym = vocab.keys.get(found.pop()) if len(found) == 1 else None
-    if acronym is None or set(_venues_of(acronym, year_min, year_max, papers)) != set(named):
-        return None
-    return acronym
-
-
-def _ordinal_number(word: str) -> int:
-    """'Fifth' -> 5, '9th' -> 9."""
-    word = word.lower()
-    return int(re.match(r"\d+", word).group(0)) if word[:1].isdigit() else ORDINAL_WORDS.index(word) + 1
-
-
-def _numeral_year(venue: str, numeral: str, papers: list[Paper]) -> int | None:
-    """The year of the venue's volumes whose titles number the edition with this Roman numeral ('Machine
-    Translation Summit IX', 2003) or this volume number ('Transactions of the ACL, Volume 2'), when they give one
-    year."""
-    years = _venue_years(papers)
-    found = set()
-    pattern = re.compile(r"\b" + (r"Volume\s+" if numeral.isdigit() else "") + numeral + r"\b")  # 'TACL volume 2'
-    for name in _venues_of(venue, None, None, papers):
-        if pattern.search(name.partition(" — ")[2]):
-            found |= years[name] - {0}
-    return found.pop() if len(found) == 1 else None
-
-
-def _edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
-    """The year of a venue's numbered edition, from the titles of the papers filed under it ('Proceedings
-    of the Fifth Arabic Natural Language Processing Workshop', 2020; 'Machine Translation Summit VIII' for the
-    eighth), when the collection gives one year."""
-    numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
-    years = _venue_years(papers)
-    found = set()
-    roman = re.compile(r"\b" + ROMAN[number] + r"\b") if 0 < number < len(ROMAN) else None
-    for name in _venues_of(venue, None, None, papers):  # matched once per distinct venue name
-        title = name.partition(" — ")[2]
-        m = numbered.search(title)
-        if (m and _ordinal_number(m.group(1)) == number) or (roman and roman.search(title)):  # 'Summit VIII'
-            found |= years[name] - {0}
-    return found.pop() if len(found) == 1 else None
