@@ -12,17 +12,15 @@ from rag.types import Paper
 
 # A particle inside a name ('Charles de Gaulle', 'Vincent van Gogh'), which runs the name on.
 PARTICLE = r"(?:de|da|del|della|der|den|di|du|van|von|le|la|ter|ten|zu|dos|das)"
-# A person's own works or words after a possessive: the person is the papers' topic, not their author
-# ("Dickens's novels", "Chomsky's theories", "Trump's tweets").
-WORKS = re.compile(r"['’]s\s+(?:\w+\s+)?(?:novels?|plays?|poems?|poetry|speeches?|tweets?|letters?|writings?|books?|"
-                   r"songs?|lyrics|films?|movies?|sermons?|diar(?:y|ies)|theor(?:y|ies)|philosophy|presidency|"
-                   r"administration|style|prose|oeuvre|dialogues?|essays?|manuscripts?|texts?|language|legacy|life)\b",
-                   re.I)
-
-# ... and before 'of' / 'de' / 'von': 'the speeches of X', 'los discursos de X', 'les romans de X'.
-WORKS_OF = re.compile(r"\b(?:novels?|plays?|poems?|poetry|speeches?|tweets?|letters?|writings?|books?|songs?|lyrics|"
-                      r"sermons?|theor(?:y|ies)|essays?|discours|discursos|romans?|novelas?|poèmes|poemas|lettres|cartas|"
-                      r"écrits|escritos|œuvres?|oeuvres?|obras?|reden|romane|gedichte|briefe|schriften)\s+"
+# A person's own works or words: the person is the papers' topic, not their author.
+_WORKS = (r"novels?|plays?|poems?|poetry|speeches?|tweets?|letters?|writings?|books?|songs?|lyrics|sermons?|"
+          r"theor(?:y|ies)|essays?")
+# ... after a possessive ("Dickens's novels", "Chomsky's theories", "Trump's tweets")
+WORKS = re.compile(r"['’]s\s+(?:\w+\s+)?(?:" + _WORKS + r"|films?|movies?|diar(?:y|ies)|philosophy|presidency|"
+                   r"administration|style|prose|oeuvre|dialogues?|manuscripts?|texts?|language|legacy|life)\b", re.I)
+# ... and before 'of' / 'de' / 'von' ('the speeches of X', 'los discursos de X', 'les romans de X')
+WORKS_OF = re.compile(r"\b(?:" + _WORKS + r"|discours|discursos|romans?|novelas?|poèmes|poemas|lettres|cartas|écrits|"
+                      r"escritos|œuvres?|oeuvres?|obras?|reden|romane|gedichte|briefe|schriften)\s+"
                       r"(?:of|de|del|des|du|von|by)\s+(?:the\s+)?$", re.I)
 
 

@@ -42,7 +42,6 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-
     (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de)\s+{YEAR}\b", "before"),
     (rf"\b(?:until|up to and including|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
@@ -72,9 +71,8 @@ DUTCH_DECADE = re.compile(r"\b(?:(?:in|uit)\s+)?de\s+jaren\s+(?:['’]?(?:19)?(?
 DUTCH_TENS = {"vijftig": 50, "zestig": 60, "zeventig": 70, "tachtig": 80, "negentig": 90}
 SPANISH_DECADE = re.compile(r"\b(?:(?:en|a)\s+)?(?:" + _PART + r"\s+de\s+(?:los\s+)?(?:años\s+)?|"
                             r"(?:los\s+años|la\s+década\s+de(?:\s+los)?)\s+)" + _DIGITS + r"\b", re.I)
-PART_YEARS = {"first years of": (0, 3), "first years of the": (0, 3), "last years of": (7, 9), "last years of the": (7, 9),
-              "first half of": (0, 4), "first half of the": (0, 4), "second half of": (5, 9),
-              "second half of the": (5, 9), "early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
+PART_YEARS = {"first years of": (0, 3), "last years of": (7, 9), "first half of": (0, 4), "second half of": (5, 9),
+              "early": (0, 3), "début": (0, 3), "anfang": (0, 3), "principios": (0, 3), "mid": (4, 6),
               "milieu": (4, 6), "mitte": (4, 6), "mediados": (4, 6), "late": (7, 9), "fin": (7, 9), "ende": (7, 9),
               "finales": (7, 9)}
 
@@ -181,7 +179,7 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
     if m and m.re is DECADE and _decade_dates_a_thing(q, m, vocab):
         m = None  # 'the 1950s Georgetown-IBM experiment'
     if m:
-        part = re.sub(r"\s+", " ", (m.groupdict().get("part") or "").lower())
+        part = re.sub(r"\s+the$", "", re.sub(r"\s+", " ", (m.groupdict().get("part") or "").lower()))
         word = next(x for k, x in enumerate(m.groups(), 1) if x and k != m.re.groupindex.get("part")).lower()
         start = DECADE_WORDS[word] if word in DECADE_WORDS else int(word) if len(word) == 4 else 1900 + int(word)
         first, last = PART_YEARS.get(part, (0, 9))
