@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from rag.retrieval import AuthorIndex, fold
+from rag.retrieval.names import LATIN
 from rag.types import Paper
 
 # A particle inside a name ('Charles de Gaulle', 'Vincent van Gogh'), which runs the name on.
@@ -86,15 +87,15 @@ def _full_author_name(q: str, authors: AuthorIndex) -> tuple[int, int, str] | No
 def corpus_spelling(name: str, papers: list[Paper], matched: dict[int, int]) -> str:
     """The corpus spelling of the author the question named: the same full name (or first and last
     name, or surname and first initial) if the question gave one, else the surname."""
-    target = fold(name).split()
+    target = fold(name.translate(LATIN)).split()
     names = [a for idx in matched if idx < len(papers) for a in papers[idx].authors]
     if len(target) > 1:
         for a in names:
-            parts = fold(a).split()
+            parts = fold(a.translate(LATIN)).split()
             if parts == target or (len(parts) >= 2 and [parts[0], parts[-1]] == [target[0], target[-1]]):
                 return a
     for a in names:
-        parts = fold(a).split()
+        parts = fold(a.translate(LATIN)).split()
         # a full name typed: the same surname with a first name of the same initial ('Kathy' for 'Kathleen');
         # otherwise the name as typed, which matches nobody else ('John Smith' is not 'Angus Grieve-Smith')
         if parts and parts[-1] == target[-1] and (len(target) == 1 or parts[0][:1] == target[0][:1]):

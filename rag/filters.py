@@ -171,6 +171,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous and not vocab.names_event(canon), hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
+            if glued and re.match(r"\s*(?:[A-Z][a-z]+[-–][A-Z][a-z]+|[A-Za-z]{2}[-–→][A-Za-z]{2})\b", q[m.end():]):
+                continue  # 'IWSLT14 German-English', 'WMT16 en-ro': a data set
             end = m.end() + of_venue.end() if of_venue and not m.group(2) and not _typed_as_acronym(word, canon) else m.end()
             opened = m.group(2) and m.group(2).startswith(")") and q[m.start() - 1 : m.start()] == "("
             findings = re.match(r"(?:\s+" + YEAR + r")?\s+findings\b", q[end:], re.I)

@@ -30,7 +30,7 @@ YEAR_RULES = [
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
     (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)later than|starting(?: in)?|as of|newer than|(?:in|on) or after|no earlier than|not before|"
-     rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
+     rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
     (rf"\b(?:dal|dopo\s+il|a\s+partire\s+dal)\s+{YEAR}(?:\s+in\s+poi)?\b", "min"),  # Italian: 'dal 2016 in poi'
     (rf"\b(?:prima\s+del)\s+{YEAR}\b", "before"),
@@ -42,12 +42,13 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de)\s+{YEAR}\b", "before"),
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
     (rf"\b(?:until|up to and including|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+(?:year\s+)?|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"\b(?:dated|published|appeared|written)\s+(?:in\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'papers dated 2016'
+    (rf"\b(?:only|just)\s+{YEAR}\b(?!\s*[-–]\s*\d)|\b{YEAR}\s+only\b", "exact"),  # '2021 only'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
 # A two-digit year after an apostrophe ("from '16 to '18", "since '15"), read as the full year; not a decade ("the
@@ -206,8 +207,8 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(("after", "later", "post", "newer", "dopo", "après",
-                                                                                  "nach", "después")) else 0)
+            after = ("after", "later", "post", "newer", "dopo", "après", "posterior", "postérieur", "nach", "después")
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(after) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):

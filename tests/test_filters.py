@@ -193,6 +193,8 @@ VOCAB_PHRASINGS = [
     ("speech translation at the 6th IWSLT", {"venue": "IWSLT", "year_min": 2009, "year_max": 2009}),
     ("Welche Findings-Papiere von EMNLP 2020 behandeln Tabellen?", {"venue": "Findings", "year_min": 2020,
                                                                    "year_max": 2020}),
+    ("chat translation, 2020 only", {"year_min": 2020, "year_max": 2020}),
+    ("publicaciones anteriores a 2020 sobre traducción", {"year_max": 2019}),
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
@@ -204,6 +206,7 @@ TOPIC_NOT_FILTER = [
     "systems built for the IWSLT-2009 speech translation evaluation campaign",
     "systems trained on the IWSLT data for speech translation",
     "tricks for training on the small IWSLT'09 Arabic-English set",  # a language pair's data set
+    "IWSLT09 Arabic-English as a low-resource testbed",
     "how has the ACL community discussed peer reviewing",
     # the field itself, which NLP+CSS's full name begins with ('… Workshop on Natural Language Processing and
     # Computational Social Science'), as do many other venues' names
@@ -298,6 +301,14 @@ def test_a_person_whose_works_are_the_topic_is_no_author():
     index = AuthorIndex(papers)
     assert author_phrase("Aurélie Névéol and colleagues on de-identification of French clinical text", index)[2] == \
         "Aurélie Névéol"
+    # a letter Unicode does not decompose ('ø'), typed in ASCII: the corpus's spelling of the name
+    from rag.author_phrase import corpus_spelling
+
+    papers.append(Paper(paper_id="4", abstract="w", authors=["Anders Søgaard"]))
+    index = AuthorIndex(papers)
+    span = author_phrase("anders sogaard on cross-lingual transfer", index)
+    assert span is not None and corpus_spelling(span[2], papers, span[3]) == "Anders Søgaard"
+    assert Filters(author="Anders Søgaard").mask(papers).tolist() == [False, False, False, True]
 
 
 def test_event_names_from_titles():

@@ -8,6 +8,10 @@ from collections import defaultdict
 from rag.text import fold
 from rag.types import Paper
 
+# Letters that Unicode does not decompose into a base letter and an accent, as people type them in ASCII.
+LATIN = str.maketrans({"ø": "o", "Ø": "O", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ß": "ss", "đ": "d", "Đ": "D",
+                       "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th", "ð": "d", "Ð": "D", "ı": "i"})
+
 
 class AuthorIndex:
     """Find papers whose author names occur in a question."""
@@ -17,22 +21,22 @@ class AuthorIndex:
         self.last: dict[str, set[int]] = defaultdict(set)
         for i, p in enumerate(papers):
             for a in p.authors:
-                name = fold(a)
-                parts = name.split()
-                if len(parts) >= 2:
-                    self.full[name].add(i)
-                    self.full[f"{parts[0]} {parts[-1]}"].add(i)
-                if parts and len(parts[-1]) >= 4:
-                    self.last[parts[-1]].add(i)
+                for name in {fold(a), fold(a.translate(LATIN))}:  # 'Søgaard' typed as written or as 'Sogaard'
+                    parts = name.split()
+                    if len(parts) >= 2:
+                        self.full[name].add(i)
+                        self.full[f"{parts[0]} {parts[-1]}"].add(i)
+                    if parts and len(parts[-1]) >= 4:
+                        self.last[parts[-1]].add(i)
 
     def lists(self, name: str) -> bool:
         """Is this full name (or its first and last word) an author of some paper?"""
-        words = fold(name).split()
+        words = fold(name.translate(LATIN)).split()
         return bool(words) and (" ".join(words) in self.full or f"{words[0]} {words[-1]}" in self.full)
 
     def match(self, query: str) -> dict[int, int]:
         """paper index -> number of matched authors (full names, or capitalised surnames)."""
-        q = " " + fold(re.sub(r"['’]s\b", "", query)) + " "
+        q = " " + fold(re.sub(r"['’]s\b", "", query).translate(LATIN)) + " "
         hits: dict[int, int] = defaultdict(int)
         words = q.split()
         for n in (4, 3, 2):
@@ -40,7 +44,7 @@ class AuthorIndex:
                 name = " ".join(words[i : i + n])
                 for idx in self.full.get(name, ()):
                     hits[idx] += 2
-        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w’'-]+", query)}
+        capitalised = {fold(w.translate(LATIN)) for w in re.findall(r"\b[A-Z][\w’'-]+", query)}
         for w in capitalised:
             w = re.sub(r" s$", "", w)
             for idx in self.last.get(w, ()):
