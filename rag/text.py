@@ -119,6 +119,15 @@ def _function_words() -> tuple[frozenset[str], frozenset[str]]:
 _FR_DE_LETTERS = re.compile(r"[àâçèêëîïôûùœæäöß]")
 
 
+@lru_cache(maxsize=1)
+def function_words_of_all() -> frozenset[str]:
+    """Function words of every European language bm25s lists ('wat', Dutch 'what', is no lower-case WAT)."""
+    import bm25s.stopwords as sw
+
+    return frozenset(w for name in dir(sw) if name.startswith("STOPWORDS_") and name not in ("STOPWORDS_CHINESE",
+                     "STOPWORDS_KOREAN") for w in getattr(sw, name))
+
+
 def non_english(text: str) -> bool:
     """Is the text written in French or German: at least two of their function words, or one and a word
     with a letter only they use ('Welche Beiträge behandeln …?'), and more of them than English ones

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 
 from rag.retrieval import fold
 from rag.retrieval.filtering import VENUE_OR, venue_matches
@@ -126,17 +127,22 @@ def ordinal_number(word: str) -> int:
     return int(re.match(r"\d+", word).group(0)) if word[:1].isdigit() else ORDINAL_WORDS.index(word) + 1
 
 
+def _year_of_titles(venue: str, papers: list[Paper], named: Callable[[str], bool]) -> int | None:
+    """The one year of the venue's volumes whose titles (the part after the acronym) pass `named`, or None."""
+    years = venue_years(papers)
+    found: set[int] = set()
+    for name in venues_of(venue, None, None, papers):  # matched once per distinct venue name
+        if named(name.partition(" — ")[2]):
+            found |= years[name] - {0}
+    return found.pop() if len(found) == 1 else None
+
+
 def numeral_year(venue: str, numeral: str, papers: list[Paper]) -> int | None:
     """The year of the venue's volumes whose titles number the edition with this Roman numeral ('Machine
     Translation Summit IX', 2003) or this volume number ('Transactions of the ACL, Volume 2'), when they give one
     year."""
-    years = venue_years(papers)
-    found = set()
     pattern = re.compile(r"\b" + (r"Volume\s+" if numeral.isdigit() else "") + numeral + r"\b")  # 'TACL volume 2'
-    for name in venues_of(venue, None, None, papers):
-        if pattern.search(name.partition(" — ")[2]):
-            found |= years[name] - {0}
-    return found.pop() if len(found) == 1 else None
+    return _year_of_titles(venue, papers, lambda title: bool(pattern.search(title)))
 
 
 def edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
@@ -144,12 +150,10 @@ def edition_year(venue: str, number: int, papers: list[Paper]) -> int | None:
     of the Fifth Arabic Natural Language Processing Workshop', 2020; 'Machine Translation Summit VIII' for the
     eighth), when the collection gives one year."""
     numbered = re.compile(r"\b(" + ORDINAL + r")\b", re.I)
-    years = venue_years(papers)
-    found = set()
     roman = re.compile(r"\b" + ROMAN[number] + r"\b") if 0 < number < len(ROMAN) else None
-    for name in venues_of(venue, None, None, papers):  # matched once per distinct venue name
-        title = name.partition(" — ")[2]
+
+    def named(title: str) -> bool:
         m = numbered.search(title)
-        if (m and ordinal_number(m.group(1)) == number) or (roman and roman.search(title)):  # 'Summit VIII'
-            found |= years[name] - {0}
-    return found.pop() if len(found) == 1 else None
+        return bool((m and ordinal_number(m.group(1)) == number) or (roman and roman.search(title)))  # 'Summit VIII'
+
+    return _year_of_titles(venue, papers, named)

@@ -12,9 +12,10 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from rag.retrieval import fold
+from rag.text import function_words_of_all
 from rag.types import Paper
 from rag.venues import GENERIC, venue_keys
 
@@ -233,7 +234,7 @@ class Vocabulary:
         voc.ambiguous = {k for k in voc.keys if size[k] < 0.02 * total and ref_idf.get(k, 99.0) < generic_idf}
         # safe in lower case: a venue's acronym, or an event's own name inside titles typed with capitals
         # ('HyTra', 'OKBQA') that is a rare word; either way one the abstracts (nearly) never write in lower case
-        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k not in _function_words() and (
+        voc.lowercase_ok = {k for k in size if len(k) >= 3 and lower[k] < 3 and k not in function_words_of_all() and (
             k in acronyms or (sum(c.isupper() for c in voc.keys.get(k, "")) >= 2 and ref_idf.get(k, 99.0) >= generic_idf))}
         return voc
 
@@ -267,15 +268,6 @@ class Vocabulary:
                 return set()
         return {self.titles[self.titles.rfind("\n", 0, m.start()) + 1 : m.start()].partition(" — ")[0]
                 for m in re.finditer(re.escape(low), self.titles)}
-
-
-@lru_cache(maxsize=1)
-def _function_words() -> frozenset[str]:
-    """Function words of the European languages bm25s lists ('wat', Dutch 'what', is no lower-case WAT)."""
-    import bm25s.stopwords as sw
-
-    return frozenset(w for name in dir(sw) if name.startswith("STOPWORDS_") and name not in ("STOPWORDS_CHINESE",
-                     "STOPWORDS_KOREAN") for w in getattr(sw, name))
 
 
 def _abbreviates(acronym: str, name: str) -> bool:

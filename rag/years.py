@@ -51,6 +51,8 @@ YEAR_RULES = [
     (rf"\b(?:only|just)\s+{YEAR}\b(?!\s*[-–]\s*\d)|\b{YEAR}\s+only\b", "exact"),  # '2021 only'
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
+# The words that make a lower bound exclusive ('after 2015' is 2016 on; 'since 2015' is 2015 on).
+EXCLUSIVE_AFTER = ("after", "later", "post", "newer", "dopo", "après", "posterior", "postérieur", "nach", "después")
 # A two-digit year after an apostrophe ("from '16 to '18", "since '15"), read as the full year; not a decade ("the
 # '90s", read as one) and not a venue's own ("LREC'08").
 APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")
@@ -207,8 +209,7 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)
         elif kind in ("min", "min0"):
-            after = ("after", "later", "post", "newer", "dopo", "après", "posterior", "postérieur", "nach", "después")
-            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(after) else 0)
+            f.year_min = years[0] + (1 if m.group(0).strip().lower().startswith(EXCLUSIVE_AFTER) else 0)
         elif kind == "before":
             f.year_max = years[0] - 1
         elif kind in ("max", "max0"):
