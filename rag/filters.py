@@ -187,6 +187,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
 HOSTED_AT = re.compile(r"\s+(?:workshops?\s+)?(?:(?:co-?located|held|organi[sz]ed)\s+)?(?:with|at|alongside|during)\s+"
                        r"(?:the\s+)?([A-Za-z][\w+-]*?)[\s'’-]*(" + YEAR + r"|\d\d)\b")
 EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w.])", re.I)
+STARRED = re.compile(r"(?<![\w*])\*([A-Za-z]{2,})\b")  # '*SEM': an event written with a leading star
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
                          r"(?:in|on)\s+or\s+(?:after|before)|(?:no\s+)?(?:earlier|later)\s+than|prior\s+to|"
@@ -314,6 +315,9 @@ def parse(
     if vocab is not None:  # an Anthology event id ('2020.wmt', '2021.nodalida') is that venue's volume of that year
         question = EVENT_ID.sub(lambda m: f"{m.group(2).upper()} {m.group(1)}"
                                 if vocab.canonical(m.group(2).replace("-", "")) else m.group(0), question)
+        # '*SEM' is the event the Anthology ids as 'starsem' (not SemEval, which 'SEM' alone would read)
+        question = STARRED.sub(lambda m: f"star{m.group(1).lower()}"
+                               if vocab.canonical(f"star{m.group(1).lower()}") else m.group(0), question)
     q = read_years(question, f, vocab)
     # Checks against the collection's venues and years need the papers in memory; the engine backend's lazy
     # catalogue would load every paper, so there they are skipped.

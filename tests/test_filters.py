@@ -151,6 +151,9 @@ VOCAB_PHRASINGS = [
     ("la traduction automatique entre 2008 et 2010", {"year_min": 2008, "year_max": 2010}),
     # an Anthology event id is that venue's volume of that year
     ("chat translation systems in 2020.wmt", {"venue": "WMT", "year_min": 2020, "year_max": 2020}),
+    # '*SEM' is the event the Anthology ids 'starsem', not SemEval (whose key 'sem' the bare letters would read)
+    ("*SEM 2021 papers on transformers", {"venue": "STARSEM", "year_min": 2021, "year_max": 2021}),
+    ("SemEval 2019 task descriptions", {"venue": "SemEval", "year_min": 2019, "year_max": 2019}),
     # year phrases with 'or', 'than' and an apostrophe
     ("speech translation in or after 2009", {"year_min": 2009}),
     ("corpora earlier than 2009", {"year_max": 2008}),
@@ -230,6 +233,16 @@ def test_venue_vocabulary_phrasing(venues, question, expected):
     assert hits, question
     assert all(_ok_venue(h, expected) for h in hits), [(h.title, h.year, h.venue) for h in hits]
     assert all(_ok_venue(s, expected) for s in ans.sources)
+
+
+def test_starred_event_before_its_own_volumes(venues):
+    """*SEM 2019 was filed with SemEval's volumes (S19-1 beside S19-2): its filter selects the *SEM volume
+    only, by the event's own name, and never SemEval's system papers."""
+    ans = rag.ask("word embeddings at *SEM 2019", **V)
+    assert ans.filters.get("venue") not in (None, "SemEval") and ans.filters.get("year_min") == 2019
+    hits = rag.retrieve("word embeddings", k=10, filters=ans.filters, **V)
+    assert hits and ans.sources
+    assert all("Joint Conference on Lexical and Computational Semantics" in h.venue for h in [*hits, *ans.sources])
 
 
 def _ok_venue(source, f):
