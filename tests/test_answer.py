@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import rag
@@ -289,6 +291,22 @@ def test_a_link_question_quotes_the_url(stub_settings):
     assert "alexyu.net/pixelnerf" in ans.text, ans.text
     plain = rag.ask("pixelNeRF: how does it predict a scene from a few images?", **ASK)
     assert "alexyu.net" not in plain.text
+
+
+def test_a_link_question_with_an_appositive_quotes_the_url(stub_settings):
+    """'the code for X, the Y with Z': the comma sets off a description of the one paper, not a list of topics,
+    so the evidence stays the one chosen for the link (the description's own reading, which matches the title,
+    had brought its topic sentences in place of the URL sentence)."""
+    from rag.corpus import load_papers
+    from rag.settings import REPO_ROOT
+
+    paper = next(p for p in load_papers(REPO_ROOT / "data" / "seed", "seed")
+                 if (p.title or "").startswith("pixelNeRF"))
+    url = re.search(r"https?://\S+?(?=[\s)}]|\.?$)", paper.abstract).group(0).rstrip(".")
+    ans = rag.ask("Where is the code for pixelNeRF, neural radiance fields from one or few images?", **ASK)
+    assert not ans.refused and ans.sources[0].title.startswith("pixelNeRF")
+    _grounded(ans)
+    assert url.split("//", 1)[1] in ans.text, (url, ans.text)
 
 
 def test_an_author_the_question_names_stays_in_the_short_author_list(seed_ready):

@@ -188,6 +188,9 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("is their implementation hosted anywhere, and where is the code available?", True),
     ("has the parser been open-sourced?", True),
     ("Is the list of evaluated prompts kept somewhere?", True),
+    # a past participle of 'download' (session 22; written for this test)
+    ("Can the pretrained encoder be downloaded somewhere?", True),
+    ("from where are the annotations downloadable?", True),
     # naming an artifact, or asking where, is not asking for an address
     ("What does the code-switching corpus contain?", False),
     ("Where can I find papers on graph neural networks?", False),

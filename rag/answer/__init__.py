@@ -116,8 +116,10 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
 
 def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     """Judged evidence for each item of an enumerated question ('A, B or C'), searched on its own.
-    A figure question is about one paper: its list is of figures, not of topics."""
-    if not query.aspects or query.wants_number:
+    A figure or a link question is about one paper: its list is of figures, not of topics, and its commas set
+    off a description ('the code for IOT, the transformer with …'), whose reading would bring evidence chosen
+    for a topic in place of the sentence with the link."""
+    if not query.aspects or query.wants_number or query.wants_link:
         return []
     retr, out = eng.retriever, []
     for text in query.aspects:
