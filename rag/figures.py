@@ -48,7 +48,7 @@ ASKED_FIGURE = re.compile(
 FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|accuracy|speed-?up|share|fraction|percentage|"
                     r"proportion|score|improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|factor|"
                     r"margin|hyper-?parameters?|precision|recall|f1|bleu|auc|wer|perplexity|rouge(?:-\w+)?|psnr|ssim|"
-                    r"fid|m?iou|mrr|ndcg|latency|throughput))\b", re.I)
+                    r"fid|m?iou|mrr|ndcg|latency|throughput|runtime|running time))\b", re.I)
 
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "

@@ -245,6 +245,19 @@ def test_how_well_is_answered_by_a_figure_or_by_the_abstracts_words_on_how_well(
     assert ans.refused and "doesn't state" in ans.text, ans.text
 
 
+def test_how_a_cost_scales_is_stated_in_words(seed_ready):
+    """'How does the runtime … scale with the number of items?' asks for a growth rate, which an abstract states
+    in words ('runtime cubic … in M'): it is answered by that sentence, not refused as a missing figure; a figure
+    such as an accuracy is still not stated by such words (session 22; written for this test)."""
+    ans = rag.ask("How does the runtime of nonsymmetric DPP learning scale with the number of items?")
+    assert not ans.refused, ans.text
+    assert ans.sources[0].title.startswith("Scalable Learning and MAP Inference for Nonsymmetric")
+    _grounded(ans)
+    assert "cubic" in ans.text, ans.text
+    ans = rag.ask("What accuracy does the nonsymmetric DPP kernel reach?")
+    assert ans.refused and "doesn't state the accuracy" in ans.text, ans.text
+
+
 @pytest.mark.parametrize("question", [
     "what area under the curve does the copy-and-paste video inpainting network reach?",
     "Copy-and-paste networks for video inpainting: what mean reciprocal rank do they get?",

@@ -317,6 +317,8 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     ("With a privacy budget of 3, what test accuracy does the private model keep?", "the test accuracy"),
     ("How many parameters does the distilled student have?", "the parameters"),
     ("By what factor does the compiler cut inference latency?", "the factor"),
+    # the runtime, not the words before 'the size' the question also names (session 22; written for this test)
+    ("How does the runtime of the exact solver grow with the size of the graph?", "the runtime"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the

@@ -31,6 +31,15 @@ def _names_metric(ev: Evidence, query: Query) -> bool:
     return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS[m]) for m in asked)
 
 
+# How a cost grows, said in words ('runtime cubic in M', 'linear-time', 'scales quadratically'): what a question
+# asks for when it asks how something scales, its complexity or its runtime (a complexity with digits,
+# 'O(n^2)', is a number already).
+GROWTH = re.compile(r"\b(?:(?:sub|super)-?linear(?:ly)?|linear(?:ly)?|quadratic(?:ally)?|cubic(?:ally)?|"
+                    r"exponential(?:ly)?|logarithmic(?:ally)?|polynomial(?:ly)?|log-?linear|constant[- ]time)\b", re.I)
+GROWTH_ASKED = re.compile(r"\b(?:scal(?:e|es|ed|ing)|complexity|complexities|runtime|run-?time|running time|"
+                          r"memory|grows?|growth)\b", re.I)
+
+
 # Share of the asked-for terms' IDF mass a sentence with a number must hold to state the figure. (0.25 was
 # tried in session 5 on the seen v1/v2 figure questions; the dev smoke test then answered a figure its
 # abstract does not give, so the earlier 0.4 stays.)
@@ -64,6 +73,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
+    if GROWTH_ASKED.search(query.search) and any(GROWTH.search(s) for s in sentences):
+        return True  # 'how does the runtime … scale with M?' and '… runtime cubic (for learning) … in M'
     if not asked:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
@@ -84,5 +95,5 @@ def figure_asked(question: str) -> str:
         return "the figure asked for"
     words = [w if any(c.isupper() for c in w) else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the mAP'
              if w.lower() not in ("what", "which", "the", "a", "an", "how", "by", "did", "does", "is", "was", "of",
-                                  "in", "many", "much")]
+                                  "in", "many", "much", "with", "for", "on", "at", "to", "and", "or")]
     return "the " + " ".join(words) if words else "the figure asked for"
