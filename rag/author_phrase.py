@@ -96,8 +96,21 @@ def corpus_spelling(name: str, papers: list[Paper], matched: dict[int, int]) -> 
                 return a
     for a in names:
         parts = fold(a.translate(LATIN)).split()
-        # a full name typed: the same surname with a first name of the same initial ('Kathy' for 'Kathleen');
-        # otherwise the name as typed, which matches nobody else ('John Smith' is not 'Angus Grieve-Smith')
-        if parts and parts[-1] == target[-1] and (len(target) == 1 or parts[0][:1] == target[0][:1]):
+        # a full name typed: the same surname with a first name that may be the same person's ('Kathy' for
+        # 'Kathleen', 'T.' or 'Chris' for 'Christopher'); otherwise the name as typed, which matches nobody else
+        # ('John Smith' is not 'Angus Grieve-Smith', 'Tianqi Chen' is not 'Tianlong Chen')
+        if parts and parts[-1] == target[-1] and (len(target) == 1 or same_first_name(target[0], parts[0])):
             return a if len(target) > 1 else a.split()[-1]
     return name
+
+
+def same_first_name(typed: str, listed: str) -> bool:
+    """Could a typed first name (folded) be a listed one's: an initial, one a prefix of the other ('chris',
+    'christopher'), or a short form sharing its first three letters ('kathy', 'kathleen')? Two full first
+    names that differ ('tianqi', 'tianlong') are two people."""
+    typed, listed = typed.rstrip("."), listed.rstrip(".")
+    if not typed or not listed or typed[0] != listed[0]:
+        return False
+    if len(typed) == 1 or len(listed) == 1 or typed.startswith(listed) or listed.startswith(typed):
+        return True
+    return min(len(typed), len(listed)) <= 5 and typed[:3] == listed[:3]

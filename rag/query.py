@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rag.chat import Thread, previous_context, resolve_references
 from rag.figures import QUANTITY
@@ -103,7 +104,7 @@ AUTHOR_ASKED = re.compile(
     r"(?=\s*(?:[?.!,;:)]|$|['’]s\b|(?i:on|about|in|from|since|before|after|between|during|with|and|or|at|"
     r"for|that|which|who|published|here|there)\b))|"
     r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
-    r"\s+(?i:write|written|wrote|author|co-?author|publish|published|an?\s+(?:co-?)?author)\b")
+    r"\s+(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
 # "is the library public somewhere?"): the sentence with the URL answers. An artifact is something a paper can
 # publish at an address; "where can I find papers on X" and "code-switching" ask for none.
@@ -121,6 +122,13 @@ WANTS_LINK = re.compile(
     r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
     r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$", re.I)
+# The words a link question is made of when it names nothing else ("is the code public, and where?", "got a
+# link?"): with history, such a question is about the paper just discussed, whatever abstract says "code is public".
+LINK_WORDS = ("where can could get got find anywhere somewhere available public publicly online open source sourced "
+              "release released host hosted share shared publish published download downloaded link url github "
+              "repository repo website page homepage project code codebase implementation library toolkit tool "
+              "software package dataset data corpus weights checkpoints checkpoint model models demo resources "
+              "annotations scripts materials")
 # Words of a named term that only say how it was used: "BERT-based", "GAN-trained", "RL-style".
 _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|specific|level|powered|"
                     r"inspired|augmented|enhanced|conditioned|pretrained|finetuned|tuned)$", re.I)
@@ -258,14 +266,24 @@ class Query:
         return list(self.named_forms)
 
     def absent_named(self, terms: set[str]) -> list[str]:
-        """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`."""
-        return [t for n, t in self.named_forms.items() if n not in terms]
+        """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`, in the singular
+        or the plural ('FLOPs' is 'flop', which an abstract writes 'FLOPs')."""
+        return [t for n, t in self.named_forms.items() if n not in terms and n + "s" not in terms]
 
     @property
     def detail(self) -> dict[str, bool | frozenset[str]]:
         """The detail asked for, as `rag.answer.evidence.gather` takes it."""
         return {"wants_number": self.wants_number, "wants_name": self.wants_name, "wants_link": self.wants_link,
                 "wants_ratio": self.wants_ratio, "count_unit": self.count_unit}
+
+    @property
+    def only_asks_link(self) -> bool:
+        """A link question that names nothing but what is linked ('is the code public, and where?')."""
+        if not self.wants_link:
+            return False
+        from rag.lexical import query_tokens
+
+        return set(query_tokens(self.search)) <= _link_tokens()
 
     @property
     def wants_detail(self) -> bool:
@@ -294,6 +312,13 @@ class Query:
         from rag.filters import chips_for
 
         return chips_for(self.filters) if self.filters else []
+
+
+@lru_cache(maxsize=1)
+def _link_tokens() -> frozenset[str]:
+    from rag.lexical import query_tokens
+
+    return frozenset(query_tokens(LINK_WORDS))
 
 
 def _names(search: str) -> tuple[str, ...]:

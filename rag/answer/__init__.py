@@ -108,6 +108,10 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
         e.relevance = c.relevance
     best_fresh = fresh[0].relevance if fresh else 0.0
     same_paper = bool(fresh) and fresh[0].relevance > 0 and fresh[0].hit.paper.paper_id in prev_ids
+    if follow and query.only_asks_link:
+        # a link question that names nothing else ('is the code public, and where?') points at the paper just
+        # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
+        follow[0].relevance = max(follow[0].relevance, 1.0)
     if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1]

@@ -54,11 +54,17 @@ def _acronym_defined(acr: str, words: list[str]) -> bool:
     return any(all(words[i + j].startswith(acr[j]) for j in range(n)) for i in range(len(words) - n + 1))
 
 
+def written(norm: str, variants: set[str]) -> bool:
+    """Is a named term (normalised: 'flop' for 'FLOPs') among a text's term variants, also in its plural form
+    ('3.6x fewer FLOPs' holds 'flops')?"""
+    return norm in variants or norm + "s" in variants
+
+
 def named_found(named: list[str], variants: set[str], folded: str) -> float:
     if not named:
         return 0.0
     words = folded.split()
-    found = sum(1 for t in named if t in variants or _acronym_defined(t, words))
+    found = sum(1 for t in named if written(t, variants) or _acronym_defined(t, words))
     return found / len(named)
 
 
@@ -69,11 +75,11 @@ def paper_names(paper, named: dict[str, str]) -> set[str]:
     words = folded.split()
 
     def found(norm: str, typed: str) -> bool:
-        if norm in variants or _acronym_defined(norm, words):
+        if written(norm, variants) or _acronym_defined(norm, words):
             return True
         parts = [x for x in re.split(r"[-‐_/]", typed.lower()) if len(x) >= 2]
         return len(parts) > 1 and all(
-            x in variants or _acronym_defined(x, words) or set(query_tokens(x)) <= all_t for x in parts)
+            written(x, variants) or _acronym_defined(x, words) or set(query_tokens(x)) <= all_t for x in parts)
 
     return {n for n, t in named.items() if found(n, t)}
 
