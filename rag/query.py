@@ -17,7 +17,7 @@ from rag.chat import Thread, previous_context, resolve_references
 from rag.figures import QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
-from rag.text import content_terms, named_terms, non_english, squash
+from rag.text import content_terms, named_terms, non_english, squash, written
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
@@ -268,7 +268,7 @@ class Query:
     def absent_named(self, terms: set[str]) -> list[str]:
         """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`, in the singular
         or the plural ('FLOPs' is 'flop', which an abstract writes 'FLOPs')."""
-        return [t for n, t in self.named_forms.items() if n not in terms and n + "s" not in terms]
+        return [t for n, t in self.named_forms.items() if not written(n, terms)]
 
     @property
     def detail(self) -> dict[str, bool | frozenset[str]]:

@@ -91,6 +91,12 @@ def squashed_variants(text: str) -> set[str]:
     return out
 
 
+def written(norm: str, variants: set[str]) -> bool:
+    """Is a named term (normalised: 'flop' for 'FLOPs') among a text's or a collection's squashed term variants,
+    also in its plural form ('3.6x fewer FLOPs' holds 'flops')?"""
+    return norm in variants or norm + "s" in variants
+
+
 def squash(term: str) -> str:
     return re.sub(r"[^a-z0-9]", "", term.lower())
 

@@ -20,7 +20,7 @@ from rag.query import Query
 from rag.relevance import JUDGED, Candidate, features, load_model, tokens
 from rag.retrieval import Hit
 from rag.sentences import paper_sentences
-from rag.text import squashed_variants
+from rag.text import squashed_variants, written
 
 MAX_LISTED = 8
 
@@ -52,12 +52,6 @@ def _acronym_defined(acr: str, words: list[str]) -> bool:
     if not (2 <= n <= 6 and acr.isalpha()):
         return False
     return any(all(words[i + j].startswith(acr[j]) for j in range(n)) for i in range(len(words) - n + 1))
-
-
-def written(norm: str, variants: set[str]) -> bool:
-    """Is a named term (normalised: 'flop' for 'FLOPs') among a text's term variants, also in its plural form
-    ('3.6x fewer FLOPs' holds 'flops')?"""
-    return norm in variants or norm + "s" in variants
 
 
 def named_found(named: list[str], variants: set[str], folded: str) -> float:
