@@ -45,7 +45,7 @@ ASKED_FIGURE = re.compile(
     re.I)
 # ... or, failing that, the first of these (a narrower list: words a refusal can name without its context),
 # with up to two words before it.
-FIGURE = re.compile(r"\b((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|accuracy|speed-?up|share|fraction|percentage|"
+FIGURE = re.compile(r"\b(?<!['’])((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|accuracy|speed-?up|share|fraction|percentage|"
                     r"proportion|score|improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|factor|"
                     r"margin|hyper-?parameters?|precision|recall|f1|bleu|auc|wer|perplexity|rouge(?:-\w+)?|psnr|ssim|"
                     r"fid|m?iou|mrr|ndcg|latency|throughput|runtime|running time))\b", re.I)

@@ -44,14 +44,16 @@ _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|
 _MODIFIER = (r"(?!\s+(?:schedul\w*|functions?|coding|codes|analys[ie]s|landscapes?|surfaces?|warm-?ups?|decay|"
              r"polic(?:y|ies)|estimat\w*|matri(?:x|ces)|signals?|terms?|tables?|curves?|heads?|layers?|sharing|"
              r"allocation|control|limits?|constraints?|regulari[sz]\w*|models?)\b)")
+# a possessive on a word before the quantity ("what is Dyn-Perceiver's CPU latency", "which model's accuracy")
+_POSS = r"(?:['’]s)?"
 # "which papers / studies / methods …" asks for papers, not for a figure or a name
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
-    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+){0,3} "  # 'which one needs …' picks
+    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+" + _POSS + r"){0,3} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + r"|"
-    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+ ){0,3}" + QUANTITY + r"\b"
+    r"(?:what|which) (?:is|was|were|are) (?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"
     + _MODIFIER + r"|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
     r"(?!(?:which|what|list|find|show|any|papers?|methods?|approach\w*|stud\w*|works?|ways?)\b)"

@@ -245,6 +245,13 @@ def test_how_well_is_answered_by_a_figure_or_by_the_abstracts_words_on_how_well(
     assert ans.refused and "doesn't state" in ans.text, ans.text
 
 
+def test_a_figure_asked_after_a_possessive_is_a_figure_question(seed_ready):
+    """"What is Dyn-Perceiver's GPU latency in milliseconds?": the possessive had hidden the figure question, and
+    the abstract, which gives no latency, was quoted as the answer (session 22, written for this test)."""
+    ans = rag.ask("What is Dyn-Perceiver's GPU latency in milliseconds?")
+    assert ans.refused and "doesn't state the GPU latency" in ans.text, ans.text
+
+
 def test_how_a_cost_scales_is_stated_in_words(seed_ready):
     """'How does the runtime … scale with the number of items?' asks for a growth rate, which an abstract states
     in words ('runtime cubic … in M'): it is answered by that sentence, not refused as a missing figure; a figure

@@ -101,6 +101,9 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("what score function does the energy-based detector use?", False),
     ("what learning rate does the large-batch paper recommend?", True),
     ("which error rate does the speech recogniser get on the test set?", True),
+    # a possessive before the quantity (session 22; written for this test)
+    ("What is the pruned detector's inference latency on a phone?", True),
+    ("which recogniser's word error rate is lowest?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
@@ -319,6 +322,7 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     ("By what factor does the compiler cut inference latency?", "the factor"),
     # the runtime, not the words before 'the size' the question also names (session 22; written for this test)
     ("How does the runtime of the exact solver grow with the size of the graph?", "the runtime"),
+    ("What is the pruned detector's inference latency on a phone?", "the inference latency"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the
