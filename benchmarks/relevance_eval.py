@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v32, acl-v32 (session 22, second pair): validation_bundled_v32.jsonl (80) and validation_acl_v32.jsonl (40),
-  written after the v31 run and its fixes by helpers who did not read the decision layer or run the system; run once
-  on the session's final code; `--sets bundled-v32,acl-v32`.
+- bundled-v33, acl-v33 (session 22, third pair): validation_bundled_v33.jsonl (80) and validation_acl_v33.jsonl (40),
+  written after the v32 run and its fixes by helpers who did not read the decision layer or run the system; run once
+  on the session's final code; `--sets bundled-v33,acl-v33`.
+- bundled-v32, acl-v32 (session 22, second pair, run once on 4fb6970, looked at since).
 - bundled-v31, acl-v31 (session 22, written at the session's start, run once on 3d9b30f, looked at since).
 - bundled-v30, acl-v30 (session 21, run once on f40bc8b, looked at since).
 - bundled-v29, acl-v29 (session 20, run once on 0503258, looked at since).
@@ -53,7 +54,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 33))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 34))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -102,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v32,acl-v32,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v32, acl-v32 (held out, session 22), bundled-v31, acl-v31 "
+    ap.add_argument("--sets", default="dev,bundled-v33,acl-v33,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v33, acl-v33 (held out, session 22), bundled-v32, acl-v32, "
+                         "bundled-v31, acl-v31 "
                          "(held out in session 22, looked at since), bundled-v30, acl-v30 "
                          "(held out in session 21, looked at since), bundled-v29, acl-v29 (held out in session 20), bundled-v28, "
                          "acl-v28 (held out in session 19, looked at since), bundled-v27, "
