@@ -367,8 +367,10 @@ def parse(
             m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von|van))?\s+"
                           + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
                           q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)', 'EAMT de 1993'
-            ahead = re.search(r"(?<![\w-])" + YEAR + r"\s+(?:(?:editions?|volumes?|proceedings)\s+of\s+(?:the\s+)?)?$",
-                              q[:start])  # 'the 2018 Global WordNet Conference', 'the 2016 edition of LREC'
+            ahead = re.search(r"(?<![\w-])" + YEAR + r"(?:\s+(?:(?:editions?|volumes?|proceedings)\s+of\s+(?:the\s+)?)?|"
+                              r"\s*\(\s*(?:the\s+)?)$",
+                              q[:start])  # 'the 2018 Global WordNet Conference', 'the 2016 edition of LREC', and the
+            # year of an acronym the name in brackets spells out ('*SEM 2018 (the Joint Conference on …)')
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))
                 end += m.end()
