@@ -5,7 +5,7 @@
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v33, acl-v33 (session 22, third pair): validation_bundled_v33.jsonl (80) and validation_acl_v33.jsonl (40),
   written after the v32 run and its fixes by helpers who did not read the decision layer or run the system; run once
-  on the session's final code; `--sets bundled-v33,acl-v33`.
+  on fcd4ddd (one filter fix came after); `--sets bundled-v33,acl-v33`.
 - bundled-v32, acl-v32 (session 22, second pair, run once on 4fb6970, looked at since).
 - bundled-v31, acl-v31 (session 22, written at the session's start, run once on 3d9b30f, looked at since).
 - bundled-v30, acl-v30 (session 21, run once on f40bc8b, looked at since).
