@@ -33,12 +33,7 @@ from rag.venue_volumes import (
     selects,
     venues_of,
 )
-from rag.vocabulary import (
-    GENERIC_COLLECTIONS,
-    ORDINAL,
-    VENUE_WORD,
-    Vocabulary,
-)
+from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, VENUE_WORD, Vocabulary
 from rag.years import ARTICLE, HELD_WITH, YEAR, read_years
 from rag.years import cut as _cut
 

@@ -67,9 +67,8 @@ def venues_of(venue: str, year_min: int | None, year_max: int | None, papers: li
     return list(memo[key])
 
 
-
 def selects(venue: str, year_min: int | None, year_max: int | None, papers: list[Paper],
-             generic_only: bool = False) -> bool:
+            generic_only: bool = False) -> bool:
     """Does a venue (and year) filter select any paper of the collection (`generic_only`: any filed under a
     generic collection such as 'Workshop')?"""
     return any(not generic_only or acronym_key(name) in GENERIC_COLLECTIONS
@@ -77,7 +76,7 @@ def selects(venue: str, year_min: int | None, year_max: int | None, papers: list
 
 
 def alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: list[Paper],
-           year_max: int | None = None) -> str:
+          year_max: int | None = None) -> str:
     """The venue filter to use: the acronym itself, or the event name it owns where that selects more of
     the event's volumes. 'WMT 2019': the collection files the Fourth Conference on Machine Translation under
     'Workshop', and only from 2020 on under WMT. 'W-NUT 2016-2019': the acronym is in the 2016 and 2019
@@ -109,7 +108,7 @@ def alias(vocab: Vocabulary | None, venue: str, year_min: int | None, papers: li
 
 
 def one_acronym(vocab: Vocabulary, name: str, year_min: int | None, year_max: int | None,
-                 papers: list[Paper]) -> str | None:
+                papers: list[Paper]) -> str | None:
     """The one acronym that files an event name's papers of those years and nothing else then ('the 2021
     Joint Conference on Lexical and Computational Semantics' is STARSEM), or None (the Workshop on Asian
     Translation 2019 is filed under EMNLP, but is not all of EMNLP 2019)."""

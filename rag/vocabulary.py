@@ -24,8 +24,8 @@ __all__ = ["GENERIC_COLLECTIONS", "ORDINAL", "ORDINAL_WORDS", "ROMAN", "VENUE_WO
 ORDINAL_WORDS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
                  "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
 ORDINAL = r"\d+(?:st|nd|rd|th|e|ème|eme|er|re)|" + "|".join(ORDINAL_WORDS)  # '22nd', 'Fifth', '24e'
-ROMAN = {n: r for n, r in enumerate(("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII",
-                                     "XIV", "XV", "XVI", "XVII", "XVIII", "XIX", "XX"))}
+ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV", "XVI", "XVII",
+         "XVIII", "XIX", "XX")  # ROMAN[n] is n in Roman numerals
 # a cardinal written for an ordinal before an event word ('the Eight Workshop on …', as one volume is titled)
 CARDINAL_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
 VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque|congreso|congrès|kongress)"

@@ -111,7 +111,7 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
     if follow and query.only_asks_link:
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
         # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
-        follow[0].relevance = max(follow[0].relevance, 1.0)
+        follow[0].relevance = 1.0
     if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1]
