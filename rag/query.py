@@ -213,6 +213,33 @@ def aspects(search: str) -> tuple[str, ...]:
     return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items)
 
 
+# Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
+# them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
+SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|"
+                          r"chacun\w*|les deux|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b", re.I)
+_AND = re.compile(r"\s+(?:and|et|und)\s+", re.I)  # English, French, German
+MAX_PAIRS = 3  # 'and's tried per question
+
+
+def and_pairs(search: str) -> tuple[tuple[str, str], ...]:
+    """The two readings on either side of each 'and' of the question's longest clause, with the words of its
+    other clauses ('how do the HyperNetworks paper and the primer on NLP models differ?' -> ('how do the
+    HyperNetworks paper', 'the primer on NLP models differ')). Whether an 'and' joins two things that
+    each name a paper is for the evidence to say (rag.answer): no phrasing decides it."""
+    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
+    if not clauses:
+        return ()
+    i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
+    body = clauses[i].rstrip("?.!:; ")
+    rest = " ".join(c for j, c in enumerate(clauses) if j != i)
+    out = []
+    for m in list(_AND.finditer(body))[:MAX_PAIRS]:
+        left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
+        if left and right:
+            out.append(tuple(" ".join(x for x in (side, rest) if x) for side in (left, right)))
+    return tuple(out)
+
+
 def norm_term(term: str) -> str:
     """A named term in the form it is looked up in: case, plural 's', hyphens and usage affixes
     normalised ('GANs' -> 'gan', 'BERT-based' -> 'bert', 'DC-Bi-LSTM' -> 'dcbilstm')."""
@@ -239,6 +266,8 @@ class Query:
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     compares: bool = False  # the enumeration compares alternatives ('A vs B'): each item's best paper is listed
+    pairs: tuple[tuple[str, str], ...] = ()  # the two sides of each 'and' (`and_pairs`) of a question without an
+    # enumeration whose words set things side by side (SIDE_BY_SIDE: 'both', 'each', 'differ', 'compare')
     foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
     # search text ends with English glosses of its words from rag.lexicon)
     gloss: str = ""  # those English glosses alone (a foreign question's English reading), or ''
@@ -445,6 +474,7 @@ def analyse(
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=items,
         compares=bool(items) and bool(COMPARISON.search(search)),
+        pairs=() if items or not SIDE_BY_SIDE.search(search) else and_pairs(search),
         foreign=foreign,
         list_intent=p_list,
         wants_list=p_list >= intent.cut,

@@ -586,6 +586,20 @@ def test_a_question_naming_one_paper_by_its_title_is_answered_by_it_alone(seed_r
     assert [s.title for s in ans.sources] == ["HyperShot: Few-Shot Learning by Kernel HyperNetworks"], ans.text
 
 
+def test_two_papers_named_side_by_side_are_both_cited(seed_ready):
+    """'GShard and the scaling-laws paper: what does each say …': judged on the whole question, the second
+    paper scores low (half the question is about the other), but each side of the 'and' has its own paper,
+    and the two are the whole question's best two. A question describing one paper with 'both … and …'
+    stays about that paper: both sides find it."""
+    ans = rag.ask("GShard and the Mixture-of-Experts scaling laws paper: what does each say about routing?")
+    titles = [s.title for s in ans.sources]
+    assert len(titles) == 2 and titles[0].startswith("GShard"), ans.text
+    assert titles[1] == "Unified Scaling Laws for Routed Language Models", ans.text
+    one = rag.ask("Which work makes both the encoder and the decoder of a video inpainting network copy content "
+                  "from other frames?")
+    assert [s.title for s in one.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"], one.text
+
+
 def test_results_on_a_dataset_no_abstract_mentions_are_refused_naming_it(seed_ready):
     """Click-through-rate papers exist, but none mentions Criteo: no paper reports results on it. Results on
     a dataset the collection does mention are answered."""

@@ -270,6 +270,27 @@ def test_a_comparison_is_an_enumeration_that_compares(question, readings, compar
     assert q.compares is compares
 
 
+@pytest.mark.parametrize(("question", "pairs"), [
+    ("GShard and the scaling-laws paper: what does each say about routing?",
+     [("GShard what does each say about routing?", "the scaling-laws paper what does each say about routing?")]),
+    ("How do the triplet network and the ranking survey differ?",
+     [("How do the triplet network", "the ranking survey differ")]),
+    ("Comparez le modèle de sujets et le retriever dense",
+     [("Comparez le modèle de sujets", "le retriever dense")]),
+    # one reading per 'and' of the longest clause: which of them names two papers is for the evidence to say
+    ("both pruning and quantisation and distillation",
+     [("both pruning", "quantisation and distillation"), ("both pruning and quantisation", "distillation")]),
+    # no words that set two things side by side, or an enumeration already read: no pairs
+    ("speech and language processing", []),
+    ("compare beam search and sampling", []),
+])
+def test_an_and_between_two_things_set_side_by_side_gives_two_readings(question, pairs):
+    """With 'both', 'each', 'differ' or 'compare' (or their French and German words), the two sides of each
+    'and' of the longest clause are read on their own; the answer lists both sides' papers only where each
+    side has its own (rag.answer._pair_readings)."""
+    assert list(analyse(question, [], None).pairs) == pairs
+
+
 def test_a_capitalised_name_joined_to_a_number_is_a_named_term():
     """'Kinetics-400' names a dataset (a question naming it is judged on whether the collection has it);
     'Top-5' at the start of a sentence does not."""

@@ -22,6 +22,7 @@ from rag.chat import Thread
 from rag.cite import renumber
 from rag.lexical import query_tokens
 from rag.query import Query, norm_term
+from rag.relevance import load_model
 from rag.retrieval import hit_to_source
 from rag.text import non_english, split_sentences
 from rag.types import Answer
@@ -39,12 +40,14 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         evs, kind = _referenced(eng, query)
         chosen = evs
     else:
-        evs, kind = _read(eng, query, answer), "answer"
+        (evs, paired), kind = _read(eng, query, answer), "answer"
         chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
                         list_threshold=eng.settings.list_threshold,
                         absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
                         wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
-                        compares=query.compares)
+                        compares=query.compares or bool(paired))
+        if paired:  # two papers named side by side: the answer is about those two
+            chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
         if not query.history and not query_tokens(query.search):
             chosen = []  # no word to be relevant to ('%s %d %(x)s', 'x y z'): whatever ranks first is noise
     answer.timings["retrieve"] = time.perf_counter() - t0
@@ -74,12 +77,15 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
     return _emit(_stable(result, query.thread), stream)
 
 
-def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
-    """Judge the standalone reading and, with history, the follow-up reading; keep the better one."""
+def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
+    """Judge the standalone reading and, with history, the follow-up reading; keep the better one. The set
+    holds the two papers a question names side by side, joined by 'and' (`_pair_readings`), or is empty."""
     retr, s = eng.retriever, eng.settings
     qvec = retr.embed_query(query.search)
     hits = retr.search(query.search, k=s.top_k, filters=query.filters, qvec=qvec)
-    fresh = merge_readings(judge(eng, query, hits, qvec), _aspect_readings(eng, query))
+    fresh = judge(eng, query, hits, qvec)
+    pair = _pair_readings(eng, query, fresh)
+    fresh = merge_readings(fresh, pair or _aspect_readings(eng, query))
     english = query.english_reading()
     if english is not None and fresh and non_english(fresh[0].hit.paper.abstract):
         # a French or German question whose own words found a paper in that language (the collection holds
@@ -87,15 +93,15 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
         evec = retr.embed_query(english.search)
         read = judge(eng, english, retr.search(english.search, k=s.top_k, filters=query.filters, qvec=evec), evec)
         if read and read[0].relevance > fresh[0].relevance:
-            fresh = read
+            fresh, pair = read, []
     if not query.has_history:
-        return fresh
+        return fresh, _pair_ids(pair)
     prev_ids = list(query.thread.last_cited)
     if not prev_ids and query.context:  # a history passed as text: the papers it names by title, else its best two
         hits = retr.search(query.context, k=2, filters=query.filters)
         prev_ids = [h.paper.paper_id for h in ([h for h in hits if h.title_match] or hits)]
     if not prev_ids:
-        return fresh
+        return fresh, _pair_ids(pair)
     combined = f"{query.search} {query.previous_question}".strip()
     cvec = retr.embed_query(combined)
     # The earlier papers, judged on the question read in the conversation's context; their
@@ -114,8 +120,37 @@ def _read(eng, query: Query, answer: Answer) -> list[Evidence]:
         follow[0].relevance = 1.0
     if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
-        return follow[:1]
-    return fresh
+        return follow[:1], set()
+    return fresh, _pair_ids(pair)
+
+
+def _pair_ids(readings: list[list[Evidence]]) -> set[str]:
+    return {r[0].hit.paper.paper_id for r in readings if r}
+
+
+def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Evidence]]:
+    """The judged readings of the two sides of an 'and' (`Query.pairs`) where each side names its own paper:
+    two different papers, each answering its side at the answer threshold, and the same two are the whole
+    question's best two ('Both the HyperNetworks paper and the hypernetwork for continual learning …: how
+    does each use them?'). Judged on the whole question, the second of two papers named scores low, because
+    half the question is about the other. Empty where no 'and' splits the question that way: the sides'
+    best papers are one paper, or one side has none that answers it, or the whole question ranks another
+    paper among its best two. A figure or a link is asked of one paper."""
+    if not query.pairs or not whole or query.wants_number or query.wants_link:
+        return []
+    retr, tau = eng.retriever, load_model().threshold
+    for sides in query.pairs:
+        readings = []
+        for text in sides:
+            vec = retr.embed_query(text)
+            hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
+            readings.append(judge(eng, query.reading(text), hits, vec, embed=False))
+        tops = [r[0] for r in readings if r and r[0].relevance >= tau]
+        ids = {e.hit.paper.paper_id for e in tops}
+        if (len(tops) == 2 and len(ids) == 2 and len(whole) > 1
+                and {whole[0].hit.paper.paper_id, whole[1].hit.paper.paper_id} == ids):
+            return readings
+    return []
 
 
 def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
