@@ -600,6 +600,32 @@ def test_two_papers_named_side_by_side_are_both_cited(seed_ready):
     assert [s.title for s in one.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"], one.text
 
 
+@pytest.mark.parametrize(("question", "figure"), [
+    ("Which exponent does the routed language model scaling study fit for the number of experts?", "the exponent"),
+    ("What is the power-law exponent of the GShard scaling curve?", "the power-law exponent"),
+])
+def test_a_quantity_the_abstract_never_names_is_not_stated(seed_ready, question, figure):
+    """The abstract gives other numbers (experts, parameter counts) near the question's words, but never says
+    'exponent': it does not state one."""
+    ans = rag.ask(question)
+    assert ans.refused and f"doesn't state {figure}" in ans.text, ans.text
+
+
+def test_a_quantity_an_abstract_states_in_other_words_is_still_stated(seed_ready):
+    """A speed-up is stated as '… times faster' without the word; written 'speed-up' or 'speedup' alike."""
+    ans = rag.ask("What speed-up do the executables compiled by DyCL get over running in the original frameworks?")
+    assert not ans.refused and "times faster" in ans.text, ans.text
+
+
+def test_whats_asks_for_a_figure_as_what_is_does(seed_ready):
+    """"What's the word error rate of …" is a figure question, as "What is the word error rate …" is."""
+    from rag.query import analyse
+
+    assert analyse("What's the word error rate of the video inpainting network?", [], None).wants_number
+    ans = rag.ask("What's the word error rate of the Copy-and-Paste video inpainting network?")
+    assert ans.refused and "doesn't state the word error rate" in ans.text, ans.text
+
+
 def test_results_on_a_dataset_no_abstract_mentions_are_refused_naming_it(seed_ready):
     """Click-through-rate papers exist, but none mentions Criteo: no paper reports results on it. Results on
     a dataset the collection does mention are answered."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
-from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS
+from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY
 from rag.query import Query
 
 __all__ = ["FIGURE_SHARE", "figure_asked", "states_figure"]
@@ -29,6 +29,31 @@ def _names_metric(ev: Evidence, query: Query) -> bool:
     asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
     text = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}".lower()
     return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS[m]) for m in asked)
+
+
+# Quantities an abstract may state without naming them ('the cost' as '$5', 'the number of layers' as '12
+# layers', 'the accuracy' as '76.5% top-1'): only a quantity outside these must be named to be stated.
+UNNAMED_QUANTITY = frozenset("accuraci number size rate score cost price count gain improv reduct share fraction "
+                             "percentag proport ratio speedup speed error paramet budget".split())
+
+
+_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)
+
+
+def _names_quantity(ev: Evidence, query: Query) -> bool:
+    """Does the abstract name the quantity the figure question asks for ('what scaling exponent …': an
+    abstract that never says 'exponent' does not state one, whatever other numbers it gives)?"""
+    from rag.lexical import query_tokens
+    from rag.relevance import tokens
+
+    m = ASKED_FIGURE.search(query.search)
+    quantity = list(_QUANTITY.finditer(m.group(1))) if m else []
+    if not quantity:
+        return True
+    text = tokens(f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}")
+    phrase = quantity[-1].group(0)  # written whole or in parts ('speed-up' is a 'speedup', 'hyper-parameters')
+    heads = [[t for t in query_tokens(form) if t not in UNNAMED_QUANTITY] for form in (phrase.replace("-", ""), phrase)]
+    return any(all(t in text for t in head) for head in heads)
 
 
 # How a cost grows, said in words ('runtime cubic in M', 'linear-time', 'scales quadratically'): what a question
@@ -63,8 +88,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
 
     named = query.named_forms
     found = paper_names(ev.hit.paper, named)
-    if len(found) < len(named) or not _names_metric(ev, query):
-        return False  # a test set, model or metric the question names that this abstract never mentions
+    if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
+        return False  # a test set, model, metric or quantity the question names that this abstract never mentions
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
