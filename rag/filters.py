@@ -21,7 +21,15 @@ from rag.author_phrase import author_phrase, corpus_spelling
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import VENUE_OR
 from rag.types import Paper
-from rag.venue_phrase import AFTER, BEFORE, JOURNAL_OF, event_phrase, names_a_venue, owned_phrase
+from rag.venue_phrase import (
+    AFTER,
+    BEFORE,
+    JOURNAL_OF,
+    JOURNAL_WORD,
+    event_phrase,
+    names_a_venue,
+    owned_phrase,
+)
 from rag.venue_volumes import (
     SUBVOLUME,
     alias,
@@ -270,8 +278,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
             not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
     if _names_data(before, after):
         return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
-    if re.search(r"(?:^|\s)" + VENUE_WORD + r"$", before, re.I):
-        return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON'
+    if re.search(r"(?:^|\s)(?:" + VENUE_WORD + r"|" + JOURNAL_WORD + r")$", before, re.I):
+        return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON', 'der Zeitschrift LiLT'
     if re.search(r"(?:^|\s)(?:the\s+)?(?:" + ORDINAL + r")$", before, re.I):
         return True  # 'the 17th SIGMORPHON', 'the 3rd nlp4convai': an edition of the venue
     if with_year:

@@ -11,11 +11,13 @@ import re
 from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, VENUE_WORD, Vocabulary
 from rag.years import ARTICLE, YEAR
 
-__all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "event_phrase", "names_a_venue", "owned_phrase"]
+__all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "JOURNAL_WORD", "event_phrase", "names_a_venue", "owned_phrase"]
 
 # Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
 BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
-          r"auf|beim|bei|im|von|zur|zum|en|del)")
+          r"auf|aus|beim|bei|im|von|zur|zum|en|del)")
+# A journal's own word before its name makes the name a venue ('the journal LiLT', 'der Zeitschrift TAL').
+JOURNAL_WORD = r"(?:journal|revue|zeitschrift|revista|rivista)"
 AFTER = (r"(?:papers?|articles?|proceedings|conference|workshop|submissions?|contributions?|publications?|"
          r"system descriptions?|track|main|findings|volume|communications?|actes|présentations?|talks?|"
          r"long|short|demos?|posters?|only|list|session|page|publish(?:ed)?|present(?:ed)?|accept(?:ed)?|"

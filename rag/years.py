@@ -84,7 +84,8 @@ QUANTITY_BEFORE = re.compile(r"(?:\b(?:less|more|fewer|greater|larger|smaller)\s
                              r"nearly|almost|approximately|roughly|some|only|moins\s+de|plus\s+de|environ|"
                              r"mehr\s+als|weniger\s+als|über|rund|etwa))\s+$", re.I)
 COUNTED_AFTER = re.compile(r"\s+(?!(?:papers|articles|works|publications|submissions|proceedings|contributions|"
-                           r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b")
+                           r"communications|actes|talks|posters|demos|onwards|volumes)\b)[a-zà-ÿ]{3,}[sx]\b(?<!ss)(?<!us)(?<!is)")
+# (a plural counts: 'speakers', 'travaux'; 'discuss', 'focus' or 'analysis' after a year does not)
 
 
 # A year that dates an event the papers are about, not the papers: 'the COVID-19 pandemic in 2020', 'the
@@ -198,8 +199,10 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
             continue
         if kind == "range" and _dates_a_thing(q, m, vocab):  # 'the 2015-2016 refugee crisis'
             continue
-        if kind == "exact" and vocab is not None:  # 'CoNLL 2016 papers': the year belongs to the venue,
-            prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])  # which reads it itself
+        if kind == "exact" and vocab is not None and re.match(r"(?:(?:in|im|en|of|during)\s+)?\d", m.group(0), re.I):
+            # 'CoNLL 2016 papers', 'IWSLT in 2014 German-English': the year belongs to the venue, which reads it itself
+            # ('LiLT aus dem Jahr 2020', 'TACL from 2019': the papers' year)
+            prev = re.search(r"([A-Za-z][\w-]*)\s*$", q[: m.start()])
             if prev and fold(prev.group(1)) in vocab.keys:
                 continue
         years = [int(y) for y in m.groups() if y]

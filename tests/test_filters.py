@@ -296,6 +296,16 @@ def test_a_year_that_dates_an_event_is_no_filter(venues):
     assert rag.ask("sentiment analysis of lockdown tweets, 2020 papers", **V).filters == {"year_min": 2020, "year_max": 2020}
 
 
+def test_a_journal_named_with_its_own_word_is_the_venue(venues):
+    """'der Zeitschrift TACL', 'the journal TACL', 'la revue TACL': the journal's word before its name makes it
+    the venue, and a year given with a preposition after the name ('aus dem Jahr 2020') is the papers' year."""
+    want = {"venue": "TACL", "year_min": 2020, "year_max": 2020}
+    assert rag.ask("Welche Artikel der Zeitschrift TACL aus dem Jahr 2020 behandeln Koreferenz?", **V).filters == want
+    assert rag.ask("Welche Artikel von TACL aus dem Jahr 2020 behandeln Koreferenz?", **V).filters == want
+    assert rag.ask("coreference papers in the journal TACL", **V).filters == {"venue": "TACL"}
+    assert rag.ask("Articles de la revue TACL sur la coréférence", **V).filters == {"venue": "TACL"}
+
+
 def test_a_person_whose_works_are_the_topic_is_no_author():
     """'Dickens's novels' and 'de Gaulle' name the person the papers study, not an author, even where the
     collection has an author of that surname or first name (real Anthology author names)."""
@@ -559,6 +569,9 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("Koreferenzauflösung vor 2010", (None, 2009)),
     ("Studien zur Stimmungsanalyse zwischen 2010 und 2015", (2010, 2015)),
     ("Artikel aus dem Jahr 2013 über Sentimentanalyse", (2013, 2013)),
+    # a verb or a singular noun ending in 's' after the year is no counted plural ('2000 speakers' is a count)
+    ("Which papers from 2020 discuss coreference?", (2020, 2020)),
+    ("Which articles from 2015 focus on coreference?", (2015, 2015)),
     ("Koreferenz 2014 bis 2016: welche Arbeiten?", (2014, 2016)),
     ("articles sur la coréférence 2014 à 2016", (2014, 2016)),
     ("parsing papers 2016-17", (2016, 2017)),  # the second year by its last two digits
