@@ -525,6 +525,38 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
     assert counts(sentence, count_unit(question)) is stated
 
 
+@pytest.mark.parametrize(("question", "abstract", "stated"), [
+    ("What RMSE does the forecaster reach?", "We propose a traffic forecaster. It reduces the RMSE to 3.21 on sensor data.",
+     True),
+    ("What RMSE does the forecaster reach?", "We propose a traffic forecaster. It runs 5 times faster on sensor data.",
+     False),  # another number, and no RMSE named
+    ("What MAE does the forecaster reach?", "We propose a traffic forecaster. Its mean absolute error is 1.9 on sensor data.",
+     True),  # the metric spelled out
+    ("What exponent does the scaling law have?", "We fit a scaling law. The fitted law has an exponent of 0.27.", True),
+    ("What exponent does the scaling law have?", "We fit a scaling law. It holds for up to 512 experts.", False),
+])
+def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
+    """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;
+    an abstract that never names it does not state it, whatever other numbers it gives."""
+    from types import SimpleNamespace
+
+    from rag.answer.evidence import gather
+    from rag.answer.figure import states_figure
+    from rag.embed import get_embedder
+    from rag.query import analyse
+    from rag.retrieval import Hit
+    from rag.sentences import SentenceVectors
+    from rag.types import Paper
+
+    query = analyse(question, [], None)
+    assert query.wants_number
+    emb = get_embedder(stub_settings)
+    engine = SimpleNamespace(sentences=SentenceVectors(tmp_path / "sv", emb))
+    ev = gather(engine, question, emb.embed([question])[0], [Hit(paper=Paper(paper_id="f1", abstract=abstract), score=1.0)],
+                wants_number=True)[0]
+    assert states_figure(ev, query) is stated
+
+
 def test_a_count_is_found_where_the_unit_is_a_title_word(seed_ready):
     """'Parameter Prediction for Unseen Deep Architectures' states '24 million parameters of a ResNet-50' in a
     sentence without the question's other words (hypernetwork, single pass): the count answers the question, and

@@ -52,6 +52,8 @@ def _names_quantity(ev: Evidence, query: Query) -> bool:
         return True
     text = tokens(f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}")
     phrase = quantity[-1].group(0)  # written whole or in parts ('speed-up' is a 'speedup', 'hyper-parameters')
+    if phrase.lower() in METRIC_FORMS:
+        return True  # a metric, in any of its forms: `_names_metric`
     heads = [[t for t in query_tokens(form) if t not in UNNAMED_QUANTITY] for form in (phrase.replace("-", ""), phrase)]
     return any(all(t in text for t in head) for head in heads)
 
@@ -91,6 +93,7 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
+    naming -= tokens(" ".join(METRIC_FORMS))  # a metric named ('RMSE') is what is asked, not the paper's name
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
@@ -104,9 +107,11 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
+    metric = {t: forms for m, forms in METRIC_FORMS.items() for t in query_tokens(m)}  # 'mae' <- 'mean absolute error'
     for sent in sentences:
         if has_figure(sent):
-            if sum(v for t, v in w.items() if t in tokens(sent)) >= FIGURE_SHARE * total:
+            words, low = tokens(sent), sent.lower()
+            if sum(v for t, v in w.items() if t in words or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
                 return True
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
     # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
