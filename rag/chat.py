@@ -109,6 +109,21 @@ def previous_context(history: list[dict[str, str]], turns: int = 1) -> str:
     return " ".join(strip_citations(m["content"]) for m in msgs)
 
 
+def cited_context(history: list[dict[str, str]]) -> str:
+    """The earlier exchanges whose answers cite a number the last answer cites, then the last exchange, as plain
+    text; '' where no earlier answer does. Citation numbers stay fixed for a conversation, so those exchanges are
+    about the same paper: a third turn's 'Which layers leak the most?' / 'According to [1], …' does not name the
+    paper, the first exchange, which introduced [1], does."""
+    last = history[-2:]
+    cited = set(EXPLICIT_REF.findall(last[-1]["content"])) if last and last[-1].get("role") == "assistant" else set()
+    older = history[: len(history) - len(last)]
+    earlier: list[dict[str, str]] = []
+    for i, m in enumerate(older):
+        if cited and m.get("role") == "assistant" and cited & set(EXPLICIT_REF.findall(m["content"])):
+            earlier += older[i - 1: i + 1] if i and older[i - 1].get("role") == "user" else [m]
+    return " ".join(strip_citations(m["content"]) for m in earlier + last) if earlier else ""
+
+
 def condense(question: str, history: list[dict[str, str]]) -> Condensed:
     if not is_followup(question, history):
         return Condensed(question=question, standalone=question)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.chat import Thread, previous_context, resolve_references
+from rag.chat import Thread, cited_context, previous_context, resolve_references
 from rag.figures import QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
@@ -278,6 +278,7 @@ class Query:
     refs: list[str] = field(default_factory=list)  # paper ids the question points at explicitly
     ref_mode: str = ""  # 'papers' ([2], 'the second paper') or 'authors' ('what else did they write')
     context: str = ""  # the previous exchange, for the follow-up reading
+    cited_context: str = ""  # with it, the earlier exchanges about the papers it cites (`rag.chat.cited_context`)
     previous_question: str = ""
     unknown_author: str = ""  # a full name asked about as an author ('papers by X') that no paper lists
     data: tuple[str, ...] = ()  # one-word names of the data the question asks results on ('Criteo')
@@ -483,6 +484,7 @@ def analyse(
         refs=refs,
         ref_mode=ref_mode,
         context=previous_context(history) if history else "",
+        cited_context=cited_context(history) if history else "",
         previous_question=last_user,
         unknown_author=unknown,
         data=data_names(search),

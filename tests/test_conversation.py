@@ -70,3 +70,38 @@ def test_unknown_reference_number_is_not_invented(seed_ready):
     _turn(h, "What does GrowNet use as weak learners?")
     ans = _turn(h, "compare [1] and [7]")
     assert all(s.n != 7 for s in ans.sources)
+
+
+# A conversation pasted as text (no sources attached): the paper is named in the first answer only.
+_TEXT_HISTORY = [
+    {"role": "user", "content": "Is there a network that fills missing regions of a video by copying content from "
+                                "other frames?"},
+    {"role": "assistant", "content": "The most relevant paper is “Copy-and-Paste Networks for Deep Video Inpainting” "
+                                     "[1]. It copies corresponding contents in reference frames and pastes them into the "
+                                     "holes of the target frame [1]."},
+    {"role": "user", "content": "What else was the framework extended to?"},
+    {"role": "assistant", "content": "According to [1], it was extended to enhancing over- or under-exposed frames, which "
+                                     "improved lane detection on road videos [1]."},
+]
+
+
+def test_the_earlier_exchanges_citing_the_same_number_give_the_paper_discussed():
+    """The last answer cites [1]; the first one, which named the paper, cites [1] too, so it comes with the last
+    exchange. An exchange citing another number, and a history whose last answer cites nothing, add nothing."""
+    from rag.chat import cited_context
+
+    text = cited_context(_TEXT_HISTORY)
+    assert text.startswith("Is there a network") and "Copy-and-Paste Networks" in text and "lane detection" in text
+    assert "[1]" not in text
+    other = [{**_TEXT_HISTORY[1], "content": _TEXT_HISTORY[1]["content"].replace("[1]", "[2]")}]
+    assert cited_context(_TEXT_HISTORY[:1] + other + _TEXT_HISTORY[2:]) == ""
+    assert cited_context(_TEXT_HISTORY[:3] + [{"role": "assistant", "content": "It was not extended."}]) == ""
+
+
+def test_a_question_pointing_back_at_the_one_paper_discussed_is_about_it(seed_ready):
+    """'Is it any quicker than the older methods?' after two exchanges about one paper, named only in the first: no
+    other paper answers it on its own, so it is about that paper, and the sentence on its speed is quoted."""
+    ans = rag.ask("Is it any quicker than the older methods?", history=_TEXT_HISTORY)
+    assert not ans.refused, ans.text
+    assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
+    assert "running faster than the state-of-the-art" in ans.text

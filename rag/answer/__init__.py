@@ -18,7 +18,7 @@ from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
-from rag.chat import Thread
+from rag.chat import ANAPHORA, Thread
 from rag.cite import renumber
 from rag.lexical import query_tokens
 from rag.query import Query, norm_term
@@ -99,7 +99,10 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     prev_ids = list(query.thread.last_cited)
     if not prev_ids and query.context:  # a history passed as text: the papers it names by title, else its best two
         hits = retr.search(query.context, k=2, filters=query.filters)
-        prev_ids = [h.paper.paper_id for h in ([h for h in hits if h.title_match] or hits)]
+        titled = [h for h in hits if h.title_match]
+        if not titled and query.cited_context:  # the last exchange names no paper: the exchange that introduced
+            titled = [h for h in retr.search(query.cited_context, k=2, filters=query.filters) if h.title_match]
+        prev_ids = [h.paper.paper_id for h in (titled or hits)]  # the number it cites does
     if not prev_ids:
         return fresh, _pair_ids(pair)
     combined = f"{query.search} {query.previous_question}".strip()
@@ -118,6 +121,10 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
         # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
         follow[0].relevance = 1.0
+    if follow and len(prev_ids) == 1 and best_fresh < load_model().threshold and ANAPHORA.search(query.text):
+        # 'Do they propose any defence against it?': a question that points back at the one paper under
+        # discussion, with nothing else in the collection answering it on its own, is about that paper
+        follow[0].relevance = max(follow[0].relevance, load_model().threshold)
     if follow and (follow[0].relevance > best_fresh or same_paper):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1], set()
