@@ -114,7 +114,9 @@ _ARTIFACT = (r"(?:code|code ?base|implementation|library|toolkit|tool|software|p
              r"weights|checkpoints?|models?|demo|visuali[sz]ations?|results|resources?|annotations?|list|benchmark|"
              r"leaderboard|materials?|scripts?|source)")
 WANTS_LINK = re.compile(
-    r"\b(?:download(?:ed|able|s)?|github|repository|repo|source code|the code(?![-‐])|code (?:available|released)|link|url|website|"
+    r"\b(?:(?:release[sd]?|publish(?:es|ed)?|share[sd]?|open-?sourced?)\s+(?:(?:the|its|their|any|all|some)\s+)?"
+    r"(?:code|implementation|weights|checkpoints)|"  # 'does it release code?'
+    r"download(?:ed|able|s)?|github|repository|repo|source code|the code(?![-‐])|code (?:available|released)|link|url|website|"
     r"web ?page|homepage|project page|where can i (?:get|find)(?!\s+(?:papers?|work|studies|research|articles?|"
     r"anything|something|more)\b))\b|"
     # "where can I get / browse / download … <artifact>"

@@ -534,10 +534,14 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
      True),  # the metric spelled out
     ("What exponent does the scaling law have?", "We fit a scaling law. The fitted law has an exponent of 0.27.", True),
     ("What exponent does the scaling law have?", "We fit a scaling law. It holds for up to 512 experts.", False),
+    # how fast, said in words
+    ("How fast is the customisation?", "We customise models. It generates a model within a few seconds.", True),
+    ("How fast is the customisation?", "We customise models. It uses a supernet of 12 modules.", False),
 ])
 def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
     """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;
-    an abstract that never names it does not state it, whatever other numbers it gives."""
+    an abstract that never names it does not state it, whatever other numbers it gives. How fast something is
+    may be said in words ('within a few seconds')."""
     from types import SimpleNamespace
 
     from rag.answer.evidence import gather

@@ -105,3 +105,32 @@ def test_a_question_pointing_back_at_the_one_paper_discussed_is_about_it(seed_re
     assert not ans.refused, ans.text
     assert [s.title for s in ans.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"]
     assert "running faster than the state-of-the-art" in ans.text
+
+
+def test_asking_whether_the_paper_discussed_releases_code_quotes_its_link(seed_ready):
+    """'does it release code?' asks where the code is, as 'where is the code?' does: the answer is about the paper
+    under discussion and quotes the sentence with its URL."""
+    history = [
+        {"role": "user", "content": "Is there an early-exit network that keeps feature extraction apart from the "
+                                    "classification at each exit?"},
+        {"role": "assistant", "content": "Dyn-Perceiver does: a feature branch extracts image features while a "
+                                         "classification branch holds the early exits."},
+    ]
+    for question in ("does it release code?", "and did they publish their implementation?"):
+        ans = rag.ask(question, history=history)
+        assert [s.title for s in ans.sources] == ["Dynamic Perceiver for Efficient Visual Recognition"], ans.text
+        assert "github.com/LeapLabTHU/Dynamic_Perceiver" in ans.text, ans.text
+
+
+def test_a_question_pointing_back_stays_with_the_paper_discussed_over_a_slightly_stronger_other(seed_ready):
+    """'and its ImageNet accuracy?' after an exchange about AdderNets: another paper that reports ImageNet accuracy
+    scores a little higher on the words alone, but the question points back ('its') and the paper under discussion
+    answers it at the answer threshold, so the answer is about that paper and quotes its figure."""
+    history = [
+        {"role": "user", "content": "a network that swaps the multiplications of convolutions for cheap additions"},
+        {"role": "assistant", "content": "AdderNets [1] take the l1 distance between filters and input features, so "
+                                         "the convolutions need additions only [1]."},
+    ]
+    ans = rag.ask("and its ImageNet accuracy?", history=history)
+    assert not ans.refused and ans.sources[0].abstract.startswith("Compared with cheap addition"), ans.text
+    assert "74.9%" in ans.text
