@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v33, acl-v33 (session 22, third pair): validation_bundled_v33.jsonl (80) and validation_acl_v33.jsonl (40),
-  written after the v32 run and its fixes by helpers who did not read the decision layer or run the system; run once
-  on fcd4ddd (one filter fix came after); `--sets bundled-v33,acl-v33`.
+- bundled-v35, acl-v35 (session 23, second pair): validation_bundled_v35.jsonl (80) and validation_acl_v35.jsonl (40),
+  written while v34 ran by helpers who did not read the decision layer or run the system; run once on 000ee54 (three
+  fixes came after); `--sets bundled-v35,acl-v35`.
+- bundled-v34, acl-v34 (session 23, written at the session's start, run once on c5773ac, looked at since).
+- bundled-v33, acl-v33 (session 22, third pair, run once on fcd4ddd, looked at since).
 - bundled-v32, acl-v32 (session 22, second pair, run once on 4fb6970, looked at since).
 - bundled-v31, acl-v31 (session 22, written at the session's start, run once on 3d9b30f, looked at since).
 - bundled-v30, acl-v30 (session 21, run once on f40bc8b, looked at since).
@@ -103,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v33,acl-v33,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v33, acl-v33 (held out, session 22), bundled-v32, acl-v32, "
+    ap.add_argument("--sets", default="dev,bundled-v35,acl-v35,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v35, acl-v35 (held out, session 23), bundled-v34, acl-v34 "
+                         "(held out in session 23, looked at since), bundled-v33, acl-v33, bundled-v32, acl-v32, "
                          "bundled-v31, acl-v31 "
                          "(held out in session 22, looked at since), bundled-v30, acl-v30 "
                          "(held out in session 21, looked at since), bundled-v29, acl-v29 (held out in session 20), bundled-v28, "
