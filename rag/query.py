@@ -218,7 +218,7 @@ def aspects(search: str) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|"
-                          r"chacun\w*|les deux|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b", re.I)
+                          r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b", re.I)
 _AND = re.compile(r"\s+(?:and|et|und)\s+", re.I)  # English, French, German
 MAX_PAIRS = 3  # 'and's tried per question
 

@@ -277,6 +277,8 @@ def test_a_comparison_is_an_enumeration_that_compares(question, readings, compar
      [("How do the triplet network", "the ranking survey differ")]),
     ("Comparez le modèle de sujets et le retriever dense",
      [("Comparez le modèle de sujets", "le retriever dense")]),
+    ("En quoi HyperShot et les HyperNetworks diffèrent-ils ?", [("En quoi HyperShot", "les HyperNetworks diffèrent-ils")]),
+    ("des modèles différents et des données bruitées", []),  # the adjective ('différents') sets nothing side by side
     # one reading per 'and' of the longest clause: which of them names two papers is for the evidence to say
     ("both pruning and quantisation and distillation",
      [("both pruning", "quantisation and distillation"), ("both pruning and quantisation", "distillation")]),
