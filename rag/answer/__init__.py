@@ -126,13 +126,14 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
         # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
         follow[0].relevance = 1.0
-    if follow and len(prev_ids) == 1 and best_fresh < load_model().threshold and ANAPHORA.search(query.text):
+    tau, points_back = load_model().threshold, bool(ANAPHORA.search(query.text))
+    if follow and points_back and len(prev_ids) == 1 and best_fresh < tau:
         # 'Do they propose any defence against it?': a question that points back at the one paper under
         # discussion, with nothing else in the collection answering it on its own, is about that paper
-        follow[0].relevance = max(follow[0].relevance, load_model().threshold)
-    points_back = bool(ANAPHORA.search(query.text))
-    close = bool(follow) and points_back and follow[0].relevance >= load_model().threshold > 0 and (
-        follow[0].relevance >= best_fresh - FOLLOW_MARGIN)  # 'and how much does it help on medical images?'
+        follow[0].relevance = max(follow[0].relevance, tau)
+    # 'and how much does it help on medical images?': the paper under discussion answers it, nearly as well as
+    # the best other paper does on the question's words alone
+    close = bool(follow) and points_back and follow[0].relevance >= max(tau, best_fresh - FOLLOW_MARGIN)
     if follow and (follow[0].relevance > best_fresh or same_paper or close):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1], set()
