@@ -121,7 +121,7 @@ def cited_context(history: list[dict[str, str]]) -> str:
     for i, m in enumerate(older):
         if cited and m.get("role") == "assistant" and cited & set(EXPLICIT_REF.findall(m["content"])):
             earlier += older[i - 1: i + 1] if i and older[i - 1].get("role") == "user" else [m]
-    return " ".join(strip_citations(m["content"]) for m in earlier + last) if earlier else ""
+    return previous_context(earlier + last, turns=len(earlier) + 1) if earlier else ""
 
 
 def condense(question: str, history: list[dict[str, str]]) -> Condensed:

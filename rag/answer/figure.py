@@ -8,6 +8,7 @@ doesn't state (`rag.answer._verdict`). The vocabulary of figures and metrics is 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
 from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY
@@ -58,6 +59,17 @@ def _names_quantity(ev: Evidence, query: Query) -> bool:
     return any(all(t in text for t in head) for head in heads)
 
 
+@lru_cache(maxsize=1)
+def _metric_stems() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    """The metrics' stems as `rag.relevance.tokens` gives them (never words naming a paper), and each stem's
+    forms ('mae' -> 'mean absolute error'), computed once."""
+    from rag.lexical import query_tokens
+    from rag.relevance import tokens
+
+    return (frozenset(tokens(" ".join(METRIC_FORMS))),
+            {t: forms for m, forms in METRIC_FORMS.items() for t in query_tokens(m)})
+
+
 # How a cost grows, said in words ('runtime cubic in M', 'linear-time', 'scales quadratically'): what a question
 # asks for when it asks how something scales, its complexity or its runtime (a complexity with digits,
 # 'O(n^2)', is a number already).
@@ -100,7 +112,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
-    naming -= tokens(" ".join(METRIC_FORMS))  # a metric named ('RMSE') is what is asked, not the paper's name
+    metric_stems, metric = _metric_stems()
+    naming -= metric_stems  # a metric named ('RMSE') is what is asked, not the paper's name
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
@@ -116,7 +129,6 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
-    metric = {t: forms for m, forms in METRIC_FORMS.items() for t in query_tokens(m)}  # 'mae' <- 'mean absolute error'
     for sent in sentences:
         if has_figure(sent):
             words, low = tokens(sent), sent.lower()
