@@ -286,6 +286,13 @@ class Query:
     data: tuple[str, ...] = ()  # one-word names of the data the question asks results on ('Criteo')
 
     @property
+    def author_topic(self) -> bool:
+        """An author filter and a topic besides ('What has X published on speech recognition?'): the filter
+        makes every candidate the author's, so only the topic tells them apart."""
+        f = self.filters
+        return bool(f and f.author) and self.search.strip() != f.author and not _only_authorship(self.search)
+
+    @property
     def named_forms(self) -> dict[str, str]:
         """Normalised named term -> the first way the question wrote it (forms of 2+ characters)."""
         out: dict[str, str] = {}

@@ -90,6 +90,55 @@ def test_no_match_refuses_with_the_filters_named(acl):
     assert ans.refused and "year ≥ 2030" in ans.text
 
 
+@pytest.mark.parametrize("question", ["Deyi Xiong's work on speech recognition",
+                                      "What has Deyi Xiong published on named entity recognition?",
+                                      "Ting Liu on metaphor identification"])
+def test_an_author_asked_about_a_topic_none_of_their_papers_covers_is_refused(acl, question, monkeypatch):
+    """Every candidate is the author's, and the model's author signal is on for all of them: the best of
+    their papers passes the model's own answer threshold on a topic none of them covers. An author filter
+    with a topic needs AUTHOR_TOPIC_THRESHOLD (`Query.author_topic`); the author's own topics and a question
+    for all their papers are still answered."""
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+    ans = rag.ask(question, **A)
+    assert ans.filters.get("author") and ans.refused and not ans.sources
+    monkeypatch.setattr(judge, "AUTHOR_TOPIC_THRESHOLD", None)  # without the rule it was answered
+    assert not rag.ask(question, **A).refused
+    monkeypatch.undo()
+    for topic, title in [("Deyi Xiong's work on coherence in neural machine translation", "Modeling Coherence"),
+                         ("What has Ting Liu published on persona-based dialogue?", "BoB: BERT Over BERT")]:
+        ans = rag.ask(topic, **A)
+        assert not ans.refused and ans.sources[0].title.startswith(title)
+    ans = rag.ask("papers by Deyi Xiong", **A)
+    assert not ans.refused and len(ans.sources) >= 3 and all("Deyi Xiong" in s.authors for s in ans.sources)
+
+
+def test_author_topic_benchmark_pairs_an_author_with_their_topic_and_with_one_they_never_wrote_on():
+    """benchmarks.author_topic, which chose AUTHOR_TOPIC_THRESHOLD: an answerable question takes its phrase from
+    the title of one of the author's papers; the other from someone else's title, none of whose words' set any
+    record of the author holds. Authors fall into the fit or val half by name, and the generation is deterministic."""
+    from benchmarks.author_topic import cost_table, questions
+    from rag.corpus import load_papers
+    from rag.lexical import query_tokens
+    from rag.relevance import tokens
+
+    papers = load_papers(DATA / "acl", "acl")
+    rows = questions(papers, 10, min_records=3)
+    assert rows == questions(papers, 10, min_records=3) and {r["label"] for r in rows} == {0, 1}
+    assert {r["author"] for r in rows} == {"Deyi Xiong", "Ting Liu"}
+    for r in rows:
+        theirs = [p for p in papers if r["author"] in p.authors]
+        assert r["author"] in r["question"] and r["split"] in ("fit", "val") and r["records"] == len(theirs)
+        rest = set(query_tokens(r["question"].replace(r["author"], ""))) - set(query_tokens("what has published work "
+                                                                                              "papers about which anything"))
+        held = [tokens(f"{p.title} {p.abstract}") for p in theirs]
+        assert any(rest <= h for h in held) == (r["label"] == 1)
+    table = cost_table([{"label": 1, "refused": False, "p1": 0.9}, {"label": 0, "refused": False, "p1": 0.6}])
+    at = {x["threshold"]: x for x in table}
+    assert at[0.6]["refusal_recall"] == 0.0 and at[0.61]["refusal_recall"] == 1.0 and at[0.91]["false_refusals"] == 1.0
+
+
 def test_explicit_filters_override_parsing(acl):
     ans = rag.ask("papers since 2020 on translation", filters={"year_max": 2018}, **A)
     assert ans.filters == {"year_max": 2018} and all(s.year <= 2018 for s in ans.sources)
