@@ -154,7 +154,13 @@ _COMPARE_WITH = re.compile(r"\s+(?:with|against|to)\s+", re.I)  # 'compare A wit
 COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\bdifferences? between\b|\b(?:what|how) (?:does|do|did) each\b|\bdoes each one\b|"
                         r"\band\b[^,;:?]{1,120}?\bboth\b(?!\s+(?:the|of|a|an|in|on)\b)|"
-                        r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b", re.I)
+                        r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b|"
+                        # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
+                        r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
+                        r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s", re.I)
+# 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
+_SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
+                        r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$", re.I)
 # Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
@@ -182,6 +188,10 @@ def aspects(search: str) -> tuple[str, ...]:
             if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
                 rest = " ".join(c for j, c in enumerate(clauses) if j != i)
                 return tuple(" ".join(x for x in (r, rest) if x) for r in readings)
+        apart = _SEPARATES.match(body)
+        if apart and all(len(apart.group(x).split()) <= COMPARED_WORDS for x in ("a", "b")):
+            rest = " ".join(c for j, c in enumerate(clauses) if j != i)
+            return tuple(" ".join(x for x in (apart.group(side).strip(" ,"), rest) if x) for side in ("a", "b"))
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
         versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]

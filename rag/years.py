@@ -29,7 +29,8 @@ YEAR_RULES = [
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)later than|starting(?: in)?|as of|newer than|(?:in|on) or after|no earlier than|not before|"
+    (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)(?<!\bnot\s)later than|starting(?: in)?|as of|(?<!\bno\s)(?<!\bnot\s)newer than|"
+     rf"(?:in|on) or after|(?:no|not) (?:earlier|older) than|not before|"
      rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
     (rf"\b(?:dal|dopo\s+il|a\s+partire\s+dal)\s+{YEAR}(?:\s+in\s+poi)?\b", "min"),  # Italian: 'dal 2016 in poi'
@@ -42,8 +43,8 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|older than|(?<!\bno\s)earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
-    (rf"\b(?:until|up to and including|up to|through|till|no later than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|(?<!\bno\s)(?<!\bnot\s)older than|(?<!\bno\s)(?<!\bnot\s)earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
+    (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+(?:year\s+)?|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'

@@ -636,6 +636,22 @@ def test_two_papers_named_side_by_side_are_both_cited(seed_ready):
     assert [s.title for s in one.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"], one.text
 
 
+@pytest.mark.parametrize("question", ["What sets SMASH apart from the HyperNetworks paper in how each uses a hypernetwork?",
+                                      "HyperShot compared with SMASH: what does each hypernetwork produce?"])
+def test_two_papers_compared_are_the_answer_without_others_on_the_subject(seed_ready, question, monkeypatch):
+    """Each side of the comparison names its own paper, and both are listed on the whole question: those two are
+    the answer. Other hypernetwork papers score high on the subject too, and were listed beside them."""
+    import importlib
+
+    ans = rag.ask(question)
+    assert len(ans.sources) == 2 and all(s.title.startswith(("SMASH", "HyperNetworks", "HyperShot"))
+                                         for s in ans.sources), ans.text
+    answer = importlib.import_module("rag.answer")
+    select = answer.select
+    monkeypatch.setattr(answer, "select", lambda evs, **kw: select(evs, **(kw | {"sides": 0})))
+    assert len(rag.ask(question).sources) > 2  # without the sides, the subject's other papers join
+
+
 @pytest.mark.parametrize(("question", "figure"), [
     ("Which exponent does the routed language model scaling study fit for the number of experts?", "the exponent"),
     ("What is the power-law exponent of the GShard scaling curve?", "the power-law exponent"),

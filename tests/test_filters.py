@@ -250,6 +250,15 @@ VOCAB_PHRASINGS = [
     # a venue's full name with its year at the start
     ("Annual Meeting of the Association for Computational Linguistics 2020: dialogue",
      {"venue": "ACL", "year_min": 2020, "year_max": 2020}),
+    # a bound negated: 'not earlier than' is from that year on, 'not later than' up to it
+    ("TACL papers not earlier than 2020 on question answering", {"venue": "TACL", "year_min": 2020}),
+    ("dialogue work no older than 2019", {"year_min": 2019}),
+    ("translation papers not later than 2018", {"year_max": 2018}),
+    # an event whose name lists its topics with commas, and its year after it ('… Reference, Anaphora and
+    # Coreference 2018'): filed under the generic 'Workshop' in 2018 and under CRAC from 2020
+    ("Workshop on Computational Models of Reference, Anaphora and Coreference 2018: bridging anaphora",
+     {"venue": "Workshop on Computational Models of Reference, Anaphora and Coreference", "year_min": 2018,
+      "year_max": 2018}),
 ]
 TOPIC_NOT_FILTER = [
     "surveys of computational linguistics methods for poetry",  # the field, not the journal
@@ -303,7 +312,25 @@ def _ok_venue(source, f):
     rest = {k: v for k, v in f.items() if k != "venue"}
     if not _ok(source, rest):
         return False
-    return "venue" not in f or f["venue"].lower() in venue_keys(source.venue)
+    # an acronym is one of the venue's keys; an event's full name is part of its title ('A | B': either)
+    return "venue" not in f or any(alt.lower() in venue_keys(source.venue) or alt.lower() in source.venue.lower()
+                                   for alt in f["venue"].split(" | "))
+
+
+def test_an_event_name_listing_its_topics_is_read_whole(venues):
+    """'Workshop on Computational Models of Reference, Anaphora and Coreference': the name goes on past its
+    comma, so all of it is the venue (the 2018 volume filed under the generic 'Workshop', the 2020 one under
+    CRAC), and none of it is left in the search text (', Anaphora and Coreference' had been, and a year after
+    it was lost)."""
+    from rag.filters import parse
+    from rag.pipeline import get_engine
+
+    eng = get_engine(settings=venues)
+    name = "Workshop on Computational Models of Reference, Anaphora and Coreference"
+    parsed = parse(f"coreference at the {name}", eng.retriever.vocabulary, eng.retriever.authors, eng.lexical.papers)
+    assert parsed.filters.venue.startswith(name) and parsed.question.strip() == "coreference"
+    hits = rag.retrieve("coreference", k=10, filters={"venue": parsed.filters.venue}, **V)
+    assert {h.year for h in hits} == {2018, 2020} and all(name in h.venue for h in hits)
 
 
 @pytest.mark.parametrize("question", TOPIC_NOT_FILTER)

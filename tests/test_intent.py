@@ -109,6 +109,23 @@ def test_a_question_not_worded_as_a_list_lists_further_papers_only_from_its_own_
     assert side in select([Judged(top), side], compares=True)
 
 
+def test_two_papers_compared_are_the_answer_where_each_side_names_its_own():
+    """'How does A differ from B': where each side's best paper answers its side at the answer threshold and is
+    listed on the whole question, those papers alone answer it, however relevant other papers on the same
+    subject are; where a side's best paper is not listed on the whole question (it found another paper's
+    words), the comparison lists as before: each side's best paper and any other at the answer threshold."""
+    from rag.answer.judge import select
+
+    rel = load_model()
+    a, b = Judged(0.95, item=0.9), Judged(rel.list_threshold + 0.01, item=rel.threshold + 0.01)
+    other = Judged(0.9)
+    assert select([a, other, b], compares=True, sides=2) == [a, b]
+    assert select([a, other, b], compares=True) == [a, other, b]  # sides unknown: as before
+    low = Judged(rel.list_threshold - 0.01, item=0.9)
+    assert select([a, other, low], compares=True, sides=2) == [a, other, low]
+    assert select([a, other, Judged(0.3, item=rel.threshold - 0.01)], compares=True, sides=2) == [a, other]
+
+
 def test_a_list_question_is_answered_where_its_best_papers_together_reach_the_support_threshold():
     """A broad topic that several papers each answer in part: no paper reaches the answer threshold, but the
     best three together reach the intent model's support threshold. A question worded as a list is answered

@@ -261,6 +261,16 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("weights predicted for both the forward and backward pass", [], False),
     ("restoring old photos -- scratches, fading or blur",
      ["scratches restoring old photos", "fading restoring old photos", "blur restoring old photos"], False),
+    # what separates / distinguishes / sets apart one thing from another; two alternatives, then 'which one'
+    ("What sets WaveNet apart from Tacotron?", ["WaveNet", "Tacotron"], True),
+    ("what distinguishes dropout from DropConnect, in what each one zeroes?",
+     ["dropout", "DropConnect, in what each one zeroes"], True),
+    ("Adam or AdaGrad: which optimiser copes with sparse gradients?",
+     ["Adam which optimiser copes with sparse gradients?", "AdaGrad which optimiser copes with sparse gradients?"],
+     True),
+    # 'which papers' after 'A or B' asks for a list of either, not for one of two
+    ("sarcasm or irony: which papers detect it in tweets?",
+     ["sarcasm which papers detect it in tweets?", "irony which papers detect it in tweets?"], False),
 ])
 def test_a_comparison_is_an_enumeration_that_compares(question, readings, compares):
     """'A vs B', 'compare A and B', 'the difference between A and B' compare alternatives (each side's

@@ -224,7 +224,7 @@ AUTHOR_TOPIC_THRESHOLD: float | None = 0.77  # None: off (as the benchmark measu
 def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None = None,
            list_threshold: float | None = None, absent_name: bool = False,
            foreign: bool = False, wants_list: bool = False, lexical: bool = True,
-           compares: bool = False, author_topic: bool = False) -> list[Evidence]:
+           compares: bool = False, author_topic: bool = False, sides: int = 0) -> list[Evidence]:
     """The papers that answer the question. The best paper must reach the answer threshold, or the best
     three together (their probabilities summed) the model's support threshold (else the selection is
     empty: refuse); every other paper at or above the list threshold joins it, most relevant first.
@@ -240,7 +240,9 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     same holds for the questions it does not call lists. A question that
     compares alternatives (`compares`: 'A vs B') lists each alternative's best paper where that paper
     reaches the answer threshold on its own item (`Evidence.item`, set by merge_readings), and any other
-    paper only where it reaches the answer threshold itself (not the list threshold); it is answered
+    paper only where it reaches the answer threshold itself (not the list threshold), and where each of its
+    `sides` (the items compared) has its own best paper at the answer threshold, those papers alone (two
+    papers compared: other papers on the same subject are not what is asked); it is answered
     where one such paper does and also reaches the list threshold on the whole question. The
     thresholds default to the values fitted with the models; an explicit answer threshold turns the
     support, absent-name and French/German rules off, and an explicit list threshold the intent's."""
@@ -275,6 +277,10 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     titled = [e for e in evs if e.hit.title_match]
     if len(titled) == 1 and titled[0] is evs[0] and evs[0].relevance >= tau and not (compares or wants_list):
         return [evs[0]]  # the one paper the question names by its title ('According to HyperShot, …')
+    if compares and sides >= 2:  # 'how does A differ from B': where each side's best paper answers its side and
+        named = [e for e in evs if e.item >= tau]  # is listed on the whole question, and no two sides share one,
+        if len(named) == sides and all(e.relevance >= tau_list for e in named):  # those papers are the answer
+            return named
     if compares:  # each side's best paper; any other only where it answers on its own
         return [evs[0]] + [e for e in evs[1:] if e.relevance >= max(tau, tau_list) or e.item >= tau][: cap - 1]
     return [evs[0]] + [e for e in evs[1:] if e.relevance >= tau_list][: cap - 1]
