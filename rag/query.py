@@ -74,7 +74,9 @@ NUMBER_Q = re.compile(
 # A change asked as 'how much does it cut / reduce / improve X' is a relative amount too.
 # How well something worked ('how well did that recipe work out?', 'how good are its results?'): a figure
 # answers, and so does an abstract that says it in words ('new state-of-the-art results').
-HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b", re.I)
+HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b|"  # and 'how much can <it> help / matter'
+                      r"\bhow much (?:does|do|did|can|could|will|would|might)\s+(?:\S+\s+){1,8}?(?:help|benefit|matter)\w*\b",
+                      re.I)
 _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"

@@ -669,6 +669,38 @@ def test_a_quantity_an_abstract_states_in_other_words_is_still_stated(seed_ready
     assert not ans.refused and "times faster" in ans.text, ans.text
 
 
+@pytest.mark.parametrize(("question", "figure"), [
+    ("How big is the GShard translation model, and how long did its training take?", "600 billion parameters"),
+    ("How long did it take to train the GShard model?", "4 days"),
+    ("How large is the GShard model?", "600 billion parameters"),
+])
+def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, question, figure, monkeypatch):
+    """'How long did training take?' is stated by a number of days or hours, 'how big is the model?' by a number
+    of parameters, whatever other words the sentence uses; without those readings both were refused as figures
+    the abstract does not state."""
+    import importlib
+    import re
+
+    ans = rag.ask(question)
+    assert not ans.refused and figure in ans.text, ans.text
+    figure_module = importlib.import_module("rag.answer.figure")
+    monkeypatch.setattr(figure_module, "DURATION_ASKED", re.compile("(?!)"))
+    monkeypatch.setattr(figure_module, "SIZE_ASKED", re.compile("(?!)"))
+    assert rag.ask(question).refused
+
+
+def test_how_much_something_helps_is_answered_in_words_too(seed_ready):
+    """'How much does X help …' asks how well it works: an abstract that says it improves answers it, as for
+    'how well'. A question naming the figure it wants is still a figure question."""
+    from rag.query import analyse
+
+    question = "How much does sharing a low-dimensional representation help across many linear bandit tasks?"
+    assert analyse(question, [], None).evaluative
+    assert not analyse("How much does the adapter help, in BLEU?", [], None).evaluative
+    ans = rag.ask(question)
+    assert not ans.refused and "representation" in ans.text, ans.text
+
+
 def test_whats_asks_for_a_figure_as_what_is_does(seed_ready):
     """"What's the word error rate of …" is a figure question, as "What is the word error rate …" is."""
     from rag.query import analyse

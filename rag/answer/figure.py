@@ -86,6 +86,18 @@ SPEED = re.compile(r"\b(?:(?:milli)?seconds?|minutes?|hours?|real[- ]time|orders
 SPEED_ASKED = re.compile(r"\bhow (?:fast|quick(?:ly)?)\b", re.I)
 
 
+# How long something took, and how big a model or dataset is: stated by a number with a unit of time ('in 4 days',
+# '10 minutes on 256 cores') or of size ('600 billion parameters', '1.2 million images'), whatever other words the
+# sentence uses ('how long did training take?' and '… trained … in 4 days').
+DURATION = re.compile(r"\b(?:(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)
+DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|should|has|have)\b|"
+                            r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
+SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
+                  r"(?:kilo|mega|giga|tera)bytes?)\b")
+SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:the|its|their|this|that) (?:[\w-]+ ){0,2}(?:model|"
+                        r"network|net|architecture|transformer|system|dataset|data set|corpus|benchmark)s?)\b", re.I)
+
+
 # Share of the asked-for terms' IDF mass a sentence with a number must hold to state the figure. (0.25 was
 # tried in session 5 on the seen v1/v2 figure questions; the dev smoke test then answered a figure its
 # abstract does not give, so the earlier 0.4 stays.)
@@ -123,6 +135,10 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
     if SPEED_ASKED.search(query.search) and any(SPEED.search(s) for s in sentences):
         return True  # 'how fast is it?' and '… generate … models within few seconds'
+    if DURATION_ASKED.search(query.search) and any(has_figure(s) and DURATION.search(s) for s in sentences):
+        return True  # 'how long did training take?' and '… trained on 2048 TPU v3 accelerators in 4 days'
+    if SIZE_ASKED.search(query.search) and any(has_figure(s) and SIZE.search(s) for s in sentences):
+        return True  # 'how big is the model?' and '… a giant model with 600 billion parameters'
     if GROWTH_ASKED.search(query.search) and any(GROWTH.search(s) for s in sentences):
         return True  # 'how does the runtime … scale with M?' and '… runtime cubic (for learning) … in M'
     if not asked:
