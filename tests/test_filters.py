@@ -114,6 +114,20 @@ def test_an_author_asked_about_a_topic_none_of_their_papers_covers_is_refused(ac
     assert not ans.refused and len(ans.sources) >= 3 and all("Deyi Xiong" in s.authors for s in ans.sources)
 
 
+def test_an_author_filter_with_a_co_author_named_too_is_no_topic_question(acl, monkeypatch):
+    """'Deyi Xiong and Hongfei Xu: …': the second name is among the best paper's authors, so the question names
+    the paper by its authors, and AUTHOR_TOPIC_THRESHOLD does not apply (raised above the best paper's relevance
+    here, it still answers; without the co-author it refuses)."""
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+    both = rag.ask("Deyi Xiong and Hongfei Xu: what did they find about word translations?", **A)
+    assert both.filters.get("author") and not both.refused
+    monkeypatch.setattr(judge, "AUTHOR_TOPIC_THRESHOLD", min(1.0, both.signals["p1"] + 0.01))
+    assert not rag.ask("Deyi Xiong and Hongfei Xu: what did they find about word translations?", **A).refused
+    assert rag.ask("Deyi Xiong: what did he find about word translations?", **A).refused
+
+
 def test_author_topic_benchmark_pairs_an_author_with_their_topic_and_with_one_they_never_wrote_on():
     """benchmarks.author_topic, which chose AUTHOR_TOPIC_THRESHOLD: an answerable question takes its phrase from
     the title of one of the author's papers; the other from someone else's title, none of whose words' set any

@@ -45,7 +45,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                         list_threshold=eng.settings.list_threshold,
                         absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
                         wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
-                        compares=query.compares or bool(paired), author_topic=query.author_topic,
+                        compares=query.compares or bool(paired),
+                        # (a co-author also named, 'X and Y: …', names the paper as a topic would not)
+                        author_topic=query.author_topic and not (evs and evs[0].hit.author_match),
                         sides=len(query.aspects) if query.compares else len(paired))
         if paired:  # two papers named side by side: the answer is about those two
             chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
