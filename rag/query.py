@@ -179,6 +179,11 @@ def aspects(search: str) -> tuple[str, ...]:
     tools', ...). With three or more items, the first item's extra leading words and the last item's
     extra trailing words (beyond the middle items' length) are the list's shared head and tail.
     Empty when the question has no list of 2-5 short items."""
+    return enumeration(search)[0]
+
+
+def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools')."""
     clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
     best: tuple[int, list[str]] | None = None
     for i, clause in enumerate(clauses):
@@ -189,11 +194,12 @@ def aspects(search: str) -> tuple[str, ...]:
             readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
             if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
                 rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-                return tuple(" ".join(x for x in (r, rest) if x) for r in readings)
+                return tuple(" ".join(x for x in (r, rest) if x) for r in readings), tuple(x.strip() for x in pair_ab)
         apart = _SEPARATES.match(body)
         if apart and all(len(apart.group(x).split()) <= COMPARED_WORDS for x in ("a", "b")):
             rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-            return tuple(" ".join(x for x in (apart.group(side).strip(" ,"), rest) if x) for side in ("a", "b"))
+            sides = tuple(apart.group(side).strip(" ,") for side in ("a", "b"))
+            return tuple(" ".join(x for x in (side, rest) if x) for side in sides), sides
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
         versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
@@ -209,7 +215,7 @@ def aspects(search: str) -> tuple[str, ...]:
         if 2 <= len(parts) <= MAX_ASPECTS and (best is None or len(parts) > len(best[1])):
             best = (i, parts)
     if best is None:
-        return ()
+        return (), ()
     i, items = best
     head = tail = ""
     if len(items) >= 3:
@@ -222,9 +228,9 @@ def aspects(search: str) -> tuple[str, ...]:
             items[-1], tail = " ".join(words[:width]), " ".join(words[width:])
     # long clauses joined by 'or': a description, not a list; two things compared may each be described at length
     if any(len(x.split()) > (COMPARED_WORDS if len(items) == 2 and COMPARISON.search(clauses[i]) else 8) for x in items):
-        return ()
+        return (), ()
     rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-    return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items)
+    return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items), tuple(items)
 
 
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
@@ -244,13 +250,21 @@ def and_pairs(search: str) -> tuple[tuple[str, str], ...]:
     if not clauses:
         return ()
     i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
-    body = clauses[i].rstrip("?.!:; ")
     rest = " ".join(c for j, c in enumerate(clauses) if j != i)
+    return tuple(tuple(" ".join(x for x in (side, rest) if x) for side in sides) for sides in and_sides(search))
+
+
+def and_sides(search: str) -> tuple[tuple[str, str], ...]:
+    """The two sides of each 'and' of `and_pairs`, without the words of the question's other clauses."""
+    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
+    if not clauses:
+        return ()
+    body = max(clauses, key=len).rstrip("?.!:; ")
     out = []
     for m in list(_AND.finditer(body))[:MAX_PAIRS]:
         left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
         if left and right:
-            out.append(tuple(" ".join(x for x in (side, rest) if x) for side in (left, right)))
+            out.append((left, right))
     return tuple(out)
 
 
@@ -280,8 +294,10 @@ class Query:
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     compares: bool = False  # the enumeration compares alternatives ('A vs B'): each item's best paper is listed
+    items: tuple[str, ...] = ()  # the enumeration's items alone, without the words around the list (`enumeration`)
     pairs: tuple[tuple[str, str], ...] = ()  # the two sides of each 'and' (`and_pairs`) of a question without an
     # enumeration whose words set things side by side (SIDE_BY_SIDE: 'both', 'each', 'differ', 'compare')
+    pair_sides: tuple[tuple[str, str], ...] = ()  # those sides alone (`and_sides`)
     foreign: bool = False  # written in French or German: the English embedding model scores it lower (its
     # search text ends with English glosses of its words from rag.lexicon)
     gloss: str = ""  # those English glosses alone (a foreign question's English reading), or ''
@@ -479,7 +495,8 @@ def analyse(
 
         lexicon = load_lexicon(eng.settings.lexicon_dir)
         gloss = lexicon.gloss(search) if lexicon is not None else ""
-    items = aspects(search)
+    items, bare = enumeration(search)
+    sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(search)
     return Query(
         text=question,
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
@@ -495,8 +512,10 @@ def analyse(
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=items,
+        items=bare,
         compares=bool(items) and bool(COMPARISON.search(search)),
-        pairs=() if items or not SIDE_BY_SIDE.search(search) else and_pairs(search),
+        pairs=and_pairs(search) if sides else (),
+        pair_sides=sides,
         foreign=foreign,
         list_intent=p_list,
         wants_list=p_list >= intent.cut,

@@ -649,7 +649,27 @@ def test_two_papers_compared_are_the_answer_without_others_on_the_subject(seed_r
     answer = importlib.import_module("rag.answer")
     select = answer.select
     monkeypatch.setattr(answer, "select", lambda evs, **kw: select(evs, **(kw | {"sides": 0})))
+    monkeypatch.setattr(answer, "BARE_SIDE_WORDS", 0)  # (the names read alone, too)
     assert len(rag.ask(question).sources) > 2  # without the sides, the subject's other papers join
+
+
+def test_a_side_of_a_comparison_that_is_a_name_is_also_read_alone(seed_ready, monkeypatch):
+    """'SN-Net and Dynamic Perceiver both let one deployed network trade accuracy for compute': read with the
+    question's other words, the Dynamic Perceiver side finds SN-Net again (the words suit it better); read alone, the
+    name finds its own paper, and both are the answer. A side that is a kind of thing ('convolutional') is not a
+    name, and is read with the question's words only."""
+    import importlib
+
+    from rag.query import analyse
+
+    answer = importlib.import_module("rag.answer")
+    question = "SN-Net and Dynamic Perceiver both let one deployed network trade accuracy for compute: how does each do it?"
+    titles = [s.title for s in rag.ask(question).sources]
+    assert len(titles) == 2 and titles[0] == "Stitchable Neural Networks" and titles[1].startswith("Dynamic Perceiver")
+    query = analyse("convolutional versus recurrent networks for text classification", [], None)
+    assert query.compares and query.items and not any(answer._name_like(x, query) for x in query.items)
+    monkeypatch.setattr(answer, "BARE_SIDE_WORDS", 0)
+    assert [s.title for s in rag.ask(question).sources] == ["Stitchable Neural Networks"]
 
 
 @pytest.mark.parametrize(("question", "figure"), [

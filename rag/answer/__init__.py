@@ -157,19 +157,48 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
     paper among its best two. A figure or a link is asked of one paper."""
     if not query.pairs or not whole or query.wants_number or query.wants_link:
         return []
-    retr, tau = eng.retriever, load_model().threshold
-    for sides in query.pairs:
-        readings = []
-        for text in sides:
-            vec = retr.embed_query(text)
-            hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
-            readings.append(judge(eng, query.reading(text), hits, vec, embed=False))
+    tau = load_model().threshold
+    for sides, bare in zip(query.pairs, query.pair_sides, strict=True):
+        readings = [_side_reading(eng, query, text, alone) for text, alone in zip(sides, bare, strict=True)]
         tops = [r[0] for r in readings if r and r[0].relevance >= tau]
         ids = {e.hit.paper.paper_id for e in tops}
         if (len(tops) == 2 and len(ids) == 2 and len(whole) > 1
                 and {whole[0].hit.paper.paper_id, whole[1].hit.paper.paper_id} == ids):
             return readings
     return []
+
+
+# The longest side of a comparison also judged on its own, without the question's other words: a name ('SN-Net',
+# 'Distiller', 'the Deep Graph Library'), where the words around it may suit the other side's paper better.
+BARE_SIDE_WORDS = 6
+
+
+def _judged(eng, query: Query, text: str) -> list[Evidence]:
+    """One reading's judged evidence (no sentences embedded on demand for a reading: a large collection's new
+    candidates are scored by the screening model)."""
+    retr = eng.retriever
+    vec = retr.embed_query(text)  # one at a time, as the whole question is (a batch embeds a little differently)
+    hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
+    return judge(eng, query.reading(text), hits, vec, embed=False)
+
+
+def _name_like(side: str, query: Query) -> bool:
+    """Does a side of a comparison name something ('SN-Net', 'the Deep Graph Library', 'Dynamic Perceiver'), not
+    a kind of thing ('convolutional', 'model-based')? A capital letter other than the question's first says so."""
+    start = query.search.lstrip().startswith(side)
+    return any(c.isupper() for c in (side[1:] if start else side))
+
+
+def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
+    """A side of a comparison: read with the question's other words ('SN-Net let a single deployed model trade
+    accuracy for compute') and, where it is a short name, alone ('SN-Net'); the reading whose best paper is more
+    relevant is that side's."""
+    read = _judged(eng, query, text)
+    if alone and alone != text and len(alone.split()) <= BARE_SIDE_WORDS and _name_like(alone, query):
+        bare = _judged(eng, query, alone)
+        if bare and (not read or bare[0].relevance > read[0].relevance):
+            return bare
+    return read
 
 
 def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
@@ -179,13 +208,9 @@ def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     for a topic in place of the sentence with the link."""
     if not query.aspects or query.wants_number or query.wants_link:
         return []
-    retr, out = eng.retriever, []
-    for text in query.aspects:
-        vec = retr.embed_query(text)  # one at a time, as the whole question is (a batch embeds a little differently)
-        sub = query.reading(text)
-        hits = retr.search(text, k=eng.settings.top_k, filters=query.filters, qvec=vec)
-        out.append(judge(eng, sub, hits, vec, embed=False))  # no sentences embedded for an item alone
-    return out
+    if query.compares and len(query.items) == len(query.aspects):  # each side of a comparison, also alone
+        return [_side_reading(eng, query, text, alone) for text, alone in zip(query.aspects, query.items, strict=True)]
+    return [_judged(eng, query, text) for text in query.aspects]
 
 
 def _referenced(eng, query: Query) -> tuple[list[Evidence], str]:
