@@ -516,6 +516,9 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
     ("How many kinds of metrics did they design?", "We design three types of mathematical metrics.", True),
     ("how many hypotheses about its success are put forward?", "Three hypotheses are proposed as follows.", True),
     ("How many datasets?", "Experiments on six benchmark datasets show gains.", True),  # punctuation ends the unit
+    # a magnitude passes the count on past its 'of'
+    ("How many parameters do the networks have?", "Industrial networks with hundreds of millions of parameters.", True),
+    ("How many parameters do the networks have?", "Millions of users click on ads every day.", False),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
@@ -537,6 +540,12 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
     # how fast, said in words
     ("How fast is the customisation?", "We customise models. It generates a model within a few seconds.", True),
     ("How fast is the customisation?", "We customise models. It uses a supernet of 12 modules.", False),
+    # 'how many <unit>' is stated only by a count of that unit, not by other numbers near the question's words
+    ("How many gigabytes of memory does the retriever need?",
+     "Our retriever needs a tiny fraction of the memory of 3 competing retrievers, evaluated on 20 datasets.", False),
+    ("How many gigabytes of memory does the retriever need?", "Our retriever needs 2 gigabytes of memory.", True),
+    ("How many sentences does the refined dataset contain?",
+     "We introduce a dataset refined from MIMLRE (2014) and evaluate on SemEval-2010 Task 8.", False),
 ])
 def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
     """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;

@@ -69,6 +69,8 @@ def without_years(sentence: str) -> str:
 _WORD = re.compile(r"[\w-]+")
 CARDINAL = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                       r"fifty|hundreds?|thousands?|millions?|billions?|dozens?", re.I)
+# 'hundreds of millions of parameters' counts parameters: a magnitude passes the count on past its 'of'
+_MAGNITUDES = frozenset("dozens hundreds thousands millions billions".split())
 # 'three types of metrics' counts metrics: these words pass the count on past their 'of'
 _KIND_OF = frozenset("kinds kind types type sorts sort forms form categories category classes class families family "
                      "variants variant".split())
@@ -85,7 +87,8 @@ def counts(sentence: str, unit: frozenset[str]) -> bool:
         after = words[i + 1:i + 4]
         if "of" in after:
             k = after.index("of")
-            after = [*after[:k], *words[i + k + 2:i + k + 4]] if k and after[k - 1].lower() in _KIND_OF else after[:k]
+            passes = (k and after[k - 1].lower() in _KIND_OF) or (not k and w.lower() in _MAGNITUDES)
+            after = [*after[:k], *words[i + k + 2:i + k + 4]] if passes else after[:k]
         if unit & set(query_tokens(" ".join(after))):
             return True
     return False

@@ -141,6 +141,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how big is the model?' and '… a giant model with 600 billion parameters'
     if GROWTH_ASKED.search(query.search) and any(GROWTH.search(s) for s in sentences):
         return True  # 'how does the runtime … scale with M?' and '… runtime cubic (for learning) … in M'
+    if query.count_unit and not query.wants_ratio:
+        return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has
     if not asked:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
