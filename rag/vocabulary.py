@@ -287,11 +287,13 @@ def _event_names(title: str) -> list[str]:
     out = []
     for m in re.finditer(run, title):
         words = m.group(0).split()
-        # a name that lists its topics ('Workshop on Computational Models of Reference, Anaphora and Coreference')
-        listed = re.match(rf",\s+((?:[A-Z][\w-]*,\s+)*[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*\s+and\s+{run})", title[m.end():])
+        # a name that lists its topics ('Workshop on Computational Models of Reference, Anaphora and Coreference',
+        # '… Internet Freedom: Censorship, Disinformation, and Propaganda')
+        listed = re.match(rf"([,:])\s+((?:[A-Z][\w-]*,\s+)*[A-Z][\w-]*(?:\s+[A-Z][\w-]*)*,?\s+and\s+{run})",
+                          title[m.end():])
         if listed and any(re.fullmatch(VENUE_WORD, w, re.I) for w in words):
-            words[-1] += ","
-            words += listed.group(1).split()
+            words[-1] += listed.group(1)
+            words += listed.group(2).split()
         while words and (re.fullmatch(r"[IVXLC]+:?", words[-1]) or words[-1] in ("A", "An", "The")):
             words = words[:-1]  # 'Summit VII', 'the 6th BioASQ Workshop A challenge on …'
         while words and (words[0].lower() in ("proceedings", "of", "the") or re.fullmatch(ORDINAL, words[0], re.I)

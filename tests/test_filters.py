@@ -345,6 +345,11 @@ def test_an_event_name_listing_its_topics_is_read_whole(venues):
     assert parsed.filters.venue.startswith(name) and parsed.question.strip() == "coreference"
     hits = rag.retrieve("coreference", k=10, filters={"venue": parsed.filters.venue}, **V)
     assert {h.year for h in hits} == {2018, 2020} and all(name in h.venue for h in hits)
+    # a subtitle after a colon that lists topics ('… Internet Freedom: Censorship, Disinformation, and Propaganda')
+    parsed = parse("Fourth Workshop on NLP for Internet Freedom: Censorship, Disinformation, and Propaganda (2021) "
+                   "— detecting generated headlines", eng.retriever.vocabulary, eng.retriever.authors, eng.lexical.papers)
+    assert parsed.filters.year_min == 2021 and parsed.filters.venue
+    assert "censorship" not in parsed.question.lower() and "detecting generated headlines" in parsed.question
 
 
 @pytest.mark.parametrize("question", TOPIC_NOT_FILTER)
