@@ -3,9 +3,12 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v35, acl-v35 (session 23, second pair): validation_bundled_v35.jsonl (80) and validation_acl_v35.jsonl (40),
-  written while v34 ran by helpers who did not read the decision layer or run the system; run once on 000ee54 (three
-  fixes came after); `--sets bundled-v35,acl-v35`.
+- bundled-v38, acl-v38 (session 24, third pair): validation_bundled_v38.jsonl (80) and validation_acl_v38.jsonl (40),
+  written after the v37 fixes by helpers who did not read the decision layer or run the system; run once at the end
+  of session 24; `--sets bundled-v38,acl-v38`.
+- bundled-v37, acl-v37 (session 24, second pair, run once on c69a982, looked at since).
+- bundled-v36, acl-v36 (session 24, written at the session's start, run once on 882fea0, looked at since).
+- bundled-v35, acl-v35 (session 23, run once on 000ee54, looked at since).
 - bundled-v34, acl-v34 (session 23, written at the session's start, run once on c5773ac, looked at since).
 - bundled-v33, acl-v33 (session 22, third pair, run once on fcd4ddd, looked at since).
 - bundled-v32, acl-v32 (session 22, second pair, run once on 4fb6970, looked at since).
@@ -56,7 +59,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 38))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 39))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -105,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v35,acl-v35,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v35, acl-v35 (held out, session 23), bundled-v34, acl-v34 "
-                         "(held out in session 23, looked at since), bundled-v33, acl-v33, bundled-v32, acl-v32, "
+    ap.add_argument("--sets", default="dev,bundled-v38,acl-v38,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v38, acl-v38 (held out, session 24), bundled-v37, acl-v37, "
+                         "bundled-v36, acl-v36 (held out in session 24, looked at since), bundled-v35, acl-v35, bundled-v34, "
+                         "acl-v34 (held out in session 23, looked at since), bundled-v33, acl-v33, bundled-v32, acl-v32, "
                          "bundled-v31, acl-v31 "
                          "(held out in session 22, looked at since), bundled-v30, acl-v30 "
                          "(held out in session 21, looked at since), bundled-v29, acl-v29 (held out in session 20), bundled-v28, "
