@@ -730,6 +730,23 @@ def test_how_much_something_helps_is_answered_in_words_too(seed_ready):
     assert not ans.refused and "representation" in ans.text, ans.text
 
 
+def test_two_figures_asked_together_are_a_figure_question(seed_ready):
+    """'What top-1 and top-5 ImageNet accuracy does …': four words before the quantity still ask for it, so the
+    answer is the one paper that states it (it had listed a second paper as for a topic)."""
+    from rag.query import analyse
+
+    question = "What top-1 and top-5 ImageNet accuracy does MEAL V2 get with ResNet-50?"
+    assert analyse(question, [], None).wants_number
+    ans = rag.ask(question)
+    assert [s.title[:7] for s in ans.sources] == ["MEAL V2"] and not ans.refused, ans.text
+
+
+def test_two_papers_said_to_have_something_in_common_are_both_cited(seed_ready):
+    """'What do A and B have in common?' sets the two side by side as 'both' and 'each' do."""
+    titles = [s.title for s in rag.ask("What do SMASH and the HyperNetworks paper have in common?").sources]
+    assert len(titles) == 2 and {t.split(":")[0] for t in titles} == {"HyperNetworks", "SMASH"}, titles
+
+
 def test_whats_asks_for_a_figure_as_what_is_does(seed_ready):
     """"What's the word error rate of …" is a figure question, as "What is the word error rate …" is."""
     from rag.query import analyse

@@ -289,6 +289,8 @@ def test_a_comparison_is_an_enumeration_that_compares(question, readings, compar
      [("Comparez le modèle de sujets", "le retriever dense")]),
     ("En quoi HyperShot et les HyperNetworks diffèrent-ils ?", [("En quoi HyperShot", "les HyperNetworks diffèrent-ils")]),
     ("des modèles différents et des données bruitées", []),  # the adjective ('différents') sets nothing side by side
+    ("What do GShard and the scaling-laws paper have in common?",
+     [("What do GShard", "the scaling-laws paper have in common")]),
     # one reading per 'and' of the longest clause: which of them names two papers is for the evidence to say
     ("both pruning and quantisation and distillation",
      [("both pruning", "quantisation and distillation"), ("both pruning and quantisation", "distillation")]),
