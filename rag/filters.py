@@ -57,8 +57,9 @@ DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|ne
               r"schema|splits?|test|train|dev|format|formats|sets?)")
 # Words right before a venue and year that make them the data a model is run on, not where a paper appeared
 # ('trained on WMT 2014 English-German', 'evaluated on the SemEval 2010 …').
-DATA_BEFORE = (r"(?:(?:trained|evaluated|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
-               r"accuracy|performance)\s+(?:on|with|using)|(?:training|evaluation|testing)\s+(?:on|with|data\s+from))")
+DATA_BEFORE = (r"(?:(?:trained|evaluat(?:e|es|ed|ing)|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
+               r"accuracy|performance|work(?:s|ed|ing)?)\s+(?:on|with|using)|(?:training|evaluation|testing)\s+(?:on|with|data\s+from)|"
+               r"(?:data|data\s*sets?|corpus|corpora)\s+(?:of|from))")  # 'the data of the WMT 2016 … task'
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
 STRONG_AFTER = (r"(?:submissions?|proceedings|system descriptions?|shared tasks?|workshop|conference|"

@@ -280,6 +280,9 @@ TOPIC_NOT_FILTER = [
     "models evaluated on the CoNLL-2003 NER data",
     "systems built for the IWSLT-2009 speech translation evaluation campaign",
     "systems trained on the IWSLT data for speech translation",
+    # 'the data / corpus of' and 'evaluate on', 'work with' before a venue and year: the data a model is run on
+    "Which papers evaluate on the data of the WMT 2020 news translation task?",
+    "results evaluated on the corpus of the SemEval 2019 task",
     "tricks for training on the small IWSLT'09 Arabic-English set",  # a language pair's data set
     "IWSLT09 Arabic-English as a low-resource testbed",
     "how has the ACL community discussed peer reviewing",
