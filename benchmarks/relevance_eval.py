@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v39, acl-v39 (session 24, fourth pair): validation_bundled_v39.jsonl (80) and validation_acl_v39.jsonl (40),
-  written after the v38 fixes by helpers who did not read the decision layer or run the system; run once on the
-  session's final code; `--sets bundled-v39,acl-v39`.
+- bundled-v40, acl-v40 (session 24, fifth pair): validation_bundled_v40.jsonl (80) and validation_acl_v40.jsonl (40),
+  written after the v39 fix by helpers who did not read the decision layer or run the system; run once on the
+  session's final code; `--sets bundled-v40,acl-v40`.
+- bundled-v39, acl-v39 (session 24, fourth pair, run once on 1a347d1, looked at since).
 - bundled-v38, acl-v38 (session 24, third pair, run once on f478b13, looked at since).
 - bundled-v37, acl-v37 (session 24, second pair, run once on c69a982, looked at since).
 - bundled-v36, acl-v36 (session 24, written at the session's start, run once on 882fea0, looked at since).
@@ -60,7 +61,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 40))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 41))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -109,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v39,acl-v39,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v39, acl-v39 (held out, session 24), bundled-v38, acl-v38, "
+    ap.add_argument("--sets", default="dev,bundled-v40,acl-v40,scifact-test",
+                    help="comma-separated subset of: dev, bundled-v40, acl-v40 (held out, session 24), bundled-v39, acl-v39, "
+                         "bundled-v38, acl-v38, "
                          "bundled-v37, acl-v37, "
                          "bundled-v36, acl-v36 (held out in session 24, looked at since), bundled-v35, acl-v35, bundled-v34, "
                          "acl-v34 (held out in session 23, looked at since), bundled-v33, acl-v33, bundled-v32, acl-v32, "
