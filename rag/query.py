@@ -246,26 +246,28 @@ def and_pairs(search: str) -> tuple[tuple[str, str], ...]:
     other clauses ('how do the HyperNetworks paper and the primer on NLP models differ?' -> ('how do the
     HyperNetworks paper', 'the primer on NLP models differ')). Whether an 'and' joins two things that
     each name a paper is for the evidence to say (rag.answer): no phrasing decides it."""
-    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
-    if not clauses:
-        return ()
-    i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
-    rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-    return tuple(tuple(" ".join(x for x in (side, rest) if x) for side in sides) for sides in and_sides(search))
+    sides, rest = _and_split(search)
+    return tuple(tuple(" ".join(x for x in (side, rest) if x) for side in pair) for pair in sides)
 
 
 def and_sides(search: str) -> tuple[tuple[str, str], ...]:
     """The two sides of each 'and' of `and_pairs`, without the words of the question's other clauses."""
+    return _and_split(search)[0]
+
+
+def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause, and the words of the other clauses."""
     clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
     if not clauses:
-        return ()
-    body = max(clauses, key=len).rstrip("?.!:; ")
+        return (), ""
+    i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
+    body = clauses[i].rstrip("?.!:; ")
     out = []
     for m in list(_AND.finditer(body))[:MAX_PAIRS]:
         left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
         if left and right:
             out.append((left, right))
-    return tuple(out)
+    return tuple(out), " ".join(c for j, c in enumerate(clauses) if j != i)
 
 
 def norm_term(term: str) -> str:

@@ -168,8 +168,8 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
     return []
 
 
-# The longest side of a comparison also judged on its own, without the question's other words: a name ('SN-Net',
-# 'Distiller', 'the Deep Graph Library'), where the words around it may suit the other side's paper better.
+# A side of a comparison of at most this many words that is a name ('SN-Net', 'the Deep Graph Library') is also
+# judged on its own, without the question's other words, which may suit the other side's paper better.
 BARE_SIDE_WORDS = 6
 
 

@@ -262,8 +262,8 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
             tau_list = max(tau_list, intent.single_list_threshold)
     if absent_name and threshold is None:  # the best paper alone answers (as train_relevance chose it)
         tau, support = max(tau, model.absent_threshold or tau), None
-    if author_topic and threshold is None and AUTHOR_TOPIC_THRESHOLD is not None:  # the author's papers on a topic: the topic alone tells them apart
-        tau, support = max(tau, AUTHOR_TOPIC_THRESHOLD), None
+    if author_topic and threshold is None and AUTHOR_TOPIC_THRESHOLD is not None:
+        tau, support = max(tau, AUTHOR_TOPIC_THRESHOLD), None  # the author's papers: only the topic tells them apart
     if foreign and threshold is None:
         tau = min(tau, FOREIGN_THRESHOLD)
     if not lexical:
