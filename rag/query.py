@@ -191,15 +191,13 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         both = _BOTH.match(body)
         pair_ab = [both.group(x) or both.group(x + "2") for x in ("a", "b")] if both else []
         if pair_ab and not _LIST_SEP.search(" ".join(pair_ab)):
-            readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
             if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
-                rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-                return tuple(" ".join(x for x in (r, rest) if x) for r in readings), tuple(x.strip() for x in pair_ab)
+                readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
+                return _with_others(readings, clauses, i), tuple(x.strip() for x in pair_ab)
         apart = _SEPARATES.match(body)
         if apart and all(len(apart.group(x).split()) <= COMPARED_WORDS for x in ("a", "b")):
-            rest = " ".join(c for j, c in enumerate(clauses) if j != i)
             sides = tuple(apart.group(side).strip(" ,") for side in ("a", "b"))
-            return tuple(" ".join(x for x in (side, rest) if x) for side in sides), sides
+            return _with_others(sides, clauses, i), sides
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
         versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
@@ -229,8 +227,13 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # long clauses joined by 'or': a description, not a list; two things compared may each be described at length
     if any(len(x.split()) > (COMPARED_WORDS if len(items) == 2 and COMPARISON.search(clauses[i]) else 8) for x in items):
         return (), ()
+    return _with_others([" ".join(x for x in (head, item, tail) if x) for item in items], clauses, i), tuple(items)
+
+
+def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
+    """Each reading followed by the words of the question's clauses other than the i-th."""
     rest = " ".join(c for j, c in enumerate(clauses) if j != i)
-    return tuple(" ".join(x for x in (head, item, tail, rest) if x) for item in items), tuple(items)
+    return tuple(" ".join(x for x in (r, rest) if x) for r in readings)
 
 
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
@@ -246,8 +249,8 @@ def and_pairs(search: str) -> tuple[tuple[str, str], ...]:
     other clauses ('how do the HyperNetworks paper and the primer on NLP models differ?' -> ('how do the
     HyperNetworks paper', 'the primer on NLP models differ')). Whether an 'and' joins two things that
     each name a paper is for the evidence to say (rag.answer): no phrasing decides it."""
-    sides, rest = _and_split(search)
-    return tuple(tuple(" ".join(x for x in (side, rest) if x) for side in pair) for pair in sides)
+    sides, clauses, i = _and_split(search)
+    return tuple(_with_others(pair, clauses, i) for pair in sides)
 
 
 def and_sides(search: str) -> tuple[tuple[str, str], ...]:
@@ -255,11 +258,11 @@ def and_sides(search: str) -> tuple[tuple[str, str], ...]:
     return _and_split(search)[0]
 
 
-def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], str]:
-    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause, and the words of the other clauses."""
+def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], list[str], int]:
+    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause, the clauses, and the longest one's index."""
     clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
     if not clauses:
-        return (), ""
+        return (), clauses, 0
     i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
     body = clauses[i].rstrip("?.!:; ")
     out = []
@@ -267,7 +270,7 @@ def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], str]:
         left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
         if left and right:
             out.append((left, right))
-    return tuple(out), " ".join(c for j, c in enumerate(clauses) if j != i)
+    return tuple(out), clauses, i
 
 
 def norm_term(term: str) -> str:

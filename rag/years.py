@@ -19,6 +19,8 @@ def cut(text: str, start: int, end: int) -> str:
     return re.sub(r"\s+", " ", text[:start] + " " + text[end:]).strip()
 
 
+# A comparison not negated: 'no later than 2010', 'not earlier than 2018' turn the bound round.
+_UNNEGATED = r"(?<!\bno\s)(?<!\bnot\s)"
 YEAR_RULES = [
     (rf"\b(?:between|from|entre|de|desde|tra\s+il|fra\s+il|dal)\s+{YEAR}\s+(?:and|to|through|et|à|y|a|hasta|e\s+il|al|"
      rf"e|até|-|–)\s+{YEAR}\b", "range"),
@@ -29,7 +31,7 @@ YEAR_RULES = [
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|(?<!\bnot\s)after|(?<!\bno\s)(?<!\bnot\s)later than|starting(?: in)?|as of|(?<!\bno\s)(?<!\bnot\s)newer than|"
+    (rf"\b(?:since|(?<!\bnot\s)after|{_UNNEGATED}later than|starting(?: in)?|as of|{_UNNEGATED}newer than|"
      rf"(?:in|on) or after|(?:no|not) (?:earlier|older) than|not before|"
      rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
@@ -43,7 +45,7 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|(?<!\bno\s)(?<!\bnot\s)older than|(?<!\bno\s)(?<!\bnot\s)earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
     (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),

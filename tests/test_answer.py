@@ -713,8 +713,9 @@ def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, q
     ans = rag.ask(question)
     assert not ans.refused and figure in ans.text, ans.text
     figure_module = importlib.import_module("rag.answer.figure")
-    monkeypatch.setattr(figure_module, "DURATION_ASKED", re.compile("(?!)"))
-    monkeypatch.setattr(figure_module, "SIZE_ASKED", re.compile("(?!)"))
+    monkeypatch.setattr(figure_module, "IN_ITS_OWN_WORDS", tuple(
+        (re.compile("(?!)"), stated, number) if asked in (figure_module.DURATION_ASKED, figure_module.SIZE_ASKED)
+        else (asked, stated, number) for asked, stated, number in figure_module.IN_ITS_OWN_WORDS))
     assert rag.ask(question).refused
 
 
