@@ -81,6 +81,15 @@ class Engine:
         new.retriever = _retriever(self.settings, self.store, new.lexical, self.embedder)
         return new
 
+    def for_question(self) -> Engine:
+        """This engine as one question sees it: a shallow copy whose sentence vectors are the question's own
+        (`rag.sentences.QuestionView`), so that its answer never depends on the questions asked before it."""
+        from rag.sentences import QuestionView
+
+        view = copy.copy(self)
+        view.sentences = QuestionView(self.sentences, len(self.retriever.papers) > self.settings.sentence_precompute_max)
+        return view
+
     def with_settings(self, settings: Settings) -> Engine:
         """This loaded index seen with other per-call options (top_k, fusion, thresholds, LLM...):
         a shallow copy sharing the index, the embedder, the caches and the retriever's filter masks."""
@@ -379,7 +388,7 @@ def ask(
 
         proposal = propose(eng, question)
         query.filters = merge(query.filters, proposal)
-    answer = answer_question(eng, query, stream=stream)
+    answer = answer_question(eng.for_question(), query, stream=stream)
     if proposal is not None:
         answer.signals["llm_filters_accepted"] = float(sum(v is not None for v in proposal.accepted.__dict__.values()))
         answer.signals["llm_filters_rejected"] = float(len(proposal.rejected))

@@ -159,3 +159,54 @@ class SentenceVectors:
             tmp_ids.write_text(json.dumps(ids))
             os.replace(tmp_ids, self.directory / "ids.json")
             self._dirty = False
+
+
+class QuestionView:
+    """The sentence vectors one question may read: what it asked for itself, never what earlier questions
+    happened to embed.
+
+    A large collection (more than `sentence_precompute_max` papers) embeds sentences on demand, and the
+    process-wide cache grows with every question. Read directly, that cache would make an answer depend on
+    the questions asked before it: a candidate screened out on a fresh process would be fully judged once
+    another question had embedded its sentences, and a paper's best sentence could be one only an earlier
+    question embedded. The view records the rows this question requested (`ensure`, `get`) and shows only
+    those; the cache still saves the work of embedding them again. A collection embedded at ingest
+    (`scoped=False`) has every vector from the start, and the view passes the cache through."""
+
+    def __init__(self, cache: SentenceVectors, scoped: bool):
+        self.cache = cache
+        self.scoped = scoped
+        self._rows: dict[tuple[str, str], set[int]] = {}
+
+    def _request(self, paper: Paper, rows: Iterable[int] | None = None) -> None:
+        if self.scoped:
+            n = len(paper_sentences(paper))
+            self._rows.setdefault(sentence_key(paper), set()).update(range(n) if rows is None else rows)
+
+    def ensure(self, papers: list[Paper], select: dict[tuple[str, str], list[int]] | None = None) -> None:
+        for p in papers:
+            self._request(p, None if select is None else select.get(sentence_key(p)))
+        self.cache.ensure(papers, select)
+
+    def has(self, paper: Paper) -> bool:
+        if not self.scoped:
+            return self.cache.has(paper)
+        return len(self._rows.get(sentence_key(paper), ())) == len(paper_sentences(paper))
+
+    def peek(self, paper: Paper) -> np.ndarray | None:
+        vec = self.cache.peek(paper)
+        if not self.scoped or vec is None:
+            return vec
+        rows = self._rows.get(sentence_key(paper))
+        if not rows:
+            return None
+        if len(rows) == len(vec):
+            return vec
+        out = np.full_like(vec, np.nan)
+        idx = sorted(rows)
+        out[idx] = vec[idx]
+        return out
+
+    def get(self, paper: Paper) -> np.ndarray:
+        self._request(paper)
+        return self.cache.get(paper)

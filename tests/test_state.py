@@ -399,3 +399,45 @@ def test_one_paper_ingest_prints_no_debug_line_and_a_real_rate(tmp_path):
     assert "DEBUG" not in res.stdout + res.stderr
     rate = float(re.search(r"([\d.]+) papers/s", res.stdout).group(1))
     assert rate > 0, res.stdout
+
+
+# Questions of several shapes (a lookup, a list of items read one by one, a comparison, a figure): each goes
+# through its own path of judging, item readings and evidence sentences.
+ORDER_QUESTIONS = (
+    "Which paper trains deep networks with many layers using residual connections?",
+    "Papers on graph neural networks, knowledge distillation or contrastive learning?",
+    "How does self-attention differ from recurrence for sequence modelling?",
+    "How many parameters does the largest language model in the collection have?",
+)
+
+
+def test_an_answer_does_not_depend_on_the_questions_asked_before_it(seed_ready, tmp_path):
+    """A large collection embeds evidence sentences on demand, into a cache every question of the process
+    shares. What an earlier question embedded must not change a later answer: each question sees only the
+    vectors it asked for (rag.sentences.QuestionView). The bundled corpus is read here as a large one
+    (`sentence_precompute_max=0`): once with every sentence already cached (as if many questions came before)
+    and once with an empty cache (a fresh process); every candidate's relevance and the answer are the same."""
+    import copy
+
+    from rag import pipeline
+    from rag.answer import answer_question
+    from rag.answer.judge import judge
+    from rag.query import analyse
+    from rag.sentences import SentenceVectors
+
+    settings = load_settings(sentence_precompute_max=0)
+    warm = pipeline.get_engine(settings)
+    assert all(warm.sentences.has(p) for p in warm.retriever.papers)  # every vector cached at ingest
+    cold = copy.copy(warm)
+    cold.sentences = SentenceVectors(tmp_path / "empty", warm.embedder)
+    for q in ORDER_QUESTIONS:
+        query = analyse(q, [], warm)
+        qvec = warm.retriever.embed_query(query.search)
+        hits = warm.retriever.search(query.search, k=settings.top_k, filters=query.filters, qvec=qvec)
+        judged = [[(e.hit.paper.paper_id, e.relevance, e.best(1)[0]) for e in judge(eng.for_question(), query, hits, qvec)]
+                  for eng in (cold, warm)]
+        assert judged[0] == judged[1], q
+        a, b = (answer_question(eng.for_question(), query) for eng in (cold, warm))
+        assert (a.text, [s.paper_id for s in a.sources], a.signals) == (b.text, [s.paper_id for s in b.sources], b.signals)
+    # The cache itself still grows: what the cold engine's questions embedded is kept for the next one.
+    assert 0 < len(cold.sentences.vecs) < len(warm.retriever.papers)
