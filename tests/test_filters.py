@@ -153,6 +153,26 @@ def test_author_topic_benchmark_pairs_an_author_with_their_topic_and_with_one_th
     assert at[0.6]["refusal_recall"] == 0.0 and at[0.61]["refusal_recall"] == 1.0 and at[0.91]["false_refusals"] == 1.0
 
 
+def test_a_filtered_list_keeps_further_papers_only_from_the_filtered_list_threshold(acl, monkeypatch):
+    """A venue filter leaves a small pool of candidates; its list keeps a further paper only from
+    FILTERED_LIST_THRESHOLD (rag.answer.judge). With the rule off the same question lists more papers, and the ones
+    it keeps with the rule on come first in the same order."""
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+
+    question = "EMNLP papers about dialogue"
+    threshold = judge.FILTERED_LIST_THRESHOLD
+    on = rag.ask(question, **A)
+    assert on.filters == {"venue": "EMNLP"} and not on.refused
+    monkeypatch.setattr(judge, "FILTERED_LIST_THRESHOLD", None)
+    off = rag.ask(question, **A)
+    assert len(off.sources) > len(on.sources) >= 1
+    assert [s.paper_id for s in off.sources[: len(on.sources)]] == [s.paper_id for s in on.sources]
+    listed = [on.signals[f"p{i}"] for i in range(2, min(len(on.sources), 3) + 1)]
+    assert all(p >= threshold for p in listed)
+
+
 def test_explicit_filters_override_parsing(acl):
     ans = rag.ask("papers since 2020 on translation", filters={"year_max": 2018}, **A)
     assert ans.filters == {"year_max": 2018} and all(s.year <= 2018 for s in ans.sources)

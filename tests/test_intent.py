@@ -160,3 +160,22 @@ def test_the_support_threshold_is_chosen_by_the_refusal_costs():
     assert report["cost"][f"{sigma:.2f}"]["false_refusals"] == 0.0
     assert report["cost"][f"{sigma:.2f}"]["missed_refusals"] == 0.0
     assert list_support(answerable, [[(False, 0.45), (False, 0.45), (False, 0.45)]] * 30, tau)[0] is None
+
+
+def test_a_filtered_question_lists_further_papers_only_from_the_filtered_list_threshold():
+    """A filter makes the candidates a small pool (one venue, years, an author), where weaker papers score higher than
+    among the whole collection: further papers join only from FILTERED_LIST_THRESHOLD. The best paper still answers
+    at the answer threshold, and an explicit list threshold (a per-call setting) wins."""
+    from rag.answer.judge import FILTERED_LIST_THRESHOLD, select
+
+    rel, intent = load_model(), load_intent()
+    floor = min(rel.list_threshold, intent.list_threshold)
+    assert FILTERED_LIST_THRESHOLD > max(rel.list_threshold, intent.single_list_threshold or 0.0)
+    top, strong = Judged(rel.threshold + 0.01), Judged(FILTERED_LIST_THRESHOLD + 0.01)
+    weak = Judged((max(rel.list_threshold, intent.single_list_threshold or 0.0) + FILTERED_LIST_THRESHOLD) / 2)
+    evs = [top, strong, weak]
+    for wants_list in (False, True):
+        assert select(evs, wants_list=wants_list) == evs
+        assert select(evs, wants_list=wants_list, filtered=True) == [top, strong]
+    assert select(evs, filtered=True, list_threshold=floor) == evs
+    assert select([top], filtered=True) == [top]

@@ -48,7 +48,8 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                         compares=query.compares or bool(paired),
                         # (a co-author also named, 'X and Y: …', names the paper as a topic would not)
                         author_topic=query.author_topic and not (evs and evs[0].hit.author_match),
-                        sides=len(query.aspects) if query.compares else len(paired))
+                        sides=len(query.aspects) if query.compares else len(paired),
+                        filtered=bool(query.filters and query.filters.active()))
         if paired:  # two papers named side by side: the answer is about those two
             chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
         if not query.history and not query_tokens(query.search):
