@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v40, acl-v40 (session 24, fifth pair): validation_bundled_v40.jsonl (80) and validation_acl_v40.jsonl (40),
-  written after the v39 fix by helpers who did not read the decision layer or run the system; run once on the
-  session's final code; `--sets bundled-v40,acl-v40`.
+- bundled-v41, acl-v41 (session 25): validation_bundled_v41.jsonl (80) and validation_acl_v41.jsonl (40), written at
+  the session's start by helpers who did not read the decision layer or run the system; run once on the session's
+  final decision layer; `--sets bundled-v41,acl-v41`.
+- bundled-v40, acl-v40 (session 24, fifth pair, run once on 5bc98a7, looked at since).
 - bundled-v39, acl-v39 (session 24, fourth pair, run once on 1a347d1, looked at since).
 - bundled-v38, acl-v38 (session 24, third pair, run once on f478b13, looked at since).
 - bundled-v37, acl-v37 (session 24, second pair, run once on c69a982, looked at since).
@@ -61,7 +62,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 41))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 42))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -110,29 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v40,acl-v40,scifact-test",
-                    help="comma-separated subset of: dev, bundled-v40, acl-v40 (held out, session 24), bundled-v39, acl-v39, "
-                         "bundled-v38, acl-v38, "
-                         "bundled-v37, acl-v37, "
-                         "bundled-v36, acl-v36 (held out in session 24, looked at since), bundled-v35, acl-v35, bundled-v34, "
-                         "acl-v34 (held out in session 23, looked at since), bundled-v33, acl-v33, bundled-v32, acl-v32, "
-                         "bundled-v31, acl-v31 "
-                         "(held out in session 22, looked at since), bundled-v30, acl-v30 "
-                         "(held out in session 21, looked at since), bundled-v29, acl-v29 (held out in session 20), bundled-v28, "
-                         "acl-v28 (held out in session 19, looked at since), bundled-v27, "
-                         "acl-v27 (held out in session 18, looked at since), bundled-v26, "
-                         "acl-v26, bundled-v25, acl-v25 (held out in session 17, looked at since), bundled-v24, acl-v24, "
-                         "bundled-v23, acl-v23 (held out in session 16, looked at since), "
-                         "bundled-v22, acl-v22 (held out in session 15, fitted on since session 16), bundled-v21, acl-v21, "
-                         "bundled-v20, acl-v20 (validation, sessions 15-16), bundled-v19, acl-v19, "
-                         "bundled-v18, acl-v18, bundled-v17, "
-                         "acl-v17, bundled-v16, "
-                         "acl-v16 (session 12-13), bundled-v15, "
-                         "acl-v15 (session 11), bundled-v14, acl-v14 (session 11), bundled-v13, acl-v13 (session 10), bundled-v12, acl-v12 (session 9), bundled-v11, acl-v11 (session 8), bundled-v9, bundled-v10, "
-                         "acl-v9, acl-v10, scifact-test (held out in session 7), "
-                         "bundled, acl, lib2, lib20, lib200, bundled-v2, acl-v2, bundled-v3, acl-v3, bundled-v4, "
-                         "acl-v4 (seen: training data), bundled-v5 ... bundled-v8, acl-v5 ... acl-v8 "
-                         "(held out once each, then looked at)")
+    ap.add_argument("--sets", default="dev,bundled-v41,acl-v41,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-41, "
+                         "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
+                         "were looked at and which are fitted on")
     args = ap.parse_args(argv)
     root = data_root(args.data)
     os.environ.setdefault("RAG_MODEL_CACHE", str(WORK / "models"))
