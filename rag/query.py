@@ -44,15 +44,18 @@ _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|
 _MODIFIER = (r"(?!\s+(?:schedul\w*|functions?|coding|codes|analys[ie]s|landscapes?|surfaces?|warm-?ups?|decay|"
              r"polic(?:y|ies)|estimat\w*|matri(?:x|ces)|signals?|terms?|tables?|curves?|heads?|layers?|sharing|"
              r"allocation|control|limits?|constraints?|regulari[sz]\w*|models?)\b)")
+# 'share' as a verb, ending its clause or followed by what is shared with ('what do the two share?', 'what do they
+# share with X?'), asks what two things have in common; 'what share of …' asks for a figure
+_SHARE_VERB = r"(?!(?<=share)\s*(?:[?.!;:]|$|with\b|in common\b))"
 # a possessive on a word before the quantity ("what is Dyn-Perceiver's CPU latency", "which model's accuracy")
 _POSS = r"(?:['’]s)?"
 # "which papers / studies / methods …" asks for papers, not for a figure or a name
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
-    _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:"
+    _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:(?:exactly|precisely|roughly|approximately|about|just) )?(?:"
     r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
-    + QUANTITY + r"\b" + _MODIFIER + r"|"
+    + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
     r"(?:(?:what|which) (?:is|was|were|are) |what['’]s )(?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"
     + _MODIFIER + r"|"
     # "top-1 accuracy of X", but not "which papers improve accuracy of X" or "methods that boost recall of X"
@@ -79,7 +82,7 @@ HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b|"  # and 'how much can <
                       re.I)
 _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
-                         r"\bhow much (?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
+                         r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
                          r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b",
                          re.I)
@@ -159,10 +162,18 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b|"
                         # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
-                        r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s", re.I)
+                        r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
+                        r"^\W*how\s+(?:(?:is|are|was|were)\s[^;:?]+?\s(?:related|connected|linked)|"
+                        r"(?:does|do|did)\s[^;:?]+?\s(?:relate|connect))\s+(?:to|with)\s", re.I)
 # 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
 _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
-                        r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$", re.I)
+                        r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$|"
+                        # a relation asked ('how is A related to B', 'how does A relate to B', 'how do A and B relate'
+                        # is an 'and' of SIDE_BY_SIDE): the two things related are the sides
+                        r"^\W*how\s+(?:is|are|was|were)\s+(?P<a2>[^;:?]+?)\s+(?:related|connected|linked)\s+(?:to|with)\s+"
+                        r"(?P<b2>[^;:?]+)$|"
+                        r"^\W*how\s+(?:does|do|did)\s+(?P<a3>[^;:?]+?)\s+(?:relate|connect)\s+(?:to|with)\s+(?P<b3>[^;:?]+)$",
+                        re.I)
 # Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
@@ -195,8 +206,9 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
                 return _with_others(readings, clauses, i), tuple(x.strip() for x in pair_ab)
         apart = _SEPARATES.match(body)
-        if apart and all(len(apart.group(x).split()) <= COMPARED_WORDS for x in ("a", "b")):
-            sides = tuple(apart.group(side).strip(" ,") for side in ("a", "b"))
+        apart_ab = [next(apart.group(x + k) for k in ("", "2", "3") if apart.group(x + k)) for x in ("a", "b")] if apart else []
+        if apart_ab and all(len(x.split()) <= COMPARED_WORDS for x in apart_ab):
+            sides = tuple(x.strip(" ,") for x in apart_ab)
             return _with_others(sides, clauses, i), sides
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
         versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
@@ -239,7 +251,9 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
-                          r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b", re.I)
+                          r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
+                          # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
+                          r"\b(?:do|does|did)\s[^;:?]+?\sshare\s*(?:[?.!,;:]|$)", re.I)
 _AND = re.compile(r"\s+(?:and|et|und)\s+", re.I)  # English, French, German
 MAX_PAIRS = 3  # 'and's tried per question
 
@@ -397,9 +411,11 @@ def _link_tokens() -> frozenset[str]:
 
 def _names(search: str) -> tuple[str, ...]:
     """The named terms of a search text; years, ranges ('2019-2020'), sizes and ratios ('32x32', '1.8x',
-    '50%') are no names."""
+    '50%') are no names, nor are amounts written with a magnitude ('600B', '1.5M', '600B-parameter', which
+    an abstract writes as '600 billion parameters')."""
     return tuple(dict.fromkeys(t for t in named_terms(search)
-                               if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)))
+                               if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)
+                               and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)))
 
 
 # "How many <unit>": what is counted, up to three words before a verb, pronoun or preposition ('how many
@@ -407,6 +423,11 @@ def _names(search: str) -> tuple[str, ...]:
 HOW_MANY = re.compile(r"\bhow many ((?:[\w-]+\s+){0,3})", re.I)
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
                        "there about per in on of for to at with from by that which and or how".split())
+
+
+# words before the unit that say which ones are counted, not what ('how many extra parameters': a count of parameters)
+_UNIT_MODIFIERS = frozenset("extra additional more fewer less total new different distinct separate unique other "
+                            "further".split())
 
 
 def count_unit(question: str) -> frozenset[str]:
@@ -423,7 +444,8 @@ def count_unit(question: str) -> frozenset[str]:
     for w in words:
         if w.lower() in _UNIT_STOP:
             break
-        kept.append(w)
+        if w.lower() not in _UNIT_MODIFIERS:
+            kept.append(w)
     return frozenset(query_tokens(" ".join(kept)))
 
 

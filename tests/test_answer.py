@@ -702,6 +702,8 @@ def test_a_quantity_an_abstract_states_in_other_words_is_still_stated(seed_ready
     ("How big is the GShard translation model, and how long did its training take?", "600 billion parameters"),
     ("How long did it take to train the GShard model?", "4 days"),
     ("How large is the GShard model?", "600 billion parameters"),
+    # 'how big a <noun>' (session 25; written for this test)
+    ("How big a collection of trained networks does the FLAN analysis rest on?", "1.5 million"),
 ])
 def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, question, figure, monkeypatch):
     """'How long did training take?' is stated by a number of days or hours, 'how big is the model?' by a number
@@ -746,6 +748,20 @@ def test_two_papers_said_to_have_something_in_common_are_both_cited(seed_ready):
     """'What do A and B have in common?' sets the two side by side as 'both' and 'each' do."""
     titles = [s.title for s in rag.ask("What do SMASH and the HyperNetworks paper have in common?").sources]
     assert len(titles) == 2 and {t.split(":")[0] for t in titles} == {"HyperNetworks", "SMASH"}, titles
+
+
+@pytest.mark.parametrize("question", [
+    "What do the Deep Interest Network paper and the Differentiable Neural Input Search paper share?",
+    "'Deep Interest Network for Click-Through Rate Prediction' and 'Differentiable Neural Input Search for Recommender "
+    "Systems': what do the two share?",
+])
+def test_two_papers_said_to_share_something_are_both_cited(seed_ready, question):
+    """'What do A and B share?' asks what two papers have in common (session 25): the verb is no figure asked ('what
+    share of …' is), and the two are read side by side; it was refused as a figure the abstract lacks, or as about
+    something else."""
+    ans = rag.ask(question)
+    titles = {s.title.split(" for ")[0] for s in ans.sources}
+    assert not ans.refused and titles == {"Deep Interest Network", "Differentiable Neural Input Search"}, ans.text
 
 
 def test_whats_asks_for_a_figure_as_what_is_does(seed_ready):

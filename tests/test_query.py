@@ -104,6 +104,13 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     # a possessive before the quantity (session 22; written for this test)
     ("What is the pruned detector's inference latency on a phone?", True),
     ("which recogniser's word error rate is lowest?", True),
+    # 'share' as a verb asks what two things have in common; an adverb of precision before 'how many' (session 25;
+    # written for this test)
+    ("what do the two pruning papers share?", False),
+    ("What do they share with earlier work on lottery tickets?", False),
+    ("what share of the tokens does the masked model corrupt?", True),
+    ("Exactly how many layers does the distilled student keep?", True),
+    ("roughly how many GPUs did the search use?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
@@ -172,6 +179,9 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("how much does the V-cycle framework cut training cost for BERT-Base?", True),
     ("how much did the experiments cost in cloud compute dollars?", False),
     ("how much data does the detector need?", False),
+    # the thing saved or cut between 'how much' and the verb (session 25; written for this test)
+    ("how much memory does the new optimiser save?", True),
+    ("How much time does caching the keys cut per epoch?", True),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
@@ -271,6 +281,10 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     # 'which papers' after 'A or B' asks for a list of either, not for one of two
     ("sarcasm or irony: which papers detect it in tweets?",
      ["sarcasm which papers detect it in tweets?", "irony which papers detect it in tweets?"], False),
+    # a relation asked between two things (session 25; written for this test); 'related to' inside a topic is none
+    ("How is the WaveNet paper related to Tacotron?", ["the WaveNet paper", "Tacotron"], True),
+    ("how does dropout relate to DropConnect", ["dropout", "DropConnect"], True),
+    ("papers related to speech synthesis", [], False),
 ])
 def test_a_comparison_is_an_enumeration_that_compares(question, readings, compares):
     """'A vs B', 'compare A and B', 'the difference between A and B' compare alternatives (each side's
@@ -366,3 +380,32 @@ def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
 
     assert analyse(question, [], None).wants_number
     assert figure_asked(question) == figure
+
+
+def test_a_count_names_what_it_counts_not_which_ones():
+    """'how many extra parameters' counts parameters: a modifier before the unit ('extra', 'additional', 'new') is
+    not what is counted (it made '2 extra layers' count as extra parameters)."""
+    from rag.query import count_unit
+
+    assert count_unit("how many extra parameters does the adapter add?") == count_unit("how many parameters?")
+    assert count_unit("how many additional training images were labelled") == count_unit("how many training images")
+
+
+@pytest.mark.parametrize("size", ["600B-parameter", "7B", "1.5M", "13b-Parameter"])
+def test_an_amount_with_a_magnitude_is_no_name(size):
+    """'the 600B-parameter model' names an amount, which an abstract writes as '600 billion parameters': a name the
+    abstract must mention would make a figure it states look missing."""
+    q = analyse(f"what does the {size} translation model of GShard reach on WMT?", [], None)
+    assert "GShard" in q.named and size not in q.named
+
+
+@pytest.mark.parametrize(("question", "paired"), [
+    ("What do the WaveNet paper and the Tacotron paper share?", True),
+    ("what did dropout and DropConnect share?", True),
+    ("papers on market share and pricing", False),
+    ("how does the agent share weights between the actor and the critic?", False),
+])
+def test_share_as_a_verb_sets_two_things_side_by_side(question, paired):
+    """'What do A and B share?' asks about two things together, as 'what do A and B have in common?' does: each
+    side of the 'and' is also read on its own (session 25; written for this test). 'Share' as a noun does not."""
+    assert bool(analyse(question, [], None).pairs) is paired

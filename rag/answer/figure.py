@@ -95,7 +95,9 @@ DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|s
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
                   r"(?:kilo|mega|giga|tera)bytes?)\b")
 SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:the|its|their|this|that) (?:[\w-]+ ){0,2}(?:model|"
-                        r"network|net|architecture|transformer|system|dataset|data set|corpus|benchmark)s?)\b", re.I)
+                        r"network|net|architecture|transformer|system|dataset|data set|corpus|benchmark)s?)\b|"
+                        r"\bhow (?:big|large) an? [\w-]+\b", re.I)  # 'how large a pool of architectures …'
+
 
 
 # What a question asks, and the words that state it whatever else a best sentence says (and whether they need a number
