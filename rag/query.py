@@ -29,7 +29,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
                       # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
                       # "who developed X?"), as do "its authors" and "which team built X"; "who does X name as
                       # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
-                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
                       r"built|created|came|trained|designed))", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
@@ -84,7 +84,8 @@ _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, i
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
-                         r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b",
+                         r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b|"
+                         r"\bas an? (?:share|fraction|percentage|proportion) of\b",  # 'how much data, as a share of …'
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
 # the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).

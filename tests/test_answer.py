@@ -704,6 +704,9 @@ def test_a_quantity_an_abstract_states_in_other_words_is_still_stated(seed_ready
     ("How large is the GShard model?", "600 billion parameters"),
     # 'how big a <noun>' (session 25; written for this test)
     ("How big a collection of trained networks does the FLAN analysis rest on?", "1.5 million"),
+    # a duration in words (session 25; written for this test)
+    ("how long does predicting the parameters of an unseen deep architecture with a graph hypernetwork take?",
+     "fraction of a second"),
 ])
 def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, question, figure, monkeypatch):
     """'How long did training take?' is stated by a number of days or hours, 'how big is the model?' by a number
@@ -719,6 +722,19 @@ def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, q
         (re.compile("(?!)"), stated, number) if asked in (figure_module.DURATION_ASKED, figure_module.SIZE_ASKED)
         else (asked, stated, number) for asked, stated, number in figure_module.IN_ITS_OWN_WORDS))
     assert rag.ask(question).refused
+
+
+@pytest.mark.parametrize("question", [
+    "is there a download link for the implementation of collective robustness certification of bagging?",
+    "Where is the implementation of the collective robustness certificate for bagging hosted?",
+])
+def test_a_download_asked_of_one_thing_is_answered_from_one_paper(seed_ready, question):
+    """'Where can I get the code for X?' asks for the address one paper gives, as a figure question asks for one
+    paper's figure: the answer cites that paper alone (it had listed a second paper on the same subject). A question
+    worded as a list ('which papers release their code?') still lists (session 25)."""
+    ans = rag.ask(question)
+    assert not ans.refused and len(ans.sources) == 1, ans.text
+    assert len(rag.ask("Which papers release their code on GitHub?").sources) > 1
 
 
 def test_how_much_something_helps_is_answered_in_words_too(seed_ready):

@@ -160,7 +160,9 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("Qui a proposé le réseau de neurones à impulsions le plus rapide ?", True),
     ("Which team built the parser for enhanced universal dependencies?", True),
     ("which papers did the Nervana team release?", False),
-    ("whose benchmark covers robotic manipulation in simulation?", False),
+    # 'whose …' asks who made it: every 'whose' question of the sets v1-v42 is an author question (session 25)
+    ("whose benchmark covers robotic manipulation in simulation?", True),
+    ("Whose optimiser adapts the learning rate per parameter from gradient moments?", True),
     ("how do deep networks handle who-questions in reading comprehension?", False),
     # 'who does X <verb>' asks the object of X's verb; 'who did the study' still asks for people
     ("Who does the compression toolkit name as its intended audience?", False),
@@ -182,6 +184,7 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     # the thing saved or cut between 'how much' and the verb (session 25; written for this test)
     ("how much memory does the new optimiser save?", True),
     ("How much time does caching the keys cut per epoch?", True),
+    ("how many labelled images, as a fraction of the training set, does the detector need?", True),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
@@ -409,3 +412,20 @@ def test_share_as_a_verb_sets_two_things_side_by_side(question, paired):
     """'What do A and B share?' asks about two things together, as 'what do A and B have in common?' does: each
     side of the 'and' is also read on its own (session 25; written for this test). 'Share' as a noun does not."""
     assert bool(analyse(question, [], None).pairs) is paired
+
+
+@pytest.mark.parametrize(("sentence", "states"), [
+    ("The model was trained in 4 days on 2048 TPU v3 cores.", True),
+    ("It predicts all parameters in a fraction of a second on a GPU.", True),
+    ("Training takes two weeks.", True),
+    ("A few hours of fine-tuning suffice.", True),
+    ("Results are available within seconds.", True),
+    ("Deep learning has advanced rapidly in recent years.", False),
+    ("Over the years, many parsers were proposed.", False),
+])
+def test_a_duration_is_a_number_or_an_amount_in_words_before_a_unit_of_time(sentence, states):
+    """'How long does it take?' is stated by an amount of time, in digits or in words ('a fraction of a second'); a unit
+    of time without one ('in recent years') states none (session 25; written for this test)."""
+    from rag.answer.figure import DURATION
+
+    assert bool(DURATION.search(sentence)) is states

@@ -64,8 +64,8 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         if verdict[1]:  # the paper that was checked stays visible as [1]
             answer.text, answer.sources, _ = renumber(answer.text, [_source(verdict[1], 1)])
         return _emit(_stable(answer, query.thread), stream)
-    if query.wants_number and kind == "answer":
-        chosen = chosen[:1]  # a figure comes from the paper that states it
+    if kind == "answer" and (query.wants_number or (query.wants_link and not query.wants_list)):
+        chosen = chosen[:1]  # a figure comes from the paper that states it, a download from the paper that offers it
     result = _offline(answer, chosen, kind, query)
     from rag.cite import check_claims
 

@@ -89,7 +89,12 @@ SPEED_ASKED = re.compile(r"\bhow (?:fast|quick(?:ly)?)\b", re.I)
 # How long something took, and how big a model or dataset is: stated by a number with a unit of time ('in 4 days',
 # '10 minutes on 256 cores') or of size ('600 billion parameters', '1.2 million images'), whatever other words the
 # sentence uses ('how long did training take?' and '… trained … in 4 days').
-DURATION = re.compile(r"\b(?:(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b", re.I)
+_TIME_UNIT = r"(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?"
+# a number or an amount in words right before the unit ('in 4 days', 'two weeks', 'a fraction of a second', 'a few
+# hours', 'within seconds'); 'in recent years' states no duration
+DURATION = re.compile(r"\b(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|a few|few|"
+                      r"several|a couple of|(?:a )?fractions? of an?|half an?|an?)[\s-]+(?:" + _TIME_UNIT + r")\b|"
+                      r"\b(?:within|in|under|over)\s+(?:seconds|minutes|hours|days)\b|\b\d[\d.,]*\s*(?:ms|h|min)\b", re.I)
 DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|should|has|have)\b|"
                             r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
@@ -103,7 +108,7 @@ SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:
 # What a question asks, and the words that state it whatever else a best sentence says (and whether they need a number
 # beside them): 'how fast is it?' and '… within few seconds'; 'how long did training take?' and '… in 4 days'; 'how
 # big is the model?' and '… with 600 billion parameters'; 'how does the runtime … scale with M?' and '… cubic in M'.
-IN_ITS_OWN_WORDS = ((SPEED_ASKED, SPEED, False), (DURATION_ASKED, DURATION, True), (SIZE_ASKED, SIZE, True),
+IN_ITS_OWN_WORDS = ((SPEED_ASKED, SPEED, False), (DURATION_ASKED, DURATION, False), (SIZE_ASKED, SIZE, True),
                     (GROWTH_ASKED, GROWTH, False))
 
 
@@ -168,6 +173,6 @@ def figure_asked(question: str) -> str:
     if not m:
         return "the figure asked for"
     words = [w if any(c.isupper() for c in w) else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the mAP'
-             if w.lower() not in ("what", "which", "the", "a", "an", "how", "by", "did", "does", "is", "was", "of",
+             if w.lower() not in ("what", "which", "the", "a", "an", "as", "how", "by", "did", "does", "is", "was", "of",
                                   "in", "many", "much", "with", "for", "on", "at", "to", "and", "or")]
     return "the " + " ".join(words) if words else "the figure asked for"
