@@ -274,11 +274,13 @@ def and_sides(search: str) -> tuple[tuple[str, str], ...]:
 
 
 def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], list[str], int]:
-    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause, the clauses, and the longest one's index."""
+    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause that has one ('A and B: which question is each
+    of them after?' names the two before the longer question), the clauses, and that clause's index."""
     clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
     if not clauses:
         return (), clauses, 0
-    i = max(range(len(clauses)), key=lambda j: len(clauses[j]))
+    joined = [j for j in range(len(clauses)) if _AND.search(clauses[j])] or list(range(len(clauses)))
+    i = max(joined, key=lambda j: len(clauses[j]))
     body = clauses[i].rstrip("?.!:; ")
     out = []
     for m in list(_AND.finditer(body))[:MAX_PAIRS]:

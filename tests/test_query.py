@@ -429,3 +429,13 @@ def test_a_duration_is_a_number_or_an_amount_in_words_before_a_unit_of_time(sent
     from rag.answer.figure import DURATION
 
     assert bool(DURATION.search(sentence)) is states
+
+
+def test_two_things_named_before_a_longer_question_are_its_pair():
+    """'A and B: which problem is each of them after?' names the two in a clause shorter than the question about them:
+    the 'and' is read in the longest clause that has one, not only in the longest clause (session 25; written for this
+    test). A question whose only 'and' is inside its question clause is read as before."""
+    pairs = analyse("WaveNet and Tacotron: which speech synthesis problem is each of them meant to solve?", [], None).pairs
+    assert len(pairs) == 1 and pairs[0][0].startswith("WaveNet ") and pairs[0][1].startswith("Tacotron ")
+    pairs = analyse("audio: what do the WaveNet paper and the Tacotron paper share?", [], None).pairs
+    assert pairs and pairs[0][0].startswith("what do the WaveNet paper")
