@@ -401,7 +401,7 @@ def parse(
                 if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
                     f.year_min = f.year_max = year
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:" + ARTICLE + r"\s+)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)
+                            r"\s+)?(?:" + ARTICLE + r"\s*)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)  # "de l'AMTA"
             q = _cut(q, pre.start() if pre else start, end)
     if f.venue and listed is not None:
         f.venue = alias(vocab, f.venue, f.year_min, listed, f.year_max)

@@ -10,7 +10,7 @@ import re
 from rag.retrieval import Filters, fold
 
 YEAR = r"(19[5-9]\d|20[0-4]\d)"
-ARTICLE = r"(?:the|la|le|les|der|dem|den|die)"  # between a preposition and the venue: 'at the', 'auf der'
+ARTICLE = r"(?:the|la|le|les|der|dem|den|die|l['’])"  # between a preposition and the venue: 'at the', 'auf der', "de l'AMTA"
 DECADE_WORDS = {"fifties": 1950, "sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990, "noughties": 2000}
 
 

@@ -48,6 +48,10 @@ PHRASINGS = [
     ("papers by Ting Liu about dialogue", {"author": "Ting Liu"}),
     ("Libo Qin's work on spoken language understanding", {"author": "Libo Qin"}),
     ("COLING 2018 papers by Deyi Xiong", {"venue": "COLING", "year_min": 2018, "year_max": 2018, "author": "Deyi Xiong"}),
+    # a French elided article before the venue (session 25; written for this test)
+    ("articles de l'EMNLP sur les questions-réponses", {"venue": "EMNLP"}),
+    ("Entre 2018 et 2019, quels articles de l'ACL portent sur l'analyse syntaxique ?",
+     {"venue": "ACL", "year_min": 2018, "year_max": 2019}),
 ]
 
 
