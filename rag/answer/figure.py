@@ -104,7 +104,6 @@ SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:
                         r"\bhow (?:big|large) an? [\w-]+\b", re.I)  # 'how large a pool of architectures …'
 
 
-
 # What a question asks, and the words that state it whatever else a best sentence says (and whether they need a number
 # beside them): 'how fast is it?' and '… within few seconds'; 'how long did training take?' and '… in 4 days'; 'how
 # big is the model?' and '… with 600 billion parameters'; 'how does the runtime … scale with M?' and '… cubic in M'.
