@@ -449,7 +449,12 @@ def count_unit(question: str) -> frozenset[str]:
             break
         if w.lower() not in _UNIT_MODIFIERS:
             kept.append(w)
-    return frozenset(query_tokens(" ".join(kept)))
+    unit = frozenset(query_tokens(" ".join(kept)))
+    return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
+
+
+# a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
+_SAME_UNIT = frozenset({"weight", "paramet", "param"})
 
 
 # A one-word name the question asks results on ('report results on the Criteo dataset', 'evaluated on

@@ -724,6 +724,19 @@ def test_how_long_and_how_big_are_stated_by_a_number_with_its_unit(seed_ready, q
     assert rag.ask(question).refused
 
 
+def test_weights_are_counted_as_parameters(seed_ready, monkeypatch):
+    """'How many weights …?' is stated by '24 million parameters' (a network's weights are its parameters); without
+    that equivalence the count of parameters did not count weights, and the figure was refused as missing (session 25;
+    written for this test)."""
+    import rag.query
+
+    question = "how many weights does the graph hypernetwork predict for a ResNet-50 in one go?"
+    ans = rag.ask(question)
+    assert not ans.refused and "24 million" in ans.text, ans.text
+    monkeypatch.setattr(rag.query, "_SAME_UNIT", frozenset())
+    assert rag.ask(question).refused
+
+
 @pytest.mark.parametrize("question", [
     "is there a download link for the implementation of collective robustness certification of bagging?",
     "Where is the implementation of the collective robustness certificate for bagging hosted?",

@@ -392,6 +392,9 @@ def test_a_count_names_what_it_counts_not_which_ones():
 
     assert count_unit("how many extra parameters does the adapter add?") == count_unit("how many parameters?")
     assert count_unit("how many additional training images were labelled") == count_unit("how many training images")
+    # a network's weights are its parameters (session 25): either word is counted by the other
+    assert count_unit("how many weights does it predict?") == count_unit("how many parameters does it predict?")
+    assert count_unit("how many layers does it have?") != count_unit("how many parameters does it have?")
 
 
 @pytest.mark.parametrize("size", ["600B-parameter", "7B", "1.5M", "13b-Parameter"])
