@@ -157,6 +157,9 @@ _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |w
 _COMPARE_WITH = re.compile(r"\s+(?:with|against|to)\s+", re.I)  # 'compare A with B'
 # A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
 # part, so each item's best paper belongs in the answer (rag.answer.judge.select).
+# a relation asked between two things: 'how is A related to B', 'how does A relate to B' (COMPARISON, _SEPARATES)
+_RELATED = r"(?:related|connected|linked)\s+(?:to|with)"
+_RELATES = r"(?:relate|connect)\s+(?:to|with)"
 COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\bdifferences? between\b|\b(?:what|how) (?:does|do|did) each\b|\bdoes each one\b|"
                         r"\band\b[^,;:?]{1,120}?\bboth\b(?!\s+(?:the|of|a|an|in|on)\b)|"
@@ -164,17 +167,14 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
                         r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
-                        r"^\W*how\s+(?:(?:is|are|was|were)\s[^;:?]+?\s(?:related|connected|linked)|"
-                        r"(?:does|do|did)\s[^;:?]+?\s(?:relate|connect))\s+(?:to|with)\s", re.I)
+                        rf"^\W*how\s+(?:(?:is|are|was|were)\s[^;:?]+?\s{_RELATED}|(?:does|do|did)\s[^;:?]+?\s{_RELATES})\s", re.I)
 # 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
 _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
                         r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$|"
                         # a relation asked ('how is A related to B', 'how does A relate to B', 'how do A and B relate'
                         # is an 'and' of SIDE_BY_SIDE): the two things related are the sides
-                        r"^\W*how\s+(?:is|are|was|were)\s+(?P<a2>[^;:?]+?)\s+(?:related|connected|linked)\s+(?:to|with)\s+"
-                        r"(?P<b2>[^;:?]+)$|"
-                        r"^\W*how\s+(?:does|do|did)\s+(?P<a3>[^;:?]+?)\s+(?:relate|connect)\s+(?:to|with)\s+(?P<b3>[^;:?]+)$",
-                        re.I)
+                        rf"^\W*how\s+(?:is|are|was|were)\s+(?P<a2>[^;:?]+?)\s+{_RELATED}\s+(?P<b2>[^;:?]+)$|"
+                        rf"^\W*how\s+(?:does|do|did)\s+(?P<a3>[^;:?]+?)\s+{_RELATES}\s+(?P<b3>[^;:?]+)$", re.I)
 # Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
@@ -431,6 +431,8 @@ _UNIT_STOP = frozenset("did does do is are was were has have had can could will 
 # words before the unit that say which ones are counted, not what ('how many extra parameters': a count of parameters)
 _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new different distinct separate unique other "
                             "further".split())
+# a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
+_SAME_UNIT = frozenset({"weight", "paramet", "param"})
 
 
 def count_unit(question: str) -> frozenset[str]:
@@ -451,10 +453,6 @@ def count_unit(question: str) -> frozenset[str]:
             kept.append(w)
     unit = frozenset(query_tokens(" ".join(kept)))
     return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
-
-
-# a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
-_SAME_UNIT = frozenset({"weight", "paramet", "param"})
 
 
 # A one-word name the question asks results on ('report results on the Criteo dataset', 'evaluated on
