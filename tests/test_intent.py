@@ -170,12 +170,20 @@ def test_a_filtered_question_lists_further_papers_only_from_the_filtered_list_th
 
     rel, intent = load_model(), load_intent()
     floor = min(rel.list_threshold, intent.list_threshold)
-    assert FILTERED_LIST_THRESHOLD > max(rel.list_threshold, intent.single_list_threshold or 0.0)
-    top, strong = Judged(rel.threshold + 0.01), Judged(FILTERED_LIST_THRESHOLD + 0.01)
-    weak = Judged((max(rel.list_threshold, intent.single_list_threshold or 0.0) + FILTERED_LIST_THRESHOLD) / 2)
-    evs = [top, strong, weak]
+    top = Judged(rel.threshold + 0.01)
     for wants_list in (False, True):
+        # the list threshold without a filter, as select documents it
+        own = floor if wants_list else max(rel.list_threshold, intent.single_list_threshold or 0.0)
+        strong = Judged(max(own, FILTERED_LIST_THRESHOLD) + 0.01)
+        if own >= FILTERED_LIST_THRESHOLD:  # the wording's own threshold is already the stricter one
+            evs = [top, strong, Judged(own - 0.01)]
+            assert select(evs, wants_list=wants_list, filtered=True) == select(evs, wants_list=wants_list) == [top, strong]
+            continue
+        weak = Judged((own + FILTERED_LIST_THRESHOLD) / 2)
+        evs = [top, strong, weak]
         assert select(evs, wants_list=wants_list) == evs
         assert select(evs, wants_list=wants_list, filtered=True) == [top, strong]
+    assert FILTERED_LIST_THRESHOLD > floor  # a list question with a filter is stricter than one without
+    evs = [top, Judged(FILTERED_LIST_THRESHOLD + 0.01), Judged((floor + FILTERED_LIST_THRESHOLD) / 2)]
     assert select(evs, filtered=True, list_threshold=floor) == evs
     assert select([top], filtered=True) == [top]
