@@ -109,6 +109,12 @@ def previous_context(history: list[dict[str, str]], turns: int = 1) -> str:
     return " ".join(strip_citations(m["content"]) for m in msgs)
 
 
+def cited_in_last(history: list[dict[str, str]]) -> int:
+    """How many citation numbers the last answer cites ('[1] prunes …' cites one): the papers under discussion."""
+    last = history[-1] if history else None
+    return len(set(EXPLICIT_REF.findall(last["content"]))) if last and last.get("role") == "assistant" else 0
+
+
 def cited_context(history: list[dict[str, str]]) -> str:
     """The earlier exchanges whose answers cite a number the last answer cites, then the last exchange, as plain
     text; '' where no earlier answer does. Citation numbers stay fixed for a conversation, so those exchanges are

@@ -139,6 +139,13 @@ class LexicalIndex:
             bm25.index(tokenize([lexical_text(p) for p in papers]), show_progress=False)
         return cls(papers, bm25, vectors)
 
+    def doc_freq(self, word: str) -> int:
+        """How many papers contain the (stemmed) word; the most frequent token when it has several (as
+        `IncrementalLexicalIndex.doc_freq`)."""
+        indptr, vocab = self.bm25.scores["indptr"], self.bm25.vocab_dict
+        ids = [vocab[t] for t in query_tokens(word) if t in vocab] if self.papers else []
+        return max((int(indptr[i + 1] - indptr[i]) for i in ids), default=0)
+
     def scores(self, query: str) -> np.ndarray | None:
         """BM25 score of every paper for `query` (float32, papers order); None if no query term is indexed."""
         if not self.papers:

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.chat import Thread, cited_context, previous_context, resolve_references
+from rag.chat import Thread, cited_context, cited_in_last, previous_context, resolve_references
 from rag.figures import QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
+from rag.spelling import respell
 from rag.text import content_terms, named_terms, non_english, squash, written
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
@@ -37,7 +38,9 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
-_CLAUSE = r"(?:^|[:;?!]\s*|\.\s+)"
+# A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
+_CLAUSE = (r"(?:^|[:;?!]\s*|\.\s+|,\s+(?=(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|to|"
+           r"under)\s+)?(?:how|what|which)\b))")
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
 # a quantity word naming something else: "what learning rate schedule", "which score function", "rate coding"
@@ -53,7 +56,8 @@ _POSS = r"(?:['’]s)?"
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:(?:exactly|precisely|roughly|approximately|about|just) )?(?:"
-    r"how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
+    # a preposition may lead the figure asked: 'after how many epochs', 'on how many GPUs'
+    r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
     r"(?:(?:what|which) (?:is|was|were|are) |what['’]s )(?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"
@@ -69,7 +73,7 @@ NUMBER_Q = re.compile(
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
     r"(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
-    r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?\s*\??\s*$",
+    r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$",
     re.I,
 )
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
@@ -168,6 +172,11 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
                         r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
                         rf"^\W*how\s+(?:(?:is|are|was|were)\s[^;:?]+?\s{_RELATED}|(?:does|do|did)\s[^;:?]+?\s{_RELATES})\s", re.I)
+# Two items enumerated and then asked about one by one ('A, and B: the setting each targets and its finding'): a
+# comparison though no comparison word joins them
+# ('each' ending a clause, or before a verb: 'in each?', 'what each says'; not 'label each segment', 'each other')
+EACH_OF_TWO = re.compile(r"\b(?:each (?:one|of them|of the two)|respectively|of the two)\b|\beach\s*(?=[?,.;:!]|$)|"
+                         r"\beach\s+(?:[a-z]+s|does|did|has|is|was|can|uses?|handles?)\b(?<!\bother)", re.I)
 # 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
 _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
                         r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$|"
@@ -331,6 +340,7 @@ class Query:
     ref_mode: str = ""  # 'papers' ([2], 'the second paper') or 'authors' ('what else did they write')
     context: str = ""  # the previous exchange, for the follow-up reading
     cited_context: str = ""  # with it, the earlier exchanges about the papers it cites (`rag.chat.cited_context`)
+    cited_in_last: int = 0  # how many citation numbers the last answer cites (`rag.chat.cited_in_last`)
     previous_question: str = ""
     unknown_author: str = ""  # a full name asked about as an author ('papers by X') that no paper lists
     data: tuple[str, ...] = ()  # one-word names of the data the question asks results on ('Criteo')
@@ -421,11 +431,11 @@ def _names(search: str) -> tuple[str, ...]:
                                and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)))
 
 
-# "How many <unit>": what is counted, up to three words before a verb, pronoun or preposition ('how many
+# "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or preposition ('how many
 # labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
-HOW_MANY = re.compile(r"\bhow many ((?:[\w-]+\s+){0,3})", re.I)
+HOW_MANY = re.compile(r"\b(?:how many|number of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
-                       "there about per in on of for to at with from by that which and or how".split())
+                       "there about per in on of for to at with from by that which and or how where when whose who".split())
 
 
 # words before the unit that say which ones are counted, not what ('how many extra parameters': a count of parameters)
@@ -510,6 +520,9 @@ def analyse(
             filters, search = parsed.filters, parsed.question
             if filters.author and _only_authorship(search):
                 search = filters.author  # 'Johannes Brandstetter is listed as a co-author on one paper here.'
+    doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
+    if doc_freq is not None and not non_english(question):  # 'generalise' as the collection writes it (rag.spelling)
+        search = respell(search, doc_freq)
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
     unknown = ""
@@ -546,7 +559,7 @@ def analyse(
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=items,
         items=bare,
-        compares=bool(items) and bool(COMPARISON.search(search)),
+        compares=bool(items) and bool(COMPARISON.search(search) or (len(items) == 2 and EACH_OF_TWO.search(search))),
         pairs=and_pairs(search) if sides else (),
         pair_sides=sides,
         foreign=foreign,
@@ -558,6 +571,7 @@ def analyse(
         ref_mode=ref_mode,
         context=previous_context(history) if history else "",
         cited_context=cited_context(history) if history else "",
+        cited_in_last=cited_in_last(history),
         previous_question=last_user,
         unknown_author=unknown,
         data=data_names(search),

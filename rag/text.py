@@ -111,12 +111,19 @@ def fold(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", strip_accents(text).casefold()).strip()
 
 
+# Interrogatives and prepositions the bm25s lists lack, with which a French or German question usually opens
+# ('Quels articles traitent des …?' had one listed function word and no letter only French writes, so it was
+# read as English and searched without its English glosses); none is an English word ('comment' is) or Spanish ('entre')
+_MORE_FR_DE = frozenset("quel quels quelle quelles lesquels lesquelles sans pourquoi combien chez selon vers "
+                        "parmi warum weshalb wozu wieviel wieviele gibt".split())
+
+
 @lru_cache(maxsize=1)
 def _function_words() -> tuple[frozenset[str], frozenset[str]]:
     """(French and German function words, English ones): bm25s's stopword lists, shared words removed."""
     from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH, STOPWORDS_GERMAN
 
-    foreign = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_GERMAN)
+    foreign = frozenset(STOPWORDS_FRENCH) | frozenset(STOPWORDS_GERMAN) | _MORE_FR_DE
     english = frozenset(STOPWORDS_EN)
     return foreign - english, english - foreign
 

@@ -183,6 +183,32 @@ def test_a_followup_is_about_the_paper_the_history_names(seed_ready, title, open
     assert not ans.refused and ans.sources[0].title == title, ans.text
 
 
+@pytest.mark.parametrize(("history", "questions", "marker"), [
+    ([{"role": "user", "content": "Is there a way to pool graph nodes into clusters, layer by layer, for classifying "
+                                  "whole graphs?"},
+      {"role": "assistant", "content": "Yes: [1] learns a differentiable soft assignment of the nodes to clusters at "
+                                       "each layer of a deep GNN."},
+      {"role": "user", "content": "Was that missing before?"},
+      {"role": "assistant", "content": "[1] says that earlier methods were inherently flat and could not learn "
+                                       "hierarchical representations."}],
+     ("and by how much do they improve on the others?", "what do they say it beats?"), "DiffPool"),
+    ([{"role": "user", "content": "My recommender's embedding tables are huge. Can the size of each feature's "
+                                  "embedding be learned?"},
+      {"role": "assistant", "content": "Yes: [1] prunes embedding parameters with learnable thresholds."},
+      {"role": "user", "content": "Is it tied to one model?"},
+      {"role": "assistant", "content": "No: [1] describes it as a general framework for many base models."}],
+     ("does it cost extra training time?", "and how much does it shrink them?"), "PEP"),
+])
+def test_a_followup_after_an_answer_citing_one_paper_is_about_that_paper(seed_ready, history, questions, marker):
+    """A history passed as text whose last answer cites one number ('[1] says …') discusses one paper, found by
+    the exchanges that cite it: a follow-up that points back is about that paper, though the last exchange
+    alone ('Was that missing before?') names nothing of it (session 26, written for this test)."""
+    for question in questions:
+        ans = rag.ask(question, history=history)
+        assert not ans.refused and marker in ans.sources[0].abstract, ans.text
+        _grounded(ans)
+
+
 def test_a_focused_answer_quotes_the_sentence_holding_what_is_asked(seed_ready):
     """The question's words that are not the paper's title words say what is asked of it: the sentence
     holding them is quoted, though the question asks for neither a figure nor a name."""
@@ -516,6 +542,10 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
     ("How many kinds of metrics did they design?", "We design three types of mathematical metrics.", True),
     ("how many hypotheses about its success are put forward?", "Three hypotheses are proposed as follows.", True),
     ("How many datasets?", "Experiments on six benchmark datasets show gains.", True),  # punctuation ends the unit
+    # four words between the number and its unit, and 'the number of <unit>' asked (session 26)
+    ("how many corpora did they test on?", "It sets new records on eight widely-studied sentiment analysis corpora.",
+     True),
+    ("and the number of corpora where it wins?", "It wins on eight widely-studied sentiment analysis corpora.", True),
     # a magnitude passes the count on past its 'of'
     ("How many parameters do the networks have?", "Industrial networks with hundreds of millions of parameters.", True),
     ("How many parameters do the networks have?", "Millions of users click on ads every day.", False),

@@ -111,6 +111,15 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("what share of the tokens does the masked model corrupt?", True),
     ("Exactly how many layers does the distilled student keep?", True),
     ("roughly how many GPUs did the search use?", True),
+    # a figure asked in a clause after a comma and a conjunction, after a preposition, or with a trailing 'please'
+    # (session 26; written for this test)
+    ("The distilled parser is smaller, but how many megabytes is it on disk?", True),
+    ("the pruned detector trains quickly, so for how many iterations does it run?", True),
+    ("Within how many steps does the policy converge on the maze task?", True),
+    ("the speech tagger's word error rate, please", True),
+    # a clause after a comma that asks for no figure, or a description with 'scores' in it, is still not one
+    ("labelling how toxic the replies were, and correlating those scores with engagement", False),
+    ("a parser that is faster, and which papers compare it with older ones?", False),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
@@ -288,6 +297,17 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("How is the WaveNet paper related to Tacotron?", ["the WaveNet paper", "Tacotron"], True),
     ("how does dropout relate to DropConnect", ["dropout", "DropConnect"], True),
     ("papers related to speech synthesis", [], False),
+    # two things enumerated, then asked about one by one with 'each' ending a clause or before its verb (session 26;
+    # written for this test); 'each' before a noun is a description
+    ("WaveNet for raw audio, and Tacotron for spectrograms: the input each takes and its output",
+     ["WaveNet for raw audio the input each takes and its output",
+      "Tacotron for spectrograms the input each takes and its output"], True),
+    ("Mixup in image classification, or label smoothing in translation: what gets softened in each?",
+     ["Mixup in image classification what gets softened in each?",
+      "label smoothing in translation what gets softened in each?"], True),
+    ("two speech models, WaveNet and Tacotron, that label each frame with a phoneme",
+     ["two speech models frame with a phoneme", "WaveNet and Tacotron frame with a phoneme",
+      "that label each frame with a phoneme"], False),
 ])
 def test_a_comparison_is_an_enumeration_that_compares(question, readings, compares):
     """'A vs B', 'compare A and B', 'the difference between A and B' compare alternatives (each side's
@@ -375,6 +395,8 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     # the runtime, not the words before 'the size' the question also names (session 22; written for this test)
     ("How does the runtime of the exact solver grow with the size of the graph?", "the runtime"),
     ("What is the pruned detector's inference latency on a phone?", "the inference latency"),
+    # a count of a unit no quantity word names: the unit, not a figure word earlier in the question (session 26)
+    ("The index takes a small fraction of the memory, but how many gigabytes is it?", "the number of gigabytes"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the
@@ -395,6 +417,8 @@ def test_a_count_names_what_it_counts_not_which_ones():
     # a network's weights are its parameters (session 25): either word is counted by the other
     assert count_unit("how many weights does it predict?") == count_unit("how many parameters does it predict?")
     assert count_unit("how many layers does it have?") != count_unit("how many parameters does it have?")
+    # 'the number of <unit>' counts it as well, and a relative word after the unit is not part of it (session 26)
+    assert count_unit("and the number of corpora where it wins?") == count_unit("how many corpora?") != frozenset()
 
 
 @pytest.mark.parametrize("size", ["600B-parameter", "7B", "1.5M", "13b-Parameter"])

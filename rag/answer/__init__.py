@@ -111,6 +111,8 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         titled = [h for h in hits if h.title_match]
         if not titled and query.cited_context:  # the last exchange names no paper: the exchange that introduced
             titled = [h for h in retr.search(query.cited_context, k=2, filters=query.filters) if h.title_match]
+        if not titled and query.cited_in_last == 1:  # the last answer cites one paper ('[1] prunes …'): the one
+            hits = retr.search(query.cited_context or query.context, k=1, filters=query.filters)  # under discussion
         prev_ids = [h.paper.paper_id for h in (titled or hits)]  # the number it cites does
     if not prev_ids:
         return fresh, _pair_ids(pair)

@@ -52,7 +52,7 @@ RATIO = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|\\%|percent\b|x\b|×|times\b|-?fold\b
                    r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b", re.I)
 NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                           r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
-                          r"fold|seconds|minutes|hours)\b", re.I)  # 'within seconds' answers 'how long'
+                          r"fold|seconds|minutes|hours|orders? of magnitude)\b", re.I)  # 'within seconds' answers 'how long'
 
 
 # A year where it dates something ('from 1937 to 2019', 'in 2020', '(2016)', 'the 1990s') is not the figure
@@ -71,24 +71,28 @@ CARDINAL = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|
                       r"fifty|hundreds?|thousands?|millions?|billions?|dozens?", re.I)
 # 'hundreds of millions of parameters' counts parameters: a magnitude passes the count on past its 'of'
 _MAGNITUDES = frozenset("dozens hundreds thousands millions billions".split())
+# a preposition or conjunction after the number ends what it counts ('three questions about annotators')
+_COUNT_STOP = frozenset("about on in for with from to at by over under per and or than that which where".split())
 # 'three types of metrics' counts metrics: these words pass the count on past their 'of'
 _KIND_OF = frozenset("kinds kind types type sorts sort forms form categories category classes class families family "
                      "variants variant".split())
 
 
 def counts(sentence: str, unit: frozenset[str]) -> bool:
-    """Does a number in the sentence count the unit ('24 million parameters', 'six benchmark datasets': the
-    number, then the unit within three words)? 'One of the datasets' counts nothing; 'three types of metrics'
-    counts metrics."""
+    """Does a number in the sentence count the unit ('24 million parameters', 'eight widely-studied text
+    classification datasets': the number, then the unit within four words)? 'One of the datasets' counts nothing;
+    'three types of metrics' counts metrics."""
     words = _WORD.findall(without_years(sentence))
     for i, w in enumerate(words):
         if not (CARDINAL.fullmatch(w) or w[:1].isdigit()):
             continue
-        after = words[i + 1:i + 4]
+        after = words[i + 1:i + 5]
+        stop = next((k for k, a in enumerate(after) if a.lower() in _COUNT_STOP), None)
+        after = after[:stop]  # 'three research questions about multi-annotator learning' counts questions
         if "of" in after:
             k = after.index("of")
             passes = (k and after[k - 1].lower() in _KIND_OF) or (not k and w.lower() in _MAGNITUDES)
-            after = [*after[:k], *words[i + k + 2:i + k + 4]] if passes else after[:k]
+            after = [*after[:k], *words[i + k + 2:i + k + 5]] if passes else after[:k]
         if unit & set(query_tokens(" ".join(after))):
             return True
     return False

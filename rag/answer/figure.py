@@ -166,9 +166,16 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     return query.wants_ratio and any(RATIO.search(s) for s in sentences)
 
 
+HOW_MANY_OF = re.compile(r"\bhow many ([a-z][\w-]*)", re.I)
+
+
 def figure_asked(question: str) -> str:
     """'the <figure>' a figure question asks for, as a refusal names it ('the word error rate', 'the AP')."""
-    m = ASKED_FIGURE.search(question) or FIGURE.search(question)
+    m = ASKED_FIGURE.search(question)
+    count = None if m else HOW_MANY_OF.search(question)
+    if count:  # 'how many gigabytes does it need?': the number of them, not another figure word before it
+        return f"the number of {count.group(1)}"
+    m = m or FIGURE.search(question)
     if not m:
         return "the figure asked for"
     words = [w if any(c.isupper() for c in w) else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the mAP'
