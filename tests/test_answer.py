@@ -532,6 +532,19 @@ def test_a_count_in_words_is_favoured_for_a_figure_question(stub_settings, tmp_p
     assert asked.scores[2] == plain.scores[2]  # no number: no preference
 
 
+def test_a_figure_asked_in_a_unit_needs_an_amount_in_a_unit_of_its_kind(seed_ready):
+    """'in milliseconds' is stated by a time ('in 4 days' answers 'in hours'), not by a speed-up: an abstract that
+    gives '4.8x speedup in inference latency' doesn't state the latency in milliseconds (session 26, written for
+    this test)."""
+    for question in ("What inference latency in milliseconds does CBNet reach on the Google Cloud instance?",
+                     "inference latency of CBNet on image-classification datasets, in milliseconds"):
+        ans = rag.ask(question)
+        assert ans.refused and "doesn't state the inference latency" in ans.text, ans.text
+    ans = rag.ask("How long did training the 600-billion-parameter GShard translation model take, in hours?")
+    assert not ans.refused and "4 days" in ans.text, ans.text
+    _grounded(ans)
+
+
 @pytest.mark.parametrize(("question", "sentence", "stated"), [
     ("How many parameters does it predict?", "It predicts all 24 million parameters of a ResNet-50.", True),
     ("how many datasets did they evaluate it on?", "Experiments on six benchmark datasets show gains.", True),

@@ -104,6 +104,18 @@ SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:
                         r"\bhow (?:big|large) an? [\w-]+\b", re.I)  # 'how large a pool of architectures …'
 
 
+# A figure asked in a unit of measurement ('latency in milliseconds', 'memory in gigabytes', 'cost in dollars') is
+# stated only by an amount in a unit of that kind somewhere in the abstract: '4.8x speedup in inference latency' gives
+# no milliseconds. (A unit asked by 'how many milliseconds' is a count: `Query.count_unit`.)
+MEMORY = re.compile(r"\b\d[\d.,]*\s*(?:[KMGT]i?B|(?:kilo|mega|giga|tera)bytes?|bytes?)\b")
+MONEY = re.compile(r"(?:US)?[$€£]\s*\d|\b\d[\d.,]*\s*(?:dollars|USD|euros?|EUR)\b")
+ENERGY = re.compile(r"\b\d[\d.,]*\s*(?:[mk]?J|(?:milli|kilo)?joules?|[mkM]?W|(?:milli|kilo|mega)?watts?|kWh)\b")
+UNIT_ASKED = ((re.compile(r"\bin\s+(?:GPU[- ])?(?:(?:milli|micro)?seconds|ms|minutes|hours|days|weeks)\b", re.I), DURATION),
+              (re.compile(r"\bin\s+(?:[KMGT]i?B|(?:kilo|mega|giga|tera)bytes|bytes)\b", re.I), MEMORY),
+              (re.compile(r"\bin\s+(?:US\s+)?(?:dollars|USD|euros)\b", re.I), MONEY),
+              (re.compile(r"\bin\s+(?:(?:milli|kilo|mega)?(?:watts|joules)|kWh)\b", re.I), ENERGY))
+
+
 # What a question asks, and the words that state it whatever else a best sentence says (and whether they need a number
 # beside them): 'how fast is it?' and '… within few seconds'; 'how long did training take?' and '… in 4 days'; 'how
 # big is the model?' and '… with 600 billion parameters'; 'how does the runtime … scale with M?' and '… cubic in M'.
@@ -136,6 +148,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
+    if any(asked.search(query.search) and not any(stated.search(s) for s in ev.sentences) for asked, stated in UNIT_ASKED):
+        return False  # 'per-image latency in milliseconds?' and an abstract giving a speed-up, no time
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
     metric_stems, metric = _metric_stems()
     naming -= metric_stems  # a metric named ('RMSE') is what is asked, not the paper's name
