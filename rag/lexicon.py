@@ -30,6 +30,7 @@ import logging
 import os
 import re
 import threading
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -58,7 +59,8 @@ COGNATES = {
             ("el", "al"), ("ifs", "ive"), ("if", "ive"), ("ives", "ive"), ("ées", "ed"), ("ée", "ed"), ("és", "ed"),
             ("é", "ed"), ("iennes", "ean"), ("ienne", "ean"), ("iens", "ean"), ("ien", "ean"), ("iennes", "ian"),
             ("ienne", "ian"), ("iens", "ian"), ("ien", "ian"), ("phes", "phs"), ("phe", "ph"), ("antes", "ant"),
-            ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent")),
+            ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent"),
+            ("ées", "ated"), ("ée", "ated"), ("és", "ated"), ("é", "ated"), ("eurs", "ers"), ("eur", "er")),
     "deu": (("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
             ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
 }
@@ -142,10 +144,19 @@ class Lexicon:
         self.tables = tables
         self.learned = learned or {}  # language -> word as written -> translations learned from titles
 
-    def translations(self, word: str, lang: str) -> list[str]:
+    def translations(self, word: str, lang: str, known: Callable[[str], bool] | None = None) -> list[str]:
         """The word's translations: those learned from bilingual titles first, then its own headword's, an
         inflected form's, or, for a German compound the dictionary lacks, one per part
-        ('Abhängigkeitslänge' -> 'dependency', 'length')."""
+        ('Abhängigkeitslänge' -> 'dependency', 'length'). With `known` (does the collection hold this English
+        word?), a word the dictionaries lack is glossed by the English word a regular ending turns it into where
+        the collection holds it ('annotateurs' -> 'annotators'): the dictionaries are small, and the
+        collection's own words are what the question can match. (Putting such a word before the dictionaries'
+        translations, 'facteurs' -> 'factors' before 'postman', was tried in session 26 and lost more
+        non-English questions of the seen sets than it won.)"""
+        found = self._translations(word, lang)
+        return found or (self._cognate(word, lang, known) if known is not None else [])
+
+    def _translations(self, word: str, lang: str) -> list[str]:
         learned = self._learned(word, lang)
         found = self._headword(word, lang)
         if learned:
@@ -176,16 +187,21 @@ class Lexicon:
                 words.update(re.findall(r"[a-z]+(?:-[a-z]+)*", value.lower()))
         return frozenset(words)
 
-    def _cognate(self, word: str, lang: str) -> list[str]:
+    def _cognate(self, word: str, lang: str, known: Callable[[str], bool] | None = None) -> list[str]:
         """The English word a French or German one turns into by a regular ending ('dyslexie' -> 'dyslexia'),
-        when the dictionaries' English side has it and the word is not English already."""
+        when the dictionaries' English side has it (or, with `known`, the collection does) and the word is not
+        English already."""
         low = word.lower()
         if low in self.english or (low.endswith("s") and low[:-1] in self.english):
             return []  # 'kernel', 'survives': an English word in the question
+        english_words = self.english if known is None else None
         for ending, english in COGNATES.get(lang, ()):
             if low.endswith(ending) and len(low) > len(ending) + 2:
                 form = strip_accents(low[: len(low) - len(ending)]) + english
-                if form in self.english or (form.endswith("s") and form[:-1] in self.english):
+                if english_words is not None and (form in english_words or
+                                                  (form.endswith("s") and form[:-1] in english_words)):
+                    return [form]
+                if known is not None and known(form):
                     return [form]
         return []
 
@@ -230,8 +246,9 @@ class Lexicon:
                     return table[stem + ending].split("|")
         return []
 
-    def gloss(self, text: str) -> str:
-        """English translations of the text's content words, in order, each once ('' for English text)."""
+    def gloss(self, text: str, known: Callable[[str], bool] | None = None) -> str:
+        """English translations of the text's content words, in order, each once ('' for English text); `known`
+        as `translations` takes it."""
         lang = language(text)
         if lang is None:
             return ""
@@ -241,7 +258,7 @@ class Lexicon:
         for w in re.findall(r"[^\W\d_][\w-]*", text):
             if len(w) < 3 or w.lower() in stop:
                 continue
-            found = self.translations(w, lang)
+            found = self.translations(w, lang, known)
             out.extend(t for t in found[:PER_WORD] if not set(t.lower().split()) <= english)
         return " ".join(dict.fromkeys(out))
 

@@ -540,7 +540,8 @@ def analyse(
         from rag.lexicon import load as load_lexicon
 
         lexicon = load_lexicon(eng.settings.lexicon_dir)
-        gloss = lexicon.gloss(search) if lexicon is not None else ""
+        known = None if doc_freq is None else (lambda word: doc_freq(word) > 0)  # the collection's own words
+        gloss = lexicon.gloss(search, known) if lexicon is not None else ""
     items, bare = enumeration(search)
     sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(search)
     return Query(

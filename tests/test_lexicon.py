@@ -88,6 +88,22 @@ def test_adjective_and_noun_endings_make_their_english_cognates():
     assert lex.translations("travaux", "fra") == []  # 'traval' is no English word
 
 
+def test_a_cognate_the_collection_holds_glosses_a_word_the_dictionaries_lack():
+    """The dictionaries are small: 'annotateurs' is no headword and 'annotators' no word of their English side. A
+    regular ending's English form that the collection holds glosses it (session 26; the collection's words as
+    `known`); a word the dictionaries translate keeps their translation ('facteurs' -> 'postman')."""
+    lex = lexicon.Lexicon({"fra": {"facteur": "postman", "articuler": "articulate"}})
+    collection = {"annotators", "factors", "articulated"}
+    assert lex.translations("annotateurs", "fra") == []
+    assert lex.translations("annotateurs", "fra", collection.__contains__) == ["annotators"]
+    assert lex.translations("facteurs", "fra") == ["postman"]
+    assert lex.translations("facteurs", "fra", collection.__contains__) == ["postman"]
+    assert lex.translations("articulées", "fra", collection.__contains__) == ["articulate"]  # an inflected headword
+    assert lex.translations("calculées", "fra", {"calculated"}.__contains__) == ["calculated"]  # -ées as -ated
+    assert lex.translations("travaux", "fra", collection.__contains__) == []  # no ending makes a word it holds
+    assert lex.gloss("les annotateurs et les facteurs", collection.__contains__) == "annotators postman"
+
+
 def test_a_feminine_adjective_is_glossed_as_its_masculine_not_as_a_person():
     """FreeDict reads 'française' as 'Frenchwoman' and 'italienne' as 'Italian woman': a word whose every
     translation is a woman is glossed from its masculine form, without the person ('Frenchman') (session 20;
