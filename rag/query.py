@@ -18,12 +18,18 @@ from rag.figures import QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.spelling import respell
-from rag.text import content_terms, named_terms, non_english, squash, written
+from rag.text import content_terms, function_words_of_all, named_terms, non_english, squash, written
 
 # Formatting hints only: they choose how an answer is worded, never which papers answer it.
 # "authors of X" asks for authors unless it is the subject of another question ("what loss did the
 # authors of X construct?"): then it only names the paper.
-AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|who (wrote|authored)|"
+# 'who wrote' as the object of a verb names a task ('figuring out who wrote a text', 'predicting who wrote it'),
+# not a question about a paper's authors
+_EMBEDDED = "".join(rf"(?<!\b{v} )" for v in ("out", "determine", "determining", "identify", "identifying", "predict",
+                                              "predicting", "infer", "inferring", "guess", "guessing", "tell", "telling",
+                                              "detect", "detecting", "decide", "deciding", "recognise", "recognize",
+                                              "recognising", "recognizing", "establish", "establishing", "attribute"))
+AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who (wrote|authored)|"
                       r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de|"
@@ -353,6 +359,18 @@ class Query:
         return bool(f and f.author) and self.search.strip() != f.author and not _only_authorship(self.search)
 
     @property
+    def topicless(self) -> bool:
+        """A venue or years and nothing else to go on ('IWSLT 2010 system descriptions', 'ACL 2020 papers', 'les
+        articles de TALN 2015'): every paper the filters select answers it. (An author filter has its own
+        readings: `author_topic`, `_only_authorship`.)"""
+        f = self.filters
+        if not f or f.author or not (f.venue or f.year_min or f.year_max):
+            return False
+        venue = set(re.findall(r"[^\W\d_]+", (f.venue or "").lower()))  # a search left as typed: 'ACL 2020'
+        words = [w for w in re.findall(r"[^\W\d_]+", self.search.lower()) if w not in function_words_of_all()]
+        return all(w in _GENERIC or w in venue for w in words)
+
+    @property
     def named_forms(self) -> dict[str, str]:
         """Normalised named term -> the first way the question wrote it (forms of 2+ characters)."""
         out: dict[str, str] = {}
@@ -496,6 +514,16 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist "
                        "exists find show tell know".split())
+
+
+# Words that ask for papers without saying what about ('papers', 'system descriptions', 'les articles', 'Beiträge')
+_GENERIC = frozenset("""paper papers article articles work works publication publications submission submissions
+contribution contributions system systems description descriptions study studies research proceedings talk talks
+poster posters list show find give get see all every any anything everything published presented appeared accepted
+entries entry abstracts abstract item items track tracks shared task tasks collection indexed what which there here
+volume volumes edition editions long short demo demos main findings travaux papiers communications présentations soumissions liste toutes tous publiés
+présentés parus arbeiten beiträge beitrag publikationen veröffentlichungen aufsätze papiere alle
+veröffentlicht gab gibt""".split())
 
 
 def _only_authorship(search: str) -> bool:

@@ -177,6 +177,10 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("Who does the compression toolkit name as its intended audience?", False),
     ("who do the benchmark's designers expect to use it", False),
     ("who did the large-scale study of optimisers for transformers?", True),
+    # 'who wrote' as the object of a verb names a task (session 26; written for this test)
+    ("stylometry: telling who wrote an anonymous pamphlet", False),
+    ("models for predicting who wrote each tweet in a thread", False),
+    ("who wrote the paper on stylometric authorship of tweets?", True),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""

@@ -52,7 +52,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                         filtered=bool(query.filters and query.filters.active()))
         if paired:  # two papers named side by side: the answer is about those two
             chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
-        if not query.history and not query_tokens(query.search):
+        if query.topicless:  # 'IWSLT 2010 system descriptions': every paper the filters select answers it, and
+            chosen, kind = evs[: eng.settings.max_cited], "filtered"  # relevance to no topic tells nothing
+        elif not query.history and not query_tokens(query.search):
             chosen = []  # no word to be relevant to ('%s %d %(x)s', 'x y z'): whatever ranks first is noise
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
@@ -284,6 +286,9 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
         text = "\n".join(offline.authors_answer(ev, i) for i, ev in numbered if ev.hit.paper.authors)
     elif kind == "compare":
         text = offline.listing(numbered, "What each of the papers says on this:", keep=keep)
+    elif kind == "filtered":
+        wanted = ", ".join(str(v) for k, v in answer.filters.items() if k in ("venue", "year_min", "year_max"))
+        text = offline.listing(numbered, f"{len(chosen)} indexed papers match the filters ({wanted}):", keep=keep)
     elif kind == "others":
         text = offline.listing(numbered, f"Other indexed papers by the same author{'s' if len(chosen) > 1 else ''}:",
                                keep=keep)
