@@ -19,6 +19,9 @@ def cut(text: str, start: int, end: int) -> str:
     return re.sub(r"\s+", " ", text[:start] + " " + text[end:]).strip()
 
 
+# The widest span a year range with a two-digit second year gives ('2010-19'; '2000/31' is a number, not 2000-2031)
+SHORT_SPAN = 20
+
 # A comparison not negated: 'no later than 2010', 'not earlier than 2018' turn the bound round.
 _UNNEGATED = r"(?<!\bno\s)(?<!\bnot\s)"
 YEAR_RULES = [
@@ -26,7 +29,8 @@ YEAR_RULES = [
      rf"e|até|-|–)\s+{YEAR}\b", "range"),
     (rf"\b{YEAR}\s*(?:-|–|to|through|thru|bis|à)\s*{YEAR}\b", "range"),
     # '2016-17': the second year by its last two digits; not 'the 2015-16 outbreak' (a season that dates a thing)
-    (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)", "short"),
+    # nor a number inside an identifier ('Directive 2000/31/EC')
+    (rf"(?<!\bthe )\b{YEAR}\s*[-–/]\s*(\d\d)\b(?![-–/]?\d)(?!/\w)", "short"),
     (rf"\b{YEAR}(?:\s*,\s*{YEAR})+\s*,?\s*(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # '2017, 2018 and 2019'
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
@@ -128,9 +132,12 @@ PUBLICATION = re.compile(r"(?:papers?|articles?|works?|publications?|submissions
 
 
 def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
-    """'the <year>' (or 'the <year>-<year>') followed by a noun phrase that names no publication or venue: the
-    years date that thing."""
+    """'the <year>' (or 'the <year>-<year>') followed by a noun phrase that names no publication or venue, or a
+    capitalised noun then 'of <year>' ('the Directive of 2000'): the years date that thing."""
     year_at, year_end = m.start(1 if m.lastindex else 0), m.end(m.lastindex or 0)  # a range: its first year
+    named = re.search(r"\b([A-Z][a-z]+)\s+of\s+$", q[:year_at])
+    if named and not PUBLICATION.match(named.group(1)) and not (vocab is not None and fold(named.group(1)) in vocab.keys):
+        return True  # 'the E-Commerce Directive of 2000', 'the Treaty of 1992': a named thing's date
     if not re.search(r"\bthe\s+$", q[:year_at], re.I):
         return False
     words = re.match(r"((?:\s+[\w'’-]+){1,4})", q[year_end:])
@@ -211,6 +218,8 @@ def _read_years(q: str, f: Filters, vocab=None) -> str:
         years = [int(y) for y in m.groups() if y]
         if kind == "short":  # '2016-17', '1999-00'
             years[1] += years[0] // 100 * 100 + (100 if years[1] < years[0] % 100 else 0)
+            if years[1] - years[0] > SHORT_SPAN:
+                continue  # '2000/31' is no span of years
             kind = "range"
         if kind == "range":
             f.year_min, f.year_max = min(years), max(years)

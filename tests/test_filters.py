@@ -691,6 +691,21 @@ def test_a_season_that_dates_a_thing_is_no_year_filter():
     assert got.filters.year_min is None and got.filters.year_max is None
 
 
+def test_a_named_thing_of_a_year_and_a_number_in_an_identifier_are_no_year_filter():
+    """'the Data Act of 2018' dates a named thing; '1995/46/EC' is an identifier, not the years 1995-2046; a
+    two-digit second year still ends a span ('2016-17'; session 26, written for this test)."""
+    from rag.filters import parse
+
+    for question in ("what the Copyright Act of 2018 means for sharing text corpora",
+                     "consent rules of the Data Protection Directive 1995/46/EC for speech corpora"):
+        got = parse(question)
+        assert got.filters.year_min is None and got.filters.year_max is None, (question, got.filters)
+    got = parse("papers of 2019 on parsing")
+    assert (got.filters.year_min, got.filters.year_max) == (2019, 2019)
+    got = parse("parsing work from 2016-17")
+    assert (got.filters.year_min, got.filters.year_max) == (2016, 2017)
+
+
 def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_year():
     from rag.filters import parse
     from rag.vocabulary import Vocabulary
