@@ -449,8 +449,8 @@ def _names(search: str) -> tuple[str, ...]:
                                and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)))
 
 
-# "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or preposition ('how many
-# labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
+# "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or
+# preposition ('how many labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
 HOW_MANY = re.compile(r"\b(?:how many|number of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
                        "there about per in on of for to at with from by that which and or how where when whose who".split())
@@ -521,9 +521,9 @@ _GENERIC = frozenset("""paper papers article articles work works publication pub
 contribution contributions system systems description descriptions study studies research proceedings talk talks
 poster posters list show find give get see all every any anything everything published presented appeared accepted
 entries entry abstracts abstract item items track tracks shared task tasks collection indexed what which there here
-volume volumes edition editions long short demo demos main findings travaux papiers communications présentations soumissions liste toutes tous publiés
-présentés parus arbeiten beiträge beitrag publikationen veröffentlichungen aufsätze papiere alle
-veröffentlicht gab gibt""".split())
+volume volumes edition editions long short demo demos main findings
+travaux papiers communications présentations soumissions liste toutes tous publiés présentés parus
+arbeiten beiträge beitrag publikationen veröffentlichungen aufsätze papiere alle veröffentlicht gab gibt""".split())
 
 
 def _only_authorship(search: str) -> bool:
