@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 
 # language -> the dictd base name of its FreeDict dictionary into English
 DICTIONARIES = {"fra": "freedict-fra-eng", "deu": "freedict-deu-eng"}
-RECIPE = "lexicon-v3: single-word headwords; two plain phrases of each of the first entries, three at most, '|'-joined"
+RECIPE = "lexicon-v5: single-word headwords; two plain phrases of each entry, sixteen at most, '|'-joined"
+PHRASE_COST = 2.0
+SENSES = 16  # translations kept per headword, in the dictionary's order (ranked by `_by_use` when read)
 PER_WORD = 2  # translations added per question word
 TITLES_FILE = Path(__file__).parent / "data" / "lexicon_fra_titles.json"  # French words learned from titles
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -62,9 +64,28 @@ COGNATES = {
             ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent"),
             ("ées", "ated"), ("ée", "ated"), ("és", "ated"), ("é", "ated"), ("eurs", "ers"), ("eur", "er")),
     "deu": (("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
-            ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed")),
+            ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed"), ("ionen", "ions")),
 }
 _lock = threading.Lock()
+
+
+def _by_use(translations: list[str]) -> list[str]:
+    """Translations ordered by how common they are in research abstracts (the sum of their words' reference IDF,
+    `rag.relevance`: a phrase of two common words counts as less common than one common word), the dictionary's
+    order breaking ties: the dictionaries list a word's senses in no useful order ('Unsicherheit':
+    'self-consciousness', 'sheepishness', …, 'uncertainty'; 'Mehrdeutigkeit': 'equivocation', …, 'ambiguity'),
+    and a question about papers means the sense papers use."""
+    if len(translations) < 2:
+        return translations
+    from rag.lexical import query_tokens
+    from rag.relevance import reference_idf
+
+    idf, unseen = reference_idf()
+    def rarity(t: str) -> float:  # (a phrase costs PHRASE_COST per word after its first)
+        return max((idf.get(x, unseen) for x in query_tokens(t)), default=unseen) + PHRASE_COST * (len(t.split()) - 1)
+
+    best = min(translations, key=rarity)
+    return [best, *(t for t in translations if t != best)]
 _WOMAN = re.compile(r"wom[ae]n$", re.I)  # 'Frenchwoman', 'Italian woman'
 
 
@@ -93,14 +114,15 @@ def _b64(s: str) -> int:
 
 def _phrases(line: str) -> list[str]:
     """The translations on an entry's first line, without grammar, domain and sense marks."""
-    line = re.sub(r"<[^>]*>|\[[^\]]*\]|\([^)]*\)|…|\b\d+\.\s", " ", line)
+    # (an abbreviation glued to a grammar mark is the word's short form: 'language <n>lang.')
+    line = re.sub(r"<[^>]*>(?:[A-Za-z]+\.)?|\[[^\]]*\]|\([^)]*\)|…|\b\d+\.\s", " ", line)
     phrases = (re.sub(r"\s+", " ", x).strip(" .;:") for x in re.split(r"[,;]", line))
     # plain English words only: no pronunciation ('/ˈpiːpl/'), exclamations or abbreviations' marks
     return [p for p in phrases if re.fullmatch(r"[A-Za-z][A-Za-z' -]*", p) and len(p.split()) <= 3]
 
 
 def build(index: Path, body: Path) -> dict[str, str]:
-    """headword (lower case) -> up to three English translations joined by '|' (one string per word keeps
+    """headword (lower case) -> up to SENSES English translations joined by '|' (one string per word keeps
     the 280,000 German headwords in about half the memory of lists), from one dictd dictionary."""
     data = gzip.open(body).read()  # dictzip is gzip with a random-access table
     out: dict[str, list[str]] = {}
@@ -111,11 +133,11 @@ def build(index: Path, body: Path) -> dict[str, str]:
                 continue  # dictd's own '00-database-…' entries; multi-word headwords
             word = parts[0].lower()
             have = out.setdefault(word, [])
-            if len(have) >= 3:
+            if len(have) >= SENSES:
                 continue
             entry = data[_b64(parts[1]) : _b64(parts[1]) + _b64(parts[2])].decode("utf-8", "replace").split("\n")
             for p in _phrases(entry[1] if len(entry) > 1 else "")[:2]:
-                if p not in have and len(have) < 3:
+                if p not in have and len(have) < SENSES:
                     have.append(p)
     return {w: "|".join(t) for w, t in out.items() if t}
 
@@ -233,6 +255,11 @@ class Lexicon:
         return []
 
     def _headword(self, word: str, lang: str) -> list[str]:
+        """A headword's translations (of the word, or of a form without an inflectional ending), those used most
+        in research abstracts first (`_by_use`)."""
+        return _by_use(self._entry(word, lang))
+
+    def _entry(self, word: str, lang: str) -> list[str]:
         table = self.tables.get(lang, {})
         word = word.lower()
         for suffix in _SUFFIXES:

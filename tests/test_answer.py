@@ -209,6 +209,29 @@ def test_a_followup_after_an_answer_citing_one_paper_is_about_that_paper(seed_re
         _grounded(ans)
 
 
+@pytest.mark.parametrize("question", [
+    "How long did the CSE-Autoloss loss search take?",
+    "How long does it take to search a detection loss with CSE-Autoloss?",
+])
+def test_a_duration_with_a_kind_of_time_states_how_long(seed_ready, question):
+    """'around 1.5 wall-clock days' states how long the search took: a kind of time ('wall-clock', 'GPU') may
+    stand between the amount and its unit (session 27, written for this test; the figure check had refused)."""
+    ans = rag.ask(question)
+    assert not ans.refused and "1.5 wall-clock days" in ans.text, ans.text
+    _grounded(ans)
+
+
+def test_a_focused_answer_quotes_the_sentence_that_states_the_figure(seed_ready):
+    """The figure check found 'around 1.5 wall-clock days' among the paper's best sentences, so the answer quotes
+    that sentence, though the three it quotes anyway are others (session 27, written for this test)."""
+    history = [{"role": "user", "content": "is there work on searching loss functions for object detectors?"},
+               {"role": "assistant", "content": "CSE-Autoloss [1] searches combinations of primitive operators for "
+                                                "detection losses."}]
+    ans = rag.ask("and how long did the search take?", history=history)
+    assert not ans.refused and "1.5 wall-clock days" in ans.text, ans.text
+    _grounded(ans)
+
+
 def test_a_focused_answer_quotes_the_sentence_holding_what_is_asked(seed_ready):
     """The question's words that are not the paper's title words say what is asked of it: the sentence
     holding them is quoted, though the question asks for neither a figure nor a name."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
-from rag.answer.figure import figure_asked, states_figure
+from rag.answer.figure import figure_asked, states_figure, stating_sentence
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import ANAPHORA, Thread
@@ -295,7 +295,8 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
     elif len(chosen) > 1:
         text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:", keep=keep)
     else:
-        text = offline.single(chosen[0], 1, keep=keep, question=query.search)
+        text = offline.single(chosen[0], 1, keep=keep, question=query.search,
+                              stating=lambda quoted: stating_sentence(chosen[0], query, quoted))
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 

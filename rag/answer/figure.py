@@ -14,7 +14,7 @@ from rag.answer.evidence import RATIO, Evidence, counts, has_figure
 from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY
 from rag.query import Query
 
-__all__ = ["FIGURE_SHARE", "figure_asked", "states_figure"]
+__all__ = ["FIGURE_SHARE", "figure_asked", "states_figure", "stating_sentence"]
 
 # Words in which an abstract says how well a method worked, without a figure.
 EVALUATIVE = re.compile(r"\b(?:state[- ]of[- ]the[- ]art|outperform\w*|surpass\w*|competitive|superior|better than|"
@@ -93,7 +93,10 @@ _TIME_UNIT = r"(?:milli)?seconds?|minutes?|hours?|days?|weeks?|months?|years?"
 # a number or an amount in words right before the unit ('in 4 days', 'two weeks', 'a fraction of a second', 'a few
 # hours', 'within seconds'); 'in recent years' states no duration
 DURATION = re.compile(r"\b(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|a few|few|"
-                      r"several|a couple of|(?:a )?fractions? of an?|half an?|an?)[\s-]+(?:" + _TIME_UNIT + r")\b|"
+                      r"several|a couple of|(?:a )?fractions? of an?|half an?|an?)[\s-]+"
+                      # a kind of time between amount and unit: '1.5 wall-clock days', '8 GPU hours', '3 TPU-days'
+                      r"(?:(?:wall-?clock|GPU|TPU|CPU|compute|computing|core|machine|node|training|human|person)[\s-]+)?"
+                      r"(?:" + _TIME_UNIT + r")\b|"
                       r"\b(?:within|in|under|over)\s+(?:seconds|minutes|hours|days)\b|\b\d[\d.,]*\s*(?:ms|h|min)\b", re.I)
 DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|should|has|have)\b|"
                             r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
@@ -178,6 +181,21 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
     # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
     return query.wants_ratio and any(RATIO.search(s) for s in sentences)
+
+
+def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | None:
+    """The best-ranked sentence of the abstract that states the figure in its own words ('how long did the search
+    take?' and '… around 1.5 wall-clock days …'; 'how many parameters?' and '… 24 million parameters'), when none
+    of the `quoted` sentences does; else None. An answer quotes it beside its best sentences, so the figure that
+    made the paper the answer is in the answer."""
+    if not query.wants_number:
+        return None
+    tests = [lambda s: counts(s, query.count_unit)] if query.count_unit else []
+    tests += [lambda s, st=stated, n=with_number: bool(st.search(s)) and (not n or has_figure(s))
+              for asked, stated, with_number in IN_ITS_OWN_WORDS if asked.search(query.search)]
+    if not tests or any(t(ev.sentences[i]) for t in tests for i in quoted):
+        return None
+    return next((i for i in ev.best(len(ev.sentences)) if any(t(ev.sentences[i]) for t in tests)), None)
 
 
 HOW_MANY_OF = re.compile(r"\bhow many ([a-z][\w-]*)", re.I)

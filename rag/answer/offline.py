@@ -51,14 +51,18 @@ def _cited(s: str, n: int) -> str:
 
 
 def single(ev: Evidence, n: int, sentences: int = 3, lead: str = "", keep: tuple[str, ...] = (),
-           question: str | None = None) -> str:
+           question: str | None = None, stating=None) -> str:
     """Answer from one paper: what it is, then its `sentences` best supporting sentences in abstract
     order. (Three: the detail a question asks for is in the second or third best sentence about a
     quarter of the time; quoting two or a greedy "cover" of the question's terms missed it.) With the
     `question`, when none of them names anything the question and title do not, the sentence that names
     the paper's contribution ('we propose SEP …') is quoted as well: a paper found by what it does is
-    then also known by its name."""
+    then also known by its name. `stating(quoted)` may name one more sentence to quote (the one that states
+    the figure asked for, when none of the quoted ones does)."""
     chosen = ev.best(sentences)
+    extra = stating(chosen) if stating is not None else None
+    if extra is not None:
+        chosen = [*chosen, extra]
     naming = naming_sentence(ev, question, chosen) if question is not None else None
     if naming is not None:
         chosen = [*chosen, naming]
