@@ -16,7 +16,7 @@ __all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "METRIC_FORMS", "QUANTITY"
 METRIC_FORMS = {
     "accuracy": ("accura",), "accuracies": ("accura",), "precision": ("precision",), "recall": ("recall",),
     "f1": ("f1", "f-1", "f-score", "f-measure", "f score", "f measure"), "bleu": ("bleu",),
-    "auc": ("auc", "area under"), "wer": ("wer", "word error"), "perplexity": ("perplexit",),
+    "auc": ("auc", "area under"), "auroc": ("auroc", "auc", "area under"), "auprc": ("auprc", "auc", "area under"), "wer": ("wer", "word error"), "perplexity": ("perplexit",),
     "rouge": ("rouge",), "meteor": ("meteor",), "chrf": ("chrf",), "psnr": ("psnr",), "ssim": ("ssim",),
     "lpips": ("lpips",), "fid": ("fid", "fréchet", "frechet"), "iou": ("iou", "intersection over"),
     "miou": ("miou", "iou", "intersection over"), "mrr": ("mrr", "reciprocal rank"), "ndcg": ("ndcg",),
@@ -30,7 +30,7 @@ METRIC_FORMS = {
 # METRIC_FORMS is one (tests/test_query.py checks it).
 QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|"
             r"improvements?|gains?|error rates?|errors?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|exponents?|"
-            r"flops|latency|throughput|perplexity|bleu|f1|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|"
+            r"flops|latency|throughput|perplexity|bleu|f1|auroc|auprc|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|"
             r"cer|eer|mrr|ndcg|m?iou|mae|rmse|mse|mape|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"
             # metrics named in words ('what mean reciprocal rank does …', 'what area under the curve …')
@@ -49,7 +49,7 @@ ASKED_FIGURE = re.compile(
 # with up to two words before it.
 FIGURE = re.compile(r"\b(?<!['’])((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|accuracy|speed-?up|share|fraction|percentage|"
                     r"proportion|score|improvement|gain|error|reduction|size|cost|price|iterations|epochs|number|factor|"
-                    r"margin|hyper-?parameters?|precision|recall|f1|bleu|auc|wer|perplexity|rouge(?:-\w+)?|psnr|ssim|"
+                    r"margin|hyper-?parameters?|precision|recall|f1|bleu|auroc|auprc|auc|wer|perplexity|rouge(?:-\w+)?|psnr|ssim|"
                     r"fid|m?iou|mrr|ndcg|latency|throughput|runtime|running time))\b", re.I)
 
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").

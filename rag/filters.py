@@ -29,6 +29,7 @@ from rag.venue_phrase import (
     event_phrase,
     names_a_venue,
     owned_phrase,
+    typed_on,
 )
 from rag.venue_volumes import (
     SUBVOLUME,
@@ -126,7 +127,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
     for m, _, name, canon in _long_names_in(q, vocab):
         if names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
-            start, end = pre.start() if pre else m.start(), m.end()  # with 'American Journal of'
+            start, end = pre.start() if pre else m.start(), typed_on(q, m.start(), m.end(), vocab)  # with 'American Journal of'
             acr = re.search(r"(?<![\w-])([\w+-]+)\s*\(\s*$", q[:start])
             close = re.match(r"\s*\)", q[end:])
             if acr and close and vocab.canonical(acr.group(1)) == canon:  # 'LREC (Language Resources and …)'

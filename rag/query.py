@@ -38,7 +38,10 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
                       r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
-                      r"built|created|came|trained|designed))", re.I)
+                      r"built|created|came|trained|designed)|"
+                      # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
+                      r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
+                      r"\b(?:researchers|scientists|team|group) behind\b)", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely

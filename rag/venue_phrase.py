@@ -11,7 +11,7 @@ import re
 from rag.vocabulary import GENERIC_COLLECTIONS, ORDINAL, VENUE_WORD, Vocabulary
 from rag.years import ARTICLE, YEAR
 
-__all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "JOURNAL_WORD", "event_phrase", "names_a_venue", "owned_phrase"]
+__all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "JOURNAL_WORD", "event_phrase", "names_a_venue", "owned_phrase", "typed_on"]
 
 # Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
 BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
@@ -63,6 +63,17 @@ OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|th
 YEAR_NEXT = re.compile(r"\s*,?\s*\(?" + YEAR + r"\b")
 
 
+def typed_on(q: str, start: int, end: int, vocab: Vocabulary) -> int:
+    """The end of a venue's name that the question goes on typing in lower case ('… for Under-resourced languages',
+    where the capitalised words stop at 'Under-resourced'): each next word that the collection's venue titles
+    write right after the name so far belongs to it."""
+    while m := re.match(r"\s+([a-z][\w-]*)", q[end:]):
+        if not re.search(re.escape(q[start:end + m.end()].casefold()) + r"(?![\w-])", vocab.titles):
+            break
+        end += m.end()
+    return end
+
+
 def owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
     """A capitalised name, or its longest part of four capitalised words or more (three where it begins or ends
     with an event word: 'the Workshop on Structured Prediction'; an association's acronym counting as its name's words), that only one venue's titles hold is that venue, where it stands as a venue
@@ -82,7 +93,7 @@ def owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | N
                 canon = phrase  # one event filed under a generic collection (and, some years, its acronym)
             if canon and (names_a_venue(phrase, q, start, end) or YEAR_NEXT.match(q, end) or (
                     not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
-                return [(start, end, canon, None, False)]
+                return [(start, typed_on(q, start, end, vocab), canon, None, False)]
     return []
 
 

@@ -669,6 +669,7 @@ def test_a_name_in_a_quoted_sentence_does_not_stand_for_the_contribution_name(st
 @pytest.mark.parametrize(("question", "metric"), [
     ("What precision does the state-of-the-art classification with NIN reach on CIFAR-100?", "precision"),
     ("what recall did the micro network classification get on CIFAR-10 and CIFAR-100", "recall"),
+    ("Which AUROC does the network-in-network classifier reach on CIFAR-100?", "AUROC"),  # (session 27)
 ])
 def test_a_metric_the_abstract_never_names_is_not_stated_by_its_other_numbers(stub_settings, question, metric):
     """NIN's abstract gives 'CIFAR-10 and CIFAR-100' in the sentence on its classification results, but no

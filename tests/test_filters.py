@@ -496,6 +496,25 @@ def test_event_names_from_titles():
     assert venue == "computational approaches to historical language change" and q[start:end].startswith("workshop")
 
 
+def test_a_venue_name_typed_on_in_lower_case_is_part_of_the_name():
+    """'the Joint Workshop on Spoken Language Technologies for Under-resourced languages': the venue's title goes
+    on in lower case after 'Under-resourced', and so does the question; the whole name is the filter, and
+    'languages' is left in the topic no more (session 27; the topic had read 'papers of languages rely on …')."""
+    from rag.filters import _venue_matches
+    from rag.vocabulary import Vocabulary
+
+    voc = Vocabulary.from_counts({
+        "SLTU — Proceedings of the 1st Joint Workshop on Spoken Language Technologies for Under-resourced languages "
+        "(SLTU) and Collaboration and Computing for Under-Resourced Languages (CCURL)": 30,
+        "LREC — Proceedings of the Twelfth Language Resources and Evaluation Conference": 700}, [])
+    q = "Which papers of the Joint Workshop on Spoken Language Technologies for Under-resourced languages use FSTs?"
+    start, end, venue, _, _ = _venue_matches(q, voc)[0]
+    assert venue == "SLTU" and q[start:end].endswith("Under-resourced languages")
+    q = "Joint Workshop on Spoken Language Technologies for Under-resourced languages 2020 papers"
+    start, end, venue, _, _ = _venue_matches(q, voc)[0]
+    assert q[end:].startswith(" 2020")  # a year is never part of the name
+
+
 def test_dutch_decades():
     from rag.years import read_years
 

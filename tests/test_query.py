@@ -181,6 +181,10 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("stylometry: telling who wrote an anonymous pamphlet", False),
     ("models for predicting who wrote each tweet in a thread", False),
     ("who wrote the paper on stylometric authorship of tweets?", True),
+    # the names of the people behind a paper (session 27; written for this test)
+    ("names of the researchers who proposed the spiking transformer for event cameras?", True),
+    ("the team behind the multilingual speech toolkit, please", True),
+    ("tools that help people behind the camera frame a shot", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""

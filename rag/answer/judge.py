@@ -98,6 +98,52 @@ def corpus_absent(eng, query: Query) -> float:
     return len(query.absent_named(eng.lexical.terms)) / len(named) if named else 0.0
 
 
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def spelled_out(text: str, known: set[str] | frozenset[str]) -> dict[str, set[str]]:
+    """The acronyms a question spells out, with its stemmed words for them: 'finite-state transducers' ->
+    {'fst': {'finit', 'state', 'transduc'}}, for runs of two to four plain words (no acronym, no stopword, joined
+    by spaces or hyphens) whose initials are a term of the collection (`known`)."""
+    from rag.text import STOPWORDS
+
+    words = list(_WORD.finditer(text))
+    out: dict[str, set[str]] = {}
+    i = 0
+    while i < len(words):
+        found = 0  # the longest run from here ('named entity recognition', not 'named entity')
+        for n in (2, 3, 4):
+            run = words[i:i + n]
+            if len(run) < n or any(not re.fullmatch(r"[\s-]+", text[a.end():b.start()])
+                                   for a, b in zip(run, run[1:], strict=False)):
+                break
+            if any(w.group().lower() in STOPWORDS or (len(w.group()) > 1 and w.group().isupper()) for w in run):
+                break
+            if "".join(w.group()[0] for w in run).lower() in known:
+                found = n
+        if found:
+            run = words[i:i + found]
+            out.setdefault("".join(w.group()[0] for w in run).lower(), set()).update(
+                query_tokens(" ".join(w.group() for w in run)))
+        i += found or 1
+    return out
+
+
+def with_acronyms(text: str, known: set[str] | frozenset[str]) -> str:
+    """The text with the acronyms it spells out added ('… finite-state transducers? FST'), for the lexical search:
+    a paper that only writes 'FSTs' is found by the question's words for them."""
+    typed = {w.lower() for w in _WORD.findall(text)}
+    extra = [acr.upper() for acr in spelled_out(text, known) if acr not in typed]
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def _with_spelled(tokens: set[str], spelled: dict[str, set[str]]) -> set[str]:
+    """A paper's tokens, with the words of each acronym it uses that the question spells out ('FSTs' counts as
+    'finite-state transducers')."""
+    extra = [words for acr, words in spelled.items() if acr in tokens]
+    return tokens.union(*extra) if extra else tokens
+
+
 def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = None) -> np.ndarray:
     """Features of each evidence's paper for this question (`text` overrides the question text)."""
     text = text if text is not None else query.search
@@ -106,9 +152,13 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     # An author filter taken from the question ("anything by X?") holds for every candidate: the
     # name left the search text, so the author signal comes from the filter.
     by_filter = 2 if query.filters is not None and query.filters.author else 0
+    spelled = spelled_out(text, eng.lexical.terms)
     cands = []
     for ev in evs:
         all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
+        if spelled:  # an acronym the paper uses for words the question spells out
+            all_t, title_t = _with_spelled(all_t, spelled), _with_spelled(title_t, spelled)
+            sent_t = [_with_spelled(t, spelled) for t in sent_t]
         cands.append(Candidate(
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
