@@ -96,8 +96,8 @@ def test_an_acronym_a_paper_uses_counts_as_the_words_a_question_spells_out():
     """'finite-state transducers' and a paper that writes only 'FSTs' (session 27; written for this test, after
     a question naming a workshop's papers on finite-state transducers refused all three of them): the acronym of
     a run of plain words, where the collection knows it, is searched lexically and counts as those words in the
-    paper's coverage. Sub-runs ('fs', 'st') are not acronyms of their own; stopwords and typed acronyms break a
-    run."""
+    paper's coverage where the paper writes it in capitals. Sub-runs ('fs', 'st') are not acronyms of their own;
+    stopwords and typed acronyms break a run; two words make none, and French or German words none."""
     from rag.answer.judge import _with_spelled, spelled_out, with_acronyms
     from rag.relevance import tokens
 
@@ -109,9 +109,14 @@ def test_an_acronym_a_paper_uses_counts_as_the_words_a_question_spells_out():
     assert spelled_out("finite-state transducers", set()) == {}  # an acronym the collection never writes
     assert with_acronyms("Which papers rely on finite-state transducers?", known).endswith(" FST")
     assert with_acronyms("FST or finite-state transducers?", known) == "FST or finite-state transducers?"
-    paper = tokens("FST morphology for the endangered Skolt Sami language, built with FSTs")
-    assert tokens("finite state transducers") <= _with_spelled(paper, got)
-    assert _with_spelled(tokens("a neural morphological analyser"), got) == tokens("a neural morphological analyser")
+    assert spelled_out("machine translation", {"mt"}) == {}  # two words: no acronym
+    assert spelled_out("Welche Arbeiten befassen sich mit finite-state transducers?", known) == {}  # German
+    text = "FST morphology for the endangered Skolt Sami language, built with FSTs"
+    assert tokens("finite state transducers") <= _with_spelled(tokens(text), got, text)
+    text = "a neural morphological analyser"
+    assert _with_spelled(tokens(text), got, text) == tokens(text)
+    text = "the fst of populations"  # 'fst' in lower case is something else (fixation index)
+    assert _with_spelled(tokens(text), got, text) == tokens(text)
 
 
 def _features(collection: str, question: str) -> dict[str, np.ndarray]:

@@ -102,16 +102,19 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 
 def spelled_out(text: str, known: set[str] | frozenset[str]) -> dict[str, set[str]]:
-    """The acronyms a question spells out, with its stemmed words for them: 'finite-state transducers' ->
-    {'fst': {'finit', 'state', 'transduc'}}, for runs of two to four plain words (no acronym, no stopword, joined
-    by spaces or hyphens) whose initials are a term of the collection (`known`)."""
-    from rag.text import STOPWORDS
+    """The acronyms an English question spells out, with its stemmed words for them: 'finite-state transducers' ->
+    {'fst': {'finit', 'state', 'transduc'}}, for runs of three or four plain words (no acronym, no stopword, joined
+    by spaces or hyphens; the longest run from a word) whose initials are a term of the collection (`known`). Two
+    words make no acronym: two-letter terms are mostly something else ('et al.', 'da')."""
+    from rag.text import STOPWORDS, non_english
 
+    if non_english(text):
+        return {}  # initials of French or German words, or of a gloss's list of translations, spell nothing
     words = list(_WORD.finditer(text))
     out: dict[str, set[str]] = {}
     i = 0
     while i < len(words):
-        found = 0  # the longest run from here ('named entity recognition', not 'named entity')
+        found = 0  # the longest run from here
         for n in (2, 3, 4):
             run = words[i:i + n]
             if len(run) < n or any(not re.fullmatch(r"[\s-]+", text[a.end():b.start()])
@@ -119,7 +122,7 @@ def spelled_out(text: str, known: set[str] | frozenset[str]) -> dict[str, set[st
                 break
             if any(w.group().lower() in STOPWORDS or (len(w.group()) > 1 and w.group().isupper()) for w in run):
                 break
-            if "".join(w.group()[0] for w in run).lower() in known:
+            if n > 2 and "".join(w.group()[0] for w in run).lower() in known:
                 found = n
         if found:
             run = words[i:i + found]
@@ -137,10 +140,10 @@ def with_acronyms(text: str, known: set[str] | frozenset[str]) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def _with_spelled(tokens: set[str], spelled: dict[str, set[str]]) -> set[str]:
-    """A paper's tokens, with the words of each acronym it uses that the question spells out ('FSTs' counts as
-    'finite-state transducers')."""
-    extra = [words for acr, words in spelled.items() if acr in tokens]
+def _with_spelled(tokens: set[str], spelled: dict[str, set[str]], raw: str) -> set[str]:
+    """A paper's tokens, with the words of each acronym it writes in capitals (`raw`: its text as written) that the
+    question spells out ('FSTs' counts as 'finite-state transducers')."""
+    extra = [words for acr, words in spelled.items() if acr in tokens and re.search(rf"\b{acr.upper()}s?\b", raw)]
     return tokens.union(*extra) if extra else tokens
 
 
@@ -157,8 +160,9 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     for ev in evs:
         all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
         if spelled:  # an acronym the paper uses for words the question spells out
-            all_t, title_t = _with_spelled(all_t, spelled), _with_spelled(title_t, spelled)
-            sent_t = [_with_spelled(t, spelled) for t in sent_t]
+            raw = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}"
+            all_t, title_t = _with_spelled(all_t, spelled, raw), _with_spelled(title_t, spelled, raw)
+            sent_t = [_with_spelled(t, spelled, raw) for t in sent_t]
         cands.append(Candidate(
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
