@@ -25,6 +25,11 @@ WORKS_OF = re.compile(r"\b(?:" + _WORKS + r"|discours|discursos|romans?|novelas?
                       r"(?:of|de|del|des|du|von|by)\s+(?:the\s+)?$", re.I)
 
 
+# The nouns after which 'of <Name>' names the author ('the papers of Jane Doe', 'les travaux de Jean Dupont').
+OWN_WORK = re.compile(r"\b(?:papers?|works?|publications?|articles?|research|contributions?|studies|writings?|output|"
+                      r"travaux|articles|publications|recherches)\s+$", re.I)
+
+
 def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
     m = re.search(
@@ -38,6 +43,9 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
         name = m.group(1) if m else None
     if name and re.match(r"(?:The|A|An|Le|La|Les|Un|Une|Der|Die|Das|Ein|Eine)\s", name):
         name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
+    if (name and m is not None and " " in name and re.match(r"(?:of|de|d['’])", q[m.start():m.start(1)], re.I)
+            and not OWN_WORK.search(q, 0, m.start()) and fold(name) not in authors.full):
+        name = None  # 'the killing of George Floyd': a full name no paper lists, after 'of' a noun that is no work
     matched = _surname_match(authors, name) if name else {}
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
     if full and name and " " not in name and fold(name) not in fold(full[2]).split():

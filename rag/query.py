@@ -159,7 +159,16 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
+# (a parenthesis holding one word only glosses the word before it, 'the embedded self-prediction (ESP) model', and
+# ends no clause: `_clauses`)
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
+_ONE_WORD_GLOSS = re.compile(r"\s*\(([\w-]+)\)(?=[\s,;:?!.]|$)")
+
+
+def _clauses(search: str) -> list[str]:
+    return [c for c in _CLAUSES.split(_ONE_WORD_GLOSS.sub(r" \1", search.strip())) if c.strip()]
+
+
 # the words that set two things against each other ('A vs B', 'how does A differ from B', 'A compares with B')
 _VERB_VERSUS = r"(?:compares? (?:with|to|against)|differs? from|different from)"  # a verb of comparison
 _VERSUS = rf"(?:versus|vs\.?|compared (?:with|to)|{_VERB_VERSUS})"
@@ -214,7 +223,7 @@ def aspects(search: str) -> tuple[str, ...]:
 
 def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools')."""
-    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
+    clauses = _clauses(search)
     best: tuple[int, list[str]] | None = None
     for i, clause in enumerate(clauses):
         body = clause.rstrip("?.!:; ")
@@ -294,7 +303,7 @@ def and_sides(search: str) -> tuple[tuple[str, str], ...]:
 def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], list[str], int]:
     """The sides of each 'and' (up to MAX_PAIRS) of the longest clause that has one ('A and B: which question is each
     of them after?' names the two before the longer question), the clauses, and that clause's index."""
-    clauses = [c for c in _CLAUSES.split(search.strip()) if c.strip()]
+    clauses = _clauses(search)
     if not clauses:
         return (), clauses, 0
     joined = [j for j in range(len(clauses)) if _AND.search(clauses[j])] or list(range(len(clauses)))

@@ -138,6 +138,11 @@ def _dates_a_thing(q: str, m: re.Match, vocab) -> bool:
     named = re.search(r"\b([A-Z][a-z]+)\s+of\s+$", q[:year_at])
     if named and not PUBLICATION.match(named.group(1)) and not (vocab is not None and fold(named.group(1)) in vocab.keys):
         return True  # 'the E-Commerce Directive of 2000', 'the Treaty of 1992': a named thing's date
+    # a name, then a noun that names no publication: 'the TREC-COVID challenge of 2020' (session 27); not a venue's
+    # ('the SemEval task of 2019', 'the LREC papers of 2016')
+    named = re.search(r"\b([A-Z][\w-]+)\s+([a-z]+)\s+of\s+$", q[:year_at])
+    if named and not any(PUBLICATION.match(w) or (vocab is not None and fold(w) in vocab.keys) for w in named.groups()):
+        return True
     if not re.search(r"\bthe\s+$", q[:year_at], re.I):
         return False
     words = re.match(r"((?:\s+[\w'’-]+){1,4})", q[year_end:])

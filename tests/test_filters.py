@@ -435,6 +435,10 @@ def test_a_year_that_dates_an_event_is_no_filter(venues):
     assert rag.ask("tuits sobre las elecciones generales de 2019 en España", **V).filters == {}
     assert rag.ask("Analyse von Parlamentsreden aus den Jahren 1949 bis 2019", **V).filters == {}
     assert rag.ask("sentiment analysis of lockdown tweets, 2020 papers", **V).filters == {"year_min": 2020, "year_max": 2020}
+    # a name and a noun that names no publication, then 'of <year>': the year dates the challenge (session 27)
+    assert rag.ask("question answering systems built for the BioASQ-style challenge of 2019", **V).filters == {}
+    assert rag.ask("WMT papers of 2020 on chat translation", **V).filters == {"venue": "WMT", "year_min": 2020,
+                                                                             "year_max": 2020}
 
 
 def test_a_journal_named_with_its_own_word_is_the_venue(venues):
@@ -463,6 +467,11 @@ def test_a_person_whose_works_are_the_topic_is_no_author():
     assert author_phrase("automatic analysis of the speeches of Charles de Gaulle", index) is None
     assert author_phrase("what are Dickens's papers about?", index)[2] == "Dickens"  # the author's own papers
     assert author_phrase("papers by Charles Zhang on parsing", index)[2] == "Charles Zhang"
+    # a full name no paper lists, after 'of' and a noun that is no work of theirs: the person the papers are about
+    # (session 27: 'the killing of George Floyd' had filtered by an author 'George Floyd', and refused)
+    assert author_phrase("tweets about the election of Hugo Zhang as party leader", index) is None
+    assert author_phrase("the papers of Hugo Zhang on parsing", index)[2] == "Hugo Zhang"  # asked as an author
+    assert author_phrase("the work of Charles Zhang on parsing", index)[2] == "Charles Zhang"
     # a full name elsewhere in the question wins over one word after 'of' that is also a surname
     papers.append(Paper(paper_id="3", abstract="z", authors=["Aurélie Névéol", "Dawn French"]))
     index = AuthorIndex(papers)

@@ -156,6 +156,15 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     assert analyse(question, [], None).wants_name is asks
 
 
+def test_a_one_word_parenthesis_glosses_and_ends_no_clause():
+    """'the structural-entropy pooling (SEP) method': a parenthesis holding one word glosses the words before it, so
+    'A and B both …' still reads as two things set side by side, and '(MERT)' splits no list (session 27)."""
+    q = analyse("HyperShot and the structural-entropy pooling (SEP) method both learn a second network. "
+                "What does each one learn, and why?", [], None)
+    assert q.items == ("HyperShot", "the structural-entropy pooling SEP method") and q.compares
+    assert analyse("papers on making minimum error rate training (MERT) more stable or replacing it", [], None).items == ()
+
+
 @pytest.mark.parametrize(("question", "asks"), [
     ("who are the authors of the colorization transformer?", True),
     ("authors of the video inpainting paper", True),
