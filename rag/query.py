@@ -339,6 +339,9 @@ class Query:
     wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
     evaluative: bool = False  # 'how well did it work?': a figure, or an abstract's words on how well, answer it
     count_unit: frozenset[str] = frozenset()  # stems of what a 'how many <unit>' question counts ('paramet')
+    # the acronyms it spells out that the collection defines so ('fst' -> its stemmed words; rag.acronyms), set
+    # when it is read against a collection (rag.answer)
+    acronyms: dict[str, frozenset[str]] = field(default_factory=dict)
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well

@@ -92,33 +92,6 @@ def test_the_most_specific_term_a_paper_lacks_is_a_feature():
     assert miss[0] == 0.0 and 0.0 < miss[1] < miss[2] < miss[3] == 1.0
 
 
-def test_an_acronym_a_paper_uses_counts_as_the_words_a_question_spells_out():
-    """'finite-state transducers' and a paper that writes only 'FSTs' (session 27; written for this test, after
-    a question naming a workshop's papers on finite-state transducers refused all three of them): the acronym of
-    a run of plain words, where the collection knows it, is searched lexically and counts as those words in the
-    paper's coverage where the paper writes it in capitals. Sub-runs ('fs', 'st') are not acronyms of their own;
-    stopwords and typed acronyms break a run; two words make none, and French or German words none."""
-    from rag.answer.judge import _with_spelled, spelled_out, with_acronyms
-    from rag.relevance import tokens
-
-    known = {"fst", "fs", "st", "mt", "ner", "smt"}
-    got = spelled_out("Which papers rely on finite-state transducers?", known)
-    assert got == {"fst": tokens("finite state transducers")}
-    assert set(spelled_out("statistical machine translation for named entity recognition", known)) == {"smt", "ner"}
-    assert spelled_out("part of speech tagging", {"pos", "ost"}) == {}
-    assert spelled_out("finite-state transducers", set()) == {}  # an acronym the collection never writes
-    assert with_acronyms("Which papers rely on finite-state transducers?", known).endswith(" FST")
-    assert with_acronyms("FST or finite-state transducers?", known) == "FST or finite-state transducers?"
-    assert spelled_out("machine translation", {"mt"}) == {}  # two words: no acronym
-    assert spelled_out("Welche Arbeiten befassen sich mit finite-state transducers?", known) == {}  # German
-    text = "FST morphology for the endangered Skolt Sami language, built with FSTs"
-    assert tokens("finite state transducers") <= _with_spelled(tokens(text), got, text)
-    text = "a neural morphological analyser"
-    assert _with_spelled(tokens(text), got, text) == tokens(text)
-    text = "the fst of populations"  # 'fst' in lower case is something else (fixation index)
-    assert _with_spelled(tokens(text), got, text) == tokens(text)
-
-
 def _features(collection: str, question: str) -> dict[str, np.ndarray]:
     from rag.answer.judge import feature_matrix, judge
     from rag.pipeline import get_engine

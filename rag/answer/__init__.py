@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
-from rag.answer.judge import absent_names, judge, merge_readings, select, with_acronyms
+from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
 from rag.chat import ANAPHORA, Thread
 from rag.cite import renumber
@@ -93,7 +94,8 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     holds the two papers a question names side by side, joined by 'and' (`_pair_readings`), or is empty."""
     retr, s = eng.retriever, eng.settings
     qvec = retr.embed_query(query.search)
-    hits = retr.search(with_acronyms(query.search, eng.lexical.terms), k=s.top_k, filters=query.filters, qvec=qvec)
+    query.acronyms = defined_acronyms(eng, query.search)  # 'finite-state transducers' and papers writing 'FSTs'
+    hits = retr.search(with_acronyms(query.search, query.acronyms), k=s.top_k, filters=query.filters, qvec=qvec)
     fresh = judge(eng, query, hits, qvec)
     pair = _pair_readings(eng, query, fresh)
     fresh = merge_readings(fresh, pair or _aspect_readings(eng, query))

@@ -13,6 +13,7 @@ from threading import Lock
 
 import numpy as np
 
+from rag.acronyms import with_spelled
 from rag.answer.evidence import Evidence, gather, lexical_evidence
 from rag.intent import load_intent
 from rag.lexical import query_tokens
@@ -98,55 +99,6 @@ def corpus_absent(eng, query: Query) -> float:
     return len(query.absent_named(eng.lexical.terms)) / len(named) if named else 0.0
 
 
-_WORD = re.compile(r"[A-Za-z]+")
-
-
-def spelled_out(text: str, known: set[str] | frozenset[str]) -> dict[str, set[str]]:
-    """The acronyms an English question spells out, with its stemmed words for them: 'finite-state transducers' ->
-    {'fst': {'finit', 'state', 'transduc'}}, for runs of three or four plain words (no acronym, no stopword, joined
-    by spaces or hyphens; the longest run from a word) whose initials are a term of the collection (`known`). Two
-    words make no acronym: two-letter terms are mostly something else ('et al.', 'da')."""
-    from rag.text import STOPWORDS, non_english
-
-    if non_english(text):
-        return {}  # initials of French or German words, or of a gloss's list of translations, spell nothing
-    words = list(_WORD.finditer(text))
-    out: dict[str, set[str]] = {}
-    i = 0
-    while i < len(words):
-        found = 0  # the longest run from here
-        for n in (2, 3, 4):
-            run = words[i:i + n]
-            if len(run) < n or any(not re.fullmatch(r"[\s-]+", text[a.end():b.start()])
-                                   for a, b in zip(run, run[1:], strict=False)):
-                break
-            if any(w.group().lower() in STOPWORDS or (len(w.group()) > 1 and w.group().isupper()) for w in run):
-                break
-            if n > 2 and "".join(w.group()[0] for w in run).lower() in known:
-                found = n
-        if found:
-            run = words[i:i + found]
-            out.setdefault("".join(w.group()[0] for w in run).lower(), set()).update(
-                query_tokens(" ".join(w.group() for w in run)))
-        i += found or 1
-    return out
-
-
-def with_acronyms(text: str, known: set[str] | frozenset[str]) -> str:
-    """The text with the acronyms it spells out added ('… finite-state transducers? FST'), for the lexical search:
-    a paper that only writes 'FSTs' is found by the question's words for them."""
-    typed = {w.lower() for w in _WORD.findall(text)}
-    extra = [acr.upper() for acr in spelled_out(text, known) if acr not in typed]
-    return f"{text} {' '.join(extra)}" if extra else text
-
-
-def _with_spelled(tokens: set[str], spelled: dict[str, set[str]], raw: str) -> set[str]:
-    """A paper's tokens, with the words of each acronym it writes in capitals (`raw`: its text as written) that the
-    question spells out ('FSTs' counts as 'finite-state transducers')."""
-    extra = [words for acr, words in spelled.items() if acr in tokens and re.search(rf"\b{acr.upper()}s?\b", raw)]
-    return tokens.union(*extra) if extra else tokens
-
-
 def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = None) -> np.ndarray:
     """Features of each evidence's paper for this question (`text` overrides the question text)."""
     text = text if text is not None else query.search
@@ -155,14 +107,14 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     # An author filter taken from the question ("anything by X?") holds for every candidate: the
     # name left the search text, so the author signal comes from the filter.
     by_filter = 2 if query.filters is not None and query.filters.author else 0
-    spelled = spelled_out(text, eng.lexical.terms)
+    spelled = query.acronyms
     cands = []
     for ev in evs:
         all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
-        if spelled:  # an acronym the paper uses for words the question spells out
+        if spelled:  # a defined acronym the paper uses for words the question spells out (rag.acronyms)
             raw = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}"
-            all_t, title_t = _with_spelled(all_t, spelled, raw), _with_spelled(title_t, spelled, raw)
-            sent_t = [_with_spelled(t, spelled, raw) for t in sent_t]
+            all_t, title_t = with_spelled(all_t, spelled, raw), with_spelled(title_t, spelled, raw)
+            sent_t = [with_spelled(t, spelled, raw) for t in sent_t]
         cands.append(Candidate(
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
