@@ -159,10 +159,10 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 
 # Enumerations: "A, B or C", "A versus B", "X (A, B and C)". Each item, with the words around the list,
 # is a reading of its own (`aspects`): a paper that answers one item answers the question.
-# (a parenthesis holding one word only glosses the word before it, 'the embedded self-prediction (ESP) model', and
+# (a parenthesis holding an acronym only glosses the words before it, 'the embedded self-prediction (ESP) model', and
 # ends no clause: `_clauses`)
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
-_ONE_WORD_GLOSS = re.compile(r"\s*\(([\w-]+)\)(?=[\s,;:?!.]|$)")
+_ONE_WORD_GLOSS = re.compile(r"\s*\(([A-Z][A-Z0-9]+s?(?:-[a-z]+)?)\)(?=[\s,;:?!.]|$)")  # 'ESP', 'GANs', 'CCA-style'
 
 
 def _clauses(search: str) -> list[str]:

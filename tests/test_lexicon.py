@@ -253,6 +253,18 @@ def test_a_french_question_about_an_english_paper_is_read_in_english(french_and_
 
 
 
+def test_an_english_paper_wins_unless_the_question_s_own_language_finds_a_far_better_one():
+    """A French question's own words score French abstracts high through the English embedding model (session 27,
+    ENGLISH_READING_MARGIN, chosen on the seen sets' non-English ACL questions): an English paper at 0.40 answers
+    against a French one at 0.63, one at 0.30 does not against 0.92; with a filter the more relevant reading wins."""
+    from rag.answer import english_reading_wins
+
+    assert english_reading_wins(0.40, 0.63, filtered=False)
+    assert not english_reading_wins(0.30, 0.92, filtered=False)
+    assert not english_reading_wins(0.63, 0.78, filtered=True)
+    assert english_reading_wins(0.70, 0.69, filtered=True)
+
+
 @pytest.mark.parametrize(("text", "foreign"), [
     # one function word and a word with a letter only French or German writes (session 20)
     ("Welche Beiträge behandeln skandinavische Sprachen?", True),
