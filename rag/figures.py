@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "METRIC_FORMS", "QUANTITY"]
+__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "IN_UNITS", "METRIC_FORMS", "QUANTITY"]
 
 # Metrics a figure question may ask for, with the forms an abstract that states one writes it in (prefixes of
 # words). An abstract that never names the metric asked for doesn't state it, whatever other numbers it gives
@@ -55,3 +55,9 @@ FIGURE = re.compile(r"\b(?<!['’])((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
                           "achieved obtain obtains obtained give gives given number figure exactly".split())
+
+# A unit of measurement a question asks its figure in ('the largest model, in parameters', 'the cost in GPU days',
+# 'latency in milliseconds'): in a question that opens with 'what' or 'which', it asks for an amount.
+IN_UNITS = re.compile(r"\bin\s+(?:terms\s+of\s+)?(?:GPU[- ]|TPU[- ])?(?:(?:milli|micro)?seconds|ms|minutes|hours|days|weeks|"
+                      r"parameters|params|[KMGT]i?B|(?:kilo|mega|giga|tera)bytes|bytes|dollars|USD|euros|(?:milli|kilo|"
+                      r"mega)?(?:watts|joules)|kWh|FLOPs)\b", re.I)

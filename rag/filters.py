@@ -163,7 +163,9 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         of_venue = re.match(r"(?:-\w+)?\s+(?:of|von|de|del|du|des)\s+(?:the\s+)?([A-Za-z]+)(?![\w-])", q[m.end():]) \
             if key in GENERIC_COLLECTIONS else None  # 'findings of emnlp', 'Findings-Papiere von EMNLP'
         of_venue = of_venue if of_venue and fold(of_venue.group(1)) in vocab.keys else None
-        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue):
+        # a venue's key that is also a word ('insights', 'law') is the venue where a year follows it ('Insights 2021')
+        with_own_year = bool(m.group(2)) and bool(re.fullmatch(r"[\s-]?" + YEAR, m.group(2)))
+        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue or with_own_year):
             continue
         if key in SOURCE_LISTS:
             continue

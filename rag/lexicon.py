@@ -176,7 +176,23 @@ class Lexicon:
         translations, 'facteurs' -> 'factors' before 'postman', was tried in session 26 and lost more
         non-English questions of the seen sets than it won.)"""
         found = self._translations(word, lang)
-        return found or (self._cognate(word, lang, known) if known is not None else [])
+        if found or known is None:
+            return found
+        return self._cognate(word, lang, known) or (self._english_head(word.lower(), known) if lang == "deu" else [])
+
+    def _english_head(self, word: str, known: Callable[[str], bool]) -> list[str]:
+        """A German compound of a German modifier and an English word the collection holds ('Diskursparser' ->
+        'discourse', 'parser'; the field borrows its nouns): the longest such head."""
+        for i in range(4, len(word) - 3):
+            head, left = word[i:], word[:i]
+            if not known(head):
+                continue
+            for link in ("", "s", "es", "n", "en"):
+                stem = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else "")
+                mod = self._headword(stem, "deu") if len(stem) >= 4 else []
+                if mod:
+                    return [mod[0], head]
+        return []
 
     def _translations(self, word: str, lang: str) -> list[str]:
         learned = self._learned(word, lang)

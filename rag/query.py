@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rag.chat import Thread, cited_context, cited_in_last, previous_context, resolve_references
-from rag.figures import QUANTITY
+from rag.figures import IN_UNITS, QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.spelling import respell
@@ -574,7 +574,8 @@ def analyse(
         name = asked.group("name") or asked.group("name2")
         unknown = "" if eng.retriever.authors.lists(name) else name
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-    figure = bool(NUMBER_Q.search(question)) and not ASKS_WHAT_CALLED.search(question)
+    figure = bool(NUMBER_Q.search(question) or (re.match(r"\W*(?:what|which)\b", question, re.I)
+                                                and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
     intent = load_intent()
     p_list = intent.probability(question)
     foreign = non_english(question)

@@ -524,6 +524,23 @@ def test_a_venue_name_typed_on_in_lower_case_is_part_of_the_name():
     assert q[end:].startswith(" 2020")  # a year is never part of the name
 
 
+def test_a_venue_key_that_is_also_a_word_is_the_venue_before_its_year():
+    """'insights' is a word abstracts use, so the key of the Workshop on Insights from Negative Results is no venue
+    on its own; right before a year it is ('Insights 2021', 'insights 2020'; session 27, written for this test)."""
+    from rag.filters import _venue_matches
+    from rag.vocabulary import Vocabulary
+
+    abstracts = ["We offer new insights into parsing."] * 30
+    voc = Vocabulary.from_counts({
+        "INSIGHTS — Proceedings of the Second Workshop on Insights from Negative Results in NLP": 20,
+        "ACL — Proceedings of the 59th Annual Meeting of the Association for Computational Linguistics": 700}, abstracts)
+    assert "insights" not in voc.lowercase_ok
+    assert [(v, y) for _, _, v, y, _ in _venue_matches("variational autoencoders for text, Insights 2021", voc)] == [
+        ("INSIGHTS", 2021)]
+    assert [(v, y) for _, _, v, y, _ in _venue_matches("insights 2020: negative results", voc)] == [("INSIGHTS", 2020)]
+    assert _venue_matches("new insights into parsing", voc) == []
+
+
 def test_dutch_decades():
     from rag.years import read_years
 

@@ -126,6 +126,18 @@ def test_a_cognate_the_collection_holds_glosses_a_word_the_dictionaries_lack():
     assert lex.gloss("les annotateurs et les facteurs", collection.__contains__) == "annotators postman"
 
 
+def test_a_german_compound_with_an_english_head_the_collection_holds():
+    """'Diskursparser': a German modifier and a noun the field borrows from English ('parser'), which no German
+    dictionary lists; where the collection holds the head, the compound is its modifier's gloss and the head
+    (session 27, written for this test)."""
+    lex = lexicon.Lexicon({"deu": {"diskurs": "discourse", "wort": "word"}})
+    collection = {"parser", "embeddings"}
+    assert lex.translations("Diskursparser", "deu") == []
+    assert lex.translations("Diskursparser", "deu", collection.__contains__) == ["discourse", "parser"]
+    assert lex.translations("Wortembeddings", "deu", collection.__contains__) == ["word", "embeddings"]
+    assert lex.translations("Diskursmodelle", "deu", collection.__contains__) == []  # a head the collection lacks
+
+
 def test_a_feminine_adjective_is_glossed_as_its_masculine_not_as_a_person():
     """FreeDict reads 'française' as 'Frenchwoman' and 'italienne' as 'Italian woman': a word whose every
     translation is a woman is glossed from its masculine form, without the person ('Frenchman') (session 20;

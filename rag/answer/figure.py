@@ -22,14 +22,28 @@ EVALUATIVE = re.compile(r"\b(?:state[- ]of[- ]the[- ]art|outperform\w*|surpass\w
                         r"(?:strong|good|high|excellent|promising|comparable) (?:results|performance|accuracy))\b", re.I)
 
 
-def _names_metric(ev: Evidence, query: Query) -> bool:
-    """Does the abstract name every metric the figure question asks for?"""
+def _asked_metrics(query: Query) -> set[str]:
+    """The metrics a figure question names (keys of METRIC_FORMS); 'mAP' only as typed, in its own case."""
     low = query.search.lower()
     words = set(re.findall(r"[\w-]+", low))
-    # a metric typed by its key ('BLEU', 'MRR') or spelled out ('mean reciprocal rank', 'word error rate')
     asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
+    return asked | ({"map"} if re.search(r"(?<![\w-])mAP(?![\w-])", query.search) else set())
+
+
+def _metric_with_number(sentence: str, metrics: set[str]) -> bool:
+    """Does the sentence give a number right at a metric asked for ('by 7.06 mAP', 'a BLEU of 31.2', 'F1 = 0.8')?"""
+    forms = [f for m in metrics for f in METRIC_FORMS.get(m, ("map",) if m == "map" else ())]
+    return any(re.search(rf"\d[\d.,]*\s*%?\s*(?:points?\s+)?(?:of\s+)?{re.escape(f)}\w*\b|"
+                         rf"(?<![\w-]){re.escape(f)}\w*\s*(?:of|=|:|at|is|was|reaches|reached)?\s*\d", sentence, re.I)
+               for f in forms)
+
+
+def _names_metric(ev: Evidence, query: Query) -> bool:
+    """Does the abstract name every metric the figure question asks for (typed by its key, 'BLEU', 'MRR', or
+    spelled out, 'mean reciprocal rank', 'word error rate')?"""
     text = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}".lower()
-    return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS[m]) for m in asked)
+    return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS.get(m, (m,)))
+               for m in _asked_metrics(query))
 
 
 # Quantities an abstract may state without naming them ('the cost' as '$5', 'the number of layers' as '12
@@ -113,7 +127,10 @@ SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:
 MEMORY = re.compile(r"\b\d[\d.,]*\s*(?:[KMGT]i?B|(?:kilo|mega|giga|tera)bytes?|bytes?)\b")
 MONEY = re.compile(r"(?:US)?[$€£]\s*\d|\b\d[\d.,]*\s*(?:dollars|USD|euros?|EUR)\b")
 ENERGY = re.compile(r"\b\d[\d.,]*\s*(?:[mk]?J|(?:milli|kilo)?joules?|[mkM]?W|(?:milli|kilo|mega)?watts?|kWh)\b")
+PARAMETERS = re.compile(r"\b\d[\d.,]*\s*(?:[KMBT]\b|k\b|thousand|million|billion|trillion)?[\s-]*(?:parameters?|params|weights)\b",
+                        re.I)
 UNIT_ASKED = ((re.compile(r"\bin\s+(?:GPU[- ])?(?:(?:milli|micro)?seconds|ms|minutes|hours|days|weeks)\b", re.I), DURATION),
+              (re.compile(r"\bin\s+(?:terms\s+of\s+)?(?:parameters|params|weights)\b", re.I), PARAMETERS),
               (re.compile(r"\bin\s+(?:[KMGT]i?B|(?:kilo|mega|giga|tera)bytes|bytes)\b", re.I), MEMORY),
               (re.compile(r"\bin\s+(?:US\s+)?(?:dollars|USD|euros)\b", re.I), MONEY),
               (re.compile(r"\bin\s+(?:(?:milli|kilo|mega)?(?:watts|joules)|kWh)\b", re.I), ENERGY))
@@ -159,6 +176,9 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
+    metrics = _asked_metrics(query)
+    if metrics and any(_metric_with_number(s, metrics) for s in sentences):
+        return True  # 'what margin in mAP …?' and '… outperforms our strongest baseline … by 7.06 mAP'
     if query.evaluative and any(EVALUATIVE.search(s) for s in sentences):
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
