@@ -230,6 +230,13 @@ def test_a_number_right_at_the_metric_asked_states_the_figure(seed_ready):
     _grounded(ans)
 
 
+def test_a_number_beside_an_everyday_metric_of_another_model_states_nothing(seed_ready):
+    """'80.67% top-1 accuracy' is MEAL V2's, not Dynamic Perceiver's: a number beside 'accuracy' states the figure only
+    through the asked words' share (session 27; the metric rule above had answered it)."""
+    ans = rag.ask("What top-1 accuracy on ImageNet does the Dynamic Perceiver network get with a ResNet-50?")
+    assert ans.refused, ans.text
+
+
 def test_a_figure_asked_in_a_unit_needs_an_amount_in_that_unit(seed_ready):
     """'What is the largest model, in parameters, …?' asks for an amount though no quantity word opens it; OneFlow's
     abstract counts no parameters (session 27, written for this test; it had been answered)."""

@@ -30,6 +30,11 @@ def _asked_metrics(query: Query) -> set[str]:
     return asked | ({"map"} if re.search(r"(?<![\w-])mAP(?![\w-])", query.search) else set())
 
 
+# Metrics whose names are everyday words ('80.67% top-1 accuracy' of another model states no accuracy of the one
+# asked about): a number beside them states the figure only through the asked words' share, as any number does.
+GENERIC_METRICS = frozenset({"accuracy", "accuracies", "precision", "recall"})
+
+
 def _metric_with_number(sentence: str, metrics: set[str]) -> bool:
     """Does the sentence give a number right at a metric asked for ('by 7.06 mAP', 'a BLEU of 31.2', 'F1 = 0.8')?"""
     forms = [f for m in metrics for f in METRIC_FORMS.get(m, ("map",) if m == "map" else ())]
@@ -176,7 +181,7 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
-    metrics = _asked_metrics(query)
+    metrics = _asked_metrics(query) - GENERIC_METRICS
     if metrics and any(_metric_with_number(s, metrics) for s in sentences):
         return True  # 'what margin in mAP …?' and '… outperforms our strongest baseline … by 7.06 mAP'
     if query.evaluative and any(EVALUATIVE.search(s) for s in sentences):
