@@ -12,6 +12,8 @@ words the question spells it out with.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
+from threading import Lock
 
 __all__ = ["defined_acronyms", "spelled_out", "with_acronyms", "with_spelled"]
 
@@ -57,16 +59,30 @@ def _definition(acr: str, phrase: str) -> re.Pattern:
     return re.compile(rf"\b{words}\s*\(\s*{a}\s*[),;]|\b{a}\s*\(\s*{words}\s*[),;]", re.I)
 
 
-def defined_acronyms(eng, text: str) -> dict[str, frozenset[str]]:
+_defined: OrderedDict[tuple, bool] = OrderedDict()  # (retriever, its size, acronym, words) -> defined?
+_lock = Lock()
+
+
+def defined_acronyms(eng, text: str, qvec=None) -> dict[str, frozenset[str]]:
     """The acronyms the text spells out that some paper of the collection defines with those words, each with
-    the stemmed words ('fst' -> {'finit', 'state', 'transduc'}); a lexical and dense search per candidate."""
+    the stemmed words ('fst' -> {'finit', 'state', 'transduc'}): a search per candidate (its dense leg on the
+    question's own vector `qvec` where given), remembered per collection state."""
     from rag.lexical import query_tokens
 
     out = {}
     for acr, phrase in spelled_out(text, eng.lexical.terms).items():
-        pattern = _definition(acr, phrase)
-        hits = eng.retriever.search(f"{phrase} {acr.upper()}", k=DEFINITION_HITS)
-        if any(pattern.search(f"{h.paper.title or ''} {h.paper.abstract}") for h in hits):
+        key = (id(eng.retriever), len(eng.retriever.papers), acr, phrase.lower())
+        with _lock:
+            known = _defined.get(key)
+        if known is None:
+            pattern = _definition(acr, phrase)
+            hits = eng.retriever.search(f"{phrase} {acr.upper()}", k=DEFINITION_HITS, qvec=qvec)
+            known = any(pattern.search(f"{h.paper.title or ''} {h.paper.abstract}") for h in hits)
+            with _lock:
+                _defined[key] = known
+                if len(_defined) > 4096:
+                    _defined.popitem(last=False)
+        if known:
             out[acr] = frozenset(query_tokens(phrase))
     return out
 

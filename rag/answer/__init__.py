@@ -111,7 +111,7 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     holds the two papers a question names side by side, joined by 'and' (`_pair_readings`), or is empty."""
     retr, s = eng.retriever, eng.settings
     qvec = retr.embed_query(query.search)
-    query.acronyms = defined_acronyms(eng, query.search)  # 'finite-state transducers' and papers writing 'FSTs'
+    query.acronyms = defined_acronyms(eng, query.search, qvec)  # 'finite-state transducers' and papers writing 'FSTs'
     hits = retr.search(with_acronyms(query.search, query.acronyms), k=s.top_k, filters=query.filters, qvec=qvec)
     fresh = judge(eng, query, hits, qvec)
     pair = _pair_readings(eng, query, fresh)
