@@ -22,7 +22,8 @@ METRIC_FORMS = {
     "miou": ("miou", "iou", "intersection over"), "mrr": ("mrr", "reciprocal rank"), "ndcg": ("ndcg",),
     "latency": ("latenc",), "throughput": ("throughput",), "mae": ("mae", "mean absolute error"),
     "rmse": ("rmse", "root mean square", "root-mean-square"), "mse": ("mse", "mean squared error", "mean square error"),
-    "mape": ("mape", "mean absolute percentage"),
+    "mape": ("mape", "mean absolute percentage"), "pck": ("pck", "percentage of correct keypoints"),
+    "correlation": ("correlat",),
 }
 
 # Quantity words and metrics as a question names them (a regex alternation; the longer of two forms sharing
@@ -31,7 +32,7 @@ METRIC_FORMS = {
 QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|"
             r"improvements?|gains?|error rates?|errors?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|exponents?|"
             r"flops|latency|throughput|perplexity|bleu|f1|auroc|auprc|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|"
-            r"cer|eer|mrr|ndcg|m?iou|mae|rmse|mse|mape|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
+            r"cer|eer|mrr|ndcg|m?iou|mae|rmse|mse|mape|pck|correlation|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"
             # metrics named in words ('what mean reciprocal rank does …', 'what area under the curve …')
             r"reciprocal rank|area under (?:the )?(?:roc |pr )?curve|intersection over union|f-?scores?|"

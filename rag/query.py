@@ -48,8 +48,9 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
-_CLAUSE = (r"(?:^|[:;?!]\s*|\.\s+|,\s+(?=(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|to|"
-           r"under)\s+)?(?:how|what|which)\b))")
+# (or after a comma before 'by how / by what': 'In the DGL paper, by what factor …?')
+_CLAUSE = (r"(?:^|[:;?!]\s*|\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
+           r"to|under)\s+)?|by\s+)(?:how|what|which)\b))")
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
 # a quantity word naming something else: "what learning rate schedule", "which score function", "rate coding"
@@ -528,7 +529,7 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "names paper papers work works publication publications published publish publishes "
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist "
-                       "exists find show tell know".split())
+                       "exists find show tell know corpus anthology database archive turn turns".split())  # in this corpus
 
 
 # Words that ask for papers without saying what about ('papers', 'system descriptions', 'les articles', 'Beiträge')

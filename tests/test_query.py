@@ -156,6 +156,16 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     assert analyse(question, [], None).wants_name is asks
 
 
+@pytest.mark.parametrize(("question", "figure"), [  # (session 27, written for this test)
+    ("In the OneFlow paper, by what factor does it beat the customized libraries?", True),
+    ("In the OneFlow paper, what runtime mechanism manages the dependencies?", False),  # no clause after a bare comma
+    ("What correlation with human judgements does the learned dialogue metric reach?", True),
+    ("what are cross-task correlations said to be sensitive to?", False),
+])
+def test_figures_asked_after_a_comma_by_how_much_and_correlations(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
 def test_a_one_word_parenthesis_glosses_and_ends_no_clause():
     """'the structural-entropy pooling (SEP) method': a parenthesis holding one word glosses the words before it, so
     'A and B both …' still reads as two things set side by side, and '(MERT)' splits no list (session 27)."""
