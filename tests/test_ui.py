@@ -352,7 +352,9 @@ def test_upload_ask_export_reupload_and_browse(browser, stub_ui, tmp_path, rag_h
     assert gradio_dir.is_dir() and not [f for f in gradio_dir.rglob("*") if f.suffix == ".bib"]
 
 
-def test_bad_uploads_say_why(browser, rag_home, tmp_path):
+def test_bad_uploads_say_why(browser, stub_settings, rag_home, tmp_path):
+    # (stub_settings: the stub corpus is in 'stub' before the server opens it; a server started on an empty 'stub'
+    # would index the bundled corpus into it, and the tests reading 'stub' after it would see 220 papers)
     import io
     import zipfile
 
