@@ -197,7 +197,7 @@ EVENT_ID = re.compile(r"(?<![\w.])" + YEAR + r"\.([a-z][a-z0-9-]*[a-z0-9])(?![\w
 STARRED = re.compile(r"(?<![\w*])\*([A-Za-z]{2,})\b")  # '*SEM': an event written with a leading star
 # The years a question gives right after a venue ('IWSLT 2007-2009', 'CoNLL seit 2019', 'NAACL 2018 or 2019').
 YEARS_AFTER = re.compile(r"\s*\)?\s*[,(]?\s*(?:(?:between|from|since|after|before|until|up\s+to|till|through|in|"
-                         r"(?:in|on)\s+or\s+(?:after|before)|(?:no\s+)?(?:earlier|later)\s+than|prior\s+to|"
+                         r"(?:in|on)\s+or\s+(?:after|before)|(?:not?\s+)?(?:earlier|later)\s+than|prior\s+to|"
                          r"seit|ab|nach|vor|von|bis|zwischen|depuis|après|avant|jusqu['’](?:en|à)|entre|en|de|desde|"
                          r"hasta|antes\s+de|después\s+de)\s+)?(?:the\s+)?(?:(?:early|mid|late)[\s-]+)?" + YEAR + r"s?\b", re.I)
 
@@ -240,8 +240,8 @@ def _names_data(before: str, after: str) -> bool:
     """Do the words around a venue mention make it data ('the CoNLL 2003 data', 'the IWSLT 2017 (IWSLT17)
     data sets', 'trained on WMT 2014', 'tested on the WMT14 (WMT 2014) test set') rather than the place of
     publication?"""
-    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:(?:" + TOPIC_AFTER + r"|[A-Za-z]+[-–][A-Za-z]+)\s+){0,2}" + DATA_AFTER + r"\b",
-                after, re.I):  # 'the IWSLT'14 German-English set'
+    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:(?:" + TOPIC_AFTER + r"|[A-Za-z]+[-–][A-Za-z]+)\s+){0,2}" + DATA_AFTER
+                + r"\b(?![-‐])", after, re.I):  # 'the IWSLT'14 German-English set' (not 'ACL 2019 data-to-text')
         return True
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
 

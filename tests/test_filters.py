@@ -204,6 +204,9 @@ VOCAB_PHRASINGS = [
     ("resources presented at LREC'08", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
     ("LREC-2008 papers on corpora", {"venue": "LREC", "year_min": 2008, "year_max": 2008}),
     ("WMT 2020 papers on chat translation", {"venue": "WMT", "year_min": 2020, "year_max": 2020}),
+    # a data word in a compound ('data-driven', 'data-to-text') names no data set (session 27)
+    ("WMT 2020 data-driven approaches to chat translation", {"venue": "WMT", "year_min": 2020, "year_max": 2020}),
+    ("WMT, not earlier than 2020: chat translation", {"venue": "WMT", "year_min": 2020}),  # (session 27)
     ("Arbeiten zur Sprachübersetzung beim IWSLT-Workshop 2009", {"venue": "IWSLT", "year_min": 2009, "year_max": 2009}),
     ("Beiträge zur Sprachübersetzung auf der IWSLT", {"venue": "IWSLT"}),
     ("what appeared in the Transactions of the ACL about parsing?", {"venue": "TACL"}),
