@@ -98,7 +98,8 @@ _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, i
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
-                         r"\b(?:what|which) (?:\w+ )?(?:fraction|share|percentage|proportion|ratio|speed-?up)\b|"
+                         r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:fraction|share|percentage|proportion|ratio|"
+                         r"speed-?up)\b|"  # 'what is the largest speed-up …?'
                          r"\bas an? (?:share|fraction|percentage|proportion) of\b",  # 'how much data, as a share of …'
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
