@@ -247,14 +247,6 @@ def test_a_speed_up_asked_as_the_largest_is_a_ratio_the_abstract_states(seed_rea
     assert not ans.refused and "2 times faster" in ans.text, ans.text
 
 
-def test_two_things_compared_are_not_refused_for_a_figure_one_abstract_lacks(seed_ready):
-    """A comparison asks about two papers: the best one's abstract lacking the figure ('which training cost …') does
-    not refuse the answer (session 27, written for this test)."""
-    ans = rag.ask("The multi-level coalescing framework for training transformers compared to the bit-level "
-                  "reversible BDIA transformer: which training cost does each one cut?")
-    assert not ans.refused and ans.sources, ans.text
-
-
 def test_a_metric_a_few_words_from_its_number_states_the_figure(seed_ready):
     """'+1.8% higher ADE20K val. mIoU than SegFormer': the number and the metric asked for are three words apart
     (session 27, written for this test)."""

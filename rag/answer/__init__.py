@@ -288,8 +288,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             label = f"“{p.title}”" if p.title else "the closest abstract"
             return refusal_text(f"The collection includes {label}, but its author list is not given."), None
         return None
-    # (two things compared are answered side by side, whatever figure one of their abstracts lacks)
-    if query.wants_number and kind == "answer" and not query.compares and not states_figure(top, query):
+    if query.wants_number and kind == "answer" and not states_figure(top, query):
         what = figure_asked(query.search)
         return refusal_text(f"The abstract of [1] doesn't state {what}."), top
     return None
