@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v51, acl-v51 (session 27, fourth pair): validation_bundled_v51.jsonl (80) and validation_acl_v51.jsonl (40),
-  written after the v50 run by helpers who did not read the decision layer or run the system; run once on the
-  session's final code; `--sets bundled-v51,acl-v51`.
+- bundled-v52, acl-v52 (session 27, fifth pair): validation_bundled_v52.jsonl (80) and validation_acl_v52.jsonl (40),
+  written after the v51 run by helpers who did not read the decision layer or run the system; run once on the
+  session's final code; `--sets bundled-v52,acl-v52`.
+- bundled-v51, acl-v51 (session 27, fourth pair, run once on f974a00, looked at since).
 - bundled-v50, acl-v50 (session 27, third pair, run once on 1e28d6e, looked at since).
 - bundled-v49, acl-v49 (session 27, second pair, written at the session's start, run once on d08e4eb, looked at since).
 - bundled-v48, acl-v48 (session 27, written at the session's start, run once on b8f1fa2, the session-26 code, looked
@@ -73,7 +74,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 52))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 53))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v51,acl-v51,scifact-test",
+    ap.add_argument("--sets", default="dev,bundled-v52,acl-v52,scifact-test",
                     help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-44, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
