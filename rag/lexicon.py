@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 # language -> the dictd base name of its FreeDict dictionary into English
 DICTIONARIES = {"fra": "freedict-fra-eng", "deu": "freedict-deu-eng"}
 RECIPE = "lexicon-v5: single-word headwords; two plain phrases of each entry, sixteen at most, '|'-joined"
-PHRASE_COST = 2.0
+PHRASE_COST = 2.0  # reference IDF added per extra word of a translation when ranking senses by use (`_by_use`)
 SENSES = 16  # translations kept per headword, in the dictionary's order (ranked by `_by_use` when read)
 PER_WORD = 2  # translations added per question word
 TITLES_FILE = Path(__file__).parent / "data" / "lexicon_fra_titles.json"  # French words learned from titles
@@ -70,22 +70,26 @@ _lock = threading.Lock()
 
 
 def _by_use(translations: list[str]) -> list[str]:
-    """Translations ordered by how common they are in research abstracts (the sum of their words' reference IDF,
-    `rag.relevance`: a phrase of two common words counts as less common than one common word), the dictionary's
-    order breaking ties: the dictionaries list a word's senses in no useful order ('Unsicherheit':
-    'self-consciousness', 'sheepishness', …, 'uncertainty'; 'Mehrdeutigkeit': 'equivocation', …, 'ambiguity'),
-    and a question about papers means the sense papers use."""
+    """The translation research abstracts use most first, the others in the dictionary's order: the dictionaries list
+    a word's senses in no useful order ('Unsicherheit': 'self-consciousness', 'sheepishness', …, 'uncertainty';
+    'Mehrdeutigkeit': 'equivocation', …, 'ambiguity'), and a question about papers means the sense papers use. A
+    translation's rarity is the reference IDF (`rag.relevance`) of its rarest word, plus PHRASE_COST for each word
+    after its first ('multiple meanings' comes after 'ambiguity'); the first of the least rare wins. (Sorting every
+    translation this way was tried in session 27 and lost more of the seen non-English questions.)"""
     if len(translations) < 2:
         return translations
     from rag.lexical import query_tokens
     from rag.relevance import reference_idf
 
     idf, unseen = reference_idf()
-    def rarity(t: str) -> float:  # (a phrase costs PHRASE_COST per word after its first)
+
+    def rarity(t: str) -> float:
         return max((idf.get(x, unseen) for x in query_tokens(t)), default=unseen) + PHRASE_COST * (len(t.split()) - 1)
 
     best = min(translations, key=rarity)
     return [best, *(t for t in translations if t != best)]
+
+
 _WOMAN = re.compile(r"wom[ae]n$", re.I)  # 'Frenchwoman', 'Italian woman'
 
 
