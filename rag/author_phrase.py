@@ -27,7 +27,7 @@ WORKS_OF = re.compile(r"\b(?:" + _WORKS + r"|discours|discursos|romans?|novelas?
 
 # The nouns after which 'of <Name>' names the author ('the papers of Jane Doe', 'les travaux de Jean Dupont').
 OWN_WORK = re.compile(r"\b(?:papers?|works?|publications?|articles?|research|contributions?|studies|writings?|output|"
-                      r"travaux|articles|publications|recherches)\s+$", re.I)
+                      r"travaux|recherches)\s+$", re.I)
 
 
 def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
