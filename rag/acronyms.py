@@ -15,7 +15,7 @@ import re
 from collections import OrderedDict
 from threading import Lock
 
-__all__ = ["defined_acronyms", "spelled_out", "with_acronyms", "with_spelled"]
+__all__ = ["defined_acronyms", "spelled_out", "with_acronyms", "with_spelled", "written_in_capitals"]
 
 _WORD = re.compile(r"[A-Za-z]+")
 DEFINITION_HITS = 10  # papers searched for a definition of each candidate acronym
@@ -95,8 +95,14 @@ def with_acronyms(text: str, acronyms: dict[str, frozenset[str]]) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
-def with_spelled(tokens: set[str], acronyms: dict[str, frozenset[str]], raw: str) -> set[str]:
-    """A paper's tokens, with the words of each defined acronym it writes in capitals (`raw`: its text as written)
-    ('FSTs' counts as 'finite-state transducers')."""
-    extra = [words for acr, words in acronyms.items() if acr in tokens and re.search(rf"\b{acr.upper()}s?\b", raw)]
+def written_in_capitals(acronyms: dict[str, frozenset[str]], raw: str) -> dict[str, frozenset[str]]:
+    """The acronyms a paper writes in capitals (`raw`: its text as written), where 'fst' in lower case is something
+    else."""
+    return {acr: words for acr, words in acronyms.items() if re.search(rf"\b{acr.upper()}s?\b", raw)}
+
+
+def with_spelled(tokens: set[str], written: dict[str, frozenset[str]]) -> set[str]:
+    """Tokens (of a paper, its title or a sentence), with the words of each acronym among them that the paper writes
+    in capitals (`written_in_capitals`): 'FSTs' counts as 'finite-state transducers'."""
+    extra = [words for acr, words in written.items() if acr in tokens]
     return tokens.union(*extra) if extra else tokens

@@ -90,6 +90,14 @@ def _by_use(translations: list[str]) -> list[str]:
     return [best, *(t for t in translations if t != best)]
 
 
+def _modifier_stems(left: str) -> list[str]:
+    """The forms a compound's modifier may take before its head: as written, or without a linking 's', 'es', 'n' or
+    'en' ('Abhängigkeit-s-länge'); four letters at least ('Sen' of 'Sentiment' is no word of the compound)."""
+    stems = [left[: len(left) - len(link)] if link else left
+             for link in ("", "s", "es", "n", "en") if not link or left.endswith(link)]
+    return [stem for stem in stems if len(stem) >= 4]
+
+
 _WOMAN = re.compile(r"wom[ae]n$", re.I)  # 'Frenchwoman', 'Italian woman'
 
 
@@ -188,12 +196,11 @@ class Lexicon:
         """A German compound of a German modifier and an English word the collection holds ('Diskursparser' ->
         'discourse', 'parser'; the field borrows its nouns): the longest such head."""
         for i in range(4, len(word) - 3):
-            head, left = word[i:], word[:i]
+            head = word[i:]
             if not known(head):
                 continue
-            for link in ("", "s", "es", "n", "en"):
-                stem = left[: len(left) - len(link)] if link and left.endswith(link) else (left if not link else "")
-                mod = self._headword(stem, "deu") if len(stem) >= 4 else []
+            for stem in _modifier_stems(word[:i]):
+                mod = self._headword(stem, "deu")
                 if mod:
                     return [mod[0], head]
         return []
@@ -254,13 +261,7 @@ class Lexicon:
             head = self._headword(word[i:], lang)
             if not head:
                 continue
-            left = word[:i]
-            for link in ("", "s", "es", "n", "en"):
-                if link and not left.endswith(link):
-                    continue
-                stem = left[: len(left) - len(link)] if link else left
-                if len(stem) < 4:  # 'Sen' of 'Sentiment' is no word of the compound
-                    continue
+            for stem in _modifier_stems(word[:i]):
                 mod = self._headword(stem, lang) or (self._compound(stem, lang, depth - 1) if depth > 1 else [])
                 if mod:
                     return mod[:1] + head[:1]

@@ -164,11 +164,11 @@ _AFFIX = re.compile(r"[-‐](based|trained|style|like|driven|guided|aware|free|s
 # (a parenthesis holding an acronym only glosses the words before it, 'the embedded self-prediction (ESP) model', and
 # ends no clause: `_clauses`)
 _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
-_ONE_WORD_GLOSS = re.compile(r"\s*\(([A-Z][A-Z0-9]+s?(?:-[a-z]+)?)\)(?=[\s,;:?!.]|$)")  # 'ESP', 'GANs', 'CCA-style'
+_ACRONYM_GLOSS = re.compile(r"\s*\(([A-Z][A-Z0-9]+s?(?:-[a-z]+)?)\)(?=[\s,;:?!.]|$)")  # 'ESP', 'GANs', 'CCA-style'
 
 
 def _clauses(search: str) -> list[str]:
-    return [c for c in _CLAUSES.split(_ONE_WORD_GLOSS.sub(r" \1", search.strip())) if c.strip()]
+    return [c for c in _CLAUSES.split(_ACRONYM_GLOSS.sub(r" \1", search.strip())) if c.strip()]
 
 
 # the words that set two things against each other ('A vs B', 'how does A differ from B', 'A compares with B')

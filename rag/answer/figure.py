@@ -149,6 +149,12 @@ IN_ITS_OWN_WORDS = ((SPEED_ASKED, SPEED, False), (DURATION_ASKED, DURATION, Fals
                     (GROWTH_ASKED, GROWTH, False))
 
 
+def _own_words_tests(query: Query) -> list:
+    """One test per IN_ITS_OWN_WORDS pair the question asks by: does a sentence state it in its own words?"""
+    return [lambda s, st=stated, n=with_number: bool(st.search(s)) and (not n or has_figure(s))
+            for asked, stated, with_number in IN_ITS_OWN_WORDS if asked.search(query.search)]
+
+
 # Share of the asked-for terms' IDF mass a sentence with a number must hold to state the figure. (0.25 was
 # tried in session 5 on the seen v1/v2 figure questions; the dev smoke test then answered a figure its
 # abstract does not give, so the earlier 0.4 stays.)
@@ -189,10 +195,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
-    for asked_for, stated, with_number in IN_ITS_OWN_WORDS:
-        if asked_for.search(query.search) and any(stated.search(s) and (not with_number or has_figure(s))
-                                                  for s in sentences):
-            return True
+    if any(test(s) for test in _own_words_tests(query) for s in sentences):
+        return True
     if query.count_unit and not query.wants_ratio:
         return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has
     if not asked:
@@ -217,8 +221,7 @@ def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | Non
     if not query.wants_number:
         return None
     tests = [lambda s: counts(s, query.count_unit)] if query.count_unit else []
-    tests += [lambda s, st=stated, n=with_number: bool(st.search(s)) and (not n or has_figure(s))
-              for asked, stated, with_number in IN_ITS_OWN_WORDS if asked.search(query.search)]
+    tests += _own_words_tests(query)
     if not tests or any(t(ev.sentences[i]) for t in tests for i in quoted):
         return None
     return next((i for i in ev.best(len(ev.sentences)) if any(t(ev.sentences[i]) for t in tests)), None)

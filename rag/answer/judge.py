@@ -13,7 +13,7 @@ from threading import Lock
 
 import numpy as np
 
-from rag.acronyms import with_spelled
+from rag.acronyms import with_spelled, written_in_capitals
 from rag.answer.evidence import Evidence, gather, lexical_evidence
 from rag.intent import load_intent
 from rag.lexical import query_tokens
@@ -111,10 +111,10 @@ def feature_matrix(eng, query: Query, evs: list[Evidence], text: str | None = No
     cands = []
     for ev in evs:
         all_t, title_t, sent_t, variants, folded = _paper_tokens(ev.hit.paper)
-        if spelled:  # a defined acronym the paper uses for words the question spells out (rag.acronyms)
-            raw = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}"
-            all_t, title_t = with_spelled(all_t, spelled, raw), with_spelled(title_t, spelled, raw)
-            sent_t = [with_spelled(t, spelled, raw) for t in sent_t]
+        written = written_in_capitals(spelled, f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}") if spelled else {}
+        if written:  # a defined acronym the paper uses for words the question spells out (rag.acronyms)
+            all_t, title_t = with_spelled(all_t, written), with_spelled(title_t, written)
+            sent_t = [with_spelled(t, written) for t in sent_t]
         cands.append(Candidate(
             cos=float(ev.hit.dense), sent_cos=ev.best_cos, tokens=all_t, title_tokens=title_t,
             sentence_tokens=sent_t, named_hit=named_found(named, variants, folded), bm25=float(ev.hit.bm25),
