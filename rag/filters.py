@@ -165,7 +165,11 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         of_venue = of_venue if of_venue and fold(of_venue.group(1)) in vocab.keys else None
         # a venue's key that is also a word ('insights', 'law') is the venue where a year follows it ('Insights 2021')
         with_own_year = bool(m.group(2)) and bool(re.fullmatch(r"[\s-]?" + YEAR, m.group(2)))
-        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue or with_own_year):
+        # a venue's key heading the question ('isa: which papers …', 'cogalex - anything on idioms?'), where the
+        # key is no topic's word (not `vocab.ambiguous`: 'nli: …', 'law: …' head a topic)
+        heading = m.start() == len(q) - len(q.lstrip()) and bool(re.match(r"\s*[:–—]|\s+-\s", q[m.end():])) \
+            and key not in vocab.ambiguous
+        if not (_typed_as_acronym(word, canon) or key in vocab.lowercase_ok or of_venue or with_own_year or heading):
             continue
         if key in SOURCE_LISTS:
             continue

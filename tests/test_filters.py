@@ -544,6 +544,27 @@ def test_a_venue_key_that_is_also_a_word_is_the_venue_before_its_year():
     assert _venue_matches("new insights into parsing", voc) == []
 
 
+def test_a_venue_key_heading_the_question_is_the_venue():
+    """A venue's key typed in lower case at the head of a question ('isa: …', 'isa - …') is the venue although
+    the abstracts also write it as a word ('the isa relation'); not where the key is a topic's word too ('law: …'),
+    and not inside the question (session 28, written for this test)."""
+    from rag.filters import _venue_matches
+    from rag.vocabulary import Vocabulary
+
+    abstracts = ["We extract isa relations and study the law of large numbers."] * 30
+    voc = Vocabulary.from_counts({
+        "ISA — Proceedings of the 16th Joint ACL-ISO Workshop on Interoperable Semantic Annotation": 20,
+        "LAW — Proceedings of the 14th Linguistic Annotation Workshop": 20,
+        "ACL — Proceedings of the 59th Annual Meeting of the Association for Computational Linguistics": 2000}, abstracts)
+    assert "isa" not in voc.lowercase_ok and "law" in voc.ambiguous
+    for q in ("isa: which papers annotate dialogue acts?", "isa - anything on quantification?",
+              "  isa — semantic roles in annotation standards"):
+        assert [v for _, _, v, _, _ in _venue_matches(q, voc)] == ["ISA"], q
+    for q in ("isa relations in taxonomies", "law: which papers classify court rulings?",
+              "which papers extract isa: relations?"):
+        assert _venue_matches(q, voc) == [], q
+
+
 def test_dutch_decades():
     from rag.years import read_years
 
