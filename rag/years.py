@@ -105,7 +105,10 @@ EVENT_BEFORE = re.compile(r"\b(?:pandemic|epidemic|outbreak|elections?|referendu
                           r"séisme|erdbeben)(?:\s+(?!(?:de|del|von|of|in|en|im)\b)[\w-]+)?\s+$", re.I)
 # A year or venue that says when or where something happened, not where papers appeared: 'elections held in
 # 2020', 'the TAC evaluation held in 2011', 'the MultiLing workshop held with RANLP 2019', 'co-located with ACL'.
-HELD = r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed)"
+HELD = (r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated|organi[sz]ed|"
+        # a law's or treaty's date: 'the GDPR that took effect in 2018', 'the AI Act, which entered into force in 2024'
+        r"(?:came|comes?|went|go(?:es)?)\s+into\s+(?:force|effect)|(?:took|takes?)\s+effect|"
+        r"entered\s+into\s+force|enacted|ratified)")
 HELD_WITH = re.compile(HELD + r"\s+(?:(?:together\s+|in\s+conjunction\s+)?with|alongside|at|during)(?:\s+" + ARTICLE
                        + r")?$", re.I)
 HELD_IN = re.compile(r"\S\s+" + HELD + r"\s*$", re.I)

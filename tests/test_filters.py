@@ -1182,6 +1182,10 @@ def test_capitalised_words_named_as_events_select_the_venues_holding_them():
     ("sarcasm detection papers co-located with ACL", (None, None, None)),
     ("RANLP 2019 papers on summarisation", ("RANLP", 2019, 2019)),
     ("work reusing data of the evaluation campaign held in 2011", (None, None, None)),
+    # a law's date (session 28, written for this test)
+    ("text mining under the data protection law that came into force in 2018", (None, None, None)),
+    ("the copyright directive, which took effect in 2019 - its effect on corpora", (None, None, None)),
+    ("RANLP papers from 2019 on legal text that entered into force", ("RANLP", 2019, 2019)),
 ])
 def test_a_year_or_venue_saying_when_something_happened_is_no_filter(question, want):
     """'elections held in 2020' dates the elections and 'held with RANLP 2019' names another event's host;
