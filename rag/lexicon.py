@@ -63,7 +63,8 @@ COGNATES = {
             ("ienne", "ian"), ("iens", "ian"), ("ien", "ian"), ("phes", "phs"), ("phe", "ph"), ("antes", "ant"),
             ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent"),
             ("ées", "ated"), ("ée", "ated"), ("és", "ated"), ("é", "ated"), ("eurs", "ers"), ("eur", "er")),
-    "deu": (("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
+    "deu": (("ierbarkeit", "ability"), ("ierbar", "able"), ("isierungen", "izations"), ("isierung", "ization"),
+            ("ierungen", "ations"), ("ierung", "ation"), ("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
             ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed"), ("ionen", "ions")),
 }
 _lock = threading.Lock()
@@ -294,9 +295,10 @@ class Lexicon:
                     return table[stem + ending].split("|")
         return []
 
-    def gloss(self, text: str, known: Callable[[str], bool] | None = None) -> str:
+    def gloss(self, text: str, known: Callable[[str], bool] | None = None, skip: frozenset[str] = frozenset()) -> str:
         """English translations of the text's content words, in order, each once ('' for English text); `known`
-        as `translations` takes it."""
+        as `translations` takes it. Words in `skip` (lower case: a question's request words, 'Beiträge') are
+        not glossed."""
         lang = language(text)
         if lang is None:
             return ""
@@ -304,7 +306,7 @@ class Lexicon:
         stop, english = words[lang], words["eng"]
         out: list[str] = []
         for w in re.findall(r"[^\W\d_][\w-]*", text):
-            if len(w) < 3 or w.lower() in stop:
+            if len(w) < 3 or w.lower() in stop or w.lower() in skip:
                 continue
             found = self.translations(w, lang, known)
             out.extend(t for t in found[:PER_WORD] if not set(t.lower().split()) <= english)

@@ -541,6 +541,10 @@ entries entry abstracts abstract item items track tracks shared task tasks colle
 volume volumes edition editions long short demo demos main findings
 travaux papiers communications présentations soumissions liste toutes tous publiés présentés parus
 arbeiten beiträge beitrag publikationen veröffentlichungen aufsätze papiere alle veröffentlicht gab gibt""".split())
+# French and German verbs that ask what papers are about ('portent sur', 'beschäftigen sich mit'): no gloss, since
+# their dictionary senses ('employ', 'absorb', 'carry') are not the topic
+_ABOUT_VERBS = frozenset("""portent porte portant traitent traite traitant abordent aborde concernent concerne
+intéressent intéresse beschäftigen beschäftigt befassen befasst behandeln behandelt handeln handelt geht gehen""".split())
 
 
 def _only_authorship(search: str) -> bool:
@@ -587,7 +591,7 @@ def analyse(
 
         lexicon = load_lexicon(eng.settings.lexicon_dir)
         known = None if doc_freq is None else (lambda word: doc_freq(word) > 0)  # the collection's own words
-        gloss = lexicon.gloss(search, known) if lexicon is not None else ""
+        gloss = lexicon.gloss(search, known, skip=_GENERIC | _ABOUT_VERBS) if lexicon is not None else ""
     items, bare = enumeration(search)
     sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(search)
     return Query(

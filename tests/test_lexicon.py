@@ -126,6 +126,24 @@ def test_a_cognate_the_collection_holds_glosses_a_word_the_dictionaries_lack():
     assert lex.gloss("les annotateurs et les facteurs", collection.__contains__) == "annotators postman"
 
 
+def test_german_learned_endings_and_request_words():
+    """German '-ierbarkeit', '-ierbar', '-isierung', '-ierung' are English '-ability', '-able', '-ization', '-ation'
+    where the collection holds the English form; a question's request words ('Beiträge', 'beschäftigen sich mit')
+    are not glossed where `skip` names them, since their senses ('portions', 'employ') are not the topic (session 28,
+    written for this test)."""
+    lex = lexicon.Lexicon({"deu": {"beiträge": "article|portion", "beschäftigen": "employ|absorb",
+                                   "erklärung": "explanation"}})
+    collection = {"interpretability", "readable", "normalization", "segmentation", "explanations"}
+    assert lex.translations("Interpretierbarkeit", "deu", collection.__contains__) == ["interpretability"]
+    assert lex.translations("Normalisierung", "deu", collection.__contains__) == ["normalization"]
+    assert lex.translations("Segmentierung", "deu", collection.__contains__) == ["segmentation"]
+    assert lex.translations("Interpretierbarkeit", "deu", {"readable"}.__contains__) == []
+    question = "Welche Beiträge beschäftigen sich mit Erklärungen oder Interpretierbarkeit?"
+    assert lex.gloss(question, collection.__contains__) == "article portion employ absorb explanation interpretability"
+    skip = frozenset({"beiträge", "beschäftigen"})
+    assert lex.gloss(question, collection.__contains__, skip=skip) == "explanation interpretability"
+
+
 def test_a_german_compound_with_an_english_head_the_collection_holds():
     """'Diskursparser': a German modifier and a noun the field borrows from English ('parser'), which no German
     dictionary lists; where the collection holds the head, the compound is its modifier's gloss and the head
