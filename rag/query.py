@@ -167,8 +167,29 @@ _CLAUSES = re.compile(r"(?<=[:?;!])\s+|\s+[—–]\s+|\s+--?\s+|\s*[()]\s*")
 _ACRONYM_GLOSS = re.compile(r"\s*\(([A-Z][A-Z0-9]+s?(?:-[a-z]+)?)\)(?=[\s,;:?!.]|$)")  # 'ESP', 'GANs', 'CCA-style'
 
 
+# a title's subtitle after its colon, in a comparison ('Network In Network vs. Striving for Simplicity: The All
+# Convolutional Net'): words in capitals, or the small words titles keep in lower case, two capitalised at least; a
+# question after a colon ('GANs vs VAEs: Which …?') is no subtitle, since it goes on in lower case
+_TITLE_SMALL = frozenset("a an the of for in on and with to by from via as at is are into without".split())
+
+
+def _subtitle(clause: str) -> bool:
+    words = clause.strip().rstrip("?.!").split()
+    return len(words) >= 2 and sum(w[:1].isupper() for w in words) >= 2 and all(
+        w[:1].isupper() or w[:1].isdigit() or w.lower() in _TITLE_SMALL for w in words)
+
+
 def _clauses(search: str) -> list[str]:
-    return [c for c in _CLAUSES.split(_ACRONYM_GLOSS.sub(r" \1", search.strip())) if c.strip()]
+    out: list[str] = []
+    compared = bool(re.search(rf"\s{_VERSUS}\s", search, re.I))  # two papers set side by side, named by their titles
+    for c in _CLAUSES.split(_ACRONYM_GLOSS.sub(r" \1", search.strip())):
+        if not c.strip():
+            continue
+        if out and out[-1].endswith(":") and _subtitle(c) and compared:
+            out[-1] = f"{out[-1]} {c}"  # a title's subtitle: one clause with its title
+        else:
+            out.append(c)
+    return out
 
 
 # the words that set two things against each other ('A vs B', 'how does A differ from B', 'A compares with B')
@@ -210,6 +231,7 @@ _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s
                    r"(?:what|how|why)\s+(?:do|does|did)\s+(?P<a2>[^,;:?]+?)\s+and\s+(?P<b2>[^,;:?]+?)\s+each\b)"
                    r"(?P<rest>.*)$", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
+_VERSUS_LEAD = re.compile(r"^(?:how|in what ways?|why)\s+(?:does|do|did|is|are|was|were)\s+", re.I)  # 'how does A differ from B'
 MAX_ASPECTS = 5
 COMPARED_WORDS = 16  # the longest side of a comparison ('A vs B') read as an item (8 for other lists)
 
@@ -243,7 +265,8 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         # 'how does A, which …, differ from B': the two sides of a verb of comparison, commas and all
         versus = re.search(rf"\s{_VERB_VERSUS}\s", body, re.I)
         seps = _LIST_SEP.findall(body) if not versus else [versus.group(0)]
-        parts = _LIST_SEP.split(body) if not versus else [body[: versus.start()].strip(" ,"), body[versus.end():]]
+        parts = _LIST_SEP.split(body) if not versus else [_VERSUS_LEAD.sub("", body[: versus.start()].strip(" ,")),
+                                                           body[versus.end():]]
         pair = _COMPARE.match(body)
         if not seps and pair:  # 'compare A and B', 'the difference between A and B', 'compare A with B'
             pair_rest = body[pair.end():]

@@ -175,6 +175,22 @@ def test_a_one_word_parenthesis_glosses_and_ends_no_clause():
     assert analyse("papers on making minimum error rate training (MERT) more stable or replacing it", [], None).items == ()
 
 
+@pytest.mark.parametrize(("question", "items"), [
+    ("How does Rethinking Batch Normalization differ from Layer Norm: A Simple Alternative for Sequence Models?",
+     ("Rethinking Batch Normalization", "Layer Norm: A Simple Alternative for Sequence Models")),
+    ("Deep Sets vs. Set Transformer: A Framework for Attention-based Permutation-Invariant Neural Networks",
+     ("Deep Sets", "Set Transformer: A Framework for Attention-based Permutation-Invariant Neural Networks")),
+    ("why is SwAV different from MoCo in how negatives are used?", ("SwAV", "MoCo in how negatives are used")),
+    ("BatchNorm vs LayerNorm: Which one trains faster?", ("BatchNorm", "LayerNorm")),
+    ("I'm choosing a library: Optuna or Hyperopt?", ("Optuna", "Hyperopt")),
+])
+def test_the_two_sides_of_a_comparison_of_titles(question, items):
+    """A title's subtitle after its colon stays with its title when two papers are compared, and 'how does' is no
+    part of the first side; a question after a colon ('Which one …?') and a list after one ('Optuna or …') are not
+    subtitles (session 28, written for this test)."""
+    assert analyse(question, [], None).items == items
+
+
 @pytest.mark.parametrize(("question", "asks"), [
     ("who are the authors of the colorization transformer?", True),
     ("authors of the video inpainting paper", True),
