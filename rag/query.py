@@ -95,12 +95,18 @@ HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b|"  # and 'how much can <
                       r"\bhow much (?:does|do|did|can|could|will|would|might)\s+(?:\S+\s+){1,8}?(?:help|benefit|matter)\w*\b",
                       re.I)
 _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
+_CHANGE = r"(?:reductions?|decreases?|drops?|cuts?|improvements?|increases?|gains?|boosts?|speed-?ups?|savings?|compression)\b"
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
                          r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:fraction|share|percentage|proportion|ratio|"
                          r"speed-?up)\b|"  # 'what is the largest speed-up …?'
-                         r"\bas an? (?:share|fraction|percentage|proportion) of\b",  # 'how much data, as a share of …'
+                         r"\bas an? (?:share|fraction|percentage|proportion) of\b|"  # 'how much data, as a share of …'
+                         # a change asked for by its size: 'how big a reduction in parameters …?', 'how large is the
+                         # speed-up', 'what parameter reduction does … achieve?'
+                         rf"\bhow (?:big|large|great|much of|significant)\s+(?:(?:is|was|are|were)\s+)?(?:an?\s+|the\s+)?"
+                         rf"(?:[\w-]+\s+)?{_CHANGE}|"
+                         rf"\b(?:what|which)\s+(?:[\w-]+\s+)?{_CHANGE}\s+(?:does|do|did|is|was|are|were|can|could|will)\b",
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):
 # the evidence should be a sentence that names one (a dataset, benchmark, task, language, model).

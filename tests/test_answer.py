@@ -247,6 +247,14 @@ def test_a_speed_up_asked_as_the_largest_is_a_ratio_the_abstract_states(seed_rea
     assert not ans.refused and "2 times faster" in ans.text, ans.text
 
 
+def test_a_change_asked_by_its_size_is_stated_by_a_ratio(seed_ready):
+    """'how large a reduction in parameters …?' asks for a relative amount: '10-30 times reduction in parameters' states
+    it, though no count of parameters is given (session 28, written for this test; the figure check had refused)."""
+    ans = rag.ask("one teacher distilling into a class of student networks: how large a reduction in parameters does "
+                  "it reach?")
+    assert not ans.refused and "10-30 times" in ans.text, ans.text
+
+
 def test_a_metric_a_few_words_from_its_number_states_the_figure(seed_ready):
     """'+1.8% higher ADE20K val. mIoU than SegFormer': the number and the metric asked for are three words apart
     (session 27, written for this test)."""

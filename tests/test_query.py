@@ -237,6 +237,11 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("how much memory does the new optimiser save?", True),
     ("How much time does caching the keys cut per epoch?", True),
     ("how many labelled images, as a fraction of the training set, does the detector need?", True),
+    # a change asked for by its size (session 28; written for this test)
+    ("how large a cut in FLOPs does the pruning give?", True),
+    ("how big is the speedup over the dense baseline?", True),
+    ("what improvement strategy does the paper propose?", False),
+    ("how big is the training set?", False),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""

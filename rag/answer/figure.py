@@ -180,7 +180,10 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
-    if any(asked.search(query.search) and not any(stated.search(s) for s in ev.sentences) for asked, stated in UNIT_ASKED):
+    # a change asked for by its size ('how big a reduction in parameters?') is stated by a ratio too ('10-30 times')
+    stated_as = (lambda s, stated: stated.search(s) or RATIO.search(s)) if query.wants_ratio else \
+        (lambda s, stated: stated.search(s))
+    if any(asked.search(query.search) and not any(stated_as(s, stated) for s in ev.sentences) for asked, stated in UNIT_ASKED):
         return False  # 'per-image latency in milliseconds?' and an abstract giving a speed-up, no time
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
     metric_stems, metric = _metric_stems()
@@ -222,6 +225,8 @@ def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | Non
         return None
     tests = [lambda s: counts(s, query.count_unit)] if query.count_unit else []
     tests += _own_words_tests(query)
+    if query.wants_ratio:  # 'how big a reduction …?' and '… while achieving 10-30 times reduction in parameters'
+        tests.append(RATIO.search)
     if not tests or any(t(ev.sentences[i]) for t in tests for i in quoted):
         return None
     return next((i for i in ev.best(len(ev.sentences)) if any(t(ev.sentences[i]) for t in tests)), None)
