@@ -93,10 +93,20 @@ class Condensed:
     reference: str = ""  # 'papers' or 'authors' when the question points at earlier citations
 
 
+# A question that opens by going on from the last answer ('and how much faster did training get?', 'so what do they
+# recommend?', 'what about energy?'): in a conversation it points back as a pronoun does
+CONTINUES = re.compile(r"^\W*(?:and|also|so|plus|but|then|what about|how about)\b", re.I)
+
+
+def points_back(question: str) -> bool:
+    """Does the question point back at the conversation (a pronoun, 'the paper', or an opening 'and …')?"""
+    return bool(ANAPHORA.search(question) or CONTINUES.match(question))
+
+
 def is_followup(question: str, history: list[dict[str, str]]) -> bool:
     if not history:
         return False
-    if ANAPHORA.search(question):
+    if points_back(question):
         return True
     terms = content_terms(question)
     names = re.findall(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+", question.strip())

@@ -134,3 +134,21 @@ def test_a_question_pointing_back_stays_with_the_paper_discussed_over_a_slightly
     ans = rag.ask("and its ImageNet accuracy?", history=history)
     assert not ans.refused and ans.sources[0].abstract.startswith("Compared with cheap addition"), ans.text
     assert "74.9%" in ans.text
+
+
+def test_a_question_opening_with_and_goes_on_from_the_paper_discussed(seed_ready):
+    """'and how much quicker did training become?' names no pronoun, but opening with 'and' (or 'what about') it goes
+    on from the last answer as 'it' would: after two exchanges about one paper, the last of which does not name it,
+    the answer is about that paper and quotes its speed-up (session 28, written for this test; both were refused)."""
+    history = [
+        {"role": "user", "content": "graph neural networks deployed at a social network company"},
+        {"role": "assistant", "content": "LiGNN is LinkedIn's deployed framework for large-scale graph neural "
+                                         "networks [1]."},
+        {"role": "user", "content": "What did they do about new members with few connections?"},
+        {"role": "assistant", "content": "They densify the graph to handle cold start [1]."},
+    ]
+    for question in ("and how much quicker did training become?", "what about the training speed-up?"):
+        ans = rag.ask(question, history=history)
+        assert not ans.refused and [s.title for s in ans.sources] == ["LiGNN: Graph Neural Networks at LinkedIn"], \
+            ans.text
+        assert "7x" in ans.text

@@ -19,7 +19,7 @@ from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
 from rag.answer.judge import absent_names, judge, merge_readings, select
 from rag.answer.refuse import refusal_text
-from rag.chat import ANAPHORA, Thread
+from rag.chat import Thread, points_back
 from rag.cite import renumber
 from rag.lexical import query_tokens
 from rag.query import Query, norm_term
@@ -154,14 +154,14 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
         # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
         follow[0].relevance = 1.0
-    tau, points_back = load_model().threshold, bool(ANAPHORA.search(query.text))
-    if follow and points_back and len(prev_ids) == 1 and best_fresh < tau:
+    tau, back = load_model().threshold, points_back(query.text)
+    if follow and back and len(prev_ids) == 1 and best_fresh < tau:
         # 'Do they propose any defence against it?': a question that points back at the one paper under
         # discussion, with nothing else in the collection answering it on its own, is about that paper
         follow[0].relevance = max(follow[0].relevance, tau)
     # 'and how much does it help on medical images?': the paper under discussion answers it, nearly as well as
     # the best other paper does on the question's words alone
-    close = bool(follow) and points_back and follow[0].relevance >= max(tau, best_fresh - FOLLOW_MARGIN)
+    close = bool(follow) and back and follow[0].relevance >= max(tau, best_fresh - FOLLOW_MARGIN)
     if follow and (follow[0].relevance > best_fresh or same_paper or close):
         answer.standalone_question = f"{query.search} (about {offline.describe(follow[0].hit.paper, with_year=False)})"
         return follow[:1], set()
