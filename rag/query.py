@@ -41,7 +41,9 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
                       r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
-                      r"\b(?:researchers|scientists|team|group) behind\b)", re.I)
+                      r"\b(?:researchers|scientists|team|group) behind\b|"
+                      # a question opening by asking which people: 'Which authors ported X to RNNs?'
+                      r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
@@ -49,8 +51,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # … can flip") does not ask for a figure.
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
 # (or after a comma before 'by how / by what': 'In the DGL paper, by what factor …?')
-_CLAUSE = (r"(?:^|[:;?!]\s*|\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
-           r"to|under)\s+)?|by\s+)(?:how|what|which)\b))")
+_CLAUSE = (r"(?:^|[:;?!]\s*|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bcf)\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
+           r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)))")  # ', how much faster …?' (not ', how many to use')
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
 # a quantity word naming something else: "what learning rate schedule", "which score function", "rate coding"
@@ -152,7 +154,10 @@ WANTS_LINK = re.compile(
     # "where is the <artifact> … released / hosted / available"
     r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
-    r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$", re.I)
+    r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$|"
+    # "where's the implementation of X?", "where are its weights?"
+    r"\bwhere(?:['’]s|\s+is|\s+are)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:code|implementation|source code|weights|checkpoints?|repo|repository)\b", re.I)
 # The words a link question is made of when it names nothing else ("is the code public, and where?", "got a
 # link?"): with history, such a question is about the paper just discussed, whatever abstract says "code is public".
 LINK_WORDS = ("where can could get got find anywhere somewhere available public publicly online open source sourced "

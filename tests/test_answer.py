@@ -255,6 +255,19 @@ def test_a_change_asked_by_its_size_is_stated_by_a_ratio(seed_ready):
     assert not ans.refused and "10-30 times" in ans.text, ans.text
 
 
+def test_a_size_asked_is_stated_by_a_count_in_thousands_or_in_words(seed_ready):
+    """'size of the benchmark …' is stated by '12k real-world network architectures', and 'how much data can that
+    memory take?' by '… billion-scale data' (session 28, written for this test; both were refused as not stating
+    the figure)."""
+    ans = rag.ask("size of the benchmark released with the architecture retrieval work")
+    assert not ans.refused and "12k" in ans.text, ans.text
+    history = [{"role": "user", "content": "a classifier whose knowledge sits in an editable visual memory"},
+               {"role": "assistant", "content": "Towards flexible perception with visual memory builds a "
+                                                "retrieval-based memory of image embeddings [1]."}]
+    ans = rag.ask("and how much data can that memory take?", history=history)
+    assert not ans.refused and "billion-scale" in ans.text, ans.text
+
+
 def test_a_metric_a_few_words_from_its_number_states_the_figure(seed_ready):
     """'+1.8% higher ADE20K val. mIoU than SegFormer': the number and the metric asked for are three words apart
     (session 27, written for this test)."""

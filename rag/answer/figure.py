@@ -121,10 +121,12 @@ DURATION = re.compile(r"\b(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|n
 DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|should|has|have)\b|"
                             r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
-                  r"(?:kilo|mega|giga|tera)bytes?)\b")
+                  r"(?:kilo|mega|giga|tera)bytes?)\b|\b\d+(?:\.\d+)?[kKMB]\b")  # '12k real-world architectures'
 SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:the|its|their|this|that) (?:[\w-]+ ){0,2}(?:model|"
                         r"network|net|architecture|transformer|system|dataset|data set|corpus|benchmark)s?)\b|"
-                        r"\bhow (?:big|large) an? [\w-]+\b", re.I)  # 'how large a pool of architectures …'
+                        r"\bhow (?:big|large) an? [\w-]+\b|"  # 'how large a pool of architectures …'
+                        r"\bsize of (?:the |its |their )?(?:[\w-]+ ){0,2}(?:model|network|dataset|data set|corpus|benchmark)s?\b|"
+                        r"\bhow much (?:training )?(?:data|text)\b", re.I)  # '… billion-scale data'
 
 
 # A figure asked in a unit of measurement ('latency in milliseconds', 'memory in gigabytes', 'cost in dollars') is
