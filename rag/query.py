@@ -578,7 +578,9 @@ arbeiten beiträge beitrag publikationen veröffentlichungen aufsätze papiere a
 # French and German verbs that ask what papers are about ('portent sur', 'beschäftigen sich mit'): no gloss, since
 # their dictionary senses ('employ', 'absorb', 'carry') are not the topic
 _ABOUT_VERBS = frozenset("""portent porte portant traitent traite traitant abordent aborde concernent concerne
-intéressent intéresse beschäftigen beschäftigt befassen befasst behandeln behandelt handeln handelt geht gehen""".split())
+intéressent intéresse beschäftigen beschäftigt befassen befasst behandeln behandelt handeln handelt geht gehen
+quel quels quelle quelles lequel laquelle lesquels lesquelles comment pourquoi combien quoi dont
+wer wen wem warum wieso weshalb wieviel wieviele wozu womit""".split())  # and question words ('Quels' -> 'what who')
 
 
 def _only_authorship(search: str) -> bool:

@@ -254,6 +254,19 @@ def test_a_glossed_question_finds_its_english_paper(seed_ready, question, title)
     assert typed.refused or not typed.sources[0].title.startswith(title.split(":")[0])
 
 
+@pytest.mark.parametrize(("question", "topic"), [  # written for this test (session 28)
+    ("Quels travaux portent sur la traduction de la parole ?", "translation"),
+    ("Welche Beiträge beschäftigen sich mit der Segmentierung von Bildern?", "segmentation"),
+])
+def test_question_and_request_words_are_not_glossed(seed_ready, question, topic):
+    """'Quels' ('what who'), 'portent sur' ('carry'), 'Beiträge' ('articles portions') and 'beschäftigen sich mit'
+    ('employ absorb') ask for papers and say nothing of the topic: only the topic's words are glossed."""
+    _system_dictionaries()
+    gloss = set(rag.ask(question).standalone_question[len(question):].strip(" ()").split())
+    assert topic in gloss, gloss
+    assert not gloss & {"what", "who", "carry", "carries", "articles", "portions", "employ", "absorb"}, gloss
+
+
 @pytest.fixture(scope="module")
 def french_and_english(rag_home) -> str:
     """Real Anthology records: French JEP-TALN abstracts next to English ones."""
