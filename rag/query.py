@@ -220,6 +220,8 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\bdifferences? between\b|\b(?:what|how) (?:does|do|did) each\b|\bdoes each one\b|"
                         r"\band\b[^,;:?]{1,120}?\bboth\b(?!\s+(?:the|of|a|an|in|on)\b)|"
                         r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b|"
+                        r"^\W*(?:how|in\s+what\s+ways?)\s+(?:do|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,160}?\b"
+                        r"(?:differ|compare|contrast)\b|"
                         # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
                         r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
@@ -239,7 +241,10 @@ _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?
 # Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
-                   r"(?:what|how|why)\s+(?:do|does|did)\s+(?P<a2>[^,;:?]+?)\s+and\s+(?P<b2>[^,;:?]+?)\s+each\b)"
+                   r"(?:what|how|why)\s+(?:do|does|did)\s+(?P<a2>[^,;:?]+?)\s+and\s+(?P<b2>[^,;:?]+?)\s+each\b|"
+                   # 'how do A and B differ in …', 'in what ways do A and B compare'
+                   r"(?:how|in\s+what\s+ways?)\s+(?:do|did)\s+(?P<a3>[^,;:?]+?)\s+and\s+(?P<b3>[^,;:?]+?)\s+"
+                   r"(?:differ|compare|contrast)\b)"
                    r"(?P<rest>.*)$", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 _VERSUS_LEAD = re.compile(r"^(?:how|in what ways?|why)\s+(?:does|do|did|is|are|was|were)\s+", re.I)  # 'how does A differ from B'
@@ -263,7 +268,8 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for i, clause in enumerate(clauses):
         body = clause.rstrip("?.!:; ")
         both = _BOTH.match(body)
-        pair_ab = [both.group(x) or both.group(x + "2") for x in ("a", "b")] if both else []
+        pair_ab = [next((both.group(x + k) for k in ("", "2", "3") if both.group(x + k)), "") for x in ("a", "b")] \
+            if both else []
         if pair_ab and not _LIST_SEP.search(" ".join(pair_ab)):
             if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
                 readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]

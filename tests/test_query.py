@@ -188,11 +188,15 @@ def test_a_one_word_parenthesis_glosses_and_ends_no_clause():
     ("why is SwAV different from MoCo in how negatives are used?", ("SwAV", "MoCo in how negatives are used")),
     ("BatchNorm vs LayerNorm: Which one trains faster?", ("BatchNorm", "LayerNorm")),
     ("I'm choosing a library: Optuna or Hyperopt?", ("Optuna", "Hyperopt")),
+    ("How do SimCLR and the paper on momentum contrast differ in what they need?",
+     ("SimCLR", "the paper on momentum contrast")),
+    ("in what ways do dropout and weight decay compare?", ("dropout", "weight decay")),
+    ("how do people learn and remember new words?", ()),
 ])
 def test_the_two_sides_of_a_comparison_of_titles(question, items):
     """A title's subtitle after its colon stays with its title when two papers are compared, and 'how does' is no
     part of the first side; a question after a colon ('Which one …?') and a list after one ('Optuna or …') are not
-    subtitles (session 28, written for this test)."""
+    subtitles; 'how do A and B differ' sets A and B side by side (session 28, written for this test)."""
     assert analyse(question, [], None).items == items
 
 
