@@ -221,7 +221,7 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         r"\band\b[^,;:?]{1,120}?\bboth\b(?!\s+(?:the|of|a|an|in|on)\b)|"
                         r"^\W*(?:what|how|why)\s+(?:do|does|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,120}?\beach\b|"
                         r"^\W*(?:how|in\s+what\s+ways?)\s+(?:do|did)\b[^,;:?]{1,160}?\band\b[^,;:?]{1,160}?\b"
-                        r"(?:differ|compare|contrast)\b|"
+                        r"(?:differ|compare)\b|"
                         # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
                         r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
@@ -242,9 +242,9 @@ _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
                    r"(?:what|how|why)\s+(?:do|does|did)\s+(?P<a2>[^,;:?]+?)\s+and\s+(?P<b2>[^,;:?]+?)\s+each\b|"
-                   # 'how do A and B differ in …', 'in what ways do A and B compare'
+                   # 'how do A and B differ in …', 'in what ways do A and B compare' (not 'contrast': 'momentum contrast')
                    r"(?:how|in\s+what\s+ways?)\s+(?:do|did)\s+(?P<a3>[^,;:?]+?)\s+and\s+(?P<b3>[^,;:?]+?)\s+"
-                   r"(?:differ|compare|contrast)\b)"
+                   r"(?:differ|compare)\b)"
                    r"(?P<rest>.*)$", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 _VERSUS_LEAD = re.compile(r"^(?:how|in what ways?|why)\s+(?:does|do|did|is|are|was|were)\s+", re.I)  # 'how does A differ from B'
