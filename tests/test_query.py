@@ -386,8 +386,6 @@ def test_a_comparison_is_an_enumeration_that_compares(question, readings, compar
 @pytest.mark.parametrize(("question", "pairs"), [
     ("GShard and the scaling-laws paper: what does each say about routing?",
      [("GShard what does each say about routing?", "the scaling-laws paper what does each say about routing?")]),
-    ("How do the triplet network and the ranking survey differ?",
-     [("How do the triplet network", "the ranking survey differ")]),
     ("Comparez le modèle de sujets et le retriever dense",
      [("Comparez le modèle de sujets", "le retriever dense")]),
     ("En quoi HyperShot et les HyperNetworks diffèrent-ils ?", [("En quoi HyperShot", "les HyperNetworks diffèrent-ils")]),
@@ -400,6 +398,7 @@ def test_a_comparison_is_an_enumeration_that_compares(question, readings, compar
     # no words that set two things side by side, or an enumeration already read: no pairs
     ("speech and language processing", []),
     ("compare beam search and sampling", []),
+    ("How do the triplet network and the ranking survey differ?", []),  # read as a comparison (session 28)
 ])
 def test_an_and_between_two_things_set_side_by_side_gives_two_readings(question, pairs):
     """With 'both', 'each', 'differ' or 'compare' (or their French and German words), the two sides of each
