@@ -375,6 +375,7 @@ class Query:
     text: str  # as typed (validated)
     search: str  # with filter phrases removed: what retrieval searches for
     filters: Filters | None = None
+    years_read: bool = False  # the filters' years were read from the question's words (not given by the caller)
     named: tuple[str, ...] = ()  # names of methods, datasets, systems as typed (CamelCase, ACRONYMs, digits)
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
@@ -603,12 +604,14 @@ def analyse(
     """Analyse a validated question once. `eng` supplies the corpus vocabulary for filters."""
     history = history or []
     search = question
+    years_read = False
     if filters is None and parse_filters and eng is not None:
         from rag.filters import parse
 
         parsed = parse(question, eng.retriever.vocabulary, eng.retriever.authors, eng.lexical.papers)
         if parsed.filters.active():
             filters, search = parsed.filters, parsed.question
+            years_read = bool(filters.year_min or filters.year_max)
             if filters.author and _only_authorship(search):
                 search = filters.author  # 'Johannes Brandstetter is listed as a co-author on one paper here.'
     doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
@@ -641,6 +644,7 @@ def analyse(
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
         gloss=gloss,
         filters=filters if filters is not None and filters.active() else None,
+        years_read=years_read,
         named=_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,

@@ -179,6 +179,19 @@ def test_a_filtered_list_keeps_further_papers_only_from_the_filtered_list_thresh
     assert all(p >= threshold for p in listed)
 
 
+def test_years_that_leave_nothing_may_date_the_topic(acl):
+    """'… the higher-order unification approach of 1987': read as a year filter, no paper of 1987 is indexed; without
+    it a paper answers that gives the year (the 2019 CCG parser citing 1987 work), so the years dated the topic. Papers
+    asked for by their own year ('papers from 1987 …') stay refused, as does a venue's year (session 28, written for
+    this test)."""
+    ans = rag.ask("incremental CCG parsing that revisits the higher-order unification approach of 1987", **A)
+    assert not ans.refused and ans.filters == {}, ans.text
+    assert ans.sources[0].title.startswith("CCG Parsing Algorithm with Incremental Tree Rotation")
+    for question in ("papers from 1987 on incremental CCG parsing", "NAACL 1987: incremental CCG parsing"):
+        ans = rag.ask(question, **A)
+        assert ans.refused and ans.filters.get("year_min") == 1987, ans.text
+
+
 def test_explicit_filters_override_parsing(acl):
     ans = rag.ask("papers since 2020 on translation", filters={"year_max": 2018}, **A)
     assert ans.filters == {"year_max": 2018} and all(s.year <= 2018 for s in ans.sources)

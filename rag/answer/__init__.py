@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
@@ -41,22 +42,21 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         evs, kind = _referenced(eng, query)
         chosen = evs
     else:
-        (evs, paired), kind = _read(eng, query, answer), "answer"
-        chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
-                        list_threshold=eng.settings.list_threshold,
-                        absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
-                        wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
-                        compares=query.compares or bool(paired),
-                        # (a co-author also named, 'X and Y: …', names the paper as a topic would not)
-                        author_topic=query.author_topic and not (evs and evs[0].hit.author_match),
-                        sides=len(query.aspects) if query.compares else len(paired),
-                        filtered=bool(query.filters and query.filters.active()))
-        if paired:  # two papers named side by side: the answer is about those two
-            chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
-        if query.topicless:  # 'IWSLT 2010 system descriptions': every paper the filters select answers it, and
-            chosen, kind = evs[: eng.settings.max_cited], "filtered"  # relevance to no topic tells nothing
-        elif not query.history and not query_tokens(query.search):
-            chosen = []  # no word to be relevant to ('%s %d %(x)s', 'x y z'): whatever ranks first is noise
+        evs, chosen, kind = _choose(eng, query, answer)
+        if not chosen and query.years_read and not query.filters.venue and not PUBLISHED_IN.search(query.text):
+            # years read as a filter that leave nothing to answer may date what the papers are about ('a corpus of
+            # the party's journal between 1956 and 1989'): without them, a paper that answers and gives those years
+            # (not with a venue, 'EMNLP 2013', or papers named with their years, 'papers from 1987': the papers' own
+            # years, and no paper of them may be indexed)
+            undated = replace(query, filters=replace(query.filters, year_min=None, year_max=None), years_read=False)
+            undated.filters = undated.filters if undated.filters.active() else None
+            found = _choose(eng, undated, answer)
+            years = {str(y) for y in (query.filters.year_min, query.filters.year_max) if y}
+            paper = found[1][0].hit.paper if found[1] else None
+            if paper is not None and all(y in f"{paper.title or ''} {paper.abstract}" for y in years):
+                query, (evs, chosen, kind) = undated, found
+                answer.filters = {k: v for k, v in (query.filters.__dict__ if query.filters else {}).items()
+                                  if v is not None}
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
@@ -98,6 +98,35 @@ FOLLOW_MARGIN = 0.1  # 0.1 and 0.2 change the same questions of dev, v1-v35 (fou
 # margins that fix the most (6) and break none. With a filter (a venue, years) the filter already chose the
 # collection's part, and the plain comparison stays (a French gold paper of JEP 2016 won there by 0.15).
 ENGLISH_READING_MARGIN = 0.24
+
+
+# Papers named with their years: 'papers from 1987', '2019 articles', 'Arbeiten aus den 1990er Jahren', 'articles de 2005'
+PUBLISHED_IN = re.compile(r"\b(?:papers?|articles?|works?|publications?|studies|research|proceedings|submissions?|"
+                          r"arbeiten|beitr[äa]ge|publikationen|travaux|communications)\b(?:\s+[\w'’]+){0,3}?\s+"
+                          r"(?:from|in|since|before|after|between|until|of|during|published|aus|von|seit|vor|nach|"
+                          r"zwischen|de|des|depuis|avant|après|entre|en)\s+(?:(?:the|den|les|l['’])\s*)?\d{4}|"
+                          r"\b\d{4}s?\s+(?:papers?|articles?|publications?|work|studies)\b", re.I)
+
+
+def _choose(eng, query: Query, answer: Answer) -> tuple[list[Evidence], list[Evidence], str]:
+    """The judged candidates, the papers that answer (empty: refuse) and the answer's kind."""
+    (evs, paired), kind = _read(eng, query, answer), "answer"
+    chosen = select(evs, cap=eng.settings.max_cited, threshold=eng.settings.relevance_threshold,
+                    list_threshold=eng.settings.list_threshold,
+                    absent_name=bool(absent_names(eng, query, evs)), foreign=query.foreign,
+                    wants_list=query.wants_list, lexical=any(e.hit.bm25 > 0 for e in evs),
+                    compares=query.compares or bool(paired),
+                    # (a co-author also named, 'X and Y: …', names the paper as a topic would not)
+                    author_topic=query.author_topic and not (evs and evs[0].hit.author_match),
+                    sides=len(query.aspects) if query.compares else len(paired),
+                    filtered=bool(query.filters and query.filters.active()))
+    if paired:  # two papers named side by side: the answer is about those two
+        chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
+    if query.topicless:  # 'IWSLT 2010 system descriptions': every paper the filters select answers it, and
+        chosen, kind = evs[: eng.settings.max_cited], "filtered"  # relevance to no topic tells nothing
+    elif not query.history and not query_tokens(query.search):
+        chosen = []  # no word to be relevant to ('%s %d %(x)s', 'x y z'): whatever ranks first is noise
+    return evs, chosen, kind
 
 
 def english_reading_wins(english: float, own: float, filtered: bool) -> bool:
