@@ -268,6 +268,16 @@ def test_a_size_asked_is_stated_by_a_count_in_thousands_or_in_words(seed_ready):
     assert not ans.refused and "billion-scale" in ans.text, ans.text
 
 
+def test_a_relative_amount_is_not_stated_by_a_count_word(seed_ready):
+    """'how much faster is DomiKnowS than Scallop?' asks for a ratio: '… three generic NeSy frameworks - DeepProbLog,
+    Scallop, and DomiKnowS' names them with a number but states no speed-up, so the answer says the figure is
+    missing; '… more than an order of magnitude cost reduction' does state one (session 28, written for this test)."""
+    ans = rag.ask("the characterization of neuro-symbolic frameworks: how much faster is DomiKnowS than Scallop?")
+    assert ans.refused and "doesn't state" in ans.text, ans.text
+    ans = rag.ask("FLAN, flow attention for NAS: by how much does it reduce the cost of training accuracy predictors?")
+    assert not ans.refused and "order of magnitude" in ans.text, ans.text
+
+
 def test_a_metric_a_few_words_from_its_number_states_the_figure(seed_ready):
     """'+1.8% higher ADE20K val. mIoU than SegFormer': the number and the metric asked for are three words apart
     (session 27, written for this test)."""

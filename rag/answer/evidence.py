@@ -49,7 +49,7 @@ CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|intro
                           r"address|describe|show)", re.I)
 # A ratio or a percentage ('1.8x', '50%', 'three times', '10-fold'): how a relative amount is stated.
 RATIO = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|\\%|percent\b|x\b|×|times\b|-?fold\b)|"
-                   r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b|"
+                   r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b|\borders? of magnitude\b|"
                    r"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+|[\w-]+['’]s\s+)?\d", re.I)  # '18 of XLNet's 72 F1 points'
 NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                           r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"

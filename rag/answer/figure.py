@@ -208,8 +208,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
-    for sent in sentences:
-        if has_figure(sent):
+    for sent in sentences:  # (a relative amount is given in digits or as a ratio: 'three frameworks' states no speed-up)
+        if has_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
             words, low = tokens(sent), sent.lower()
             if sum(v for t, v in w.items() if t in words or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
                 return True
