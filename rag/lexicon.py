@@ -64,8 +64,9 @@ COGNATES = {
             ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent"),
             ("ées", "ated"), ("ée", "ated"), ("és", "ated"), ("é", "ated"), ("eurs", "ers"), ("eur", "er")),
     "deu": (("ierbarkeit", "ability"), ("ierbar", "able"), ("isierungen", "izations"), ("isierung", "ization"),
-            ("ierungen", "ations"), ("ierung", "ation"), ("ischen", "ic"), ("isches", "ic"), ("ische", "ic"), ("isch", "ic"), ("itäten", "ities"),
-            ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"), ("iert", "ed"), ("ionen", "ions")),
+            ("ierungen", "ations"), ("ierung", "ation"), ("ischen", "ic"), ("isches", "ic"), ("ische", "ic"),
+            ("isch", "ic"), ("itäten", "ities"), ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"),
+            ("iert", "ed"), ("ionen", "ions")),
 }
 _lock = threading.Lock()
 

@@ -35,9 +35,7 @@ __all__ = ["answer_question"]
 def answer_question(eng, query: Query, stream: Callable[[str], None] | None = None) -> Answer:
     t0 = time.perf_counter()
     answer = Answer(text="", sources=[], refused=False, mode="offline", question=query.text,
-                    standalone_question=query.search, timings={},
-                    filters={k: v for k, v in (query.filters.__dict__ if query.filters else {}).items()
-                             if v is not None})
+                    standalone_question=query.search, timings={}, filters=_given(query.filters))
     if query.refs:
         evs, kind = _referenced(eng, query)
         chosen = evs
@@ -48,15 +46,14 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
             # the party's journal between 1956 and 1989'): without them, a paper that answers and gives those years
             # (not with a venue, 'EMNLP 2013', or papers named with their years, 'papers from 1987': the papers' own
             # years, and no paper of them may be indexed)
-            undated = replace(query, filters=replace(query.filters, year_min=None, year_max=None), years_read=False)
-            undated.filters = undated.filters if undated.filters.active() else None
+            rest = replace(query.filters, year_min=None, year_max=None)
+            undated = replace(query, filters=rest if rest.active() else None, years_read=False)
             found = _choose(eng, undated, answer)
             years = {str(y) for y in (query.filters.year_min, query.filters.year_max) if y}
             paper = found[1][0].hit.paper if found[1] else None
             if paper is not None and all(y in f"{paper.title or ''} {paper.abstract}" for y in years):
                 query, (evs, chosen, kind) = undated, found
-                answer.filters = {k: v for k, v in (query.filters.__dict__ if query.filters else {}).items()
-                                  if v is not None}
+                answer.filters = _given(query.filters)
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
@@ -98,6 +95,11 @@ FOLLOW_MARGIN = 0.1  # 0.1 and 0.2 change the same questions of dev, v1-v35 (fou
 # margins that fix the most (6) and break none. With a filter (a venue, years) the filter already chose the
 # collection's part, and the plain comparison stays (a French gold paper of JEP 2016 won there by 0.15).
 ENGLISH_READING_MARGIN = 0.24
+
+
+def _given(filters) -> dict:
+    """The filters an answer reports: those set."""
+    return {k: v for k, v in (filters.__dict__ if filters else {}).items() if v is not None}
 
 
 # Papers named with their years: 'papers from 1987', '2019 articles', 'Arbeiten aus den 1990er Jahren', 'articles de 2005'

@@ -183,8 +183,9 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
     # a change asked for by its size ('how big a reduction in parameters?') is stated by a ratio too ('10-30 times')
-    stated_as = (lambda s, stated: stated.search(s) or RATIO.search(s)) if query.wants_ratio else \
-        (lambda s, stated: stated.search(s))
+    def stated_as(s: str, stated: re.Pattern) -> bool:
+        return bool(stated.search(s) or (query.wants_ratio and RATIO.search(s)))
+
     if any(asked.search(query.search) and not any(stated_as(s, stated) for s in ev.sentences) for asked, stated in UNIT_ASKED):
         return False  # 'per-image latency in milliseconds?' and an abstract giving a speed-up, no time
     naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
