@@ -180,7 +180,8 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         hyphen_year = bool(m.group(2)) and m.group(2).startswith("-")  # 'CoNLL-2003' is usually a dataset
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
-                               key in vocab.ambiguous and not vocab.names_event(canon), hyphen_year):
+                               key in vocab.ambiguous and not vocab.names_event(canon) and not _own_casing(word, canon),
+                               hyphen_year):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             if glued and re.match(r"\s*(?:[A-Z][a-z]+[-–][A-Z][a-z]+|[A-Za-z]{2}[-–→][A-Za-z]{2})\b", q[m.end():]):
                 continue  # 'IWSLT14 German-English', 'WMT16 en-ro': a data set
@@ -210,6 +211,12 @@ def _typed_as_acronym(word: str, canon: str) -> bool:
     """Is the word written the way a venue's acronym is ('IWSLT', 'CoNLL', the venue's own casing), not as
     an ordinary lower-case word?"""
     return word.isupper() or word == canon or any(c.isupper() for c in word[1:])
+
+
+def _own_casing(word: str, canon: str) -> bool:
+    """Is the word typed in the venue's own mixed casing ('CoNLL', 'SemEval'), which names the event, not a topic
+    written in capitals ('NLI')?"""
+    return word == canon and any(c.islower() for c in word[1:]) and any(c.isupper() for c in word[1:])
 
 
 def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:

@@ -41,7 +41,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
                       r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
-                      r"\b(?:researchers|scientists|team|group) behind\b|"
+                      r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
@@ -70,6 +70,7 @@ NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:(?:exactly|precisely|roughly|approximately|about|just) )?(?:"
     # a preposition may lead the figure asked: 'after how many epochs', 'on how many GPUs'
     r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
+    r"(?:(?:at|with|under|after|within|to) )?"  # 'at what sampling rate …', 'to what accuracy …'
     r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
     r"(?:(?:what|which) (?:is|was|were|are) |what['’]s )(?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"

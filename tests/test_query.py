@@ -166,6 +166,9 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
     ("On ImageNet, how much faster is the sparse kernel than the dense one?", True),
     ("choosing filters: their shape, how many to use, and how to initialise them", False),
     ("BatchNorm vs. Feature sizes for recommenders: what does each do?", False),
+    # a preposition before 'what <quantity>' (session 28; written for this test)
+    ("At what learning rate does the optimiser stop diverging?", True),
+    ("with what perplexity did the language model finish?", True),
 ])
 def test_figures_asked_after_a_comma_by_how_much_and_correlations(question, figure):
     assert analyse(question, [], None).wants_number is figure
@@ -234,6 +237,7 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     ("what researchers first scaled mixture-of-experts past a trillion parameters?", True),
     ("which authors' benchmark measures robustness to typos?", False),
     ("which researchers in the collection work on speech?", False),
+    ("the lottery-ticket pruning study: which researchers are behind it?", True),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
