@@ -156,6 +156,8 @@ WANTS_LINK = re.compile(
     r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
     r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$|"
+    # "is their code public?", "its implementation", "code publicly available"
+    r"\b(?:its|their)\s+(?:code|implementation|source code)\b(?![-‐])|\bcode\s+(?:is\s+)?(?:public|publicly|online)\b|"
     # "where's the implementation of X?", "where are its weights?"
     r"\bwhere(?:['’]s|\s+is|\s+are)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:code|implementation|source code|weights|checkpoints?|repo|repository)\b", re.I)

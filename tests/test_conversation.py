@@ -152,3 +152,17 @@ def test_a_question_opening_with_and_goes_on_from_the_paper_discussed(seed_ready
         assert not ans.refused and [s.title for s in ans.sources] == ["LiGNN: Graph Neural Networks at LinkedIn"], \
             ans.text
         assert "7x" in ans.text
+
+
+def test_is_their_code_public_asks_for_the_link_of_the_paper_discussed(seed_ready):
+    """'Is their code public, and where?' asks where the code is, as 'where is the code?' does: after an answer that
+    cites one paper as [1] without naming it, the answer is that paper's, with its URL (session 28, written for this
+    test; the question had been answered from another paper)."""
+    history = [
+        {"role": "user", "content": "a way to train neural ODEs so that inference converges quickly?"},
+        {"role": "assistant", "content": "One method [1] adds a loss from control theory so that the dynamics settle "
+                                         "quickly on the right prediction."},
+    ]
+    ans = rag.ask("Is their code public, and where?", history=history)
+    assert [s.title for s in ans.sources] == ["LyaNet: A Lyapunov Framework for Training Neural ODEs"], ans.text
+    assert "github.com/ivandariojr/LyapunovLearning" in ans.text

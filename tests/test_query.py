@@ -293,6 +293,9 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("where's the code for the spiking detector?", True),
     ("Where are the pretrained weights of the speech model?", True),
     ("where is the source of the label noise?", False),
+    ("Is its code public, and where?", True),
+    ("their implementation: anywhere to download it?", True),
+    ("how do they annotate their code-switching corpus?", False),
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
