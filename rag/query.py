@@ -152,6 +152,9 @@ WANTS_LINK = re.compile(
     # "where can I get / browse / download … <artifact>"
     r"\bwhere\s+(?:can|could|do|does|would|should|may|might)\s+(?:i|we|one|you|people|someone|they)\s+(?:\w+\s+)?"
     r"(?:get|find|download|access|browse|obtain|grab|see|look at|view|try)\b[^.?!]{0,40}\b" + _ARTIFACT + r"\b|"
+    # "where can I watch the videos they generated?", "where could one listen to the samples?"
+    r"\bwhere\s+(?:can|could|do|would|should|may|might)\s+(?:i|we|one|you|people|someone)\s+(?:\w+\s+)?"
+    r"(?:watch(?!\s+(?:out|for)\b)|listen to|hear|play)\b|"
     # "where is the <artifact> … released / hosted / available"
     r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
@@ -570,7 +573,8 @@ def data_names(question: str) -> tuple[str, ...]:
 # Words that only say a paper is someone's ('is listed as a co-author on one paper here', 'what has X
 # published'): with an author filter and no other content word, the question asks for the author's papers.
 AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors co-authored coauthored authored "
-                       "wrote write writes written writing co-wrote co-written listed list lists among name named "
+                       "wrote write writes written writing co-wrote co-written co-write co-writes co-writing cowrote cowrite "
+                       "authoring co-authoring coauthoring penned contribute contributes worked listed list lists among name named "
                        "names paper papers work works publication publications published publish publishes "
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist "

@@ -775,7 +775,9 @@ def test_a_metric_the_abstract_never_names_is_not_stated_by_its_other_numbers(st
 
 
 @pytest.mark.parametrize("template", ["{a} appears as an author somewhere in the collection; which paper is it?",
-                                      "Tell me which abstract {a} co-wrote"])
+                                      "Tell me which abstract {a} co-wrote",
+                                      # 'co-write' (session 29; written for this test)
+                                      "Which abstract here did {a} co-write?"])
 def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
     """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
     the paper is theirs: the author's papers answer, as 'papers by X' would."""

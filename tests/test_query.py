@@ -296,6 +296,10 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("Is its code public, and where?", True),
     ("their implementation: anywhere to download it?", True),
     ("how do they annotate their code-switching corpus?", False),
+    # 'where can I watch / listen to …' (session 29; written for this test)
+    ("where could one listen to the synthesised speech samples?", True),
+    ("Where can we watch clips of the generated dance videos?", True),
+    ("where do practitioners watch for overfitting?", False),
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
