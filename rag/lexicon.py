@@ -66,7 +66,10 @@ COGNATES = {
     "deu": (("ierbarkeit", "ability"), ("ierbar", "able"), ("isierungen", "izations"), ("isierung", "ization"),
             ("ierungen", "ations"), ("ierung", "ation"), ("ischen", "ic"), ("isches", "ic"), ("ische", "ic"),
             ("isch", "ic"), ("itäten", "ities"), ("ität", "ity"), ("ien", "ies"), ("ie", "y"), ("ik", "ics"),
-            ("iert", "ed"), ("ionen", "ions")),
+            ("iert", "ed"), ("ionen", "ions"), ("alen", "al"), ("aler", "al"), ("ales", "al"), ("alem", "al"),
+            ("ale", "al"), ("iven", "ive"), ("iver", "ive"), ("ives", "ive"), ("ivem", "ive"), ("ive", "ive"),
+            ("iv", "ive"), ("ellen", "al"), ("eller", "al"), ("elles", "al"), ("ellem", "al"), ("elle", "al"),
+            ("ell", "al"), ("ären", "ary"), ("äre", "ary"), ("är", "ary")),
 }
 _lock = threading.Lock()
 
@@ -189,6 +192,11 @@ class Lexicon:
         collection's own words are what the question can match. (Putting such a word before the dictionaries'
         translations, 'facteurs' -> 'factors' before 'postman', was tried in session 26 and lost more
         non-English questions of the seen sets than it won.)"""
+        if (lang == "deu" and known is not None and "-" not in word and not self._learned(word, lang)
+                and not self._headword(word, lang)):
+            cognate = self._cognate(word, lang, known)  # 'adversarialen' -> 'adversarial', not 'adverb' + 'ale'
+            if cognate:
+                return cognate
         found = self._translations(word, lang)
         if found or known is None:
             return found

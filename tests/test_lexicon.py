@@ -144,6 +144,22 @@ def test_german_learned_endings_and_request_words():
     assert lex.gloss(question, collection.__contains__, skip=skip) == "explanation interpretability"
 
 
+def test_german_adjectives_of_latin_stems_are_their_english_cognates_before_any_split():
+    """'adversarialen', 'visuellen', 'generativen', 'binären': German adjectives whose English form the collection
+    holds ('-al', '-ive', '-ary') are that word, not a compound of dictionary words ('adverb' + 'ale'); a headword
+    keeps its translation ('Modelle' -> 'models', not 'modal'), and a hyphenated word is read part by part (session 29,
+    written for this test)."""
+    lex = lexicon.Lexicon({"deu": {"adverb": "adverb", "ale": "ale", "modell": "model", "graphem": "grapheme"}})
+    assert lex.translations("adversarialen", "deu") != ["adversarial"]
+    collection = {"adversarial", "visual", "generative", "binary", "modal", "models", "grapheme"}
+    assert lex.translations("adversarialen", "deu", collection.__contains__) == ["adversarial"]
+    assert lex.translations("visuellen", "deu", collection.__contains__) == ["visual"]
+    assert lex.translations("generativen", "deu", collection.__contains__) == ["generative"]
+    assert lex.translations("binären", "deu", collection.__contains__) == ["binary"]
+    assert lex.translations("Modelle", "deu", collection.__contains__) == ["model"]
+    assert lex.translations("Graphem-Modelle", "deu", collection.__contains__) == ["grapheme", "model"]
+
+
 def test_a_german_compound_with_an_english_head_the_collection_holds():
     """'Diskursparser': a German modifier and a noun the field borrows from English ('parser'), which no German
     dictionary lists; where the collection holds the head, the compound is its modifier's gloss and the head
