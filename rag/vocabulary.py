@@ -192,11 +192,15 @@ class Vocabulary:
             if "natural language processing" in name:
                 voc.names.setdefault(name.replace("natural language processing", "nlp"), canon)
         derived = []
+        plains: dict[str, set[str]] = {}  # a name without the words before 'Workshop on' -> the venues so named
         for name, canon in list(voc.names.items()):
             # (after any words naming the host or series: 'ACL Workshop on Ethics in NLP')
             m = re.fullmatch(r"(?:[\w-]+\s+)*?(workshop|conference|symposium)\s+on\s+(.+)", name)
             if m:
                 topic = m.group(2)
+                plain = f"{m.group(1)} on {topic}"  # 'Workshop on Health Text Mining …' for its 'International …'
+                if plain != name:
+                    plains.setdefault(plain, set()).add(canon)
                 for part in dict.fromkeys((topic, topic.split(" and ")[0])):
                     if len(part.split()) >= 2:
                         derived.append((f"{part} {m.group(1)}", part, canon))
@@ -209,6 +213,9 @@ class Vocabulary:
         for short, part, canon in derived:
             if len(owners[part]) == 1:
                 voc.names.setdefault(short, canon)
+        for plain, canons in plains.items():  # ('Conference on Computational Linguistics': COLING alone ends so)
+            if len(canons) == 1:
+                voc.names.setdefault(plain, next(iter(canons)))
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
             for name, canon in list(voc.names.items()):
                 if long in name:

@@ -578,6 +578,28 @@ def test_a_venue_key_heading_the_question_is_the_venue():
         assert _venue_matches(q, voc) == [], q
 
 
+def test_a_venue_named_without_the_words_before_workshop_on():
+    """'the Workshop on Health Text Mining and Information Analysis': every title of that venue says 'International
+    Workshop on …', and the question leaves 'International' out; the name from 'Workshop on' is the venue where no
+    other venue's name ends with it ('Conference on Computational Linguistics' ends COLING's and NODALIDA's names, so
+    it names neither; session 29, written for this test from the titles of the ACL Anthology's LOUHI volumes)."""
+    from rag.filters import _venue_matches
+    from rag.vocabulary import Vocabulary
+
+    louhi = "Proceedings of the {} International Workshop on Health Text Mining and Information Analysis"
+    voc = Vocabulary.from_counts({
+        "Workshop — " + louhi.format("Ninth"): 23, "EMNLP — " + louhi.format("Tenth") + " (LOUHI 2019)": 21,
+        "LOUHI — " + louhi.format("11th"): 16, "LOUHI — " + louhi.format("12th"): 11,
+        "EMNLP — Proceedings of the 2019 Conference on Empirical Methods in Natural Language Processing": 600,
+        "COLING — Proceedings of the 28th International Conference on Computational Linguistics": 600,
+        "NODALIDA — Proceedings of the 23rd Nordic Conference on Computational Linguistics": 50}, [])
+    for q in ("Which papers of the Workshop on Health Text Mining and Information Analysis 2021 deal with COVID-19?",
+              "Beiträge des Workshop on Health Text Mining and Information Analysis zu COVID-19"):
+        assert [v for _, _, v, _, _ in _venue_matches(q, voc)] == [
+            "International Workshop on Health Text Mining and Information Analysis"], q
+    assert _venue_matches("Conference on Computational Linguistics 2020 papers", voc) == []
+
+
 def test_a_small_venue_typed_in_its_own_mixed_casing_is_the_venue():
     """'CoNLL papers on metaphor': CoNLL is a small venue whose key the field also writes as a topic (the CoNLL data
     sets), so '<key> papers' alone would be a topic ('NLI papers'); typed in the venue's own mixed casing it names the
