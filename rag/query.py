@@ -98,7 +98,10 @@ HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b|"  # and 'how much can <
                       r"\bhow much (?:does|do|did|can|could|will|would|might)\s+(?:\S+\s+){1,8}?(?:help|benefit|matter)\w*\b",
                       re.I)
 _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
-_CHANGE = r"(?:reductions?|decreases?|drops?|cuts?|improvements?|increases?|gains?|boosts?|speed-?ups?|savings?|compression)\b"
+_CHANGE = (r"(?:reductions?|decreases?|drops?|cuts?|improvements?|increases?|gains?|boosts?|speed-?ups?|savings?|compression|"
+           r"(?:edge|advantage|lead)\s+over)\b")  # 'its edge over prior methods': a relative amount
+# whose change: 'a', 'the', 'its', 'the new parser's' (then one word more: 'the sparse model's accuracy gain')
+_WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?(?:[\w-]+\s+)?"
 WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
@@ -107,8 +110,9 @@ WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|wha
                          r"\bas an? (?:share|fraction|percentage|proportion) of\b|"  # 'how much data, as a share of …'
                          # a change asked for by its size: 'how big a reduction in parameters …?', 'how large is the
                          # speed-up', 'what parameter reduction does … achieve?'
-                         rf"\bhow (?:big|large|great|much of|significant)\s+(?:(?:is|was|are|were)\s+)?(?:an?\s+|the\s+)?"
-                         rf"(?:[\w-]+\s+)?{_CHANGE}|"
+                         rf"\bhow (?:big|large|great|much of|significant)\s+(?:(?:is|was|are|were)\s+)?{_WHOSE}{_CHANGE}|"
+                         # 'size of OEPG's edge over …', 'the magnitude of the speed-up'
+                         rf"\b(?:size|magnitude|extent) of {_WHOSE}{_CHANGE}|"
                          rf"\b(?:what|which)\s+(?:[\w-]+\s+)?{_CHANGE}\s+(?:does|do|did|is|was|are|were|can|could|will)\b",
                          re.I)
 # A name is asked for ("which benchmark …", "on what datasets …", "what data did they evaluate on?"):

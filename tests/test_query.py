@@ -260,6 +260,10 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("how big is the speedup over the dense baseline?", True),
     ("what improvement strategy does the paper propose?", False),
     ("how big is the training set?", False),
+    # an edge, advantage or lead over others (session 29; written for this test)
+    ("the size of the new parser's edge over earlier parsers, in F1?", True),
+    ("how large is the sparse model's advantage over dense retrieval?", True),
+    ("which edge over the graph gets pruned first?", False),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
