@@ -50,8 +50,9 @@ def content_terms(text: str) -> list[str]:
     return out
 
 
-# CamelCase, camelCase, ACRONYMS, a capitalised word joined to a number ('Kinetics-400', not 'Top-5'), digit mixes
-NAMED = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|(?!Top-)[A-Z][a-z]+-\d[\w-]*|"
+# A letter joined to a capitalised word ('R-GAP', 'T-Miner', 'k-NN'), CamelCase, camelCase, ACRONYMS, a capitalised word
+# joined to a number ('Kinetics-400', not 'Top-5'), digit mixes
+NAMED = re.compile(r"\b(?:[A-Za-z]-[A-Z][A-Za-z0-9]*(?:-\w+)*|[A-Z][a-z]+[A-Z][\w-]*|[a-z]+[A-Z][\w-]*|[A-Z]{2,}[\w-]*|(?!Top-)[A-Z][a-z]+-\d[\w-]*|"
                    r"\w*\d\w*-?\w*)\b")
 
 

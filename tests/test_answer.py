@@ -808,6 +808,16 @@ def test_two_papers_named_side_by_side_are_both_cited(seed_ready):
     assert [s.title for s in one.sources] == ["Copy-and-Paste Networks for Deep Video Inpainting"], one.text
 
 
+def test_a_side_named_by_a_name_the_collection_holds_is_a_paper_that_names_it(seed_ready):
+    """'R-GAP': read alone, the side finds papers that write 'gap' (the search words are 'r' and 'gap'), and one of
+    them was listed as R-GAP's paper. The collection holds the name, so a side's paper is one that names it: every
+    paper listed names one of the two sides (session 29, written for this test)."""
+    ans = rag.ask("How does R-GAP relate to CapRecover, and what does each reconstruct?")
+    assert not ans.refused and ans.sources, ans.text
+    for s in ans.sources:
+        assert re.search(r"R-GAP|CapRecover", f"{s.title} {s.abstract}"), s.title
+
+
 @pytest.mark.parametrize("question", ["What sets SMASH apart from the HyperNetworks paper in how each uses a hypernetwork?",
                                       "HyperShot compared with SMASH: what does each hypernetwork produce?"])
 def test_two_papers_compared_are_the_answer_without_others_on_the_subject(seed_ready, question, monkeypatch):

@@ -23,6 +23,16 @@ def test_named_terms_are_normalised(term, norm):
     assert norm_term(term) == norm
 
 
+@pytest.mark.parametrize(("text", "names"), [
+    # a letter joined to a capitalised word is one name (session 29; written for this test)
+    ("is T-Miner better than k-NN baselines?", ["T-Miner", "k-NN"]),
+    ("how does X-Transformer compare to U-Net-style decoders", ["X-Transformer", "U-Net-style"]),
+    ("Q-learning in a T-shaped maze", []),
+])
+def test_a_letter_joined_to_a_capitalised_word_is_one_name(text, names):
+    assert rag.text.named_terms(text) == names
+
+
 def test_query_holds_terms_filters_and_detail():
     q = analyse("What top-5 accuracy do the adder networks reach on ImageNet since 2019?", [], None)
     assert q.wants_number and not q.wants_authors and "ImageNet" in q.named

@@ -18,7 +18,7 @@ from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
-from rag.answer.judge import absent_names, judge, merge_readings, select
+from rag.answer.judge import absent_names, judge, merge_readings, paper_names, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread, points_back
 from rag.cite import renumber
@@ -249,12 +249,23 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
     """A side of a comparison: read with the question's other words ('SN-Net let a single deployed model trade
     accuracy for compute') and, where it is a short name, alone ('SN-Net'); the reading whose best paper is more
     relevant is that side's."""
-    read = _judged(eng, query, text)
+    read = _naming(eng, alone, _judged(eng, query, text))
     if alone and alone != text and len(alone.split()) <= BARE_SIDE_WORDS and _name_like(alone, query):
-        bare = _judged(eng, query, alone)
+        bare = _naming(eng, alone, _judged(eng, query, alone))
         if bare and (not read or bare[0].relevance > read[0].relevance):
             return bare
     return read
+
+
+def _naming(eng, side: str, evs: list[Evidence]) -> list[Evidence]:
+    """A side's evidence from the papers that name it, where it is a name the collection holds ('R-GAP': not the
+    papers that only write 'gap'; 'N-CODE': not those on code)."""
+    from rag.text import named_terms, written
+
+    names = {n: t for t in named_terms(side) if len(n := norm_term(t)) >= 2 and written(n, eng.lexical.terms)}
+    if not names:
+        return evs
+    return [e for e in evs if paper_names(e.hit.paper, names) == set(names)]
 
 
 def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
