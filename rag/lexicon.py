@@ -69,7 +69,7 @@ COGNATES = {
             ("iert", "ed"), ("ionen", "ions"), ("alen", "al"), ("aler", "al"), ("ales", "al"), ("alem", "al"),
             ("ale", "al"), ("iven", "ive"), ("iver", "ive"), ("ives", "ive"), ("ivem", "ive"), ("ive", "ive"),
             ("iv", "ive"), ("ellen", "al"), ("eller", "al"), ("elles", "al"), ("ellem", "al"), ("elle", "al"),
-            ("ell", "al"), ("ären", "ary"), ("äre", "ary"), ("är", "ary")),
+            ("ell", "al"), ("ären", "ary"), ("äre", "ary"), ("är", "ary"), ("ikatoren", "iers"), ("ikator", "ier")),
 }
 _lock = threading.Lock()
 
@@ -200,7 +200,18 @@ class Lexicon:
         found = self._translations(word, lang)
         if found or known is None:
             return found
-        return self._cognate(word, lang, known) or (self._english_head(word.lower(), known) if lang == "deu" else [])
+        return (self._cognate(word, lang, known) or (self._english_head(word.lower(), known) if lang == "deu" else [])
+                or self._unaccented(word, known))
+
+    def _unaccented(self, word: str, known: Callable[[str], bool]) -> list[str]:
+        """A word written with accents that, without them, is an English word (one of the dictionaries' English
+        side, or its plural) the collection holds: 'molécules' -> 'molecules', 'catégories' -> 'categories'; the
+        French side lacks many learned words. ('réfutent' or 'au-delà' without accents are French words of the
+        collection's French abstracts, which the index also holds without accents: no English word.)"""
+        low = word.lower()
+        plain = strip_accents(low)
+        english = plain in self.english or (plain.endswith("s") and plain[:-1] in self.english)
+        return [plain] if plain != low and english and known(plain) else []
 
     def _english_head(self, word: str, known: Callable[[str], bool]) -> list[str]:
         """A German compound of a German modifier and an English word the collection holds ('Diskursparser' ->
@@ -256,12 +267,14 @@ class Lexicon:
         english_words = self.english if known is None else None
         for ending, english in COGNATES.get(lang, ()):
             if low.endswith(ending) and len(low) > len(ending) + 2:
-                form = strip_accents(low[: len(low) - len(ending)]) + english
-                if english_words is not None and (form in english_words or
-                                                  (form.endswith("s") and form[:-1] in english_words)):
-                    return [form]
-                if known is not None and known(form):
-                    return [form]
+                stem = strip_accents(low[: len(low) - len(ending)])
+                # German writes k for a Latin c ('Klassifikator' -> 'classifier', 'konzeptuell' -> 'conceptual')
+                for form in dict.fromkeys((stem + english, *((stem.replace("k", "c") + english,) if lang == "deu" else ()))):
+                    if english_words is not None and (form in english_words or
+                                                      (form.endswith("s") and form[:-1] in english_words)):
+                        return [form]
+                    if known is not None and known(form):
+                        return [form]
         return []
 
     def _compound(self, word: str, lang: str, depth: int) -> list[str]:

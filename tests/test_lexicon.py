@@ -160,6 +160,21 @@ def test_german_adjectives_of_latin_stems_are_their_english_cognates_before_any_
     assert lex.translations("Graphem-Modelle", "deu", collection.__contains__) == ["grapheme", "model"]
 
 
+def test_an_accented_word_that_is_english_without_its_accents_glosses_itself():
+    """'molécules' and 'catégories' are no headwords of the small French dictionary; without accents they are English
+    words (of the dictionaries' English side) that the collection holds. 'réfutent' without accents is a French word
+    of the collection's French abstracts (the index folds accents), no English one, and stays unglossed; German
+    'Klassifikatoren' is 'classifiers' (k for a Latin c; session 29, written for this test)."""
+    lex = lexicon.Lexicon({"fra": {"chimie": "chemistry|molecules", "genre": "genre|categories"},
+                           "deu": {"netz": "network|classifiers"}})
+    collection = {"molecules", "categories", "refutent", "classifiers"}
+    assert lex.translations("molécules", "fra", collection.__contains__) == ["molecules"]
+    assert lex.translations("catégories", "fra", collection.__contains__) == ["categories"]
+    assert lex.translations("molécules", "fra", {"categories"}.__contains__) == []  # not in the collection
+    assert lex.translations("réfutent", "fra", collection.__contains__) == []
+    assert lex.translations("Klassifikatoren", "deu", collection.__contains__) == ["classifiers"]
+
+
 def test_a_german_compound_with_an_english_head_the_collection_holds():
     """'Diskursparser': a German modifier and a noun the field borrows from English ('parser'), which no German
     dictionary lists; where the collection holds the head, the compound is its modifier's gloss and the head
