@@ -832,6 +832,7 @@ def test_two_papers_compared_are_the_answer_without_others_on_the_subject(seed_r
     select = answer.select
     monkeypatch.setattr(answer, "select", lambda evs, **kw: select(evs, **(kw | {"sides": 0})))
     monkeypatch.setattr(answer, "BARE_SIDE_WORDS", 0)  # (the names read alone, too)
+    monkeypatch.setattr(answer, "_naming", lambda eng, side, evs: evs)  # (and a side's papers that do not name it)
     assert len(rag.ask(question).sources) > 2  # without the sides, the subject's other papers join
 
 
