@@ -213,7 +213,7 @@ class Vocabulary:
         for short, part, canon in derived:
             if len(owners[part]) == 1:
                 voc.names.setdefault(short, canon)
-        for plain, canons in plains.items():  # ('Conference on Computational Linguistics': COLING alone ends so)
+        for plain, canons in plains.items():  # ('Conference on Computational Linguistics' ends COLING's, CCL's, … names: none)
             if len(canons) == 1:
                 voc.names.setdefault(plain, next(iter(canons)))
         for long, short in assoc.items():  # 'Transactions of the ACL' as well as the full name
