@@ -578,7 +578,8 @@ def data_names(question: str) -> tuple[str, ...]:
 # published'): with an author filter and no other content word, the question asks for the author's papers.
 AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors co-authored coauthored authored "
                        "wrote write writes written writing co-wrote co-written co-write co-writes co-writing cowrote cowrite "
-                       "authoring co-authoring coauthoring penned contribute contributes worked listed list lists among name named "
+                       "authoring co-authoring coauthoring penned contribute contributes worked listed list lists among name named counts "
+                       "count includes include including "
                        "names paper papers work works publication publications published publish publishes "
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist "

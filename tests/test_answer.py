@@ -774,10 +774,21 @@ def test_a_metric_the_abstract_never_names_is_not_stated_by_its_other_numbers(st
     assert ans.sources[0].title == "Network In Network"
 
 
+def test_a_count_of_a_unit_is_not_stated_by_how_memory_grows(seed_ready):
+    """'How many gigabytes …?' of the NDPP paper, whose abstract says its memory grows linearly (and the old methods'
+    quadratically) but counts no gigabytes: the figure is missing, whatever words say how memory scales (session 29,
+    written for this test)."""
+    ans = rag.ask("How many gigabytes of memory does the scalable NDPP learning method need for large item collections?")
+    assert ans.refused and "doesn't state the number of gigabytes" in ans.text, ans.text
+    assert ans.sources[0].title.startswith("Scalable Learning and MAP Inference for Nonsymmetric")
+
+
 @pytest.mark.parametrize("template", ["{a} appears as an author somewhere in the collection; which paper is it?",
                                       "Tell me which abstract {a} co-wrote",
                                       # 'co-write' (session 29; written for this test)
-                                      "Which abstract here did {a} co-write?"])
+                                      "Which abstract here did {a} co-write?",
+                                      # 'counts … among its authors' (session 29; written for this test)
+                                      "Which abstract in this collection counts {a} among its authors?"])
 def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
     """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
     the paper is theirs: the author's papers answer, as 'papers by X' would."""

@@ -201,10 +201,11 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
+    if query.count_unit and not query.wants_ratio:
+        return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has,
+        # nor words that say how memory grows ('its memory usage is linear in the input size')
     if any(test(s) for test in _own_words_tests(query) for s in sentences):
         return True
-    if query.count_unit and not query.wants_ratio:
-        return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has
     if not asked:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
