@@ -101,6 +101,9 @@ GROWTH_ASKED = re.compile(r"\b(?:scal(?:e|es|ed|ing)|complexity|complexities|run
 
 # How fast something is, said in words ('within a few seconds', 'orders of magnitude faster', 'in real time'):
 # what a question asks for when it asks how fast or quick something is.
+SCALING_ASKED = re.compile(r"\b(?:scal(?:e|es|ed|ing)|complexity|complexities|grows?|growth)\b", re.I)  # how it grows
+
+
 SPEED = re.compile(r"\b(?:(?:milli)?seconds?|minutes?|hours?|real[- ]time|orders? of magnitude|times (?:faster|quicker)|"
                    r"faster|quicker|speed-?ups?)\b", re.I)
 SPEED_ASKED = re.compile(r"\bhow (?:fast|quick(?:ly)?)\b", re.I)
@@ -201,11 +204,13 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
-    if query.count_unit and not query.wants_ratio:
+    if query.count_unit and not query.wants_ratio and not SCALING_ASKED.search(query.search):
         return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has,
         # nor words that say how memory grows ('its memory usage is linear in the input size')
     if any(test(s) for test in _own_words_tests(query) for s in sentences):
-        return True
+        return True  # ('how does the runtime scale with the number of items?' and '… runtime cubic in M')
+    if query.count_unit and not query.wants_ratio:
+        return False
     if not asked:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
