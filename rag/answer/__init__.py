@@ -26,7 +26,7 @@ from rag.lexical import query_tokens
 from rag.query import Query, norm_term
 from rag.relevance import load_model
 from rag.retrieval import hit_to_source
-from rag.text import non_english, split_sentences
+from rag.text import named_terms, non_english, split_sentences, written
 from rag.types import Answer
 
 __all__ = ["answer_question"]
@@ -260,8 +260,6 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
 def _naming(eng, side: str, evs: list[Evidence]) -> list[Evidence]:
     """A side's evidence from the papers that name it, where it is a name the collection holds ('R-GAP': not the
     papers that only write 'gap'; 'N-CODE': not those on code)."""
-    from rag.text import named_terms, written
-
     names = {n: t for t in named_terms(side) if len(n := norm_term(t)) >= 2 and written(n, eng.lexical.terms)}
     if not names:
         return evs

@@ -95,15 +95,13 @@ def _metric_stems() -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
 # 'O(n^2)', is a number already).
 GROWTH = re.compile(r"\b(?:(?:sub|super)-?linear(?:ly)?|linear(?:ly)?|quadratic(?:ally)?|cubic(?:ally)?|"
                     r"exponential(?:ly)?|logarithmic(?:ally)?|polynomial(?:ly)?|log-?linear|constant[- ]time)\b", re.I)
-GROWTH_ASKED = re.compile(r"\b(?:scal(?:e|es|ed|ing)|complexity|complexities|runtime|run-?time|running time|"
-                          r"memory|grows?|growth)\b", re.I)
+_SCALING = r"scal(?:e|es|ed|ing)|complexity|complexities|grows?|growth"
+SCALING_ASKED = re.compile(rf"\b(?:{_SCALING})\b", re.I)  # how a cost grows, whatever the cost
+GROWTH_ASKED = re.compile(rf"\b(?:{_SCALING}|runtime|run-?time|running time|memory)\b", re.I)  # ... or a cost named
 
 
 # How fast something is, said in words ('within a few seconds', 'orders of magnitude faster', 'in real time'):
 # what a question asks for when it asks how fast or quick something is.
-SCALING_ASKED = re.compile(r"\b(?:scal(?:e|es|ed|ing)|complexity|complexities|grows?|growth)\b", re.I)  # how it grows
-
-
 SPEED = re.compile(r"\b(?:(?:milli)?seconds?|minutes?|hours?|real[- ]time|orders? of magnitude|times (?:faster|quicker)|"
                    r"faster|quicker|speed-?ups?)\b", re.I)
 SPEED_ASKED = re.compile(r"\bhow (?:fast|quick(?:ly)?)\b", re.I)
@@ -204,13 +202,14 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return True  # 'how well did that recipe work out?' and '… new state-of-the-art results on eight datasets'
     if query.count_unit and any(counts(s, query.count_unit) for s in ev.sentences):
         return True  # 'how many parameters …' and '… predict all 24 million parameters of a ResNet-50'
-    if query.count_unit and not query.wants_ratio and not SCALING_ASKED.search(query.search):
-        return False  # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has,
-        # nor words that say how memory grows ('its memory usage is linear in the input size')
-    if any(test(s) for test in _own_words_tests(query) for s in sentences):
-        return True  # ('how does the runtime scale with the number of items?' and '… runtime cubic in M')
+    in_own_words = any(test(s) for test in _own_words_tests(query) for s in sentences)
     if query.count_unit and not query.wants_ratio:
-        return False
+        # 'how many gigabytes …' and an abstract that counts no gigabytes, whatever other numbers it has, nor words
+        # that say how memory grows ('its memory usage is linear in the input size'); but 'how does the runtime scale
+        # with the number of items?' asks how it grows, which '… runtime cubic in M' states
+        return bool(SCALING_ASKED.search(query.search)) and in_own_words
+    if in_own_words:
+        return True
     if not asked:
         return any(has_figure(s) for s in sentences)
     w = term_weights(asked)
