@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v61, acl-v61 (session 29, fifth pair): validation_bundled_v61.jsonl (80) and validation_acl_v61.jsonl
-  (40), written after the v60 run by helpers who did not read the decision layer or run the system; run once on the
-  session's final code; `--sets bundled-v61,acl-v61`.
+- bundled-v62, acl-v62 and bundled-v63, acl-v63 (session 30): validation_bundled_v62/v63.jsonl (80 each) and
+  validation_acl_v62/v63.jsonl (40 each), written at the session's start by helpers who did not read the decision
+  layer or run the system; v62 run once on the session-start code (de0a144), v63 once on the session's final code;
+  `--sets bundled-v63,acl-v63`.
+- bundled-v61, acl-v61 (session 29, fifth pair, written after the v60 run, run once on d786008; looked at since).
 - bundled-v60, acl-v60 (session 29, fourth pair, written after the v59 run, run once on 50760c3; looked at since).
 - bundled-v59, acl-v59 (session 29, third pair, written after the v57 run, run once on 19b62bc; looked at since).
 - bundled-v57, acl-v57 and bundled-v58, acl-v58 (session 29): written at the session's start; v57 run once on
@@ -83,7 +85,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 62))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 64))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v61,acl-v61,scifact-test",
+    ap.add_argument("--sets", default="dev,bundled-v63,acl-v63,scifact-test",
                     help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-44, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
