@@ -39,7 +39,8 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
     if m is not None and (WORKS.match(q, m.end(1) - (2 if m.group(1) != name else 0)) or WORKS_OF.search(q, 0, m.end(0) - len(m.group(1)))):
         m = name = None  # "Dickens's novels": the person the papers are about
     if m is None:
-        m = re.search(r"\b((?:[A-Z][\w’'-]+\s+){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b", q)
+        m = re.search(r"\b((?:[A-Z][\w’'-]+\s+(?:" + PARTICLE + r"\s+)?){0,2}[A-Z][\w’'-]+)['’]s\s+(?:papers?|work|group|lab)\b",
+                      q)  # "Gerard de Melo's papers"
         name = m.group(1) if m else None
     if name and re.match(r"(?:The|A|An|Le|La|Les|Un|Une|Der|Die|Das|Ein|Eine)\s", name):
         name = None  # 'a corpus of The Little Prince' names a book, not its author Prince
@@ -50,8 +51,10 @@ def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int
     full = _full_author_name(q, authors)  # in any case and position: "walid magdy sarcasm"
     if full and name and " " not in name and fold(name) not in fold(full[2]).split():
         matched = {}  # 'Aurélie Névéol and colleagues on … of French clinical text': the full name, not 'French'
-    if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] > m.end(1)):
-        return m.start(), m.end(), name, matched  # unless a longer full name runs on: 'Sabine Schulte im Walde'
+    if matched and not (full and full[0] <= m.start(1) < full[1] and full[1] >= m.start(1) + len(name)
+                        and full[1] - full[0] > len(name)):
+        return m.start(), m.end(), name, matched  # unless a longer full name holds it: 'Sabine Schulte im Walde',
+        # "Gerard de Melo's papers" (not 'Melo' after a French 'de')
     if full is None:
         return None
     start, end, name = full

@@ -86,7 +86,11 @@ NUMBER_Q = re.compile(
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
     r"(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
-    r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$",
+    r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$"
+    # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
+    # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)
+    r"|(?<!\bgrow\s)(?<!\bgrows\s)(?<!\bscale\s)(?<!\bscales\s)(?<!\bvary\s)(?<!\bvaries\s)(?<!\bdepend\s)"
+    r"(?<!\bdepends\s)\b(?:after|for|with|within|over|across|from|in|to|under)\s+how\s+many\b",
     re.I,
 )
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
@@ -100,11 +104,15 @@ HOW_WELL = re.compile(r"\bhow (?:well|good|effective)\b|"  # and 'how much can <
 _NAMED_QUANTITY = re.compile(r"\b" + QUANTITY + r"\b", re.I)  # 'how well …, in mAP?' asks for the figure
 _CHANGE = (r"(?:reductions?|decreases?|drops?|cuts?|improvements?|increases?|gains?|boosts?|speed-?ups?|savings?|compression|"
            r"(?:edge|advantage|lead)\s+over)\b")  # 'its edge over prior methods': a relative amount
-# whose change: 'a', 'the', 'its', 'the new parser's' (then one word more: 'the sparse model's accuracy gain')
-_WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?(?:[\w-]+\s+)?"
-WANTS_RATIO = re.compile(r"\bhow much (?:\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
+# whose change: 'a', 'the', 'its', 'the new parser's' (then up to two words more: 'the sparse model's accuracy gain',
+# 'a downstream top-1 gain')
+_WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?(?:[\w-]+\s+){0,2}?"
+# nouns that end like a comparative: 'how much power in watts …' asks for an amount, not a relative one
+_NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|user|filter|buffer|cluster|order|"
+                    r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
+WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
-                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat)\w*\b|"
+                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b))\w*\b|"
                          r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:fraction|share|percentage|proportion|ratio|"
                          r"speed-?up)\b|"  # 'what is the largest speed-up …?'
                          r"\bas an? (?:share|fraction|percentage|proportion) of\b|"  # 'how much data, as a share of …'
@@ -239,7 +247,7 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
 # Two items enumerated and then asked about one by one ('A, and B: the setting each targets and its finding'): a
 # comparison though no comparison word joins them
 # ('each' ending a clause, or before a verb: 'in each?', 'what each says'; not 'label each segment', 'each other')
-EACH_OF_TWO = re.compile(r"\b(?:each (?:one|of them|of the two)|respectively|of the two)\b|\beach\s*(?=[?,.;:!]|$)|"
+EACH_OF_TWO = re.compile(r"\b(?:each (?:one|of them|of the two)|respectively|of the two)\b|\bone\b[^;:?]+\bthe other\b|\beach\s*(?=[?,.;:!]|$)|"
                          r"\beach\s+(?:[a-z]+s|does|did|has|is|was|can|uses?|handles?)\b(?<!\bother)", re.I)
 # 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
 _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
@@ -256,6 +264,10 @@ _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s
                    r"(?:how|in\s+what\s+ways?)\s+(?:do|did)\s+(?P<a3>[^,;:?]+?)\s+and\s+(?P<b3>[^,;:?]+?)\s+"
                    r"(?:differ|compare)\b)"
                    r"(?P<rest>.*)$", re.I)
+# Two things described one after the other ('two SGD theory papers: one on gradient noise, the other on averaged SGD',
+# 'two papers, one on A and the other on B'): the descriptions are the sides
+_ONE_OTHER = re.compile(r"^(?:[^,;:?]+,\s*)?(?:one|the first(?: one)?)\s+(?P<a>[^;:?]+?),?\s+(?:and\s+|while\s+|whereas\s+)?"
+                        r"(?:the other|the second)(?: one)?\s+(?P<b>[^;:?]+)$", re.I)
 _LIST_LEAD = re.compile(r"^(?:e\.g\.,?|i\.e\.,?|such as|like|either|whether|both|including)\s+", re.I)
 _VERSUS_LEAD = re.compile(r"^(?:how|in what ways?|why)\s+(?:does|do|did|is|are|was|were)\s+", re.I)  # 'how does A differ from B'
 MAX_ASPECTS = 5
@@ -275,6 +287,7 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools')."""
     clauses = _clauses(search)
     best: tuple[int, list[str]] | None = None
+    described: tuple[int, tuple[str, str]] | None = None  # 'one on A, the other on B', where no clause lists things
     for i, clause in enumerate(clauses):
         body = clause.rstrip("?.!:; ")
         both = _BOTH.match(body)
@@ -284,6 +297,9 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if all(len(x.split()) <= COMPARED_WORDS for x in pair_ab):
                 readings = [f"{x}{both.group('rest')}".strip() for x in pair_ab]
                 return _with_others(readings, clauses, i), tuple(x.strip() for x in pair_ab)
+        other = _ONE_OTHER.match(body)
+        if other and described is None and all(len(x.split()) <= COMPARED_WORDS for x in other.group("a", "b")):
+            described = (i, tuple(x.strip(" ,") for x in other.group("a", "b")))
         apart = _SEPARATES.match(body)
         apart_ab = [next(apart.group(x + k) for k in ("", "2", "3") if apart.group(x + k)) for x in ("a", "b")] if apart else []
         if apart_ab and all(len(x.split()) <= COMPARED_WORDS for x in apart_ab):
@@ -304,8 +320,9 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip()]
         if 2 <= len(parts) <= MAX_ASPECTS and (best is None or len(parts) > len(best[1])):
             best = (i, parts)
-    if best is None:
-        return (), ()
+    one_other = (_with_others(described[1], clauses, described[0]), described[1]) if described else ((), ())
+    if best is None or (described and described[0] == best[0]):
+        return one_other
     i, items = best
     head = tail = ""
     if len(items) >= 3:
@@ -318,7 +335,7 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             items[-1], tail = " ".join(words[:width]), " ".join(words[width:])
     # long clauses joined by 'or': a description, not a list; two things compared may each be described at length
     if any(len(x.split()) > (COMPARED_WORDS if len(items) == 2 and COMPARISON.search(clauses[i]) else 8) for x in items):
-        return (), ()
+        return one_other
     return _with_others([" ".join(x for x in (head, item, tail) if x) for item in items], clauses, i), tuple(items)
 
 
@@ -331,6 +348,7 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
+                          r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
                           # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
                           r"\b(?:do|does|did)\s[^;:?]+?\sshare\s*(?:[?.!,;:]|$)", re.I)
@@ -355,7 +373,8 @@ def and_sides(search: str) -> tuple[tuple[str, str], ...]:
 def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], list[str], int]:
     """The sides of each 'and' (up to MAX_PAIRS) of the longest clause that has one ('A and B: which question is each
     of them after?' names the two before the longer question), the clauses, and that clause's index."""
-    clauses = _clauses(search)
+    # a gloss in brackets stays with what it glosses ('N-CODE (neurally-controlled ODEs) and the GNN that …')
+    clauses = _clauses(re.sub(r"\s*\(([^()]*)\)", r" \1", search))
     if not clauses:
         return (), clauses, 0
     joined = [j for j in range(len(clauses)) if _AND.search(clauses[j])] or list(range(len(clauses)))
@@ -535,18 +554,16 @@ def count_unit(question: str) -> frozenset[str]:
     """Stems of the words a 'how many' question counts ('how many labelled examples' -> label, exampl)."""
     from rag.lexical import query_tokens
 
-    m = HOW_MANY.search(re.sub(r"[^\w\s-]", " ", question) + " ")  # 'how many GPUs, and …', 'how many datasets?'
-    if not m:
-        return frozenset()
-    words = m.group(1).split()
-    if len(words) > 2 and words[0].lower() in ("kinds", "types", "sorts") and words[1].lower() == "of":
-        words = [words[0], *words[2:]]
-    kept = []
-    for w in words:
-        if w.lower() in _UNIT_STOP:
-            break
-        if w.lower() not in _UNIT_MODIFIERS:
-            kept.append(w)
+    kept = []  # every count asked ('how many ways …, and on how many benchmark datasets …?': ways, datasets)
+    for m in HOW_MANY.finditer(re.sub(r"[^\w\s-]", " ", question) + " "):  # 'how many GPUs, and …', 'how many datasets?'
+        words = m.group(1).split()
+        if len(words) > 2 and words[0].lower() in ("kinds", "types", "sorts") and words[1].lower() == "of":
+            words = [words[0], *words[2:]]
+        for w in words:
+            if w.lower() in _UNIT_STOP:
+                break
+            if w.lower() not in _UNIT_MODIFIERS:
+                kept.append(w)
     unit = frozenset(query_tokens(" ".join(kept)))
     return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
 
@@ -582,7 +599,8 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "count includes include including "
                        "names paper papers work works publication publications published publish publishes "
                        "abstract abstracts contributed contribution contributions involved appear appears "
-                       "appeared one here there somewhere anywhere collection library indexed included exist "
+                       "appeared one here there somewhere anywhere collection library indexed included exist record records entry "
+                       "entries shows showed shown showing "
                        "exists find show tell know corpus anthology database archive turn turns".split())  # in this corpus
 
 

@@ -924,6 +924,22 @@ def test_a_typed_full_name_is_never_swapped_for_another_person_of_that_surname()
     assert parse("what did John Smith write about tagging?", None, authors, papers).filters.author == "John Smith"
 
 
+def test_a_full_name_with_a_particle_before_a_possessive_is_the_author():
+    """"Gerard de Melo's papers on …" names Gerard de Melo, not 'Melo' after a French 'de' (session 30; written for
+    this test, with names of its own)."""
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+
+    papers = [Paper(paper_id="a", abstract="Lexicons.", title="Thesaurus mapping", authors=["Anna van der Berg"]),
+              Paper(paper_id="b", abstract="Lexicons.", title="Word lists", authors=["Piet Berg"]),
+              Paper(paper_id="c", abstract="Parsing.", title="Parsing", authors=["Luis de Souza"])]
+    authors = AuthorIndex(papers)
+    got = parse("Luis de Souza's papers on parsing", None, authors, papers).filters
+    assert got.author == "Luis de Souza"
+    assert parse("Anna van der Berg's work on thesauri", None, authors, papers).filters.author == "Anna van der Berg"
+
+
 def test_a_book_title_is_no_author():
     """'a corpus of The Little Prince': a capitalised phrase opening with an article names a work, not a
     person, although an author of the collection is called Prince."""

@@ -274,6 +274,11 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("the size of the new parser's edge over earlier parsers, in F1?", True),
     ("how large is the sparse model's advantage over dense retrieval?", True),
     ("which edge over the graph gets pruned first?", False),
+    # two words between 'a' and the change, and nouns that end like a comparative (session 30; written for this test)
+    ("how big a zero-shot accuracy gain does the retriever bring?", True),
+    ("how much power does the accelerator draw, in watts?", False),
+    ("how much memory or water does training use?", False),
+    ("how much cheaper is the distilled model?", True),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
@@ -509,6 +514,43 @@ def test_a_count_names_what_it_counts_not_which_ones():
     assert count_unit("how many layers does it have?") != count_unit("how many parameters does it have?")
     # 'the number of <unit>' counts it as well, and a relative word after the unit is not part of it (session 26)
     assert count_unit("and the number of corpora where it wins?") == count_unit("how many corpora?") != frozenset()
+    # every count asked is counted (session 30; written for this test): either unit stated answers
+    both = count_unit("How many pruning criteria does the survey list, and on how many benchmarks are they compared?")
+    assert count_unit("how many pruning criteria") | count_unit("how many benchmarks") == both
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    # a count asked inside a clause, after its preposition (session 30; written for this test)
+    ("the tagger paper: scores from how many annotators were averaged?", True),
+    ("the distilled model was trained with how many GPUs?", True),
+    ("a parser whose speed does not depend on how many languages it covers", False),
+    ("a cost that scales with how many nodes the graph has", False),
+    ("research on how many samples a classifier needs", False),
+])
+def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    # two papers described one after the other (session 30; written for this test)
+    ("compare two pruning papers: one on lottery tickets in transformers, the other on structured channel pruning",
+     ("on lottery tickets in transformers", "on structured channel pruning")),
+    ("two retrieval papers, one about dense passage retrieval and the other about query expansion: how do they differ?",
+     ("about dense passage retrieval", "about query expansion")),
+])
+def test_two_things_described_as_one_and_the_other_are_compared(question, sides):
+    q = analyse(question, [], None)
+    assert q.items == sides and q.compares
+
+
+def test_a_gloss_in_brackets_and_a_reference_to_the_second_keep_two_named_things_a_pair():
+    """'A (gloss) and B: … each?' pairs A with B (the bracket no longer cuts A off), and 'the second one' looks back at
+    two things named, as 'each' does (session 30; written for this test)."""
+    q = analyse("RAFT (recurrent all-pairs field transforms) and the optical-flow survey: what does each measure?", [], None)
+    assert q.pair_sides == (("RAFT recurrent all-pairs field transforms", "the optical-flow survey"),)
+    q = analyse("the WaveNet paper, and the study that asks listeners to rate the samples of many vocoders: could the "
+                "second one's test rank the first?", [], None)
+    assert ("the WaveNet paper", "the study that asks listeners to rate the samples of many vocoders") in q.pair_sides
 
 
 @pytest.mark.parametrize("size", ["600B-parameter", "7B", "1.5M", "13b-Parameter"])

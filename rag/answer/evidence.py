@@ -74,6 +74,8 @@ CARDINAL = re.compile(r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|
 _MAGNITUDES = frozenset("dozens hundreds thousands millions billions".split())
 # a preposition or conjunction after the number ends what it counts ('three questions about annotators')
 _COUNT_STOP = frozenset("about on in for with from to at by over under per and or than that which where".split())
+# words that lead to the number after 'the number of <unit>' ('from 7 to 351', 'by 30')
+_RANGE = frozenset("from to by".split())
 # 'three types of metrics' counts metrics: these words pass the count on past their 'of'
 _KIND_OF = frozenset("kinds kind types type sorts sort forms form categories category classes class families family "
                      "variants variant".split())
@@ -81,9 +83,19 @@ _KIND_OF = frozenset("kinds kind types type sorts sort forms form categories cat
 
 def counts(sentence: str, unit: frozenset[str]) -> bool:
     """Does a number in the sentence count the unit ('24 million parameters', 'eight widely-studied text
-    classification datasets': the number, then the unit within four words)? 'One of the datasets' counts nothing;
+    classification datasets': the number, then the unit within four words; or 'the number of <unit>' with a number
+    within six words after it, 'the number of perturbations from 7 to 351')? 'One of the datasets' counts nothing;
     'three types of metrics' counts metrics."""
     words = _WORD.findall(without_years(sentence))
+    for i, w in enumerate(words):  # 'the number of certifiable perturbations from $7$ to $351$': the unit, then numbers
+        if w.lower() == "number" and i + 1 < len(words) and words[i + 1].lower() == "of":
+            after = words[i + 2:i + 7]
+            stop = next((k for k, a in enumerate(after) if a.lower() in _COUNT_STOP), len(after))
+            k = next((k for k in range(stop) if unit & set(query_tokens(after[k]))), None)
+            rest = words[i + 3 + k:i + 9 + k] if k is not None else []
+            rest = rest[:next((j for j, x in enumerate(rest) if x.lower() in _COUNT_STOP - _RANGE), len(rest))]
+            if any(CARDINAL.fullmatch(x) or x[:1].isdigit() for x in rest):  # (not 'the number of parameters in
+                return True  # the 12 layers', which counts layers)
     for i, w in enumerate(words):
         if not (CARDINAL.fullmatch(w) or w[:1].isdigit()):
             continue
