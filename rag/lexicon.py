@@ -58,7 +58,7 @@ COGNATES = {
     "fra": (("iques", "ic"), ("ique", "ic"), ("ies", "ias"), ("ie", "ia"), ("ie", "y"), ("ités", "ities"),
             ("ité", "ity"), ("ismes", "isms"), ("isme", "ism"), ("istes", "ists"), ("iste", "ist"), ("eurs", "ors"),
             ("eur", "or"), ("aires", "ary"), ("aire", "ary"), ("elles", "al"), ("elle", "al"), ("els", "al"),
-            ("el", "al"), ("ifs", "ive"), ("if", "ive"), ("ives", "ive"), ("ées", "ed"), ("ée", "ed"), ("és", "ed"),
+            ("el", "al"), ("aux", "al"), ("ales", "al"), ("ale", "al"), ("ifs", "ive"), ("if", "ive"), ("ives", "ive"), ("ées", "ed"), ("ée", "ed"), ("és", "ed"),
             ("é", "ed"), ("iennes", "ean"), ("ienne", "ean"), ("iens", "ean"), ("ien", "ean"), ("iennes", "ian"),
             ("ienne", "ian"), ("iens", "ian"), ("ien", "ian"), ("phes", "phs"), ("phe", "ph"), ("antes", "ant"),
             ("ante", "ant"), ("ants", "ant"), ("antes", "ent"), ("ante", "ent"), ("ants", "ent"), ("ant", "ent"),
@@ -71,6 +71,19 @@ COGNATES = {
             ("iv", "ive"), ("ellen", "al"), ("eller", "al"), ("elles", "al"), ("ellem", "al"), ("elle", "al"),
             ("ell", "al"), ("ären", "ary"), ("äre", "ary"), ("är", "ary"), ("ikatoren", "iers"), ("ikator", "ier")),
 }
+# The field's terms that the dictionaries gloss word by word in another sense ('jeu de données' -> 'game data give',
+# 'Datensatz' -> 'record', 'Sprachmodelle' -> 'voice models'): glossed whole, and their words not one by one
+# (session 30; a term of one word matches its inflected forms too)
+TERMS = {
+    "fra": {"jeu de données": "dataset", "jeux de données": "datasets", "apprentissage par renforcement":
+            "reinforcement learning", "analyse de sentiments": "sentiment analysis"},
+    "deu": {"datensatz": "dataset", "datensätze": "datasets", "datensätzen": "datasets", "datensatzes": "dataset",
+            "sprachmodell": "language model", "sprachmodelle": "language models", "sprachmodellen": "language models",
+            "sprachmodells": "language model", "stimmungsanalyse": "sentiment analysis",
+            "bestärkendes lernen": "reinforcement learning", "bestärkenden lernen": "reinforcement learning"},
+}
+_TERM_RE = {lang: re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, t), key=len, reverse=True)) + r")(?![\w-])",
+                             re.I) for lang, t in TERMS.items()}
 _lock = threading.Lock()
 
 
@@ -327,6 +340,11 @@ class Lexicon:
         words = _function_words()
         stop, english = words[lang], words["eng"]
         out: list[str] = []
+        terms = TERMS.get(lang, {})
+        for m in _TERM_RE[lang].finditer(text) if lang in _TERM_RE else ():
+            out.append(terms[m.group(0).lower()])
+        if out:
+            text = _TERM_RE[lang].sub(" ", text)
         for w in re.findall(r"[^\W\d_][\w-]*", text):
             if len(w) < 3 or w.lower() in stop or w.lower() in skip:
                 continue

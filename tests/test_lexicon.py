@@ -160,6 +160,22 @@ def test_german_adjectives_of_latin_stems_are_their_english_cognates_before_any_
     assert lex.translations("Graphem-Modelle", "deu", collection.__contains__) == ["grapheme", "model"]
 
 
+def test_french_adjectives_in_ales_and_aux_and_the_field_s_terms_gloss_as_english():
+    """'causales', 'pronominaux': French adjectives whose '-al' form the collection holds are that word; 'jeux de données',
+    'Sprachmodellen' are the field's terms, glossed whole, not word by word in another sense ('game', 'voice'; session 30,
+    written for this test)."""
+    lex = lexicon.Lexicon({"fra": {"jeu": "game", "données": "data", "sur": "on"},
+                           "deu": {"sprache": "voice", "modell": "model", "für": "for"}})
+    collection = {"causal", "pronominal", "global", "dataset", "datasets"}
+    assert lex.translations("causales", "fra", collection.__contains__) == ["causal"]
+    assert lex.translations("pronominaux", "fra", collection.__contains__) == ["pronominal"]
+    assert lex.translations("globale", "fra", collection.__contains__) == ["global"]
+    glossed = lex.gloss("quels jeux de données sur les relations causales", collection.__contains__)
+    assert "datasets" in glossed and "game" not in glossed and "causal" in glossed
+    glossed = lex.gloss("Welche Datensätze gibt es für große Sprachmodellen und deren Bewertung?", collection.__contains__)
+    assert "datasets" in glossed and "language models" in glossed and "voice" not in glossed
+
+
 def test_an_accented_word_that_is_english_without_its_accents_glosses_itself():
     """'molécules' and 'catégories' are no headwords of the small French dictionary; without accents they are English
     words (of the dictionaries' English side) that the collection holds. 'réfutent' without accents is a French word
