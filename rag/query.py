@@ -93,6 +93,13 @@ NUMBER_Q = re.compile(
     r"(?<!\bdepends\s)\b(?:after|for|with|within|over|across|from|in|to|under)\s+how\s+many\b",
     re.I,
 )
+# A quantity word as the verb of 'what do they …', with its object after it ('what do they score similarity with?',
+# 'what does it count tokens by?'): no figure (but 'what does it cost in extra training time?' and 'what does it
+# score on GLUE?' ask for one)
+QUANTITY_AS_VERB = re.compile(r"\b(?:what|which)\s+(?:do|does|did)\s+(?:they|it|we|you|he|she|the\s+\w+)\s+"
+                              r"(?:scores?|counts?|costs?|rates?|shares?|numbers?|sizes?|budgets?)\s+"
+                              r"(?!(?:on|in|at|for|to|with|of|across|over|under|against|when|if|after|per|than|and|or|"
+                              r"the|a|an|its|their)\b)[a-z][\w-]*", re.I)
 # A relative amount is asked for ('how much faster', 'by how much', 'what fraction'): a ratio or a
 # percentage states it, whatever words the abstract uses ('a 1.8x speedup', 'by nearly 50%').
 # A change asked as 'how much does it cut / reduce / improve X' is a relative amount too.
@@ -657,6 +664,8 @@ def analyse(
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = bool(NUMBER_Q.search(question) or (re.match(r"\W*(?:what|which)\b", question, re.I)
                                                 and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
+    if figure and QUANTITY_AS_VERB.search(question):  # 'what do they score similarity with?' asks for no figure,
+        figure = bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))  # unless another clause does
     intent = load_intent()
     p_list = intent.probability(question)
     foreign = non_english(question)

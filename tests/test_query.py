@@ -531,6 +531,18 @@ def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(
     assert analyse(question, [], None).wants_number is figure
 
 
+@pytest.mark.parametrize(("question", "figure"), [
+    # a quantity word as the verb of 'what do they …', with its object (session 30; written for this test)
+    ("so what do they rate summaries by, if not human judges?", False),
+    ("what does the parser count edges with?", False),
+    ("what does it score on SQuAD?", True),
+    ("what does the tagger cost in GPU hours?", True),
+    ("what do they score relevance with, and how many annotators were there?", True),
+])
+def test_a_quantity_word_used_as_a_verb_asks_for_no_figure(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
 @pytest.mark.parametrize(("question", "sides"), [
     # two papers described one after the other (session 30; written for this test)
     ("compare two pruning papers: one on lottery tickets in transformers, the other on structured channel pruning",
