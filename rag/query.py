@@ -93,6 +93,9 @@ NUMBER_Q = re.compile(
     r"(?<!\bdepends\s)\b(?:after|for|with|within|over|across|from|in|to|under)\s+how\s+many\b",
     re.I,
 )
+# A figure asked in percent, set off at the question's end ('X's top-1 on ImageNet, in percent?'; not 'papers that
+# report results in percent')
+IN_PERCENT = re.compile(r"(?:,|\s[-–—:])\s*in\s+(?:percent|per\s?cent|percentage\s+points?|%)\s*[?.!]*\s*$", re.I)
 # A quantity word as the verb of 'what do they …', with its object after it ('what do they score similarity with?',
 # 'what does it count tokens by?'): no figure (but 'what does it cost in extra training time?' and 'what does it
 # score on GLUE?' ask for one)
@@ -175,7 +178,9 @@ WANTS_LINK = re.compile(
     r"\bwhere\s+(?:can|could|do|would|should|may|might)\s+(?:i|we|one|you|people|someone)\s+(?:\w+\s+)?"
     r"(?:watch(?!\s+(?:out|for)\b)|listen to|hear|play)\b|"
     # "where is the <artifact> … released / hosted / available"
-    r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared)\b|"
+    # (or that comes with, accompanies the paper: 'where is the curated paper list that comes with the survey?')
+    r"\bwhere\b[^.?!]{0,60}\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:released?|hosted|available|published|shared|"
+    r"comes? with|accompan(?:y|ies|ying))\b|"
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
     r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$|"
     # "is their code public?", "its implementation", "code publicly available"
@@ -607,7 +612,7 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "names paper papers work works publication publications published publish publishes "
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist record records entry "
-                       "entries shows showed shown showing "
+                       "entries shows showed shown showing set "
                        "exists find show tell know corpus anthology database archive turn turns".split())  # in this corpus
 
 
@@ -664,6 +669,7 @@ def analyse(
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = bool(NUMBER_Q.search(question) or (re.match(r"\W*(?:what|which)\b", question, re.I)
                                                 and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
+    figure = figure or bool(IN_PERCENT.search(question))  # 'Mamba-ND ImageNet-1K top-1, in percent?'
     if figure and QUANTITY_AS_VERB.search(question):  # 'what do they score similarity with?' asks for no figure,
         figure = bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))  # unless another clause does
     intent = load_intent()

@@ -221,6 +221,19 @@ def test_a_duration_with_a_kind_of_time_states_how_long(seed_ready, question):
     _grounded(ans)
 
 
+def test_how_long_a_stretch_of_time_is_stated_by_a_duration(seed_ready):
+    """'how long a timespan …' asks for a duration, which '… even if the timespan is 60 seconds' states (session 30;
+    written for this test, the figure check had refused)."""
+    from rag.answer.figure import DURATION_ASKED
+
+    assert DURATION_ASKED.search("how long a time window does the tracker keep?")
+    assert not DURATION_ASKED.search("how long a sequence can the model read?")
+    ans = rag.ask("In the large-scale study of unsupervised spatiotemporal representation learning, how long a period "
+                  "can the persistency objective span and still help?")
+    assert not ans.refused and "60 seconds" in ans.text, ans.text
+    _grounded(ans)
+
+
 def test_a_number_right_at_the_metric_asked_states_the_figure(seed_ready):
     """'by 7.06 mAP for NuImages' states the mAP margin asked for, though the sentence shares few other words with
     the question (session 27, written for this test; the figure check had refused)."""
@@ -790,7 +803,8 @@ def test_a_count_of_a_unit_is_not_stated_by_how_memory_grows(seed_ready):
                                       # 'counts … among its authors' (session 29; written for this test)
                                       "Which abstract in this collection counts {a} among its authors?",
                                       # 'shows up as a co-author on which record' (session 30; written for this test)
-                                      "{a} shows up among the co-authors of which entry here?"])
+                                      "{a} shows up among the co-authors of which entry here?",
+                                      "Is {a} on any paper in this set, and which one?"])
 def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
     """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
     the paper is theirs: the author's papers answer, as 'papers by X' would."""

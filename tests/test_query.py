@@ -319,6 +319,10 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("where could one listen to the synthesised speech samples?", True),
     ("Where can we watch clips of the generated dance videos?", True),
     ("where do practitioners watch for overfitting?", False),
+    # an artifact that comes with the paper (session 30; written for this test)
+    ("Where is the annotation guide that accompanies the treebank paper?", True),
+    ("where's the benchmark list that comes with the survey?", True),
+    ("where does the noise that comes with crowd labels come from?", False),
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
@@ -540,6 +544,16 @@ def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(
     ("what do they score relevance with, and how many annotators were there?", True),
 ])
 def test_a_quantity_word_used_as_a_verb_asks_for_no_figure(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    # a figure asked in percent at the question's end (session 30; written for this test)
+    ("ResNet-50 top-5 on ImageNet, in percent?", True),
+    ("DeiT-S accuracy gain over the baseline, in percentage points", True),
+    ("papers that report results in percent", False),
+])
+def test_a_figure_asked_in_percent_is_a_figure_question(question, figure):
     assert analyse(question, [], None).wants_number is figure
 
 

@@ -120,6 +120,9 @@ DURATION = re.compile(r"\b(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|n
                       r"(?:" + _TIME_UNIT + r")\b|"
                       r"\b(?:within|in|under|over)\s+(?:seconds|minutes|hours|days)\b|\b\d[\d.,]*\s*(?:ms|h|min)\b", re.I)
 DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|should|has|have)\b|"
+                            # 'how long a timespan could the objective cover?'
+                            r"\bhow long (?:of )?an? (?:time|timespan|time span|period|window|span|duration|horizon|"
+                            r"interval|stretch|stretch of time)\b|"
                             r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
                   r"(?:kilo|mega|giga|tera)bytes?)\b|\b\d+(?:\.\d+)?[kKMB]\b")  # '12k real-world architectures'
