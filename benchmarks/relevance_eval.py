@@ -5,7 +5,8 @@
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v62, acl-v62 and bundled-v63, acl-v63 (session 30): validation_bundled_v62/v63.jsonl (80 each) and
   validation_acl_v62/v63.jsonl (40 each), written at the session's start by helpers who did not read the decision
-  layer or run the system; v62 run once on the session-start code (de0a144), v63 once on the session's final code;
+  layer or run the system; v62 run once on the session-start code (de0a144), v63 once on baeb7a2 (after the v62 fixes,
+  the intent refit and a lexicon fix; four reading fixes came from it after); both looked at since.
   `--sets bundled-v63,acl-v63`.
 - bundled-v61, acl-v61 (session 29, fifth pair, written after the v60 run, run once on d786008; looked at since).
 - bundled-v60, acl-v60 (session 29, fourth pair, written after the v59 run, run once on 50760c3; looked at since).
