@@ -71,19 +71,36 @@ COGNATES = {
             ("iv", "ive"), ("ellen", "al"), ("eller", "al"), ("elles", "al"), ("ellem", "al"), ("elle", "al"),
             ("ell", "al"), ("ären", "ary"), ("äre", "ary"), ("är", "ary"), ("ikatoren", "iers"), ("ikator", "ier")),
 }
-# The field's terms that the dictionaries gloss word by word in another sense ('jeu de données' -> 'game data give',
-# 'Datensatz' -> 'record', 'Sprachmodelle' -> 'voice models'): glossed whole, and their words not one by one
-# (session 30; a term of one word matches its inflected forms too)
+# The field's terms that the dictionaries gloss word by word or in another sense ('jeu de données' -> 'game data give',
+# 'Datensatz' -> 'record', 'Schätzung' -> 'evaluation', 'suivi' -> nothing): glossed whole, in the sense research
+# abstracts use, and their words not one by one (session 30). A key ending in '*' takes any ending ('unüberwacht*').
 TERMS = {
-    "fra": {"jeu de données": "dataset", "jeux de données": "datasets", "apprentissage par renforcement":
-            "reinforcement learning", "analyse de sentiments": "sentiment analysis"},
-    "deu": {"datensatz": "dataset", "datensätze": "datasets", "datensätzen": "datasets", "datensatzes": "dataset",
-            "sprachmodell": "language model", "sprachmodelle": "language models", "sprachmodellen": "language models",
-            "sprachmodells": "language model", "stimmungsanalyse": "sentiment analysis",
-            "bestärkendes lernen": "reinforcement learning", "bestärkenden lernen": "reinforcement learning"},
+    "fra": {"jeu* de données": "dataset", "apprentissage par renforcement": "reinforcement learning",
+            "analyse de sentiments": "sentiment analysis", "suivi": "tracking", "arête*": "edges", "étiquette*": "labels",
+            "caractéristiques": "features", "échantillon*": "samples", "entraînement": "training",
+            "estimation de pose": "pose estimation", "non supervisé*": "unsupervised", "non-supervisé*": "unsupervised"},
+    "deu": {"datensatz*": "dataset", "datensätze*": "datasets", "sprachmodell*": "language models",
+            "stimmungsanalyse": "sentiment analysis", "bestärkende* lernen": "reinforcement learning",
+            "schätzung*": "estimation", "posenschätzung*": "pose estimation", "verfolgung": "tracking",
+            "unüberwacht*": "unsupervised", "überwachung": "supervision", "spracherkennung": "speech recognition",
+            "verteilung*": "distribution"},
 }
-_TERM_RE = {lang: re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(re.escape, t), key=len, reverse=True)) + r")(?![\w-])",
-                             re.I) for lang, t in TERMS.items()}
+_TERM_RES = {lang: [(re.compile(r"(?<![\w-])" + r"\s+".join(re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "")
+                                                         for w in key.split()) + r"(?![\w-])", re.I), english)
+                    for key, english in sorted(terms.items(), key=lambda kv: -len(kv[0]))]
+             for lang, terms in TERMS.items()}
+
+
+def _terms(text: str, lang: str) -> tuple[list[str], str]:
+    """The field's terms in the text (TERMS) glossed, in order, and the text without them."""
+    found: list[tuple[int, str]] = []
+    for rx, english in _TERM_RES.get(lang, ()):
+        for m in rx.finditer(text):
+            found.append((m.start(), english))
+        text = rx.sub(lambda m: " " * len(m.group(0)), text)  # (positions kept for the order)
+    return [e for _, e in sorted(found)], text
+
+
 _lock = threading.Lock()
 
 
@@ -339,12 +356,7 @@ class Lexicon:
             return ""
         words = _function_words()
         stop, english = words[lang], words["eng"]
-        out: list[str] = []
-        terms = TERMS.get(lang, {})
-        for m in _TERM_RE[lang].finditer(text) if lang in _TERM_RE else ():
-            out.append(terms[m.group(0).lower()])
-        if out:
-            text = _TERM_RE[lang].sub(" ", text)
+        out, text = _terms(text, lang)
         for w in re.findall(r"[^\W\d_][\w-]*", text):
             if len(w) < 3 or w.lower() in stop or w.lower() in skip:
                 continue
