@@ -3,11 +3,13 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
+- bundled-v64, acl-v64 (session 30, third pair): validation_bundled_v64.jsonl (80) and validation_acl_v64.jsonl (40),
+  written after the v63 run by helpers who did not read the decision layer or run the system; run once on the
+  session's final code (ab6bcef); `--sets bundled-v64,acl-v64`.
 - bundled-v62, acl-v62 and bundled-v63, acl-v63 (session 30): validation_bundled_v62/v63.jsonl (80 each) and
   validation_acl_v62/v63.jsonl (40 each), written at the session's start by helpers who did not read the decision
   layer or run the system; v62 run once on the session-start code (de0a144), v63 once on baeb7a2 (after the v62 fixes,
   the intent refit and a lexicon fix; four reading fixes came from it after); both looked at since.
-  `--sets bundled-v63,acl-v63`.
 - bundled-v61, acl-v61 (session 29, fifth pair, written after the v60 run, run once on d786008; looked at since).
 - bundled-v60, acl-v60 (session 29, fourth pair, written after the v59 run, run once on 50760c3; looked at since).
 - bundled-v59, acl-v59 (session 29, third pair, written after the v57 run, run once on 19b62bc; looked at since).
