@@ -184,7 +184,9 @@ WANTS_LINK = re.compile(
     r"\b" + _ARTIFACT + r"\b[^.?!]{0,40}\b(?:somewhere|publicly available|available online)\b|"
     r"\b(?:is|are|was|were|been|get|got)\s+(?:\w+\s+){0,4}open[- ]sourced?\s*[?.!]*\s*$|"
     # "is their code public?", "its implementation", "code publicly available"
-    r"\b(?:its|their)\s+(?:code|implementation|source code)\b(?![-‐])|\bcode\s+(?:is\s+)?(?:public|publicly|online)\b|"
+    # ('is the implementation public, and where?', 'are the weights online?')
+    r"\b(?:its|their)\s+(?:code|implementation|source code)\b(?![-‐])|"
+    r"\b(?:code|implementation|source code|weights|checkpoints?)\s+(?:(?:is|are)\s+)?(?:public|publicly|online)\b|"
     # "where's the implementation of X?", "where are its weights?"
     r"\bwhere(?:['’]s|\s+is|\s+are)\s+(?:the\s+|its\s+|their\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:code|implementation|source code|weights|checkpoints?|repo|repository)\b", re.I)

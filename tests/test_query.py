@@ -323,6 +323,10 @@ def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     ("Where is the annotation guide that accompanies the treebank paper?", True),
     ("where's the benchmark list that comes with the survey?", True),
     ("where does the noise that comes with crowd labels come from?", False),
+    # the artifact said to be public (session 30; written for this test)
+    ("is the implementation public, and if so where?", True),
+    ("are the pretrained weights online somewhere?", True),
+    ("is public opinion on the implementation of AI regulation studied?", False),
 ])
 def test_a_link_is_asked_for_by_where_is_the_code_questions(question, asks):
     assert analyse(question, [], None).wants_link is asks
