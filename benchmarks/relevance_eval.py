@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v64, acl-v64 (session 30, third pair): validation_bundled_v64.jsonl (80) and validation_acl_v64.jsonl (40),
-  written after the v63 run by helpers who did not read the decision layer or run the system; run once on the
-  session's final code (ab6bcef); `--sets bundled-v64,acl-v64`.
+- bundled-v65, acl-v65 (session 30, fourth pair): validation_bundled_v65.jsonl (80) and validation_acl_v65.jsonl (40),
+  written after the v64 run by helpers who did not read the decision layer or run the system; run once on the
+  session's final code (8977c89); `--sets bundled-v65,acl-v65`.
+- bundled-v64, acl-v64 (session 30, third pair, written after the v63 run, run once on ab6bcef; one link fix came
+  from it; looked at since).
 - bundled-v62, acl-v62 and bundled-v63, acl-v63 (session 30): validation_bundled_v62/v63.jsonl (80 each) and
   validation_acl_v62/v63.jsonl (40 each), written at the session's start by helpers who did not read the decision
   layer or run the system; v62 run once on the session-start code (de0a144), v63 once on baeb7a2 (after the v62 fixes,
