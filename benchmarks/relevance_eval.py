@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v65, acl-v65 (session 30, fourth pair): validation_bundled_v65.jsonl (80) and validation_acl_v65.jsonl (40),
-  written after the v64 run by helpers who did not read the decision layer or run the system; run once on the
-  session's final code (8977c89); `--sets bundled-v65,acl-v65`.
+- bundled-v66, acl-v66 and bundled-v67, acl-v67 (session 31): validation_bundled_v66/v67.jsonl (80 each) and
+  validation_acl_v66/v67.jsonl (40 each), written at the session's start by four helpers who did not read the
+  decision layer or run the system; v66 run once on the session-start code, v67 once on the session's final
+  code; `--sets bundled-v67,acl-v67`.
+- bundled-v65, acl-v65 (session 30, fourth pair, run once on 8977c89; looked at since).
 - bundled-v64, acl-v64 (session 30, third pair, written after the v63 run, run once on ab6bcef; one link fix came
   from it; looked at since).
 - bundled-v62, acl-v62 and bundled-v63, acl-v63 (session 30): validation_bundled_v62/v63.jsonl (80 each) and
@@ -90,7 +92,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 66))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 68))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -139,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v65,acl-v65,scifact-test",
+    ap.add_argument("--sets", default="dev,bundled-v67,acl-v67,scifact-test",
                     help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-44, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
