@@ -236,7 +236,7 @@ def _embed_with_progress(embedder, texts: list[str], bar, step: int = 128):
     return np.concatenate(parts)
 
 
-LEXICAL_FORMAT = 2  # catalogue + BM25 + vectors.npy
+LEXICAL_FORMAT = 3  # catalogue + BM25 + vectors.npy; 3: plural acronyms stemmed to the singular (rag.lexical)
 
 
 def lexical_stamp(store: Store, revision: str | None = None) -> dict:

@@ -28,13 +28,41 @@ _stem_lock = threading.Lock()
 TOKEN = re.compile(r"(?u)\b\w[\w-]*\w\b|\b\w\b")
 
 
-def stemmer():
+# A plural acronym, lower-cased: letters and digits with no vowel, then "s" ("gnns", "llms", "cnns", "k80s"), or
+# a processing unit ("gpus", "tpus"). Snowball strips no "s" there, so "GNNs" stayed "gnns" and never matched "GNN".
+_ACRONYM_PLURAL = re.compile(r"(?=[0-9b-df-hj-np-tv-xz]*[b-df-hj-np-tv-xz])[0-9b-df-hj-np-tv-xz]{2,}s|"
+                             r"[b-df-hj-np-tv-xz]{1,2}pus")
+
+
+def singular_acronyms(text: str) -> str:
+    """The text with each plural acronym in the singular ("GNNs" -> "GNN"): what `stemmer()` does to a token,
+    for an index that stems with its own Snowball (rag.lexical_incremental, tantivy)."""
+    return _WORD.sub(lambda m: m.group(0)[:-1] if _ACRONYM_PLURAL.fullmatch(m.group(0).lower()) else m.group(0), text)
+
+
+_WORD = re.compile(r"\b\w+s\b", re.I)
+
+
+class _Stemmer:
+    """Snowball English (PyStemmer), and a plural acronym as its singular: "GNNs" and "GNN" are one term."""
+
+    def __init__(self, snowball):
+        self._snowball = snowball
+
+    def stemWord(self, word: str) -> str:  # noqa: N802 (PyStemmer's interface, which bm25s calls)
+        return self.stemWords([word])[0]
+
+    def stemWords(self, words) -> list[str]:  # noqa: N802
+        return [w[:-1] if _ACRONYM_PLURAL.fullmatch(w) else w for w in self._snowball.stemWords(words)]
+
+
+def stemmer() -> _Stemmer:
     global _stemmer
     with _stem_lock:
         if _stemmer is None:
             import Stemmer
 
-            _stemmer = Stemmer.Stemmer("english")
+            _stemmer = _Stemmer(Stemmer.Stemmer("english"))
         return _stemmer
 
 

@@ -9,7 +9,8 @@ state, never part of a batch, and a writer killed mid-batch leaves the last comm
 
 Tokenisation matches `rag.lexical.tokenize` (bm25s): lower-case, runs of two or more word characters,
 bm25s's English stopwords, Snowball English stemmer (rust-stemmers here, PyStemmer there; the same
-algorithm). The only known difference: Python's `\\w` also matches super/subscript digits ("km²"),
+algorithm; a plural acronym is put in the singular before either stems it, `rag.lexical.singular_acronyms`).
+The only known difference: Python's `\\w` also matches super/subscript digits ("km²"),
 Rust's does not (5 of 2,000 SciFact abstracts differ in one token). Scoring is tantivy's BM25 with
 its fixed k1 = 1.2, b = 0.75 and Lucene's idf, the formula bm25s uses with method "lucene" times
 (k1 + 1) = 2.2 (a constant factor: rankings and z-scores are unchanged), with document lengths kept
@@ -41,6 +42,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from rag.lexical import singular_acronyms
 from rag.types import Paper
 
 ANALYZER = "paper_en"
@@ -108,7 +110,8 @@ def _lower_analyzer():
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
 
 
-SCHEMA_VERSION = 2  # 2: venue, author and title keys, source (filters and name matching pushed into the engine)
+SCHEMA_VERSION = 3  # 2: venue, author and title keys, source (filters and name matching pushed into the engine);
+# 3: plural acronyms indexed in the singular (rag.lexical.singular_acronyms)
 
 
 def _schema():
@@ -269,7 +272,7 @@ class IncrementalLexicalIndex:
                 yield Paper(**json.loads(doc["paper"][0]))
 
     def query_tokens(self, query: str) -> list[str]:
-        return [t for t in self.analyzer.analyze(query) if t]
+        return [t for t in self.analyzer.analyze(singular_acronyms(query)) if t]
 
     def doc_freq(self, word: str) -> int:
         """How many papers contain the (stemmed) word; the most frequent token when it has several.
@@ -447,7 +450,7 @@ class IncrementalLexicalIndex:
                 text = _lexical_text(p)
                 doc = tantivy.Document()
                 doc.add_text("paper_id", p.paper_id)
-                doc.add_text("text", text)
+                doc.add_text("text", singular_acronyms(text))  # plural acronyms as `rag.lexical.stemmer` stems them
                 doc.add_text("terms", text + "\n" + " ".join(compound_joins(text)))
                 if p.year is not None:
                     doc.add_integer("year", int(p.year))

@@ -124,3 +124,27 @@ def test_ann_dense_search_gives_the_same_hybrid_ranking(stub_settings):
     assert [h.paper.paper_id for h in ann.search(q, k=3)] == exact
     assert [h.paper.paper_id for h in ann.search(q, k=3, filters=f)] == exact_f
     assert exact_f and all("neurips_posters" in retr.papers[retr.by_id[p]].source for p in exact_f)
+
+
+def test_a_plural_acronym_is_the_same_term_as_its_singular(tmp_path):
+    """Snowball keeps the "s" of "GNNs" (no vowel before it), so "GNN" never matched an abstract writing "GNNs".
+    Both BM25 engines (bm25s and the tantivy one) now index and query the singular."""
+    from rag.lexical import LexicalIndex, query_tokens, singular_acronyms
+    from rag.lexical_incremental import IncrementalLexicalIndex
+    from rag.types import Paper
+
+    assert query_tokens("GNNs, LLMs and CNNs") == query_tokens("GNN, LLM and CNN") == ["gnn", "llm", "cnn"]
+    assert query_tokens("GPUs") == query_tokens("GPU") == ["gpu"]
+    assert query_tokens("rhythms of buses, thus plus opus") == ["rhythm", "buse", "thus", "plus", "opus"]  # as before
+    assert singular_acronyms("Two DNNs, one RNN-based model and K80s.") == "Two DNN, one RNN-based model and K80."
+    papers = [Paper(paper_id="plural", title="A review", abstract="We survey GNNs for molecules and proteins."),
+              Paper(paper_id="other", title="Image models", abstract="A review of convolutional image models.")]
+    scores = LexicalIndex.build(papers).scores("which review covers GNN methods?")
+    assert scores[0] > scores[1]
+    engine = IncrementalLexicalIndex(tmp_path / "lex", writable=True, heap_mb=32)
+    try:
+        engine.add(papers, revision="r1")
+        assert engine.query_tokens("GNNs") == engine.query_tokens("GNN") == ["gnn"]
+        assert engine.search("GNN survey", 2)[0][0] == "plural"
+    finally:
+        engine.close()
