@@ -1628,3 +1628,19 @@ def test_part_of_a_venues_proceedings_named_with_it():
     assert selects("the student research workshop at RANLP: readability") == [False] * 4 + [True, False]
     assert selects("ACL 2019 papers on parsing") == [True, True, True, False, False, False]
     assert parse("wat stond er op de workshop over vertaling?", vocab, papers=papers).filters.venue is None
+
+
+@pytest.mark.parametrize(("question", "title"), [
+    ("Welche Beiträge der Findings 2020 befassen sich mit Sarkasmus?", "Modeling Intra and Inter-modality Incongruity"),
+    ("Welche Beiträge von NAACL 2021 befassen sich mit kontrafaktischer Datenaugmentierung?",
+     "Counterfactual Data Augmentation for Neural Machine Translation"),
+])
+def test_a_german_or_french_filter_question_is_also_judged_in_english(venues, question, title):
+    """With a filter, the question's own words (the filter phrase taken out) only dilute the judgement of the
+    filter's English papers; its English reading (glosses and names) competes evenly and the more relevant
+    reading wins (session 31: the first question was refused at relevance 0.16, the second answered at 0.36)."""
+    from rag.relevance import load_model
+
+    ans = rag.ask(question, **V)
+    assert not ans.refused and ans.sources[0].title.startswith(title), (ans.text, ans.signals)
+    assert ans.signals["p1"] >= load_model().threshold
