@@ -5,8 +5,8 @@
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v66, acl-v66 and bundled-v67, acl-v67 (session 31): validation_bundled_v66/v67.jsonl (80 each) and
   validation_acl_v66/v67.jsonl (40 each), written at the session's start by four helpers who did not read the
-  decision layer or run the system; v66 run once on the session-start code, v67 once on the session's final
-  code; `--sets bundled-v67,acl-v67`.
+  decision layer or run the system; v66 run once on the session-start decision layer (8fb9f08), v67 once on 6526ca1
+  (the final code but the one fix that came from v67, in-sample for it since); `--sets bundled-v67,acl-v67`.
 - bundled-v65, acl-v65 (session 30, fourth pair, run once on 8977c89; looked at since).
 - bundled-v64, acl-v64 (session 30, third pair, written after the v63 run, run once on ab6bcef; one link fix came
   from it; looked at since).
