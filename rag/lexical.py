@@ -32,15 +32,13 @@ TOKEN = re.compile(r"(?u)\b\w[\w-]*\w\b|\b\w\b")
 # a processing unit ("gpus", "tpus"). Snowball strips no "s" there, so "GNNs" stayed "gnns" and never matched "GNN".
 _ACRONYM_PLURAL = re.compile(r"(?=[0-9b-df-hj-np-tv-xz]*[b-df-hj-np-tv-xz])[0-9b-df-hj-np-tv-xz]{2,}s|"
                              r"[b-df-hj-np-tv-xz]{1,2}pus")
+_WORD = re.compile(r"\b\w+s\b", re.I)  # a word ending in "s", which `singular_acronyms` checks
 
 
 def singular_acronyms(text: str) -> str:
     """The text with each plural acronym in the singular ("GNNs" -> "GNN"): what `stemmer()` does to a token,
     for an index that stems with its own Snowball (rag.lexical_incremental, tantivy)."""
     return _WORD.sub(lambda m: m.group(0)[:-1] if _ACRONYM_PLURAL.fullmatch(m.group(0).lower()) else m.group(0), text)
-
-
-_WORD = re.compile(r"\b\w+s\b", re.I)
 
 
 class _Stemmer:
