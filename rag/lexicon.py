@@ -94,10 +94,13 @@ _TERM_RES = {lang: [(re.compile(r"(?<![\w-])" + r"\s+".join(re.escape(w.rstrip("
 def _terms(text: str, lang: str) -> tuple[list[str], str]:
     """The field's terms in the text (TERMS) glossed, in order, and the text without them."""
     found: list[tuple[int, str]] = []
+
+    def blank(m: re.Match, english: str) -> str:  # each term found is noted and blanked, positions kept for the order
+        found.append((m.start(), english))
+        return " " * len(m.group(0))
+
     for rx, english in _TERM_RES.get(lang, ()):
-        for m in rx.finditer(text):
-            found.append((m.start(), english))
-        text = rx.sub(lambda m: " " * len(m.group(0)), text)  # (positions kept for the order)
+        text = rx.sub(lambda m, e=english: blank(m, e), text)
     return [e for _, e in sorted(found)], text
 
 
