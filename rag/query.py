@@ -50,15 +50,16 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
-# (or after a comma before 'by how / by what': 'In the DGL paper, by what factor …?')
+# (or after a comma before 'by how / by what' or 'what': 'In the DGL paper, by what factor …?', 'In Mamba-ND, what top-1
+# accuracy …?'; not 'which', which opens relative clauses: '…, which improves accuracy')
 _CLAUSE = (r"(?:^|[:;?!]\s*|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bcf)\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
-           r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)))")  # ', how much faster …?' (not ', how many to use')
+           r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)|what\b))")  # ', how much faster …?' (not ', how many to use')
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
 # a quantity word naming something else: "what learning rate schedule", "which score function", "rate coding"
 _MODIFIER = (r"(?!\s+(?:schedul\w*|functions?|coding|codes|analys[ie]s|landscapes?|surfaces?|warm-?ups?|decay|"
              r"polic(?:y|ies)|estimat\w*|matri(?:x|ces)|signals?|terms?|tables?|curves?|heads?|layers?|sharing|"
-             r"allocation|control|limits?|constraints?|regulari[sz]\w*|models?)\b)")
+             r"allocation|control|limits?|constraints?|regulari[sz]\w*|models?|mechanisms?|systems?|engines?)\b)")
 # 'share' as a verb, ending its clause or followed by what is shared with ('what do the two share?', 'what do they
 # share with X?'), asks what two things have in common; 'what share of …' asks for a figure
 _SHARE_VERB = r"(?!(?<=share)\s*(?:[?.!;:]|$|with\b|in common\b))"
@@ -66,12 +67,17 @@ _SHARE_VERB = r"(?!(?<=share)\s*(?:[?.!;:]|$|with\b|in common\b))"
 _POSS = r"(?:['’]s)?"
 # "which papers / studies / methods …" asks for papers, not for a figure or a name
 _NOT_A_LIST = r"(?!papers?\b|stud|works?\b|methods?\b|approach|articles?\b|research)"
+# a verb with its own object between 'what' and the quantity ('what trick makes the huge number of classes
+# tractable?' asks for a method): only an auxiliary may stand before a determiner there ('what did the model's
+# accuracy reach?')
+_NO_OBJECT = (r"(?!(?!(?:is|was|are|were|do|does|did|has|have|had|can|could|will|would|should|might|may)\b)"
+              r"[\w-]+ (?:the|a|an|its|their|this|that|these|those)\b)")
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:(?:exactly|precisely|roughly|approximately|about|just) )?(?:"
     # a preposition may lead the figure asked: 'after how many epochs', 'on how many GPUs'
     r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:(?:at|with|under|after|within|to) )?"  # 'at what sampling rate …', 'to what accuracy …'
-    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
+    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + _NO_OBJECT + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
     r"(?:(?:what|which) (?:is|was|were|are) |what['’]s )(?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"
     + _MODIFIER + r"|"
@@ -474,12 +480,7 @@ class Query:
     @property
     def named_forms(self) -> dict[str, str]:
         """Normalised named term -> the first way the question wrote it (forms of 2+ characters)."""
-        out: dict[str, str] = {}
-        for t in self.named:
-            n = norm_term(t)
-            if len(n) >= 2:
-                out.setdefault(n, t)
-        return out
+        return name_forms(self.named)
 
     @property
     def named_norm(self) -> list[str]:
@@ -634,6 +635,30 @@ quel quels quelle quelles lequel laquelle lesquels lesquelles comment pourquoi c
 wer wen wem warum wieso weshalb wieviel wieviele wozu womit""".split())  # and question words ('Quels' -> 'what who')
 
 
+def name_forms(named: list[str]) -> dict[str, str]:
+    """Named terms ('SN-Nets', 'R-GAP') by their normalised form -> the first way they were written (forms of 2+
+    characters)."""
+    out: dict[str, str] = {}
+    for t in named:
+        n = norm_term(t)
+        if len(n) >= 2:
+            out.setdefault(n, t)
+    return out
+
+
+def asks_figure(question: str) -> bool:
+    """Does the question ask for a figure: a quantity interrogative (NUMBER_Q), 'what …, in milliseconds?' or
+    '…, in percent?' ('Mamba-ND ImageNet-1K top-1, in percent?'); not 'what is it called?', nor 'what do they
+    score similarity with?' (a quantity word as the verb) unless another clause asks for one."""
+    opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I)
+    figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
+        not ASKS_WHAT_CALLED.search(question)
+    figure = figure or bool(IN_PERCENT.search(question))
+    if figure and QUANTITY_AS_VERB.search(question):
+        return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
+    return figure
+
+
 def _only_authorship(search: str) -> bool:
     return all(t.lower() in AUTHORSHIP for t in content_terms(search))
 
@@ -669,11 +694,7 @@ def analyse(
         name = asked.group("name") or asked.group("name2")
         unknown = "" if eng.retriever.authors.lists(name) else name
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
-    figure = bool(NUMBER_Q.search(question) or (re.match(r"\W*(?:what|which)\b", question, re.I)
-                                                and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
-    figure = figure or bool(IN_PERCENT.search(question))  # 'Mamba-ND ImageNet-1K top-1, in percent?'
-    if figure and QUANTITY_AS_VERB.search(question):  # 'what do they score similarity with?' asks for no figure,
-        figure = bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))  # unless another clause does
+    figure = asks_figure(question)
     intent = load_intent()
     p_list = intent.probability(question)
     foreign = non_english(question)

@@ -719,6 +719,14 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
     ("How many gigabytes of memory does the retriever need?", "Our retriever needs 2 gigabytes of memory.", True),
     ("How many sentences does the refined dataset contain?",
      "We introduce a dataset refined from MIMLRE (2014) and evaluate on SemEval-2010 Task 8.", False),
+    # a name the question writes as two words and the abstract solid (session 32; written for this test)
+    ("On ImageNet, what accuracy do the zebra networks reach?",
+     "We design cheaper layers. The resulting ZebraNets reach 71.2% accuracy on ImageNet.", True),
+    ("On ImageNet, what accuracy do the zebra networks reach?",
+     "We design cheaper layers. The resulting ResNets reach 71.2% accuracy on ImageNet.", False),
+    # a superlative the stemmer keeps apart from its adjective ('weakest' and 'weak')
+    ("What accuracy does the weakest quantised student reach?",
+     "We distil a teacher into students. The weak student reaches 72% accuracy with 1% of the FLOPs.", True),
 ])
 def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
     """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;

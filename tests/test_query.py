@@ -168,7 +168,7 @@ def test_a_name_is_asked_by_which_dataset_questions(question, asks):
 
 @pytest.mark.parametrize(("question", "figure"), [  # (session 27, written for this test)
     ("In the OneFlow paper, by what factor does it beat the customized libraries?", True),
-    ("In the OneFlow paper, what runtime mechanism manages the dependencies?", False),  # no clause after a bare comma
+    ("In the OneFlow paper, what runtime mechanism manages the dependencies?", False),  # a mechanism, not a runtime
     ("What correlation with human judgements does the learned dialogue metric reach?", True),
     ("what are cross-task correlations said to be sensitive to?", False),
     # ', how much/many …' opens a figure clause; ', how many to use' does not; 'vs.' ends no sentence (session 28)
@@ -548,6 +548,22 @@ def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(
     ("what do they score relevance with, and how many annotators were there?", True),
 ])
 def test_a_quantity_word_used_as_a_verb_asks_for_no_figure(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
+@pytest.mark.parametrize(("question", "figure"), [
+    # 'what' after a comma opens a figure clause (session 32; written for this test)
+    ("For the distilled ViT, what top-5 accuracy is quoted on ImageNet?", True),
+    ("In that survey, what error rate do the best systems get?", True),
+    ("on CIFAR-100, what accuracy?", True),
+    ("In the survey, what datasets are compared?", False),
+    # a verb with its own object between 'what' and the quantity asks for a method, not a figure
+    ("what trick keeps the large number of negatives cheap to use?", False),
+    ("which idea makes the high cost of attention bearable?", False),
+    ("what did the model's accuracy reach on SST-2?", True),
+    ("what batch size did they train with?", True),
+])
+def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure):
     assert analyse(question, [], None).wants_number is figure
 
 

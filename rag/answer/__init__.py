@@ -23,7 +23,7 @@ from rag.answer.refuse import refusal_text
 from rag.chat import Thread, points_back
 from rag.cite import renumber
 from rag.lexical import query_tokens
-from rag.query import Query, norm_term
+from rag.query import Query, name_forms, norm_term
 from rag.relevance import load_model
 from rag.retrieval import hit_to_source
 from rag.text import named_terms, non_english, split_sentences, written
@@ -264,7 +264,7 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
 def _naming(eng, side: str, evs: list[Evidence]) -> list[Evidence]:
     """A side's evidence from the papers that name it, where it is a name the collection holds ('R-GAP': not the
     papers that only write 'gap'; 'N-CODE': not those on code)."""
-    names = {n: t for t in named_terms(side) if len(n := norm_term(t)) >= 2 and written(n, eng.lexical.terms)}
+    names = {n: t for n, t in name_forms(named_terms(side)).items() if written(n, eng.lexical.terms)}
     if not names:
         return evs
     return [e for e in evs if paper_names(e.hit.paper, names) == set(names)]

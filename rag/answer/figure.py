@@ -167,6 +167,18 @@ def _own_words_tests(query: Query) -> list:
 FIGURE_SHARE = 0.4
 
 
+_DEGREE = frozenset(("er", "est", "r", "st"))  # 'weak' + 'est', 'larg' + 'er' (Snowball's 'large'), 'wide' + 'st'
+
+
+def _head_of(term: str, words: set[str]) -> bool:
+    """Does the sentence write a question's term (of 4+ letters) as the head of a name it writes solid ('adder
+    networks' and 'AdderNets', 'dense network' and 'DenseNet'), or in a form the stemmer leaves apart ('the weakest
+    student' and 'the weak student': a comparative or superlative)?"""
+    return len(term) >= 4 and any((len(w) > len(term) + 1 and w.startswith(term))
+                                  or (len(w) >= 4 and term.startswith(w) and term[len(w):] in _DEGREE)
+                                  for w in words)
+
+
 def states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -220,7 +232,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     for sent in sentences:  # (a relative amount is given in digits or as a ratio: 'three frameworks' states no speed-up)
         if has_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
             words, low = tokens(sent), sent.lower()
-            if sum(v for t, v in w.items() if t in words or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
+            if sum(v for t, v in w.items() if t in words or _head_of(t, words)
+                   or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
                 return True
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
     # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
