@@ -147,3 +147,27 @@ def condense(question: str, history: list[dict[str, str]]) -> Condensed:
     last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     standalone = f"{question} (follow-up to: {strip_citations(last_user)[:300]})"
     return Condensed(question=question, standalone=standalone, context=context, is_followup=True)
+
+
+def topic_question(history: list[dict[str, str]]) -> str:
+    """The earlier question(s) a follow-up is read with: the last user question, led, where that one only points
+    back ('So what do they recommend?', 'How deep could they go?'), by the question of the exchange that introduced
+    the paper it is about: the latest earlier one that does not point back, or the conversation's first, going back
+    only through exchanges whose answers cite a number the last answer cites (citation numbers stay fixed for a
+    conversation). Over the follow-ups of v1-v69, 8 of 425 gain the paper discussed and none loses it against the
+    last question alone (the introducing question alone: 7 gained, 1 lost)."""
+    users = [i for i, m in enumerate(history) if m.get("role") == "user"]
+    if not users:
+        return ""
+    last = history[users[-1]]["content"]
+    tail = history[-1] if history[-1].get("role") == "assistant" else None
+    cited = set(EXPLICIT_REF.findall(tail["content"])) if tail else set()
+    if not points_back(last) or not cited:
+        return last
+    for i in reversed(users[:-1]):
+        answer = history[i + 1] if i + 1 < len(history) and history[i + 1].get("role") == "assistant" else None
+        if answer is None or not cited & set(EXPLICIT_REF.findall(answer["content"])):
+            break  # an exchange about other papers
+        if i == users[0] or not points_back(history[i]["content"]):  # (the first question has nothing to point
+            return f"{history[i]['content']} {last}"  # back at: its 'that' is a relative pronoun)
+    return last

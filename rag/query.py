@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rag.chat import Thread, cited_context, cited_in_last, previous_context, resolve_references
+from rag.chat import (
+    Thread,
+    cited_context,
+    cited_in_last,
+    previous_context,
+    resolve_references,
+    topic_question,
+)
 from rag.figures import IN_UNITS, QUANTITY
 from rag.intent import load_intent
 from rag.retrieval import Filters
@@ -101,7 +108,8 @@ NUMBER_Q = re.compile(
 )
 # A figure asked in percent, set off at the question's end ('X's top-1 on ImageNet, in percent?'; not 'papers that
 # report results in percent')
-IN_PERCENT = re.compile(r"(?:,|\s[-–—:])\s*in\s+(?:percent|per\s?cent|percentage\s+points?|%)\s*[?.!]*\s*$", re.I)
+IN_PERCENT = re.compile(r"(?:,|\s[-–—:])\s*(?:in\s+(?:percent|per\s?cent|percentage\s+points?|%|numbers|figures)|"
+                        r"as\s+an?\s+(?:number|figure|percentage))(?:,?\s*please)?\s*[?.!]*\s*$", re.I)  # or ', as a number?'
 # A quantity word as the verb of 'what do they …', with its object after it ('what do they score similarity with?',
 # 'what does it count tokens by?'): no figure (but 'what does it cost in extra training time?' and 'what does it
 # score on GLUE?' ask for one)
@@ -693,7 +701,6 @@ def analyse(
     if asked:
         name = asked.group("name") or asked.group("name2")
         unknown = "" if eng.retriever.authors.lists(name) else name
-    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
     figure = asks_figure(question)
     intent = load_intent()
     p_list = intent.probability(question)
@@ -737,7 +744,7 @@ def analyse(
         context=previous_context(history) if history else "",
         cited_context=cited_context(history) if history else "",
         cited_in_last=cited_in_last(history),
-        previous_question=last_user,
+        previous_question=topic_question(history),
         unknown_author=unknown,
         data=data_names(search),
     )

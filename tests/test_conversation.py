@@ -98,6 +98,20 @@ def test_the_earlier_exchanges_citing_the_same_number_give_the_paper_discussed()
     assert cited_context(_TEXT_HISTORY[:3] + [{"role": "assistant", "content": "It was not extended."}]) == ""
 
 
+def test_a_follow_up_to_a_follow_up_is_read_with_the_question_that_introduced_the_paper():
+    """'What else was the framework extended to?' only points back, so a third question is read with the first one,
+    which introduced the paper [1], before it; not past an exchange about other papers, and a last question that
+    does not point back is read alone (session 32; written for this test)."""
+    from rag.chat import topic_question
+
+    assert topic_question(_TEXT_HISTORY) == f"{_TEXT_HISTORY[0]['content']} {_TEXT_HISTORY[2]['content']}"
+    other = [{**_TEXT_HISTORY[1], "content": _TEXT_HISTORY[1]["content"].replace("[1]", "[2]")}]
+    assert topic_question(_TEXT_HISTORY[:1] + other + _TEXT_HISTORY[2:]) == _TEXT_HISTORY[2]["content"]
+    fresh = {"role": "user", "content": "Which papers inpaint videos with transformers?"}
+    assert topic_question([*_TEXT_HISTORY[:2], fresh, _TEXT_HISTORY[3]]) == fresh["content"]
+    assert topic_question([]) == ""
+
+
 def test_a_question_pointing_back_at_the_one_paper_discussed_is_about_it(seed_ready):
     """'Is it any quicker than the older methods?' after two exchanges about one paper, named only in the first: no
     other paper answers it on its own, so it is about that paper, and the sentence on its speed is quoted."""

@@ -572,6 +572,11 @@ def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure
     ("ResNet-50 top-5 on ImageNet, in percent?", True),
     ("DeiT-S accuracy gain over the baseline, in percentage points", True),
     ("papers that report results in percent", False),
+    # or as a number (session 32; written for this test)
+    ("the sparse tagger's F1 on CoNLL-2003, as a number please", True),
+    ("the sparse tagger's F1 on CoNLL-2003, as a number?", True),
+    ("Swin-T mIoU on ADE20K - as a figure", True),
+    ("work that reports its gains as a percentage", False),
 ])
 def test_a_figure_asked_in_percent_is_a_figure_question(question, figure):
     assert analyse(question, [], None).wants_number is figure
