@@ -120,9 +120,9 @@ def _long_names_in(text: str, vocab: Vocabulary):
                 yield m, pattern, name, canon
 
 
-def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | None, bool]]:
+def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple[int, int, str, int | None, bool]]:
     """(start, end, canonical venue, year or None, year glued to the name) for venue names used as filters,
-    longest first."""
+    longest first. `years`: the question asks for years elsewhere ('In 2018, …')."""
     found = []
     for m, _, name, canon in _long_names_in(q, vocab):
         if names_a_venue(name, q, m.start(), m.end()):
@@ -181,7 +181,7 @@ def _venue_matches(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int |
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous and not vocab.names_event(canon) and not _own_casing(word, canon),
-                               hyphen_year):
+                               hyphen_year, year_elsewhere=years and _typed_as_acronym(word, canon)):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             if glued and re.match(r"\s*(?:[A-Z][a-z]+[-–][A-Z][a-z]+|[A-Za-z]{2}[-–→][A-Za-z]{2})\b", q[m.end():]):
                 continue  # 'IWSLT14 German-English', 'WMT16 en-ro': a data set
@@ -272,7 +272,7 @@ def _venue_words(q: str, pattern: str):
 
 
 def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False,
-                        hyphen_year: bool = False) -> bool:
+                        hyphen_year: bool = False, year_elsewhere: bool = False) -> bool:
     before = q[:start].rstrip()
     after = q[end:]
     if HELD_WITH.search(before):
@@ -310,6 +310,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
     if ambiguous:  # 'NLI papers' is a topic; 'at NLI', 'NLI 2020' or 'WMT submissions' is the workshop
         return bool(re.search(r"(?:^|\s)(?:at|aux?|à|published in|presented at|accepted (?:at|to))$", before, re.I)
                     or re.match(r"\s+" + STRONG_AFTER + r"\b", after, re.I))
+    if year_elsewhere:
+        return True  # 'In 2018, what did the GWC have on sentiment?': an acronym only a venue has, with the years asked
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?$", before, re.I):
         return True
     if re.fullmatch(AFTER + r"\W*", nxt_word.lower()):
@@ -348,7 +350,7 @@ def parse(
         f.source = SOURCE_LISTS.get(name, SOURCE_LISTS.get(name.replace(" trending", ""), "Hugging Face trending"))
         q = _cut(q, src.start(), src.end())
     elif vocab is not None:
-        found = _venue_matches(q, vocab)
+        found = _venue_matches(q, vocab, years=f.year_min is not None or f.year_max is not None)
         matched_in = q
         if not found and (f.year_min is not None or f.year_max is not None):
             found = _venue_before_years(question, q, vocab)

@@ -98,7 +98,7 @@ NUMBER_Q = re.compile(
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
-    r"(?!.*\b(?:what|which|who|how|why|where|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
+    r"(?!.*\b(?:what|which|who|how|why|where|that|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
     r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$"
     # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
     # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)

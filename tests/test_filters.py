@@ -1644,3 +1644,22 @@ def test_a_german_or_french_filter_question_is_also_judged_in_english(venues, qu
     ans = rag.ask(question, **V)
     assert not ans.refused and ans.sources[0].title.startswith(title), (ans.text, ans.signals)
     assert ans.signals["p1"] >= load_model().threshold
+
+
+def test_a_venue_acronym_is_the_venue_where_the_question_asks_for_years_elsewhere():
+    """'In 2018, what did the GWC have on sentiment?': an acronym typed in capitals that only a venue has is that venue
+    when the question asks for years, wherever the years stand; without years it is read as before, and a key that
+    is also a word, typed as one ('the law'), stays a word (session 32, from acl-v69; written for this test)."""
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
+
+    abstracts = ["We study the law of large numbers and sentiment lexicons."] * 30
+    voc = Vocabulary.from_counts({
+        "GWC — Proceedings of the 9th Global Wordnet Conference": 40,
+        "LAW — Proceedings of the 14th Linguistic Annotation Workshop": 20,
+        "ACL — Proceedings of the 59th Annual Meeting of the Association for Computational Linguistics": 2000}, abstracts)
+    for q in ("In 2018, what did the GWC have on sentiment?", "what did GWC put out on emotions in 2018?"):
+        f = parse(q, voc).filters
+        assert (f.venue, f.year_min, f.year_max) == ("GWC", 2018, 2018), q
+    assert parse("what did the GWC have on sentiment?", voc).filters.venue is None
+    assert parse("In 2018, what did the law say about contracts?", voc).filters.venue is None

@@ -562,6 +562,10 @@ def test_a_quantity_word_used_as_a_verb_asks_for_no_figure(question, figure):
     ("which idea makes the high cost of attention bearable?", False),
     ("what did the model's accuracy reach on SST-2?", True),
     ("what batch size did they train with?", True),
+    # a noun phrase with a relative clause describes a topic ('… that deliver speedups'); one ending in a quantity
+    # asks for it
+    ("sparse kernels that deliver real wall-clock speedups", False),
+    ("the sparse kernel's wall-clock speedup", True),
 ])
 def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure):
     assert analyse(question, [], None).wants_number is figure
