@@ -254,6 +254,10 @@ _VERB_VERSUS = r"(?:compares? (?:with|to|against)|differs? from|different from)"
 _VERSUS = rf"(?:versus|vs\.?|compared (?:with|to)|{_VERB_VERSUS})"
 _LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
+_SIDE_BY_SIDE_PHRASE = re.compile(r",?\s*\b(?:side[- ]by[- ]side|head[- ]to[- ]head)\b", re.I)
+# how to set things out, not a thing listed ('A and B, side by side'; 'A or B, briefly')
+_FRAMING = re.compile(r"(?:please\s+)?(?:side[- ]by[- ]side|head[- ]to[- ]head|compared|in comparison|briefly|in short|"
+                      r"in brief|please|thanks?|thank you)(?:\s+please)?", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
                       re.I)
 _COMPARE_WITH = re.compile(r"\s+(?:with|against|to)\s+", re.I)  # 'compare A with B'
@@ -345,7 +349,7 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             seps, parts = ["and"], joint.split(pair_rest, maxsplit=1)
         if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
             parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
-        parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip()]
+        parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip() and not _FRAMING.fullmatch(x.strip())]
         if 2 <= len(parts) <= MAX_ASPECTS and (best is None or len(parts) > len(best[1])):
             best = (i, parts)
     one_other = (_with_others(described[1], clauses, described[0]), described[1]) if described else ((), ())
@@ -376,6 +380,7 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
+                          r"side[- ]by[- ]side|head[- ]to[- ]head|juxtapos\w*|"
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
                           # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
@@ -713,7 +718,8 @@ def analyse(
         known = None if doc_freq is None else (lambda word: doc_freq(word) > 0)  # the collection's own words
         gloss = lexicon.gloss(search, known, skip=_GENERIC | _ABOUT_VERBS) if lexicon is not None else ""
     items, bare = enumeration(search)
-    sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(search)
+    unframed = _SIDE_BY_SIDE_PHRASE.sub("", search)  # 'A and B, side by side': the sides are A and B
+    sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(unframed)
     return Query(
         text=question,
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
@@ -732,7 +738,7 @@ def analyse(
         aspects=items,
         items=bare,
         compares=bool(items) and bool(COMPARISON.search(search) or (len(items) == 2 and EACH_OF_TWO.search(search))),
-        pairs=and_pairs(search) if sides else (),
+        pairs=and_pairs(unframed) if sides else (),
         pair_sides=sides,
         foreign=foreign,
         list_intent=p_list,

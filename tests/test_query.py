@@ -653,3 +653,19 @@ def test_two_things_named_before_a_longer_question_are_its_pair():
     assert len(pairs) == 1 and pairs[0][0].startswith("WaveNet ") and pairs[0][1].startswith("Tacotron ")
     pairs = analyse("audio: what do the WaveNet paper and the Tacotron paper share?", [], None).pairs
     assert pairs and pairs[0][0].startswith("what do the WaveNet paper")
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    # how to set things out ('side by side', 'please') is no item of a list (session 32; written for this test)
+    ("Sparse Transformer and Longformer, side by side", ("Sparse Transformer", "Longformer")),
+    ("Sparse Transformer and Longformer head-to-head on long documents",
+     ("Sparse Transformer", "Longformer on long documents")),
+])
+def test_side_by_side_sets_two_things_apart_and_is_no_item(question, sides):
+    q = analyse(question, [], None)
+    assert q.aspects == ()
+    assert q.pair_sides[0] == sides
+
+
+def test_please_is_no_item_of_a_list():
+    assert analyse("the compressed model's top-1 accuracy, please", [], None).aspects == ()
