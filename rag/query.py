@@ -84,7 +84,7 @@ NUMBER_Q = re.compile(
     # a preposition may lead the figure asked: 'after how many epochs', 'on how many GPUs'
     r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:(?:at|with|under|after|within|to) )?"  # 'at what sampling rate …', 'to what accuracy …'
-    r"(?:what|which)(?! ones?\b| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + _NO_OBJECT + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
+    r"(?:what|which)(?! ones?\b(?![-‐])| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + _NO_OBJECT + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
     r"(?:(?:what|which) (?:is|was|were|are) |what['’]s )(?:the |its |their )?(?!" + _KIND_OF + r")(?:[\w-]+" + _POSS + r" ){0,3}" + QUANTITY + r"\b"
     + _MODIFIER + r"|"
@@ -95,7 +95,11 @@ NUMBER_Q = re.compile(
     r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|\w+ing\s+(?:the|a|an)\b|"
     r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+ ){0,3}"
     + QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
-    r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût))"
+    r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût)|"
+    # a value reached, whatever it is called ('what Kendall tau does the proxy reach …?', 'what one-shot accuracy do
+    # they attain …?'): a figure
+    r"(?:what|which) (?!papers?\b|works?\b|methods?\b|approach\w*\b|ways?\b|kinds?\b|types?\b|sorts?\b)"
+    r"(?:[\w-]+ ){1,3}(?:do|does|did) (?:[\w'’-]+ ){1,6}?(?<!\bto )(?:reach|achieve|attain|score)\b)"  # (not 'to reach')
     # a bare noun phrase ending in a quantity ("Deformable DETR parameter count and FLOPs")
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
     r"(?!.*\b(?:what|which|who|how|why|where|that|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"

@@ -701,6 +701,20 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
     assert counts(sentence, count_unit(question)) is stated
 
 
+@pytest.mark.parametrize(("sentence", "figure"), [
+    # a bound in symbols states a figure (session 32; written for this test)
+    (r"Our sampler mixes in $\widetilde{O}(d\sqrt{n})$ steps.", True),
+    ("The index answers queries in O(log n) time.", True),
+    ("An Ω(n) lower bound shows this is tight.", True),
+    ("We propose OPT (Open Pretrained Transformers) for research.", False),
+    ("The sampler mixes quickly in practice.", False),
+])
+def test_a_bound_in_symbols_is_a_figure(sentence, figure):
+    from rag.answer.evidence import has_figure
+
+    assert has_figure(sentence) is figure
+
+
 @pytest.mark.parametrize(("question", "abstract", "stated"), [
     ("What RMSE does the forecaster reach?", "We propose a traffic forecaster. It reduces the RMSE to 3.21 on sensor data.",
      True),

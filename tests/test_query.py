@@ -566,6 +566,13 @@ def test_a_quantity_word_used_as_a_verb_asks_for_no_figure(question, figure):
     # asks for it
     ("sparse kernels that deliver real wall-clock speedups", False),
     ("the sparse kernel's wall-clock speedup", True),
+    # 'what one-shot …' is no 'which one'; a value reached is a figure whatever it is called
+    ("What one-shot error does the prototype classifier have on mini-ImageNet?", True),
+    ("what Spearman rho does the zero-cost proxy attain on NAS-Bench-101?", True),
+    ("which retrieval hit rate did the dense retriever reach at 20 passages?", True),
+    ("which one needs fewer labels?", False),
+    ("what baseline do they pair it with to reach the best result?", False),
+    ("which papers reach state of the art on WMT?", False),
 ])
 def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure):
     assert analyse(question, [], None).wants_number is figure
