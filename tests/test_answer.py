@@ -710,9 +710,9 @@ def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence
     ("The sampler mixes quickly in practice.", False),
 ])
 def test_a_bound_in_symbols_is_a_figure(sentence, figure):
-    from rag.answer.evidence import has_figure
+    from rag.answer.figure import gives_figure
 
-    assert has_figure(sentence) is figure
+    assert gives_figure(sentence) is figure
 
 
 @pytest.mark.parametrize(("question", "abstract", "stated"), [

@@ -111,14 +111,10 @@ def counts(sentence: str, unit: frozenset[str]) -> bool:
     return False
 
 
-# An asymptotic bound written in math ('$\\widetilde{O}(T\\sqrt{kN})$ regret', 'O(n log n) time'): a figure in symbols
-BOUND = re.compile(r"(?<![A-Za-z])(?:\\(?:widetilde|tilde|mathcal)\{?)?[OΘΩ]\}?\s*\(|\\(?:Theta|Omega)\s*\(|\\sqrt|√")
-
-
 def has_figure(sentence: str) -> bool:
-    """Does the sentence state a number (digits or words: 'six benchmark datasets') or a bound in symbols, other
-    than a year that dates something or a citation mark?"""
-    return bool(NUMBER_WORDS.search(without_years(sentence)) or BOUND.search(sentence))
+    """Does the sentence state a number (digits or words: 'six benchmark datasets'), other than a year that
+    dates something or a citation mark?"""
+    return bool(NUMBER_WORDS.search(without_years(sentence)))
 
 
 LOW_VALUE = re.compile(r"https?://|github\.com|\bcode (is|and \w+ are|will be) (publicly )?available|"

@@ -167,6 +167,16 @@ def _own_words_tests(query: Query) -> list:
 FIGURE_SHARE = 0.4
 
 
+# An asymptotic bound written in math ('$\\widetilde{O}(T\\sqrt{kN})$ regret', 'O(n log n) time'): a figure in symbols,
+# for the figure check only (the sentence ranker's figure flag stays on numbers)
+BOUND = re.compile(r"(?<![A-Za-z])(?:\\(?:widetilde|tilde|mathcal)\{?)?[OΘΩ]\}?\s*\(|\\(?:Theta|Omega)\s*\(|\\sqrt|√")
+
+
+def gives_figure(sentence: str) -> bool:
+    """Does the sentence give a figure: a number (`has_figure`) or a bound in symbols?"""
+    return has_figure(sentence) or bool(BOUND.search(sentence))
+
+
 _DEGREE = frozenset(("er", "est", "r", "st"))  # 'weak' + 'est', 'larg' + 'er' (Snowball's 'large'), 'wide' + 'st'
 
 
@@ -226,11 +236,11 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     if in_own_words:
         return True
     if not asked:
-        return any(has_figure(s) for s in sentences)
+        return any(gives_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
     for sent in sentences:  # (a relative amount is given in digits or as a ratio: 'three frameworks' states no speed-up)
-        if has_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
+        if gives_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
             words, low = tokens(sent), sent.lower()
             if sum(v for t, v in w.items() if t in words or _head_of(t, words)
                    or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
