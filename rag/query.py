@@ -258,9 +258,10 @@ _VERB_VERSUS = r"(?:compares? (?:with|to|against)|differs? from|different from)"
 _VERSUS = rf"(?:versus|vs\.?|compared (?:with|to)|{_VERB_VERSUS})"
 _LIST_SEP = re.compile(rf"\s*,?\s+{_VERSUS}\s+|\s*,\s*(?:(?:or|and)\s+)?|\s+or\s+", re.I)
 _LIST_AND = re.compile(r"\s+and\s+", re.I)
-_SIDE_BY_SIDE_PHRASE = re.compile(r",?\s*\b(?:side[- ]by[- ]side|head[- ]to[- ]head)\b", re.I)
+_SET_APART = r"side[- ]by[- ]side|head[- ]to[- ]head"  # how two things are to be set out, not a thing named
+_SIDE_BY_SIDE_PHRASE = re.compile(rf",?\s*\b(?:{_SET_APART})\b", re.I)
 # how to set things out, not a thing listed ('A and B, side by side'; 'A or B, briefly')
-_FRAMING = re.compile(r"(?:please\s+)?(?:side[- ]by[- ]side|head[- ]to[- ]head|compared|in comparison|briefly|in short|"
+_FRAMING = re.compile(rf"(?:please\s+)?(?:{_SET_APART}|compared|in comparison|briefly|in short|"
                       r"in brief|please|thanks?|thank you)(?:\s+please)?", re.I)
 _COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
                       re.I)
@@ -384,7 +385,7 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
-                          r"side[- ]by[- ]side|head[- ]to[- ]head|juxtapos\w*|"
+                          + _SET_APART + r"|juxtapos\w*|"
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
                           # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
