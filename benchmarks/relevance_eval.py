@@ -3,9 +3,13 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
+- bundled-v72, acl-v72 and bundled-v73, acl-v73 (session 33, two pairs): validation_bundled_v72.jsonl,
+  validation_bundled_v73.jsonl (80 each), validation_acl_v72.jsonl and validation_acl_v73.jsonl (40 each), written
+  at the session's start by four helpers who did not read the decision layer, run the system or read each other's
+  sets; each run once on the session's final decision layer; `--sets bundled-v72,acl-v72,bundled-v73,acl-v73`.
 - bundled-v71, acl-v71 (session 32, third pair): validation_bundled_v71.jsonl (80) and validation_acl_v71.jsonl (40),
   written after the v70 run by two helpers who did not read the decision layer or run the system; run once on the
-  session's final decision layer (e69d6dc); `--sets bundled-v71,acl-v71`.
+  session's final decision layer (e69d6dc) and looked at since (session 33's fixes came from it).
 - bundled-v70, acl-v70 (session 32, second pair): validation_bundled_v70.jsonl (80) and validation_acl_v70.jsonl (40),
   written after the v69 run by two helpers; run once on bb62d9b and looked at since (one fix came from it).
 - bundled-v69, acl-v69 (session 32): validation_bundled_v69.jsonl (80) and validation_acl_v69.jsonl (40), written at
@@ -103,7 +107,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 72))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 74))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -152,8 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v71,acl-v71,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-71, "
+    ap.add_argument("--sets", default="dev,bundled-v72,acl-v72,bundled-v73,acl-v73,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-73, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)

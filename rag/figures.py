@@ -55,7 +55,10 @@ FIGURE = re.compile(r"\b(?<!['’])((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|
 
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
-                          "achieved obtain obtains obtained give gives given number figure exactly".split())
+                          "achieved obtain obtains obtained give gives given number figure exactly "
+                          # a chat's asides and light verbs ('ok, and how much did latency go down?'), a citation's
+                          # 'et al.'
+                          "ok okay go goes went gone et al".split())
 
 # A unit of measurement a question asks its figure in ('the largest model, in parameters', 'the cost in GPU days',
 # 'latency in milliseconds'): in a question that opens with 'what' or 'which', it asks for an amount.

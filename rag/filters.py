@@ -136,8 +136,10 @@ def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple
             break
     if not found:
         found += owned_phrase(q, vocab) or event_phrase(q, vocab)
-    pattern = (r"(?<![\w-])([A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|(?:-?\s?|(?<=[A-Z])\)\s)"
-               + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
+    # a venue whose name ends in digits ('NLPCOVID19', 'nlpcovid19'), which the word pattern would read as a name and a year
+    named_digits = "".join(f"(?i:{re.escape(k)})(?![\\w-])|" for k in vocab.keys if k[-1].isdigit())
+    pattern = (r"(?<![\w-])(" + named_digits + r"[A-Za-z][A-Za-z0-9+-]*[A-Za-z](?:\s+[A-Z][A-Za-z]+)?)(['’]\d{2}|(?<=[A-Z])\d{2}(?!\d)|"
+               r"(?:-?\s?|(?<=[A-Z])\)\s)" + YEAR + r")?(?!\w)")  # one word or two squashed ('MT Summit'), a year: 'LREC'08', 'IWSLT07', 'ACL 2020'
     for m in _venue_words(q, pattern):
         word = m.group(1)
         key = fold(word).replace(" ", "").replace("+", "")  # 'NLP+CSS' is the event id's 'nlpcss'

@@ -43,7 +43,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
                       # "who developed X?"), as do "its authors" and "which team built X"; "who does X name as
                       # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
-                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|[:;—–]\s*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
@@ -390,7 +390,9 @@ SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|dif
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
                           # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
                           r"\b(?:do|does|did)\s[^;:?]+?\sshare\s*(?:[?.!,;:]|$)", re.I)
-_AND = re.compile(r"\s+(?:and|et|und)\s+", re.I)  # English, French, German
+# what joins two things set side by side: 'and' in English, French, German (not 'et al.'), and 'plus', 'alongside',
+# '(put) next to', 'together with', 'along with' ('Network In Network alongside the All Convolutional Net')
+_AND = re.compile(r"\s+(?:and|et(?!\s+al\b)|und|plus|alongside|next\s+to|(?:together|along)\s+with)\s+", re.I)
 MAX_PAIRS = 3  # 'and's tried per question
 
 

@@ -229,6 +229,10 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     # 'whose …' asks who made it: every 'whose' question of the sets v1-v42 is an author question (session 25)
     ("whose benchmark covers robotic manipulation in simulation?", True),
     ("Whose optimiser adapts the learning rate per parameter from gradient moments?", True),
+    # 'whose' opening a clause after a colon or a dash (session 33; written for this test)
+    ("spiking transformers for event cameras: whose work is it?", True),
+    ("the pruning toolkit — whose paper?", True),
+    ("parsers whose speed does not depend on sentence length", False),
     ("how do deep networks handle who-questions in reading comprehension?", False),
     # 'who does X <verb>' asks the object of X's verb; 'who did the study' still asks for people
     ("Who does the compression toolkit name as its intended audience?", False),
@@ -672,6 +676,21 @@ def test_side_by_side_sets_two_things_apart_and_is_no_item(question, sides):
     q = analyse(question, [], None)
     assert q.aspects == ()
     assert q.pair_sides[0] == sides
+
+
+@pytest.mark.parametrize(("question", "sides"), [
+    # 'et al.' is no French 'and' (session 33; written for this test)
+    ("Smith et al.'s sparse router and the dense baseline: how does each scale?",
+     (("Smith et al.'s sparse router", "the dense baseline"),)),
+    # 'alongside', '(put) next to', 'plus', 'together with' join two things set side by side
+    ("the spiking transformer alongside the event-camera survey: what does each propose?",
+     (("the spiking transformer", "the event-camera survey"),)),
+    ("I'd like the sparse router put next to Smith et al.'s dense baseline — what does each contribute?",
+     (("I'd like the sparse router put", "Smith et al.'s dense baseline"),)),
+    ("the graph toolkit plus the tensor compiler: summarise both", (("the graph toolkit", "the tensor compiler"),)),
+])
+def test_what_joins_two_things_compared(question, sides):
+    assert analyse(question, [], None).pair_sides == sides
 
 
 def test_please_is_no_item_of_a_list():

@@ -210,11 +210,11 @@ def _pair_ids(readings: list[list[Evidence]]) -> set[str]:
 def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Evidence]]:
     """The judged readings of the two sides of an 'and' (`Query.pairs`) where each side names its own paper:
     two different papers, each answering its side at the answer threshold, and the same two are the whole
-    question's best two ('Both the HyperNetworks paper and the hypernetwork for continual learning …: how
+    question's best three (PAIR_AMONG) ('Both the HyperNetworks paper and the hypernetwork for continual learning …: how
     does each use them?'). Judged on the whole question, the second of two papers named scores low, because
     half the question is about the other. Empty where no 'and' splits the question that way: the sides'
-    best papers are one paper, or one side has none that answers it, or the whole question ranks another
-    paper among its best two. A figure or a link is asked of one paper."""
+    best papers are one paper, or one side has none that answers it, or the whole question ranks two other
+    papers above one of them. A figure or a link is asked of one paper."""
     if not query.pairs or not whole or query.wants_number or query.wants_link:
         return []
     tau = load_model().threshold
@@ -223,10 +223,17 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
         tops = [r[0] for r in readings if r and r[0].relevance >= tau]
         ids = {e.hit.paper.paper_id for e in tops}
         if (len(tops) == 2 and len(ids) == 2 and len(whole) > 1
-                and {whole[0].hit.paper.paper_id, whole[1].hit.paper.paper_id} == ids):
+                and ids <= {e.hit.paper.paper_id for e in whole[:PAIR_AMONG]}):
             return readings
     return []
 
+
+# Where the whole question's judgement must rank the two papers a comparison's sides name: among its best three. Judged
+# on the whole question, a third paper sharing the first side's words may outrank the second side's ('Ha et al.'s
+# HyperNetworks and the SMASH one-shot architecture search: in what way does the latter build on the former?' ranks
+# End-To-End Memory Networks second). Session 33: over dev and bundled v1-v71 (looked at), the best three rather than
+# two gave three comparisons both their papers, and cost one comparison a paper and two lookups a wrong second paper.
+PAIR_AMONG = 3
 
 # A side of a comparison of at most this many words that is a name ('SN-Net', 'the Deep Graph Library') is also
 # judged on its own, without the question's other words, which may suit the other side's paper better.

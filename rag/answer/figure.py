@@ -214,7 +214,9 @@ def states_figure(ev: Evidence, query: Query) -> bool:
 
     if any(asked.search(query.search) and not any(stated_as(s, stated) for s in ev.sentences) for asked, stated in UNIT_ASKED):
         return False  # 'per-image latency in milliseconds?' and an abstract giving a speed-up, no time
-    naming = tokens(ev.hit.paper.title or "") | tokens(" ".join(t for n, t in query.named_forms.items() if n in found))
+    # the title's words, the named terms found and the authors' names ('… reported by Pal et al.') name the paper
+    naming = (tokens(ev.hit.paper.title or "") | tokens(" ".join(ev.hit.paper.authors))
+              | tokens(" ".join(t for n, t in query.named_forms.items() if n in found)))
     metric_stems, metric = _metric_stems()
     naming -= metric_stems  # a metric named ('RMSE') is what is asked, not the paper's name
     words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
