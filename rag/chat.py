@@ -98,9 +98,21 @@ class Condensed:
 CONTINUES = re.compile(r"^\W*(?:and|also|so|plus|but|then|what about|how about)\b", re.I)
 
 
-def points_back(question: str) -> bool:
-    """Does the question point back at the conversation (a pronoun, 'the paper', or an opening 'and …')?"""
-    return bool(ANAPHORA.search(question) or CONTINUES.match(question))
+_DEFINITE = re.compile(r"\bthe ([a-z][a-z-]{3,})\b", re.I)
+
+
+def points_back(question: str, context: str = "") -> bool:
+    """Does the question point back at the conversation (a pronoun, 'the paper', or an opening 'and …')? With the
+    conversation's last exchange as `context`, a definite noun it uses there points back too ('How long did the
+    search take?' after an answer on a method that searches for losses)."""
+    if ANAPHORA.search(question) or CONTINUES.match(question):
+        return True
+    if not context:
+        return False
+    from rag.lexical import query_tokens
+
+    said = set(query_tokens(context))
+    return any(set(query_tokens(m.group(1))) & said for m in _DEFINITE.finditer(question))
 
 
 def is_followup(question: str, history: list[dict[str, str]]) -> bool:

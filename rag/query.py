@@ -140,7 +140,11 @@ _NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|u
                     r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
 WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
-                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b))\w*\b|"
+                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b)|(?:go|come)\s+(?:down|up))\w*\b|"
+                         # a change asked in the passive ('how much compute is saved on BERT-Large?'), a part of a whole
+                         # ('how much of the labelled data did they need?')
+                         r"\bhow much (?:[\w-]+\s+){0,2}?(?:is|was|are|were|gets?|got)\s+(?:\S+\s+){0,3}?(?:cut|reduc|lower|"
+                         r"shrunk|sav|improv|increas|rais|boost|decreas|drop|compress|gain)\w*\b|\bhow much of (?:the|their|its)\s|"
                          r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:fraction|share|percentage|proportion|ratio|"
                          r"speed-?up)\b|"  # 'what is the largest speed-up …?'
                          r"\bas an? (?:share|fraction|percentage|proportion) of\b|"  # 'how much data, as a share of …'
@@ -373,7 +377,14 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     # long clauses joined by 'or': a description, not a list; two things compared may each be described at length
     if any(len(x.split()) > (COMPARED_WORDS if len(items) == 2 and COMPARISON.search(clauses[i]) else 8) for x in items):
         return one_other
-    return _with_others([" ".join(x for x in (head, item, tail) if x) for item in items], clauses, i), tuple(items)
+    readings = [" ".join(x for x in (head, item, tail) if x) for item in items]
+    for k in range(1, len(items)):  # 'generating molecules or their 3D conformations': whose conformations the item
+        if _POSSESSIVE.match(items[k]) and not _POSSESSIVE.match(items[k - 1]):  # says, the item before it names
+            readings[k] = f"{items[k - 1]} {readings[k]}"
+    return _with_others(readings, clauses, i), tuple(items)
+
+
+_POSSESSIVE = re.compile(r"(?:their|its)\b", re.I)  # an item that opens by pointing back at what an earlier one names
 
 
 def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
@@ -446,6 +457,7 @@ class Query:
     filters: Filters | None = None
     years_read: bool = False  # the filters' years were read from the question's words (not given by the caller)
     named: tuple[str, ...] = ()  # names of methods, datasets, systems as typed (CamelCase, ACRONYMs, digits)
+    negated: tuple[str, ...] = ()  # those named as what the paper does not use ('rather than VAE'; `negated_names`)
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
     wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
@@ -509,7 +521,7 @@ class Query:
     def absent_named(self, terms: set[str]) -> list[str]:
         """Named terms, as typed, whose normalised form occurs nowhere in a collection's `terms`, in the singular
         or the plural ('FLOPs' is 'flop', which an abstract writes 'FLOPs')."""
-        return [t for n, t in self.named_forms.items() if not written(n, terms)]
+        return [t for n, t in self.named_forms.items() if not written(n, terms) and t not in self.negated]
 
     @property
     def detail(self) -> dict[str, bool | frozenset[str]]:
@@ -569,6 +581,18 @@ def _names(search: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(t for t in named_terms(search)
                                if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)
                                and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)))
+
+
+# A name the question sets aside ('NTMs built on optimal transport rather than VAE reparameterisation', 'without BERT',
+# 'unlike GANs'): what the paper does not use, so an abstract that never writes it is no sign that it misses the question.
+_NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of|as\s+opposed\s+to|other\s+than|unlike|without|not|no)\s+"
+                       r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
+
+
+def negated_names(search: str) -> tuple[str, ...]:
+    """The named terms (`_names`) that stand within three words after a negation ('rather than', 'without', 'unlike')."""
+    spans = " ".join(m.group(1) for m in _NEGATION.finditer(search))
+    return tuple(t for t in _names(search) if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", spans))
 
 
 # "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or
@@ -734,6 +758,7 @@ def analyse(
         filters=filters if filters is not None and filters.active() else None,
         years_read=years_read,
         named=_names(search),
+        negated=negated_names(search),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),

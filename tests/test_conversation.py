@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 import rag
 
 
@@ -180,3 +182,17 @@ def test_is_their_code_public_asks_for_the_link_of_the_paper_discussed(seed_read
     ans = rag.ask("Is their code public, and where?", history=history)
     assert [s.title for s in ans.sources] == ["LyaNet: A Lyapunov Framework for Training Neural ODEs"], ans.text
     assert "github.com/ivandariojr/LyapunovLearning" in ans.text
+
+
+@pytest.mark.parametrize(("question", "context", "back"), [
+    # a definite noun the last exchange used points back at it (session 33; written for this test)
+    ("How long did the search take?", "Has anyone searched for losses automatically? A method searches loss formulas [1].",
+     True),
+    ("How long did the search take?", "Which papers prune transformers? One prunes attention heads [1].", False),
+    ("What does it cost?", "", True),  # a pronoun, as before
+    ("How long did the search take?", "", False),
+])
+def test_a_definite_noun_of_the_last_exchange_points_back(question, context, back):
+    from rag.chat import points_back
+
+    assert points_back(question, context) is back

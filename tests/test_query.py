@@ -283,6 +283,12 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("how much power does the accelerator draw, in watts?", False),
     ("how much memory or water does training use?", False),
     ("how much cheaper is the distilled model?", True),
+    # a change in the passive, a part of a whole, a quantity that goes down (session 33; written for this test)
+    ("how much memory is saved by the sparse attention?", True),
+    ("how much of the training budget did the search use?", True),
+    ("so how much did the error go down?", True),
+    ("how much memory is used by the cache?", False),
+    ("how much data is needed for fine-tuning?", False),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""
@@ -695,3 +701,29 @@ def test_what_joins_two_things_compared(question, sides):
 
 def test_please_is_no_item_of_a_list():
     assert analyse("the compressed model's top-1 accuracy, please", [], None).aspects == ()
+
+
+@pytest.mark.parametrize(("question", "readings"), [
+    # an item opening with 'their' / 'its' reads with the item before it, which names whose (session 33; written
+    # for this test)
+    ("designing proteins or their binding sites", ("designing proteins", "designing proteins their binding sites")),
+    # each item points back alike, at what the list's head names: unchanged
+    ("approaches to their size, their depth or their width",
+     ("approaches to their size", "approaches to their depth", "approaches to their width")),
+])
+def test_an_item_pointing_back_reads_with_the_item_it_points_at(question, readings):
+    assert analyse(question, [], None).aspects == readings
+
+
+@pytest.mark.parametrize(("question", "negated"), [
+    # a name set aside is what the paper does not use (session 33; written for this test)
+    ("topic models built on optimal transport rather than VAE training", ("VAE",)),
+    ("sentence classification without BERT or other pretrained encoders", ("BERT",)),
+    ("unlike GPT-3, which retrieval model answers open questions?", ("GPT-3",)),
+    ("GANs versus VAEs for video generation", ()),
+    ("VAE training with optimal transport", ()),
+])
+def test_a_name_set_aside_is_negated(question, negated):
+    q = analyse(question, [], None)
+    assert q.negated == negated
+    assert not set(negated) & set(q.absent_named(set()))  # never counted as a name the collection lacks

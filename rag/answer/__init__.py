@@ -189,7 +189,7 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
         # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
         follow[0].relevance = 1.0
-    tau, back = load_model().threshold, points_back(query.text)
+    tau, back = load_model().threshold, points_back(query.text, query.context)
     if follow and back and len(prev_ids) == 1 and best_fresh < tau:
         # 'Do they propose any defence against it?': a question that points back at the one paper under
         # discussion, with nothing else in the collection answering it on its own, is about that paper
