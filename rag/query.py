@@ -690,6 +690,10 @@ def name_forms(named: list[str]) -> dict[str, str]:
     return out
 
 
+# 'the exact mean average precision …', 'precise top-1 accuracy of …': a quantity asked for exactly is a figure
+EXACT_FIGURE = re.compile(r"\b(?:exact(?!\s+match)|precise)\s+(?:[\w-]+\s+){0,3}?" + QUANTITY + r"\b", re.I)
+
+
 def asks_figure(question: str) -> bool:
     """Does the question ask for a figure: a quantity interrogative (NUMBER_Q), 'what …, in milliseconds?' or
     '…, in percent?' ('Mamba-ND ImageNet-1K top-1, in percent?'); not 'what is it called?', nor 'what do they
@@ -697,7 +701,7 @@ def asks_figure(question: str) -> bool:
     opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I)
     figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
         not ASKS_WHAT_CALLED.search(question)
-    figure = figure or bool(IN_PERCENT.search(question))
+    figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question))
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
     return figure

@@ -598,6 +598,10 @@ def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure
     ("the sparse tagger's F1 on CoNLL-2003, as a number?", True),
     ("Swin-T mIoU on ADE20K - as a figure", True),
     ("work that reports its gains as a percentage", False),
+    # a quantity asked for exactly (session 33; written for this test)
+    ("the exact top-1 accuracy the sparse tagger gets on ImageNet validation images", True),
+    ("precise word error rate of the streaming recogniser on LibriSpeech test-other", True),
+    ("exact inference for the precise posterior of graphical models", False),
 ])
 def test_a_figure_asked_in_percent_is_a_figure_question(question, figure):
     assert analyse(question, [], None).wants_number is figure
