@@ -284,7 +284,8 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
                         # 'A or B: which one …', 'A or B? which library …' (not 'which papers …', a list)
                         r"\bor\b[^,;:?]{1,120}[:?]\s*which\s+(?:one|of the two|(?!papers?\b|works?\b|articles?\b)[a-z]+(?<!s))\b|"
                         r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s|"
-                        rf"^\W*how\s+(?:(?:is|are|was|were)\s[^;:?]+?\s{_RELATED}|(?:does|do|did)\s[^;:?]+?\s{_RELATES})\s", re.I)
+                        rf"^\W*(?:how|in\s+what\s+ways?)\s+(?:(?:is|are|was|were)\s[^;:?]+?\s{_RELATED}|(?:does|do|did)\s[^;:?]+?\s"
+                        rf"{_RELATES})\s", re.I)
 # Two items enumerated and then asked about one by one ('A, and B: the setting each targets and its finding'): a
 # comparison though no comparison word joins them
 # ('each' ending a clause, or before a verb: 'in each?', 'what each says'; not 'label each segment', 'each other')
@@ -295,8 +296,8 @@ _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?
                         r"(?:apart\s+)?from\s+(?P<b>[^;:?]+)$|"
                         # a relation asked ('how is A related to B', 'how does A relate to B', 'how do A and B relate'
                         # is an 'and' of SIDE_BY_SIDE): the two things related are the sides
-                        rf"^\W*how\s+(?:is|are|was|were)\s+(?P<a2>[^;:?]+?)\s+{_RELATED}\s+(?P<b2>[^;:?]+)$|"
-                        rf"^\W*how\s+(?:does|do|did)\s+(?P<a3>[^;:?]+?)\s+{_RELATES}\s+(?P<b3>[^;:?]+)$", re.I)
+                        rf"^\W*(?:how|in\s+what\s+ways?)\s+(?:is|are|was|were)\s+(?P<a2>[^;:?]+?)\s+{_RELATED}\s+(?P<b2>[^;:?]+)$|"
+                        rf"^\W*(?:how|in\s+what\s+ways?)\s+(?:does|do|did)\s+(?P<a3>[^;:?]+?)\s+{_RELATES}\s+(?P<b3>[^;:?]+)$", re.I)
 # Two things named and then asked about together: 'A and B both start from an ODE view', 'what do A and B
 # each say about memory': the two are the items, the words after 'both' / 'each' belong to each reading.
 _BOTH = re.compile(r"^(?:(?P<a>[^,;:?]+?)\s+and\s+(?P<b>[^,;:?]+?)\s+both\b(?!\s+(?:the|of|a|an|in|on)\b)|"
@@ -752,8 +753,9 @@ def analyse(
         lexicon = load_lexicon(eng.settings.lexicon_dir)
         known = None if doc_freq is None else (lambda word: doc_freq(word) > 0)  # the collection's own words
         gloss = lexicon.gloss(search, known, skip=_GENERIC | _ABOUT_VERBS) if lexicon is not None else ""
-    items, bare = enumeration(search)
     unframed = _SIDE_BY_SIDE_PHRASE.sub("", search)  # 'A and B, side by side': the sides are A and B
+    # (and the phrase, with what follows it, is no item: 'A and B, side by side for click and recommendation modelling')
+    items, bare = enumeration(unframed)
     sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(unframed)
     return Query(
         text=question,

@@ -731,3 +731,22 @@ def test_a_name_set_aside_is_negated(question, negated):
     q = analyse(question, [], None)
     assert q.negated == negated
     assert not set(negated) & set(q.absent_named(set()))  # never counted as a name the collection lacks
+
+
+def test_what_follows_side_by_side_is_no_item_either():
+    """'A and B, side by side for X and Y': the phrase and what follows it are no items of a list; the 'and' of the two
+    things named gives the sides (session 33; written for this test)."""
+    q = analyse("the sparse router and the dense baseline, side by side for speed and memory", [], None)
+    assert q.aspects == () and q.compares is False
+    assert q.pair_sides[0] == ("the sparse router", "the dense baseline for speed and memory")
+
+
+@pytest.mark.parametrize(("question", "items"), [
+    # 'in what way(s) do A connect / relate to B' asks for the relation of two things (session 33; written for this test)
+    ("In what way do spiking transformers connect to the event-camera survey?",
+     ("spiking transformers", "the event-camera survey")),
+    ("in what ways is the sparse router related to the dense baseline?", ("the sparse router", "the dense baseline")),
+])
+def test_in_what_way_do_a_and_b_relate(question, items):
+    q = analyse(question, [], None)
+    assert q.items == items and q.compares
