@@ -3,10 +3,12 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v72, acl-v72 and bundled-v73, acl-v73 (session 33, two pairs): validation_bundled_v72.jsonl,
-  validation_bundled_v73.jsonl (80 each), validation_acl_v72.jsonl and validation_acl_v73.jsonl (40 each), written
-  at the session's start by four helpers who did not read the decision layer, run the system or read each other's
-  sets; each run once on the session's final decision layer; `--sets bundled-v72,acl-v72,bundled-v73,acl-v73`.
+- bundled-v76, acl-v76 (session 33, last pair): validation_bundled_v76.jsonl (80) and validation_acl_v76.jsonl (40),
+  written after the v75 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on the session's final decision layer; `--sets bundled-v76,acl-v76`.
+- bundled-v72 … v75, acl-v72 … v75 (session 33): v72 and v73 written at the session's start by four helpers and run
+  once on 642007b; v74 written after that run and run once on 23ce055; v75 written after that and run once on
+  205dbcb; each looked at after its run (fixes came from each).
 - bundled-v71, acl-v71 (session 32, third pair): validation_bundled_v71.jsonl (80) and validation_acl_v71.jsonl (40),
   written after the v70 run by two helpers who did not read the decision layer or run the system; run once on the
   session's final decision layer (e69d6dc) and looked at since (session 33's fixes came from it).
@@ -107,7 +109,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 76))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 77))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -156,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v72,acl-v72,bundled-v73,acl-v73,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-75, "
+    ap.add_argument("--sets", default="dev,bundled-v76,acl-v76,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-76, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)
