@@ -43,7 +43,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
                       # "who developed X?"), as do "its authors" and "which team built X"; "who does X name as
                       # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
-                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|[:;—–]\s*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\s*[:;—–]\s*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
@@ -590,10 +590,11 @@ _NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of|as\s+opposed\s+to|other
                        r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
 
 
-def negated_names(search: str) -> tuple[str, ...]:
-    """The named terms (`_names`) that stand within three words after a negation ('rather than', 'without', 'unlike')."""
+def negated_names(search: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The named terms (`names`, the search text's `_names`) that stand within three words after a negation ('rather
+    than', 'without', 'unlike')."""
     spans = " ".join(m.group(1) for m in _NEGATION.finditer(search))
-    return tuple(t for t in _names(search) if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", spans))
+    return tuple(t for t in names if re.search(rf"(?<![\w-]){re.escape(t)}(?![\w-])", spans))
 
 
 # "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or
@@ -735,6 +736,11 @@ def analyse(
     doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
     if doc_freq is not None and not non_english(question):  # 'generalise' as the collection writes it (rag.spelling)
         search = respell(search, doc_freq)
+        terms = getattr(eng.lexical, "terms", None)  # (the engine backend keeps no vocabulary in memory)
+        if isinstance(terms, set):  # 'text clasification' as the collection writes it (rag.typos)
+            from rag.typos import correct_typos
+
+            search = correct_typos(search, terms, doc_freq)
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
     unknown = ""
@@ -757,14 +763,15 @@ def analyse(
     # (and the phrase, with what follows it, is no item: 'A and B, side by side for click and recommendation modelling')
     items, bare = enumeration(unframed)
     sides = () if items or not SIDE_BY_SIDE.search(search) else and_sides(unframed)
+    names = _names(search)
     return Query(
         text=question,
         search=f"{search} ({gloss})" if gloss else search,  # names, aspects and detail: from the words typed
         gloss=gloss,
         filters=filters if filters is not None and filters.active() else None,
         years_read=years_read,
-        named=_names(search),
-        negated=negated_names(search),
+        named=names,
+        negated=negated_names(search, names),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),

@@ -1,0 +1,104 @@
+"""Words typed wrong ('transfomer', 'clasification'), read as the collection writes them.
+
+A question typed in a hurry ('text clasification with gzip compresion') misses every abstract in BM25, and the
+relevance model's term coverage counts the word as absent, so a lookup whose every other word fits its paper was
+refused (held-out sets carry one such question each). A word of the question that the collection never writes is
+read as the collection's word one edit away (a letter added, dropped, changed, or two neighbours swapped; two edits
+for a word of nine letters or more), where exactly one such word is closest and at least MIN_PAPERS papers write it.
+The collection decides, as for British spellings (rag.spelling): a word it does not hold and that is no near miss of
+one it holds ('lavender', 'kerosene') is left as typed, and so are words of the reference vocabulary that are not rare
+there ('apple' is no typo of 'apply'), names, acronyms and short words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from threading import Lock
+
+__all__ = ["correct_typos"]
+
+MIN_LETTERS = 5  # shorter words are left as typed ('ordr'): one edit away lie too many other words
+LONG_WORD = 9  # from this length two edits are allowed
+MIN_PAPERS = 2  # papers that must write the word read in place of a typo
+# A word whose stem the reference vocabulary (rag.relevance.reference_idf) holds below this IDF is a word, not a typo
+# ('apple' 7.3, 'wheat' 9.0); rarer stems there include typos of its own texts ('transfom' 9.2). Chosen, not fitted.
+COMMON_IDF = 9.0
+_WORD = re.compile(r"(?<![\w'’-])([a-z]+)(?![\w'’-])")  # lower case: a capitalised word may be a name
+
+
+def _distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (insertions, deletions, substitutions, adjacent swaps), or limit + 1 once it
+    exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+_index: dict[tuple[int, int], dict[tuple[str, int], list[str]]] = {}
+_lock = Lock()
+
+
+def _words_by_start(terms: set[str]) -> dict[tuple[str, int], list[str]]:
+    """The collection's plain words of four letters or more, by first letter and length (built once per vocabulary)."""
+    key = (id(terms), len(terms))
+    with _lock:
+        found = _index.get(key)
+        if found is None:
+            found = {}
+            for t in terms:
+                if len(t) >= MIN_LETTERS - 1 and t.isalpha() and t.isascii():
+                    found.setdefault((t[0], len(t)), []).append(t)
+            _index.clear()  # one vocabulary at a time: the engine in use
+            _index[key] = found
+        return found
+
+
+def _nearest(word: str, terms: set[str], doc_freq: Callable[[str], int]) -> str | None:
+    limit = 2 if len(word) >= LONG_WORD else 1
+    index = _words_by_start(terms)
+    best: list[str] = []
+    best_d = limit + 1
+    for n in range(len(word) - limit, len(word) + limit + 1):
+        for cand in index.get((word[0], n), ()):
+            d = _distance(word, cand, limit)
+            if d < best_d:
+                best, best_d = [cand], d
+            elif d == best_d and d <= limit:
+                best.append(cand)
+    if len(best) != 1 or doc_freq(best[0]) < MIN_PAPERS:
+        return None  # no near word, or several equally near: the typo is not read
+    return best[0]
+
+
+def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int]) -> str:
+    """`text` with each lower-case word of MIN_LETTERS or more that the collection (`terms`: its lower-cased words)
+    never writes replaced by the one word it writes within one edit (two from LONG_WORD letters), where at least
+    MIN_PAPERS papers hold it; everything else as typed."""
+
+    from rag.lexical import query_tokens
+    from rag.relevance import reference_idf
+
+    idf = reference_idf()[0]
+
+    def sub(m: re.Match) -> str:
+        word = m.group(1)
+        if len(word) < MIN_LETTERS or word in terms or doc_freq(word) > 0:
+            return word  # short, or written by the collection in this or another form ('explains' and 'explain')
+        if any(idf.get(t, COMMON_IDF) < COMMON_IDF for t in query_tokens(word)):
+            return word  # a word of the reference vocabulary ('apple', 'trading'): no typo, however near another
+        return _nearest(word, terms, doc_freq) or word
+
+    return _WORD.sub(sub, text)
