@@ -109,7 +109,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 77))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 78))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -158,8 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v76,acl-v76,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-76, "
+    ap.add_argument("--sets", default="dev,bundled-v77,acl-v77,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-77, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)
@@ -168,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     for var in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_MODEL", "RAG_CONFIG"):
         os.environ.pop(var, None)
     wanted = args.sets.split(",")
+    known = {"dev", "bundled", "acl", "lib2", "lib20", "lib200", "scifact-test"} | {
+        f"{kind}-{v}" for kind in ("bundled", "acl") for v in VERSIONS}
+    unknown = [name for name in wanted if name not in known]
+    if unknown:  # a set this script does not know would be skipped without a word
+        ap.error(f"unknown set(s): {', '.join(unknown)} (known: dev, bundled, acl, bundled-vN and acl-vN for N in "
+                 f"2-{VERSIONS[-1][1:]}, lib2, lib20, lib200, scifact-test)")
     seed_home = WORK / "relevance_eval_seed"
     seed_home.mkdir(parents=True, exist_ok=True)
     out: dict = {"sets": {}}
