@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v76, acl-v76 (session 33, last pair): validation_bundled_v76.jsonl (80) and validation_acl_v76.jsonl (40),
-  written after the v75 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on the session's final decision layer; `--sets bundled-v76,acl-v76`.
+- bundled-v77, acl-v77 (session 33, last pair): validation_bundled_v77.jsonl (80) and validation_acl_v77.jsonl (40),
+  written after the v76 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on the session's final decision layer (2b3d694); `--sets bundled-v77,acl-v77`.
+- bundled-v76, acl-v76 (session 33): written after the v75 run; run once on ea5d001 (the final layer but the typo
+  reading); its misses were looked at.
 - bundled-v72 … v75, acl-v72 … v75 (session 33): v72 and v73 written at the session's start by four helpers and run
   once on 642007b; v74 written after that run and run once on 23ce055; v75 written after that and run once on
   205dbcb; each looked at after its run (fixes came from each).
