@@ -85,9 +85,9 @@ def _nearest(word: str, terms: set[str], doc_freq: Callable[[str], int]) -> str 
 
 def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int]) -> str:
     """`text` with each lower-case word of MIN_LETTERS or more that the collection (`terms`: its lower-cased words)
-    never writes replaced by the one word it writes within one edit (two from LONG_WORD letters), where at least
-    MIN_PAPERS papers hold it; everything else as typed."""
-
+    never writes, in this or another form, and whose stem is not common in the reference vocabulary (COMMON_IDF),
+    replaced by the one word it writes within one edit (two from LONG_WORD letters), where at least MIN_PAPERS papers
+    hold it; everything else as typed."""
     from rag.lexical import query_tokens
     from rag.relevance import reference_idf
 
