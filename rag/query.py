@@ -82,7 +82,7 @@ _NO_OBJECT = (r"(?!(?!(?:is|was|are|were|do|does|did|has|have|had|can|could|will
 NUMBER_Q = re.compile(
     _CLAUSE + r"(?:(?:and|so|but|also|then|ok|okay|now),? )?(?:(?:exactly|precisely|roughly|approximately|about|just) )?(?:"
     # a preposition may lead the figure asked: 'after how many epochs', 'on how many GPUs'
-    r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often)|by (?:how|what (?:factor|margin|amount))\b|"
+    r"(?:(?:after|in|on|for|with|within|at|over|across|from|to|under) )?how (?:much|many|fast|large|big|well|accurate|long|often|frequently)|by (?:how|what (?:factor|margin|amount))\b|"
     r"(?:(?:at|with|under|after|within|to) )?"  # 'at what sampling rate …', 'to what accuracy …'
     r"(?:what|which)(?! ones?\b(?![-‐])| of\b| " + _KIND_OF + r")(?: " + _NOT_A_LIST + _NO_OBJECT + r"[\w-]+" + _POSS + r"){0,4} "  # 'which one needs …' picks
     + QUANTITY + r"\b" + _MODIFIER + _SHARE_VERB + r"|"
@@ -139,6 +139,7 @@ _WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?
 _NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|user|filter|buffer|cluster|order|"
                     r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
 WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
+                         r"\bhow (?:often|frequently)\b|"  # a frequency: 'in more than 60% of cases', 'twice as often'
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b)|(?:go|come)\s+(?:down|up))\w*\b|"
                          # a change asked in the passive ('how much compute is saved on BERT-Large?'), a part of a whole

@@ -4,7 +4,8 @@ A question typed in a hurry ('text clasification with gzip compresion') misses e
 relevance model's term coverage counts the word as absent, so a lookup whose every other word fits its paper was
 refused (held-out sets carry one such question each). A word of the question that the collection never writes is
 read as the collection's word one edit away (a letter added, dropped, changed, or two neighbours swapped; two edits
-for a word of nine letters or more), where exactly one such word is closest and at least MIN_PAPERS papers write it.
+for a word of nine letters or more), where one such word is closest (words of one stem count as one), or written far
+more often than any other as close (DOMINANT), and at least MIN_PAPERS papers write it.
 The collection decides, as for British spellings (rag.spelling): a word it does not hold and that is no near miss of
 one it holds ('lavender', 'kerosene') is left as typed, and so are words of the reference vocabulary that are not rare
 there ('apple' is no typo of 'apply'), names, acronyms and short words.
@@ -21,6 +22,10 @@ __all__ = ["correct_typos"]
 MIN_LETTERS = 5  # shorter words are left as typed ('ordr'): one edit away lie too many other words
 LONG_WORD = 9  # from this length two edits are allowed
 MIN_PAPERS = 2  # papers that must write the word read in place of a typo
+# Where several words of different stems lie equally near, the one written by this many times as many papers as any
+# other is read (as a spelling corrector takes the likeliest word); closer counts leave the typo as typed. Words of
+# one stem ('generaton': 'generation', 'generator') count as one: the search reads their stem. Chosen, not fitted.
+DOMINANT = 4
 # A word whose stem the reference vocabulary (rag.relevance.reference_idf) holds below this IDF is a word, not a typo
 # ('apple' 7.3, 'wheat' 9.0); rarer stems there include typos of its own texts ('transfom' 9.2). Chosen, not fitted.
 COMMON_IDF = 9.0
@@ -78,16 +83,25 @@ def _nearest(word: str, terms: set[str], doc_freq: Callable[[str], int]) -> str 
                 best, best_d = [cand], d
             elif d == best_d and d <= limit:
                 best.append(cand)
-    if len(best) != 1 or doc_freq(best[0]) < MIN_PAPERS:
-        return None  # no near word, or several equally near: the typo is not read
-    return best[0]
+    if not best:
+        return None
+    from rag.lexical import query_tokens
+
+    by_stem: dict[tuple[str, ...], str] = {}
+    for cand in sorted(best):  # words of one stem ('generation', 'generator') are one word to the search, and the
+        by_stem.setdefault(tuple(query_tokens(cand)), cand)  # collection counts them together: the first is read
+    counts = sorted(((doc_freq(c), c) for c in by_stem.values()), reverse=True)
+    top, word_read = counts[0]
+    if top < MIN_PAPERS or (len(counts) > 1 and top < DOMINANT * max(counts[1][0], 1)):
+        return None  # no near word written by enough papers, or several equally near and about as common: not read
+    return word_read
 
 
 def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int]) -> str:
     """`text` with each lower-case word of MIN_LETTERS or more that the collection (`terms`: its lower-cased words)
     never writes, in this or another form, and whose stem is not common in the reference vocabulary (COMMON_IDF),
-    replaced by the one word it writes within one edit (two from LONG_WORD letters), where at least MIN_PAPERS papers
-    hold it; everything else as typed."""
+    replaced by the one word it writes within one edit (two from LONG_WORD letters), or the one of several as near that
+    DOMINANT times as many papers write, where at least MIN_PAPERS papers hold it; everything else as typed."""
     from rag.lexical import query_tokens
     from rag.relevance import reference_idf
 

@@ -741,6 +741,16 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
     # a superlative the stemmer keeps apart from its adjective ('weakest' and 'weak')
     ("What accuracy does the weakest quantised student reach?",
      "We distil a teacher into students. The weak student reaches 72% accuracy with 1% of the FLOPs.", True),
+    # how often: a frequency, stated by a share of cases; how much compute: by processors and time (session 34;
+    # written for this test)
+    ("how often did people prefer its sketches to the originals?",
+     "We draw sketches with a diffusion model. In more than 70% of cases raters prefer ours over artists' drawings.", True),
+    ("how often did people prefer its sketches to the originals?",
+     "We draw sketches with a diffusion model. Raters judged 400 sketches against artists' drawings.", False),
+    ("and how much compute did the search need?",
+     "We parallelise tree search. Running on 512 GPU cores for 20 minutes matches a week of serial search.", True),
+    ("and how much compute did the search need?",
+     "We parallelise tree search. It matches the serial search in quality on 12 benchmarks.", False),
 ])
 def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
     """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;

@@ -289,6 +289,9 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("so how much did the error go down?", True),
     ("how much memory is used by the cache?", False),
     ("how much data is needed for fine-tuning?", False),
+    # a frequency (session 34; written for this test)
+    ("how often do raters pick the generated clips over real footage?", True),
+    ("how frequently does the tagger mislabel rare words?", True),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""

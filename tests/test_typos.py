@@ -37,6 +37,22 @@ def test_a_typo_with_two_equally_near_words_or_a_rare_one_is_left_as_typed():
     assert correct_typos("compresion", TERMS, lambda w: 1 if w == "compression" else 0) == "compresion"  # one paper
 
 
+@pytest.mark.parametrize(("model", "mode", "read"), [
+    (40, 3, "a model of text"),  # one of two equally near words written by far more papers (session 34)
+    (3, 40, "a mode of text"),
+    (10, 3, "a modle of text"),  # about as common: left as typed
+])
+def test_of_equally_near_words_one_written_far_more_often_is_read(model, mode, read):
+    counts = {"text": 50, "model": model, "mode": mode}
+    assert correct_typos("a modle of text", set(counts), lambda w: counts.get(w, 0)) == read
+
+
+def test_equally_near_words_of_one_stem_are_one_word():
+    """'generation' and 'generator' share a stem: the collection counts them as one, and either reads the same papers."""
+    counts = {"text": 50, "generation": 40, "generator": 40}
+    assert correct_typos("text generaton", set(counts), lambda w: counts.get(w, 0)) == "text generation"
+
+
 def test_the_distance_counts_a_swap_as_one_edit_and_stops_past_its_limit():
     assert _distance("reveiw", "review", 1) == 1
     assert _distance("clasification", "classification", 2) == 1

@@ -124,6 +124,12 @@ DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|s
                             r"\bhow long (?:of )?an? (?:time|timespan|time span|period|window|span|duration|horizon|"
                             r"interval|stretch|stretch of time)\b|"
                             r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
+# How much compute something took: stated by an amount of time or of processors ('256 CPU cores for only 10 minutes',
+# '8 GPU-days', '1e21 FLOPs'), whatever other words the sentence uses.
+COMPUTE = re.compile(DURATION.pattern + r"|\b\d[\d.,]*\s*(?:[KMGk]\s*)?(?:CPU|GPU|TPU|core|node|accelerator|machine)s?\b|"
+                     r"\b\d[\d.,]*\s*(?:[a-zA-Z]+-?)?(?:FLOPs?|flops|PF-?days)\b|\b(?:CPU|GPU|TPU) cores\b", re.I)
+COMPUTE_ASKED = re.compile(r"\bhow much (?:compute|computation|computing|processing|hardware|GPU|TPU)\b|"
+                           r"\bhow many (?:GPUs|TPUs|CPUs|cores|machines|nodes|GPU[- ]hours|GPU[- ]days)\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
                   r"(?:kilo|mega|giga|tera)bytes?)\b|\b\d+(?:\.\d+)?[kKMB]\b")  # '12k real-world architectures'
 SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:the|its|their|this|that) (?:[\w-]+ ){0,2}(?:model|"
@@ -150,9 +156,10 @@ UNIT_ASKED = ((re.compile(r"\bin\s+(?:GPU[- ])?(?:(?:milli|micro)?seconds|ms|min
 
 # What a question asks, and the words that state it whatever else a best sentence says (and whether they need a number
 # beside them): 'how fast is it?' and '… within few seconds'; 'how long did training take?' and '… in 4 days'; 'how
-# big is the model?' and '… with 600 billion parameters'; 'how does the runtime … scale with M?' and '… cubic in M'.
+# big is the model?' and '… with 600 billion parameters'; 'how does the runtime … scale with M?' and '… cubic in M';
+# 'how much compute did it take?' and '… on 256 CPU cores for only 10 minutes'.
 IN_ITS_OWN_WORDS = ((SPEED_ASKED, SPEED, False), (DURATION_ASKED, DURATION, False), (SIZE_ASKED, SIZE, True),
-                    (GROWTH_ASKED, GROWTH, False))
+                    (GROWTH_ASKED, GROWTH, False), (COMPUTE_ASKED, COMPUTE, False))
 
 
 def _own_words_tests(query: Query) -> list:
