@@ -10,6 +10,7 @@ none of them re-parses the string.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -140,6 +141,9 @@ _NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|u
                     r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
 WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
                          r"\bhow (?:often|frequently)\b|"  # a frequency: 'in more than 60% of cases', 'twice as often'
+                         # a change as the verb's object: 'what did it gain over FBNetV3?' (not 'gain access to')
+                         r"\bwhat (?:did|does|do|can|could|would|will) (?:[\w-]+ ){1,3}?gain\b"
+                         r"(?!\s+(?:access|insight|insights|traction|ground|popularity|attention|experience|from)\b)|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
                          r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b)|(?:go|come)\s+(?:down|up))\w*\b|"
                          # a change asked in the passive ('how much compute is saved on BERT-Large?'), a part of a whole
@@ -663,7 +667,8 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "abstract abstracts contributed contribution contributions involved appear appears "
                        "appeared one here there somewhere anywhere collection library indexed included exist record records entry "
                        "entries shows showed shown showing set "
-                       "exists find show tell know corpus anthology database archive turn turns".split())  # in this corpus
+                       "exists find show tell know corpus anthology database archive turn turns "
+                       "something anything item items".split())  # in this corpus; 'co-wrote something here'
 
 
 # Words that ask for papers without saying what about ('papers', 'system descriptions', 'les articles', 'Beiträge')
@@ -714,6 +719,18 @@ def _only_authorship(search: str) -> bool:
     return all(t.lower() in AUTHORSHIP for t in content_terms(search))
 
 
+def _english_word(eng) -> Callable[[str], bool]:
+    """Is a word English (the French and German dictionaries' English side, loaded on first use; no word is,
+    without the dictionaries)?"""
+    def is_word(word: str) -> bool:
+        from rag.lexicon import load as load_lexicon
+
+        lexicon = load_lexicon(eng.settings.lexicon_dir)
+        return lexicon is not None and word in lexicon.english
+
+    return is_word
+
+
 def analyse(
     question: str,
     history: list[dict] | None = None,
@@ -741,7 +758,7 @@ def analyse(
         if isinstance(terms, set):  # 'text clasification' as the collection writes it (rag.typos)
             from rag.typos import correct_typos
 
-            search = correct_typos(search, terms, doc_freq)
+            search = correct_typos(search, terms, doc_freq, _english_word(eng))
     thread = Thread.from_history(history)
     refs, ref_mode = resolve_references(question, thread)
     unknown = ""

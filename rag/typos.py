@@ -8,7 +8,8 @@ for a word of nine letters or more), where one such word is closest (words of on
 more often than any other as close (DOMINANT), and at least MIN_PAPERS papers write it.
 The collection decides, as for British spellings (rag.spelling): a word it does not hold and that is no near miss of
 one it holds ('lavender', 'kerosene') is left as typed, and so are words of the reference vocabulary that are not rare
-there ('apple' is no typo of 'apply'), names, acronyms and short words.
+there ('apple' is no typo of 'apply'), English words the bilingual dictionaries hold ('tarot' is no typo of 'taro'),
+names, acronyms and short words.
 """
 
 from __future__ import annotations
@@ -52,22 +53,21 @@ def _distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-_index: dict[tuple[int, int], dict[tuple[str, int], list[str]]] = {}
+_index: list = []  # [(the vocabulary, its length, its words by first letter and length)]: the engine in use
 _lock = Lock()
 
 
 def _words_by_start(terms: set[str]) -> dict[tuple[str, int], list[str]]:
-    """The collection's plain words of four letters or more, by first letter and length (built once per vocabulary)."""
-    key = (id(terms), len(terms))
+    """The collection's plain words of four letters or more, by first letter and length (built once per vocabulary;
+    the vocabulary itself is kept with them, so another set at the same address is never taken for it)."""
     with _lock:
-        found = _index.get(key)
-        if found is None:
-            found = {}
-            for t in terms:
-                if len(t) >= MIN_LETTERS - 1 and t.isalpha() and t.isascii():
-                    found.setdefault((t[0], len(t)), []).append(t)
-            _index.clear()  # one vocabulary at a time: the engine in use
-            _index[key] = found
+        if _index and _index[0][0] is terms and _index[0][1] == len(terms):
+            return _index[0][2]
+        found: dict[tuple[str, int], list[str]] = {}
+        for t in terms:
+            if len(t) >= MIN_LETTERS - 1 and t.isalpha() and t.isascii():
+                found.setdefault((t[0], len(t)), []).append(t)
+        _index[:] = [(terms, len(terms), found)]
         return found
 
 
@@ -97,11 +97,14 @@ def _nearest(word: str, terms: set[str], doc_freq: Callable[[str], int]) -> str 
     return word_read
 
 
-def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int]) -> str:
+def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int],
+                  is_word: Callable[[str], bool] | None = None) -> str:
     """`text` with each lower-case word of MIN_LETTERS or more that the collection (`terms`: its lower-cased words)
     never writes, in this or another form, and whose stem is not common in the reference vocabulary (COMMON_IDF),
     replaced by the one word it writes within one edit (two from LONG_WORD letters), or the one of several as near that
-    DOMINANT times as many papers write, where at least MIN_PAPERS papers hold it; everything else as typed."""
+    DOMINANT times as many papers write, where at least MIN_PAPERS papers hold it; everything else as typed.
+    `is_word` (an English word list: the bilingual dictionaries' English side) keeps words that are English but rare
+    in research text as typed."""
     from rag.lexical import query_tokens
     from rag.relevance import reference_idf
 
@@ -113,6 +116,8 @@ def correct_typos(text: str, terms: set[str], doc_freq: Callable[[str], int]) ->
             return word  # short, or written by the collection in this or another form ('explains' and 'explain')
         if any(idf.get(t, COMMON_IDF) < COMMON_IDF for t in query_tokens(word)):
             return word  # a word of the reference vocabulary ('apple', 'trading'): no typo, however near another
+        if is_word is not None and is_word(word):
+            return word  # an English word rare in research text ('tarot' is no typo of 'taro')
         return _nearest(word, terms, doc_freq) or word
 
     return _WORD.sub(sub, text)

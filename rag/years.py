@@ -37,7 +37,7 @@ YEAR_RULES = [
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
     (rf"\b(?:since|(?<!\bnot\s)after|{_UNNEGATED}later than|starting(?: in)?|as of|{_UNNEGATED}newer than|"
      rf"(?:in|on) or after|(?:no|not) (?:earlier|older) than|not before|"
-     rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
+     rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:the\s+year\s+|dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
     (rf"\b(?:dal|dopo\s+il|a\s+partire\s+dal)\s+{YEAR}(?:\s+in\s+poi)?\b", "min"),  # Italian: 'dal 2016 in poi'
     (rf"\b(?:prima\s+del)\s+{YEAR}\b", "before"),
@@ -49,9 +49,9 @@ YEAR_RULES = [
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+{YEAR}\b", "before"),
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+(?:the\s+year\s+)?{YEAR}\b", "before"),
     (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
-     rf"\s+(?:zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),
+     rf"\s+(?:the\s+year\s+|zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),  # 'up to and including the year 2000'
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+(?:year\s+)?|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
     (rf"\b(?:dated|published|appeared|written)\s+(?:in\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'papers dated 2016'
@@ -112,6 +112,13 @@ HELD = (r"\b(?:held|took\s+place|happened|occurred|hosted|co-?located|collocated
 HELD_WITH = re.compile(HELD + r"\s+(?:(?:together\s+|in\s+conjunction\s+)?with|alongside|at|during)(?:\s+" + ARTICLE
                        + r")?$", re.I)
 HELD_IN = re.compile(r"\S\s+" + HELD + r"\s*$", re.I)
+
+
+def named_years(q: str) -> list[int]:
+    """The years a question names that are no count ('fewer than 2000 speakers', '2000 sentences'): the years of the
+    event, task or thing it is about, where no year filter took them ('the 2018 VUA shared task', 'NADI 2021')."""
+    return [int(m.group(1)) for m in re.finditer(rf"(?<![\d.,]){YEAR}(?![\d.,]\d)", q)
+            if not QUANTITY_BEFORE.search(q[: m.start()]) and not COUNTED_AFTER.match(q, m.end())]
 
 
 def _counts_or_names(q: str, m: re.Match) -> bool:

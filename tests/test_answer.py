@@ -866,7 +866,9 @@ def test_a_count_of_a_unit_is_not_stated_by_how_memory_grows(seed_ready):
                                       "Which abstract in this collection counts {a} among its authors?",
                                       # 'shows up as a co-author on which record' (session 30; written for this test)
                                       "{a} shows up among the co-authors of which entry here?",
-                                      "Is {a} on any paper in this set, and which one?"])
+                                      "Is {a} on any paper in this set, and which one?",
+                                      # 'something' (session 34; written for this test)
+                                      "{a} is an author of something in this library. What is it?"])
 def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
     """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
     the paper is theirs: the author's papers answer, as 'papers by X' would."""

@@ -884,6 +884,10 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("Wortvektoren in den 2000er Jahren", (2000, 2009)),
     ("traducción automática a finales de los años 90", (1997, 1999)),
     ("análisis sintáctico en la década de 2000", (2000, 2009)),
+    # 'the year' before the year (session 34; written for this test)
+    ("chunkers up to and including the year 1998", (None, 1998)),
+    ("tagging work since the year 2012", (2012, None)),
+    ("grammar checkers before the year 2005", (None, 2004)),
 ])
 def test_german_and_onwards_year_phrasings(question, expected):
     from rag.filters import parse

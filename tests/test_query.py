@@ -289,7 +289,10 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("so how much did the error go down?", True),
     ("how much memory is used by the cache?", False),
     ("how much data is needed for fine-tuning?", False),
-    # a frequency (session 34; written for this test)
+    # a change as the verb's object, and a frequency (session 34; written for this test)
+    ("what did the sparse version gain over the dense one?", True),
+    ("what does the distilled model gain in speed?", True),
+    ("what did they gain access to?", False),
     ("how often do raters pick the generated clips over real footage?", True),
     ("how frequently does the tagger mislabel rare words?", True),
 ])
@@ -513,6 +516,8 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     ("What is the pruned detector's inference latency on a phone?", "the inference latency"),
     # a count of a unit no quantity word names: the unit, not a figure word earlier in the question (session 26)
     ("The index takes a small fraction of the memory, but how many gigabytes is it?", "the number of gigabytes"),
+    # a pronoun is no part of the figure's name (session 34; written for this test)
+    ("What did it gain over the dense baseline?", "the gain"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the

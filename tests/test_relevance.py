@@ -269,6 +269,43 @@ def test_a_comparison_lists_the_best_paper_of_each_side():
     assert select([E(lo), E(lo, item=model.threshold + 0.05)], compares=True, threshold=model.threshold) == []
 
 
+def test_an_author_with_a_topic_lists_only_papers_that_reach_the_author_topic_threshold(monkeypatch):
+    """With an author filter and a topic, every paper is the author's, so the pool-relative signals flatter the
+    author's other papers: each further paper listed must reach AUTHOR_TOPIC_THRESHOLD, as the best paper must
+    (session 34). Without the rule, or without the topic, the list threshold of a filter applies."""
+    import importlib
+
+    judge = importlib.import_module("rag.answer.judge")
+    tau = judge.AUTHOR_TOPIC_THRESHOLD
+    evs = [Judged(0.95), Judged(tau + 0.02), Judged(tau - 0.05), Judged(tau - 0.1)]
+    assert judge.FILTERED_LIST_THRESHOLD < tau - 0.1
+    assert judge.select(evs, author_topic=True, filtered=True, wants_list=True) == evs[:2]
+    assert judge.select(evs, filtered=True, wants_list=True) == evs
+    monkeypatch.setattr(judge, "AUTHOR_TOPIC_THRESHOLD", None)
+    assert judge.select(evs, author_topic=True, filtered=True, wants_list=True) == evs
+
+
+def test_a_list_about_an_event_of_a_year_keeps_the_papers_of_that_year():
+    """'systems of the 2018 shared task': where the best paper is of the year named (or the next), further papers of
+    other years leave the list; where it is not, the year dates no paper asked for and the list stays (session 34)."""
+    from types import SimpleNamespace
+
+    from rag.answer.judge import of_the_year_named
+    from rag.years import named_years
+
+    def ev(year):
+        return SimpleNamespace(hit=SimpleNamespace(paper=SimpleNamespace(year=year)))
+
+    years = named_years("which teams took part in the 2018 shared task on metaphor detection?")
+    assert years == [2018]
+    listed = [ev(2018), ev(2020), ev(2019), ev(None), ev(2016)]
+    assert of_the_year_named(listed, years) == [listed[0], listed[2], listed[3]]
+    other = [ev(2021), ev(2018), ev(2022)]
+    assert of_the_year_named(other, years) == other  # the best paper is of another year: the year dates no paper
+    assert of_the_year_named(listed, []) == listed
+    assert named_years("corpora of fewer than 2000 speakers") == [] and named_years("a set of 2015 sentences") == []
+
+
 def test_an_enumerated_question_lists_a_paper_for_each_item(tmp_path, own_collection, monkeypatch, request):
     """'A, B or C': each item is judged as a reading of its own, so a paper that answers one item is
     listed even when the whole question matches it only in part; absent items still get a refusal."""

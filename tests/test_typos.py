@@ -58,3 +58,11 @@ def test_the_distance_counts_a_swap_as_one_edit_and_stops_past_its_limit():
     assert _distance("clasification", "classification", 2) == 1
     assert _distance("lavender", "lender", 1) == 2  # past the limit of one
     assert _distance("abc", "abcdef", 2) == 3
+
+
+def test_an_english_word_rare_in_research_text_is_no_typo():
+    """A word the English word list holds ('tarot') stays as typed, though the collection writes a word one edit away
+    ('taro', a name); without the list it is read as that word (session 34)."""
+    counts = {"card": 5, "taro": 3}
+    assert correct_typos("tarot card", set(counts), lambda w: counts.get(w, 0)) == "taro card"
+    assert correct_typos("tarot card", set(counts), lambda w: counts.get(w, 0), is_word={"tarot"}.__contains__) == "tarot card"

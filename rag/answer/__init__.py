@@ -18,7 +18,7 @@ from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
 from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
-from rag.answer.judge import absent_names, judge, merge_readings, paper_names, select
+from rag.answer.judge import absent_names, judge, merge_readings, of_the_year_named, paper_names, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread, points_back
 from rag.cite import renumber
@@ -28,6 +28,7 @@ from rag.relevance import load_model
 from rag.retrieval import hit_to_source
 from rag.text import named_terms, non_english, split_sentences, written
 from rag.types import Answer
+from rag.years import named_years
 
 __all__ = ["answer_question"]
 
@@ -124,6 +125,8 @@ def _choose(eng, query: Query, answer: Answer) -> tuple[list[Evidence], list[Evi
                     filtered=bool(query.filters and query.filters.active()))
     if paired:  # two papers named side by side: the answer is about those two
         chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
+    elif not query.compares and not (query.filters and (query.filters.year_min or query.filters.year_max)):
+        chosen = of_the_year_named(chosen, named_years(query.search))  # 'the 2018 VUA shared task': its year's papers
     if query.topicless:  # 'IWSLT 2010 system descriptions': every paper the filters select answers it, and
         chosen, kind = evs[: eng.settings.max_cited], "filtered"  # relevance to no topic tells nothing
     elif not query.history and not query_tokens(query.search):

@@ -289,5 +289,6 @@ def figure_asked(question: str) -> str:
         return "the figure asked for"
     words = [w if any(c.isupper() for c in w) else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the mAP'
              if w.lower() not in ("what", "which", "the", "a", "an", "as", "how", "by", "did", "does", "is", "was", "of",
-                                  "in", "many", "much", "with", "for", "on", "at", "to", "and", "or")]
+                                  "in", "many", "much", "with", "for", "on", "at", "to", "and", "or", "it", "its", "they",
+                                  "their", "this", "that", "these", "those", "we", "you")]
     return "the " + " ".join(words) if words else "the figure asked for"
