@@ -145,11 +145,11 @@ WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|les
                          r"\bwhat (?:did|does|do|can|could|would|will) (?:[\w-]+ ){1,3}?gain\b"
                          r"(?!\s+(?:access|insight|insights|traction|ground|popularity|attention|experience|from)\b)|"
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:does|do|did|can|could|will|would)\s+(?:\S+\s+){1,6}?(?:cut|reduc|lower|shrink|sav|"
-                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|accelerat(?!ors?\b)|(?:go|come)\s+(?:down|up))\w*\b|"
+                         r"improv|increas|rais|boost|speed|decreas|drop|compress|gain|spar(?:e|es|ed|ing)\b|accelerat(?!ors?\b)|(?:go|come)\s+(?:down|up))\w*\b|"
                          # a change asked in the passive ('how much compute is saved on BERT-Large?'), a part of a whole
                          # ('how much of the labelled data did they need?')
                          r"\bhow much (?:[\w-]+\s+){0,2}?(?:is|was|are|were|gets?|got)\s+(?:\S+\s+){0,3}?(?:cut|reduc|lower|"
-                         r"shrunk|sav|improv|increas|rais|boost|decreas|drop|compress|gain)\w*\b|\bhow much of (?:the|their|its)\s|"
+                         r"shrunk|sav|spared\b|improv|increas|rais|boost|decreas|drop|compress|gain)\w*\b|\bhow much of (?:the|their|its)\s|"
                          r"\b(?:what|which) (?:(?:is|was|are|were) )?(?:the )?(?:\w+ )?(?:fraction|share|percentage|proportion|ratio|"
                          r"speed-?up)\b|"  # 'what is the largest speed-up …?'
                          r"\bas an? (?:share|fraction|percentage|proportion) of\b|"  # 'how much data, as a share of …'

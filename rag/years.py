@@ -44,12 +44,14 @@ YEAR_RULES = [
     (rf"\b(?:fino\s+al|até)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
     (rf"\bsince\s+the\s+(?:start|beginning)\s+of\s+{YEAR}\b", "min0"),  # 'since the start of 2019'
-    (rf"\b(?:nothing|none|no\s+papers?)\s+(?:older\s+than|before|earlier\s+than|prior\s+to)\s+{YEAR}\b", "min0"),
+    # 'none of it older than 2019', 'nothing of theirs before 2015'
+    (rf"\b(?:nothing|none|no\s+papers?)\s+(?:of\s+(?:it|them|these|those|theirs|this)\s+)?(?:older\s+than|before|"
+     rf"earlier\s+than|prior\s+to|predating)\s+{YEAR}\b", "min0"),
     (rf"\b(?:from|since)\s+{YEAR}\s*(?:to|until|till|up\s+to|-|–)\s*(?:now|today|(?:the\s+)?present(?:\s+day)?)\b", "min0"),
     (rf"\b{YEAR}\s*(?:-|–|to)\s*(?:now|today|(?:the\s+)?present)\b", "min0"),  # '2011-present'
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
-    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+(?:the\s+year\s+)?{YEAR}\b", "before"),
+    (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|predating|that predate|which predate|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+(?:the\s+year\s+)?{YEAR}\b", "before"),
     (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:the\s+year\s+|zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),  # 'up to and including the year 2000'
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),

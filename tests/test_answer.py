@@ -751,6 +751,11 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
      "We parallelise tree search. Running on 512 GPU cores for 20 minutes matches a week of serial search.", True),
     ("and how much compute did the search need?",
      "We parallelise tree search. It matches the serial search in quality on 12 benchmarks.", False),
+    # 'map' the verb is no mAP (session 34; written for this test)
+    ("What mAP does the lifting network reach on 2D/3D part transfer?",
+     "We map 2D features to 3D volumes. We evaluate it on 2D/3D part transfer.", False),
+    ("What mAP does the lifting network reach on 2D/3D part transfer?",
+     "We map 2D features to 3D volumes. It reaches 41.2 mAP on 2D/3D part transfer.", True),
 ])
 def test_a_figure_is_stated_where_its_quantity_is_named_with_a_number(stub_settings, tmp_path, question, abstract, stated):
     """An error metric (MAE, RMSE, MSE, MAPE) or an exponent is stated by a sentence that names it with a number;

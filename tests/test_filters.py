@@ -888,6 +888,8 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("chunkers up to and including the year 1998", (None, 1998)),
     ("tagging work since the year 2012", (2012, None)),
     ("grammar checkers before the year 2005", (None, 2004)),
+    ("LREC corpora predating 2010 on dialects", (None, 2009)),
+    ("wordnets for Slavic languages, none of them older than 2016", (2016, None)),
 ])
 def test_german_and_onwards_year_phrasings(question, expected):
     from rag.filters import parse

@@ -293,6 +293,7 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("what did the sparse version gain over the dense one?", True),
     ("what does the distilled model gain in speed?", True),
     ("what did they gain access to?", False),
+    ("how much labelling effort is spared by the active learner?", True),
     ("how often do raters pick the generated clips over real footage?", True),
     ("how frequently does the tagger mislabel rare words?", True),
 ])

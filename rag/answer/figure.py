@@ -47,9 +47,15 @@ def _metric_with_number(sentence: str, metrics: set[str]) -> bool:
 def _names_metric(ev: Evidence, query: Query) -> bool:
     """Does the abstract name every metric the figure question asks for (typed by its key, 'BLEU', 'MRR', or
     spelled out, 'mean reciprocal rank', 'word error rate')?"""
-    text = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}".lower()
-    return all(any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS.get(m, (m,)))
-               for m in _asked_metrics(query))
+    written = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}"
+    text = written.lower()
+
+    def names(m: str) -> bool:
+        if m == "map":  # 'mAP' in its own case, or spelled out: 'map 2D images to 3D volumes' names no metric
+            return bool(re.search(r"(?<![\w-])mAP(?![\w-])", written) or "mean average precision" in text)
+        return any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS.get(m, (m,)))
+
+    return all(names(m) for m in _asked_metrics(query))
 
 
 # Quantities an abstract may state without naming them ('the cost' as '$5', 'the number of layers' as '12
