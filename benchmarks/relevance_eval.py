@@ -3,9 +3,10 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v79, acl-v79 (session 34, last pair): validation_bundled_v79.jsonl (80) and validation_acl_v79.jsonl (40),
-  written after the v78 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; `--sets bundled-v79,acl-v79`.
+- bundled-v80, acl-v80 (session 34, last pair): validation_bundled_v80.jsonl (80) and validation_acl_v80.jsonl (40),
+  written after the v79 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on the session's final decision layer (a181253); `--sets bundled-v80,acl-v80`.
+- bundled-v79, acl-v79 (session 34): written after the v78 run; run once on 08d0824; its misses were looked at.
 - bundled-v78, acl-v78 (session 34): written at the session's start; run once on 1839072 (the session-start layer
   with the fixes from the looked-at v77); its misses were looked at.
 - bundled-v77, acl-v77 (session 33): written after the v76 run; run once on the session's final decision layer
@@ -115,7 +116,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 80))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 81))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -164,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v79,acl-v79,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-79, "
+    ap.add_argument("--sets", default="dev,bundled-v80,acl-v80,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-80, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)
