@@ -253,8 +253,8 @@ def select(evs: list[Evidence], cap: int = MAX_LISTED, threshold: float | None =
     When the question uses a name the collection never mentions (`absent_name`), the best paper alone
     must reach the model's own threshold for such questions: a name missing is a signal, and only a
     strong hit answers. An author filter with a topic (`author_topic`) needs AUTHOR_TOPIC_THRESHOLD from the
-    best paper alone, and from each further paper listed. A question with a filter (`filtered`) lists further papers only from
-    FILTERED_LIST_THRESHOLD. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
+    best paper alone, and from each further paper listed. A question with a filter (`filtered`) lists further
+    papers only from FILTERED_LIST_THRESHOLD. A question in French or German (`foreign`) needs only FOREIGN_THRESHOLD. Where
     no word of the question occurs in any candidate (`lexical` false), the support rule is off. A
     question whose wording asks for a list (`wants_list`, rag.intent) lists further papers down to the
     intent model's list threshold, where such a paper is as likely to answer it as not, and is answered
@@ -327,4 +327,3 @@ def of_the_year_named(chosen: list[Evidence], years: list[int]) -> list[Evidence
     if len(chosen) < 2 or not years or not of_year(chosen[0]):
         return chosen
     return [chosen[0]] + [e for e in chosen[1:] if e.hit.paper.year is None or of_year(e)]
-
