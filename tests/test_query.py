@@ -759,3 +759,17 @@ def test_what_follows_side_by_side_is_no_item_either():
 def test_in_what_way_do_a_and_b_relate(question, items):
     q = analyse(question, [], None)
     assert q.items == items and q.compares
+
+
+@pytest.mark.parametrize(("rest", "only"), [
+    # 'something' names no topic (session 34; written for this test)
+    ("is an author of something in this library. What is it?", True),
+    ("helped write something here; which entry?", False),  # 'helped' is no authorship word
+    ("wrote something on parsing here", False),
+])
+def test_what_is_left_beside_an_author_may_only_say_the_paper_is_theirs(rest, only):
+    """With an author taken as a filter, the words left ('co-wrote something in this set') may only say a paper is
+    theirs: then the author's papers answer, as 'papers by X' would."""
+    from rag.query import _only_authorship
+
+    assert _only_authorship(rest) is only
