@@ -35,7 +35,7 @@ YEAR_RULES = [
     (rf"\b(?:in\s+|en\s+|im\s+|from\s+)?{YEAR}\s+(?:and|&|et|und|or|ou|oder|y|o)\s+{YEAR}\b", "range"),  # 'in 2016 and 2017'
     (rf"\b(?:zwischen|von)\s+{YEAR}\s+(?:und|bis)\s+{YEAR}\b", "range"),
     (rf"\b(?:from\s+)?{YEAR}\s+(?:onwards?\b|on\b(?=\s*(?:[,.;:?!]|$)))", "min"),
-    (rf"\b(?:since|(?<!\bnot\s)after|{_UNNEGATED}later than|starting(?: in)?|as of|{_UNNEGATED}newer than|"
+    (rf"\b(?:since|(?<!\bnot\s)after|{_UNNEGATED}later than|starting(?: in)?|as of|{_UNNEGATED}newer than|{_UNNEGATED}more recent than|"
      rf"(?:in|on) or after|(?:no|not) (?:earlier|older) than|not before|"
      rf"depuis|après|à partir de|seit|ab|nach|desde|después de|a partir de|posteriores? a|postérieure?s? à)\s+(?:the\s+year\s+|dem\s+Jahr\s+|el\s+año\s+)?{YEAR}"
      rf"(?:\s+onwards?)?\b", "min"),
@@ -52,7 +52,7 @@ YEAR_RULES = [
     (rf"\bpost-?\s*{YEAR}\b", "min"),  # 'post-2017 work'
     (rf"\bpre-?\s*{YEAR}\b", "before"),  # 'pre-2000 parsing'
     (rf"\b(?:(?<!\bor\s)(?<!\bnot\s)before|prior to|predating|that predate|which predate|{_UNNEGATED}older than|{_UNNEGATED}earlier than|avant|vor|antes de|anteriores? a|antérieure?s? à)\s+(?:the\s+year\s+)?{YEAR}\b", "before"),
-    (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
+    (rf"\b(?:until|up to and including|up to|through|till|(?:no|not) (?:later|newer|more recent) than|(?:in|on) or before|not after|jusqu'en|jusqu’en|jusqu'à|bis|hasta)"
      rf"\s+(?:the\s+year\s+|zum\s+Jahr\s+|el\s+año\s+)?{YEAR}\b", "max"),  # 'up to and including the year 2000'
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:earlier|before|older|avant)\b", "max0"),
     (rf"\b(?:in|from|of|during|en|de|aus|im|von)\s+(?:the\s+(?:year\s+)?|dem\s+Jahr\s+|Jahr\s+)?{YEAR}\b(?!\s*[-–]\s*\d)", "exact"),  # 'from the 2012 volume'
@@ -61,7 +61,7 @@ YEAR_RULES = [
     (rf"(?:^|\s){YEAR}\s+(?=(?:papers?|articles?|work|publications?|submissions?)\b)", "exact"),
 ]
 # The words that make a lower bound exclusive ('after 2015' is 2016 on; 'since 2015' is 2015 on).
-EXCLUSIVE_AFTER = ("after", "later", "post", "newer", "dopo", "après", "posterior", "postérieur", "nach", "después")
+EXCLUSIVE_AFTER = ("after", "later", "post", "newer", "more recent", "dopo", "après", "posterior", "postérieur", "nach", "después")
 # A two-digit year after an apostrophe ("from '16 to '18", "since '15"), read as the full year; not a decade ("the
 # '90s", read as one) and not a venue's own ("LREC'08").
 APOSTROPHE_YEAR = re.compile(r"(?<![\w'’])['’](\d\d)\b(?!['’]?s\b)")

@@ -890,6 +890,9 @@ def test_two_years_joined_by_and_are_a_range_and_a_numbered_edition_keeps_its_ye
     ("grammar checkers before the year 2005", (None, 2004)),
     ("LREC corpora predating 2010 on dialects", (None, 2009)),
     ("wordnets for Slavic languages, none of them older than 2016", (2016, None)),
+    # 'more recent than' (session 34, after the v80 run; written for this test)
+    ("treebank work no more recent than 2011", (None, 2011)),
+    ("summarisers more recent than 2019", (2020, None)),
 ])
 def test_german_and_onwards_year_phrasings(question, expected):
     from rag.filters import parse
