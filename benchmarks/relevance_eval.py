@@ -5,7 +5,8 @@
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v80, acl-v80 (session 34, last pair): validation_bundled_v80.jsonl (80) and validation_acl_v80.jsonl (40),
   written after the v79 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on the session's final decision layer (a181253); `--sets bundled-v80,acl-v80`.
+  set; run once on a181253, the session's final decision layer but one year-phrasing fix that came from it;
+  `--sets bundled-v80,acl-v80`.
 - bundled-v79, acl-v79 (session 34): written after the v78 run; run once on 08d0824; its misses were looked at.
 - bundled-v78, acl-v78 (session 34): written at the session's start; run once on 1839072 (the session-start layer
   with the fixes from the looked-at v77); its misses were looked at.
