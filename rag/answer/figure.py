@@ -22,12 +22,15 @@ EVALUATIVE = re.compile(r"\b(?:state[- ]of[- ]the[- ]art|outperform\w*|surpass\w
                         r"(?:strong|good|high|excellent|promising|comparable) (?:results|performance|accuracy))\b", re.I)
 
 
+MAP_TYPED = re.compile(r"(?<![\w-])mAP(?![\w-])")  # 'mAP' in its own case: 'map' is also a verb
+
+
 def _asked_metrics(query: Query) -> set[str]:
     """The metrics a figure question names (keys of METRIC_FORMS); 'mAP' only as typed, in its own case."""
     low = query.search.lower()
     words = set(re.findall(r"[\w-]+", low))
     asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
-    return asked | ({"map"} if re.search(r"(?<![\w-])mAP(?![\w-])", query.search) else set())
+    return asked | ({"map"} if MAP_TYPED.search(query.search) else set())
 
 
 # Metrics whose names are everyday words ('80.67% top-1 accuracy' of another model states no accuracy of the one
@@ -52,7 +55,7 @@ def _names_metric(ev: Evidence, query: Query) -> bool:
 
     def names(m: str) -> bool:
         if m == "map":  # 'mAP' in its own case, or spelled out: 'map 2D images to 3D volumes' names no metric
-            return bool(re.search(r"(?<![\w-])mAP(?![\w-])", written) or "mean average precision" in text)
+            return bool(MAP_TYPED.search(written) or "mean average precision" in text)
         return any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS.get(m, (m,)))
 
     return all(names(m) for m in _asked_metrics(query))
