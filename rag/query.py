@@ -702,10 +702,29 @@ def name_forms(named: list[str]) -> dict[str, str]:
 EXACT_FIGURE = re.compile(r"\b(?:exact(?!\s+match)|precise)\s+(?:[\w-]+\s+){0,3}?" + QUANTITY + r"\b", re.I)
 
 
+# Where one sentence of a question ends and the next begins: after '.', '!' or '?' before a capital (not after 'vs.',
+# 'e.g.', 'i.e.', 'et al.', 'cf.'), or at a semicolon.
+_SENTENCE_END = re.compile(r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)(?<=[.!?])\s+(?=[A-Z\"“‘'(])|;\s+")
+
+
+def asked_sentences(question: str) -> str:
+    """The sentences of a question that ask (end with '?'), where it also has others that set the scene ('Inference
+    cost is not the issue; we want training itself to be cheaper. What in the collection addresses that?'); else the
+    whole question."""
+    parts = [p for p in _SENTENCE_END.split(question.strip()) if p.strip()]
+    asks = [p for p in parts if p.rstrip().endswith("?")]
+    return " ".join(asks) if asks and len(asks) < len(parts) else question
+
+
 def asks_figure(question: str) -> bool:
     """Does the question ask for a figure: a quantity interrogative (NUMBER_Q), 'what …, in milliseconds?' or
     '…, in percent?' ('Mamba-ND ImageNet-1K top-1, in percent?'); not 'what is it called?', nor 'what do they
-    score similarity with?' (a quantity word as the verb) unless another clause asks for one."""
+    score similarity with?' (a quantity word as the verb) unless another clause asks for one. A question whose
+    sentences set a scene before asking asks a figure only where a sentence that asks does ('Inference cost is
+    not the issue; … What in the collection addresses that?' asks none)."""
+    asked = asked_sentences(question)
+    if asked != question and not asks_figure(asked):
+        return False
     opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I)
     figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
         not ASKS_WHAT_CALLED.search(question)

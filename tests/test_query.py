@@ -184,6 +184,22 @@ def test_figures_asked_after_a_comma_by_how_much_and_correlations(question, figu
     assert analyse(question, [], None).wants_number is figure
 
 
+@pytest.mark.parametrize(("question", "figure"), [  # (session 35, written for this test)
+    # a scene set in statements before the question: their quantities are no figure asked
+    ("Inference latency is not the problem. Which approaches make training cheaper?", False),
+    ("Test accuracy is already high for us. What helps calibration?", False),
+    ("The memory cost is not what worries us; we need fewer labels. What does the collection offer?", False),
+    # the question sentence asks one, whatever the statements before it say
+    ("We compare several detectors. What mAP does the anchor-free one reach on COCO?", True),
+    ("Memory is tight; how many parameters does the pruned model keep?", True),
+    # abbreviations end no sentence: the question is still one
+    ("What is the top-1 accuracy of ResNet-50 vs. ViT-B on ImageNet?", True),
+    ("How much faster is the kernel, e.g. On an A100?", True),
+])
+def test_a_figure_is_asked_by_the_sentence_that_asks(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
 def test_a_one_word_parenthesis_glosses_and_ends_no_clause():
     """'the structural-entropy pooling (SEP) method': a parenthesis holding one word glosses the words before it, so
     'A and B both …' still reads as two things set side by side, and '(MERT)' splits no list (session 27)."""
