@@ -609,6 +609,9 @@ _UNIT_STOP = frozenset("did does do is are was were has have had can could will 
                        "there about per in on of for to at with from by that which and or how where when whose who".split())
 
 
+# 'how many of those networks', 'how many of the six mini-games': what follows the determiner and number is counted
+_MANY_OF = re.compile(r"\b(how many) of (?:the|those|these|its|their|his|her|our|your|all)\s+"
+                      r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+)?", re.I)
 # words before the unit that say which ones are counted, not what ('how many extra parameters': a count of parameters)
 _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new different distinct separate unique other "
                             "further".split())
@@ -621,6 +624,7 @@ def count_unit(question: str) -> frozenset[str]:
     from rag.lexical import query_tokens
 
     kept = []  # every count asked ('how many ways …, and on how many benchmark datasets …?': ways, datasets)
+    question = _MANY_OF.sub(r"\1 ", question)  # 'on how many of the six mini-games': mini-games are counted
     for m in HOW_MANY.finditer(re.sub(r"[^\w\s-]", " ", question) + " "):  # 'how many GPUs, and …', 'how many datasets?'
         words = m.group(1).split()
         if len(words) > 2 and words[0].lower() in ("kinds", "types", "sorts") and words[1].lower() == "of":

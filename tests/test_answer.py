@@ -692,6 +692,9 @@ def test_a_figure_asked_in_a_unit_needs_an_amount_in_a_unit_of_its_kind(seed_rea
     # a magnitude passes the count on past its 'of'
     ("How many parameters do the networks have?", "Industrial networks with hundreds of millions of parameters.", True),
     ("How many parameters do the networks have?", "Millions of users click on ads every day.", False),
+    # 'how many of those <unit>' (session 35; written for this test)
+    ("In how many of those corpora did the tagger win?", "It wins on 5 out of the 7 corpora.", True),
+    ("In how many of those corpora did the tagger win?", "It wins on 5 out of the 7 languages.", False),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""

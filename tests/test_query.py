@@ -535,6 +535,9 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     ("The index takes a small fraction of the memory, but how many gigabytes is it?", "the number of gigabytes"),
     # a pronoun is no part of the figure's name (session 34; written for this test)
     ("What did it gain over the dense baseline?", "the gain"),
+    # 'how many of those <unit>' counts the unit, not 'of' (session 35; written for this test)
+    ("In how many of those corpora did the tagger win?", "the number of corpora"),
+    ("On how many of the eight languages does the parser beat the baseline?", "the number of languages"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the
@@ -557,6 +560,9 @@ def test_a_count_names_what_it_counts_not_which_ones():
     assert count_unit("how many layers does it have?") != count_unit("how many parameters does it have?")
     # 'the number of <unit>' counts it as well, and a relative word after the unit is not part of it (session 26)
     assert count_unit("and the number of corpora where it wins?") == count_unit("how many corpora?") != frozenset()
+    # 'how many of those / of the six <unit>' counts the unit (session 35; written for this test)
+    assert count_unit("In how many of those corpora did the tagger win?") == count_unit("how many corpora?")
+    assert count_unit("on how many of the eight languages does it win") == count_unit("how many languages")
     # every count asked is counted (session 30; written for this test): either unit stated answers
     both = count_unit("How many pruning criteria does the survey list, and on how many benchmarks are they compared?")
     assert count_unit("how many pruning criteria") | count_unit("how many benchmarks") == both

@@ -284,7 +284,8 @@ def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | Non
     return next((i for i in ev.best(len(ev.sentences)) if any(t(ev.sentences[i]) for t in tests)), None)
 
 
-HOW_MANY_OF = re.compile(r"\bhow many ([a-z][\w-]*)", re.I)
+HOW_MANY_OF = re.compile(r"\bhow many (?:of (?:the|those|these|its|their|his|her|our|your|all) "
+                         r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) )?)?([a-z][\w-]*)", re.I)
 
 
 def figure_asked(question: str) -> str:
