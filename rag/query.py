@@ -604,11 +604,14 @@ def negated_names(search: str, names: tuple[str, ...]) -> tuple[str, ...]:
 
 # "How many <unit>" (or "the number of <unit>"): what is counted, up to three words before a verb, pronoun or
 # preposition ('how many labelled examples are …'); 'kinds / types of X' counts X as well ('how many kinds of metrics').
-HOW_MANY = re.compile(r"\b(?:how many|number of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
+# (and "the count of <unit>"; not "the parameter count of <model>", where the unit is the word before: `_UNIT_COUNT`)
+HOW_MANY = re.compile(r"\b(?:how many|number of|(?:(?<=^)|(?<=\bthe )|(?<=\ba )|(?<=\bexact )|(?<=\btotal )|(?<=\boverall ))"
+                      r"count of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
                        "there about per in on of for to at with from by that which and or how where when whose who".split())
 
 
+_UNIT_COUNT = re.compile(r"\b([a-z][\w-]*[a-z])\s+counts?\b(?!\s+(?:as|for|on|towards?)\b)", re.I)
 # 'how many of those networks', 'how many of the six mini-games': what follows the determiner and number is counted
 _MANY_OF = re.compile(r"\b(how many) of (?:the|those|these|its|their|his|her|our|your|all)\s+"
                       r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+)?", re.I)
@@ -634,6 +637,9 @@ def count_unit(question: str) -> frozenset[str]:
                 break
             if w.lower() not in _UNIT_MODIFIERS:
                 kept.append(w)
+    # '<unit> count' is 'the number of <unit>' ('what is its parameter count?', 'the token count of the corpus')
+    kept += [m.group(1) for m in _UNIT_COUNT.finditer(question)
+             if m.group(1).lower() not in _UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}]
     unit = frozenset(query_tokens(" ".join(kept)))
     return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
 

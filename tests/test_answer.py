@@ -695,6 +695,8 @@ def test_a_figure_asked_in_a_unit_needs_an_amount_in_a_unit_of_its_kind(seed_rea
     # 'how many of those <unit>' (session 35; written for this test)
     ("In how many of those corpora did the tagger win?", "It wins on 5 out of the 7 corpora.", True),
     ("In how many of those corpora did the tagger win?", "It wins on 5 out of the 7 languages.", False),
+    ("Its parameter count at depth 12?", "Trained at depths up to 12, it beats baselines with fewer parameters.", False),
+    ("Its parameter count at depth 12?", "At depth 12 it has 9 million parameters.", True),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""

@@ -563,6 +563,10 @@ def test_a_count_names_what_it_counts_not_which_ones():
     # 'how many of those / of the six <unit>' counts the unit (session 35; written for this test)
     assert count_unit("In how many of those corpora did the tagger win?") == count_unit("how many corpora?")
     assert count_unit("on how many of the eight languages does it win") == count_unit("how many languages")
+    # '<unit> count' and 'the count of <unit>' count the unit too, and 'the <unit> count of <model>' counts no model
+    assert count_unit("what is its parameter count?") == count_unit("how many parameters?")
+    assert count_unit("the exact count of tagsets it covers?") == count_unit("how many tagsets") != frozenset()
+    assert count_unit("the token count of the largest corpus?") == count_unit("how many tokens")
     # every count asked is counted (session 30; written for this test): either unit stated answers
     both = count_unit("How many pruning criteria does the survey list, and on how many benchmarks are they compared?")
     assert count_unit("how many pruning criteria") | count_unit("how many benchmarks") == both
