@@ -185,7 +185,8 @@ AUTHOR_ASKED = re.compile(
     r"(?=\s*(?:[?.!,;:)]|$|['’]s\b|(?i:on|about|in|from|since|before|after|between|during|with|and|or|at|"
     r"for|that|which|who|published|here|there)\b))|"
     r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
-    r"\s+(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b")
+    r"\s+(?:(?i:himself|herself|themselves|personally|ever|actually|really|also|alone)\s+)?"  # 'did X himself write'
+    r"(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
 # "is the library public somewhere?"): the sentence with the URL answers. An artifact is something a paper can
 # publish at an address; "where can I find papers on X" and "code-switching" ask for none.

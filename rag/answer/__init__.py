@@ -338,7 +338,9 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
         return refusal_text(f"None of them mentions {', '.join(unheard)}."), None
     top = chosen[0]
     if query.wants_authors:
-        if not any(e.hit.paper.authors for e in chosen[:3]):
+        # a question for papers, put as 'who' ('who reports anything on PTB?', 'whose experiments use ResNet-50?';
+        # rag.intent calls it a list) is answered by the papers, whether or not their author lists are given
+        if not query.wants_list and not any(e.hit.paper.authors for e in chosen[:3]):
             p = top.hit.paper
             label = f"“{p.title}”" if p.title else "the closest abstract"
             return refusal_text(f"The collection includes {label}, but its author list is not given."), None
@@ -357,8 +359,10 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
     candidates = [_source(ev, i) for i, ev in enumerate(chosen, 1)]
     numbered = list(enumerate(chosen, 1))
     keep = offline.named_authors(query.text, [ev.hit.paper for ev in chosen])
-    if query.wants_authors:
+    if query.wants_authors and not (query.wants_list and not all(ev.hit.paper.authors for ev in chosen)):
         text = "\n".join(offline.authors_answer(ev, i) for i, ev in numbered if ev.hit.paper.authors)
+    elif query.wants_authors and len(chosen) == 1:
+        text = offline.single(chosen[0], 1, keep=keep, question=query.search)
     elif kind == "compare":
         text = offline.listing(numbered, "What each of the papers says on this:", keep=keep)
     elif kind == "filtered":
