@@ -250,10 +250,22 @@ def _subtitle(clause: str) -> bool:
         w[:1].isupper() or w[:1].isdigit() or w.lower() in _TITLE_SMALL for w in words)
 
 
+# A phrase that sets the scene before the question proper, up to a comma ('As add-ons to a deep RL agent, how do A and
+# B differ?', 'On ImageNet, which …'): a clause of its own, not an item of a list nor part of a comparison's sides.
+_SCENE = re.compile(r"^(\W*(?:as|in|on|for|with|within|among|across|under|at|from|regarding|concerning|besides|beyond|"
+                    r"given|when|while|after|before)\b[^,;:?]{1,100}),\s*(?=(?:how|what|which|who|whose|why|where|is|are|"
+                    r"do|does|did|can|could|in\s+what)\b)", re.I)
+
+
 def _clauses(search: str) -> list[str]:
     out: list[str] = []
     compared = bool(re.search(rf"\s{_VERSUS}\s", search, re.I))  # two papers set side by side, named by their titles
-    for c in _CLAUSES.split(_ACRONYM_GLOSS.sub(r" \1", search.strip())):
+    search = search.strip()
+    scene = _SCENE.match(search)
+    if scene:
+        out.append(scene.group(1))
+        search = search[scene.end():]
+    for c in _CLAUSES.split(_ACRONYM_GLOSS.sub(r" \1", search)):
         if not c.strip():
             continue
         if out and out[-1].endswith(":") and _subtitle(c) and compared:
@@ -403,6 +415,8 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
+                          r"which (?:one )?of them|"  # 'A and B: which of them …?'
+
                           + _SET_APART + r"|juxtapos\w*|"
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
@@ -830,7 +844,8 @@ def analyse(
         wants_link=bool(WANTS_LINK.search(question)),
         aspects=items,
         items=bare,
-        compares=bool(items) and bool(COMPARISON.search(search) or (len(items) == 2 and EACH_OF_TWO.search(search))),
+        compares=bool(items) and bool(COMPARISON.search(search) or COMPARISON.search(_SCENE.sub("", search, count=1))
+                                      or (len(items) == 2 and EACH_OF_TWO.search(search))),
         pairs=and_pairs(unframed) if sides else (),
         pair_sides=sides,
         foreign=foreign,

@@ -445,6 +445,11 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("two speech models, WaveNet and Tacotron, that label each frame with a phoneme",
      ["two speech models frame with a phoneme", "WaveNet and Tacotron frame with a phoneme",
       "that label each frame with a phoneme"], False),
+    # a phrase that sets the scene before the question is context, not an item (session 35; written for this test)
+    ("For speech on a phone, how do WaveNet and Tacotron differ?",
+     ["WaveNet For speech on a phone", "Tacotron For speech on a phone"], True),
+    ("In the WaveNet paper, what do the dilations buy?", [], False),
+    ("Besides LibriSpeech, which corpus does the recogniser use?", [], False),
 ])
 def test_a_comparison_is_an_enumeration_that_compares(question, readings, compares):
     """'A vs B', 'compare A and B', 'the difference between A and B' compare alternatives (each side's
@@ -733,6 +738,8 @@ def test_side_by_side_sets_two_things_apart_and_is_no_item(question, sides):
     ("I'd like the sparse router put next to Smith et al.'s dense baseline — what does each contribute?",
      (("I'd like the sparse router put", "Smith et al.'s dense baseline"),)),
     ("the graph toolkit plus the tensor compiler: summarise both", (("the graph toolkit", "the tensor compiler"),)),
+    # 'which of them' after two things named (session 35; written for this test)
+    ("WaveNet and the Tacotron decoder: which of them predicts raw samples?", (("WaveNet", "the Tacotron decoder"),)),
 ])
 def test_what_joins_two_things_compared(question, sides):
     assert analyse(question, [], None).pair_sides == sides
