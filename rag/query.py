@@ -348,6 +348,7 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     clauses = _clauses(search)
     best: tuple[int, list[str]] | None = None
     described: tuple[int, tuple[str, str]] | None = None  # 'one on A, the other on B', where no clause lists things
+    headed = False
     for i, clause in enumerate(clauses):
         body = clause.rstrip("?.!:; ")
         both = _BOTH.match(body)
@@ -378,8 +379,9 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
             parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
         parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip() and not _FRAMING.fullmatch(x.strip())]
-        if 2 <= len(parts) <= MAX_ASPECTS and (best is None or len(parts) > len(best[1])):
+        if 2 <= len(parts) <= MAX_ASPECTS and (best is None or (len(parts) > len(best[1]) and not headed)):
             best = (i, parts)
+            headed = bool(pair) and len(seps) == 1  # 'Compare A with B: … X or Y?': A and B are compared, not X and Y
     one_other = (_with_others(described[1], clauses, described[0]), described[1]) if described else ((), ())
     if best is None or (described and described[0] == best[0]):
         return one_other

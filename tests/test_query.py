@@ -449,6 +449,10 @@ def test_an_enumeration_gives_one_reading_per_item(question, readings):
     ("For speech on a phone, how do WaveNet and Tacotron differ?",
      ["WaveNet For speech on a phone", "Tacotron For speech on a phone"], True),
     ("In the WaveNet paper, what do the dilations buy?", [], False),
+    # 'Compare A with B' names what is compared, whatever a later clause lists ('X or Y, and Z')
+    ("Compare WaveNet with Tacotron: is each one autoregressive or parallel, and why?",
+     ["WaveNet is each one autoregressive or parallel, and why?", "Tacotron is each one autoregressive or parallel, and why?"],
+     True),
     ("Besides LibriSpeech, which corpus does the recogniser use?", [], False),
 ])
 def test_a_comparison_is_an_enumeration_that_compares(question, readings, compares):
