@@ -30,7 +30,7 @@ METRIC_FORMS = {
 # a start comes first, so a match names the whole figure: 'error rate', not 'error'). Every metric of
 # METRIC_FORMS is one (tests/test_query.py checks it).
 QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|fraction|percentage|proportion|scores?|"
-            r"improvements?|gains?|error rates?|errors?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|exponents?|"
+            r"improvements?|gains?|error rates?|errors?|rates?|reductions?|numbers?|sizes?|costs?|prices?|counts?|exponents?|durations?|"
             r"flops|latency|throughput|perplexity|bleu|f1|auroc|auprc|auc|wer|psnr|ssim|lpips|fid|rouge(?:-\w+)?|meteor|chrf|"
             r"cer|eer|mrr|ndcg|m?iou|mae|rmse|mse|mape|pck|correlation|recall|precision|runtime|epochs|iterations|hyper-?parameters?|batch size|"
             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"

@@ -60,7 +60,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
 # (or after a comma before 'by how / by what' or 'what': 'In the DGL paper, by what factor …?', 'In Mamba-ND, what top-1
 # accuracy …?'; not 'which', which opens relative clauses: '…, which improves accuracy')
-_CLAUSE = (r"(?:^|[:;?!]\s*|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bcf)\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
+_CLAUSE = (r"(?:^|[:;?!—–]\s*|\s-\s+|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bcf)\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
            r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)|what\b))")  # ', how much faster …?' (not ', how many to use')
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
@@ -140,6 +140,8 @@ _WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?
 _NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|user|filter|buffer|cluster|order|"
                     r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
 WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
+                         # an amount asked against another ('how long does it take compared with the usual one?')
+                         r"\bhow (?:long|much|fast|large|big)\b[^?;]{0,80}?\b(?:compared (?:with|to)|relative to)\b|"
                          r"\bhow (?:often|frequently)\b|"  # a frequency: 'in more than 60% of cases', 'twice as often'
                          # a change as the verb's object: 'what did it gain over FBNetV3?' (not 'gain access to')
                          r"\bwhat (?:did|does|do|can|could|would|will) (?:[\w-]+ ){1,3}?gain\b"
@@ -186,7 +188,11 @@ AUTHOR_ASKED = re.compile(
     r"for|that|which|who|published|here|there)\b))|"
     r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
     r"\s+(?:(?i:himself|herself|themselves|personally|ever|actually|really|also|alone)\s+)?"  # 'did X himself write'
-    r"(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b")
+    r"(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b|"
+    # 'Ilya Sutskever — does he have any papers here?', 'Jane Doe: has she written anything on parsing?'
+    + _FULL_NAME.replace("?P<name>", "?P<name3>") + r"\s*[—–:,-]+\s*(?i:does|did|has|have|is|was)\s+(?i:he|she|they)\s+"
+    r"(?i:have|has|had|write|wrote|written|author|authored|co-?authored|publish|published|contribute|contributed|"
+    r"appear|any)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
 # "is the library public somewhere?"): the sentence with the URL answers. An artifact is something a paper can
 # publish at an address; "where can I find papers on X" and "code-switching" ask for none.
@@ -752,7 +758,8 @@ def asks_figure(question: str) -> bool:
     asked = asked_sentences(question)
     if asked != question and not asks_figure(asked):
         return False
-    opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I)
+    opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I) or re.search(  # (or after a dash or a colon:
+        r"(?:\s[—–-]|:)\s+(?:what|which)\b", question, re.I)  # 'The Turdis database — what is its duration in hours?')
     figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
         not ASKS_WHAT_CALLED.search(question)
     figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question))
@@ -810,7 +817,7 @@ def analyse(
     unknown = ""
     asked = AUTHOR_ASKED.search(question) if eng is not None and not (filters and filters.author) else None
     if asked:
-        name = asked.group("name") or asked.group("name2")
+        name = asked.group("name") or asked.group("name2") or asked.group("name3")
         unknown = "" if eng.retriever.authors.lists(name) else name
     figure = asks_figure(question)
     intent = load_intent()

@@ -326,6 +326,10 @@ def test_a_fraction_in_words_is_a_relative_amount():
     assert RATIO.search("only 18 of XLNet's 72 answer F1 points need it")
     assert RATIO.search("in 5 out of the 6 networks")
     assert not RATIO.search("one of the datasets")
+    # a fraction of something, in digits or words (session 35; written for this test); a threshold is none
+    assert RATIO.search("it needs only $\\sim1/8$ of the usual decoding steps")
+    assert RATIO.search("with a third of the labels")
+    assert not RATIO.search("robust at eps 8/255 on CIFAR-10") and not RATIO.search("a third party")
 
 
 def test_a_focused_answer_quotes_the_sentence_that_states_the_figure(seed_ready):
@@ -617,12 +621,14 @@ def test_a_full_name_asked_as_an_author_is_only_a_name():
 
     def asked(q):
         m = AUTHOR_ASKED.search(q)
-        return m and (m.group("name") or m.group("name2"))
+        return m and (m.group("name") or m.group("name2") or m.group("name3"))
 
     assert asked("papers by Jürgen Schmidhuber?") == "Jürgen Schmidhuber"
     assert asked("work by Nando de Freitas on meta-learning") == "Nando de Freitas"
     assert asked("Which papers here did Andrew Ng co-author?") == "Andrew Ng"
     assert asked("Which of them did Andrew Ng himself write?") == "Andrew Ng"  # (session 35)
+    assert asked("Andrew Ng — does he have any papers in here?") == "Andrew Ng"
+    assert asked("Fei-Fei Li: has she written anything on parsing?") == "Fei-Fei Li"
     for q in ("models trained by SGD", "papers by Hinton", "the method proposed by Vaswani et al.",
               "anything by Monte Carlo tree search?", "papers by Gaussian Process regression",
               "is Deformable DETR better than DETR?"):

@@ -185,6 +185,10 @@ def test_figures_asked_after_a_comma_by_how_much_and_correlations(question, figu
 
 
 @pytest.mark.parametrize(("question", "figure"), [  # (session 35, written for this test)
+    # 'what …, in hours?' after a dash or a colon, and a duration
+    ("The Verbmobil dialogue corpus — what is its total length in hours?", True),
+    ("The Verbmobil dialogue corpus — what is its total duration?", True),
+    ("The Verbmobil dialogue corpus — what language pairs does it cover?", False),
     # a scene set in statements before the question: their quantities are no figure asked
     ("Inference latency is not the problem. Which approaches make training cheaper?", False),
     ("Test accuracy is already high for us. What helps calibration?", False),
@@ -312,6 +316,10 @@ def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     ("how much labelling effort is spared by the active learner?", True),
     ("how often do raters pick the generated clips over real footage?", True),
     ("how frequently does the tagger mislabel rare words?", True),
+    # an amount asked against another's (session 35; written for this test); a count in a unit is not
+    ("how long does decoding take compared with beam search?", True),
+    ("how big is the index relative to the raw corpus?", True),
+    ("how many gigabytes does it need compared with the baseline?", False),
 ])
 def test_a_relative_amount_is_asked_by_how_much_a_change_is(question, relative):
     """'how much does it cut / lower / improve X' asks for a change, which a ratio or percentage states."""

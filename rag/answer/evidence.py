@@ -50,7 +50,9 @@ CONTRIBUTION = re.compile(r"\b(we|this paper|this work)\s+(propose|present|intro
 # A ratio or a percentage ('1.8x', '50%', 'three times', '10-fold'): how a relative amount is stated.
 RATIO = re.compile(r"\d(?:[.,]\d+)?\s*(?:%|\\%|percent\b|x\b|×|times\b|-?fold\b)|"
                    r"\b(?:twice|double|half|two|three|four|five|ten)\s*(?:times|-?fold)\b|\borders? of magnitude\b|"
-                   r"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+|[\w-]+['’]s\s+)?\d", re.I)  # '18 of XLNet's 72 F1 points'
+                   r"\b\d+(?:\.\d+)?\s+(?:out\s+)?of\s+(?:the\s+|[\w-]+['’]s\s+)?\d|"  # '18 of XLNet's 72 F1 points'
+                   # a fraction of something ('~1/10 of the typical simulation time', 'a third of the parameters')
+                   r"(?<![\d/.])\d+\s*/\s*\d+\W{0,3}\s+of\b|\b(?:a|one)\s+(?:half|third|quarter|fifth|tenth|hundredth)\s+of\b", re.I)
 NUMBER_WORDS = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
                           r"thirty|forty|fifty|hundred|thousand|million|billion|half|twice|double|triple|"
                           r"fold|seconds|minutes|hours|orders? of magnitude)\b", re.I)  # 'within seconds' answers 'how long'
