@@ -265,7 +265,9 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
     accuracy for compute') and, where it is a short name, alone ('SN-Net'); the reading whose best paper is more
     relevant is that side's."""
     read = _naming(eng, alone, _judged(eng, query, text))
-    if alone and alone != text and len(alone.split()) <= BARE_SIDE_WORDS and _name_like(alone, query):
+    # (a single capitalised word is read alone too, though it opens the question: 'Distiller versus Torch-Uncertainty')
+    one_word = len(alone.split()) == 1 and alone[:1].isupper()
+    if alone and alone != text and len(alone.split()) <= BARE_SIDE_WORDS and (_name_like(alone, query) or one_word):
         bare = _naming(eng, alone, _judged(eng, query, alone))
         if bare and (not read or bare[0].relevance > read[0].relevance):
             return bare
