@@ -189,6 +189,11 @@ AUTHOR_ASKED = re.compile(
     r"\b(?i:did|has|have|is|was)\s+" + _FULL_NAME.replace("?P<name>", "?P<name2>") +
     r"\s+(?:(?i:himself|herself|themselves|personally|ever|actually|really|also|alone)\s+)?"  # 'did X himself write'
     r"(?i:write|written|wrote|author|co-?author|publish|published|contribute|contributed|an?\s+(?:co-?)?author)\b|"
+    # "Ian Goodfellow's papers on …", 'Leslie Smith, of the 1-cycle policy: is any of his work here?'
+    + _FULL_NAME.replace("?P<name>", "?P<name4>") + r"['’]s\s+(?i:papers?|works?|articles?|publications?|research|"
+    r"contributions?)\b|"
+    r"^\W*" + _FULL_NAME.replace("?P<name>", "?P<name5>") + r"\b[^?]{0,80}?\b(?i:his|her)\s+(?:(?i:own)\s+)?"
+    r"(?i:papers?|works?|articles?|publications?|research|contributions?)\b|"
     # 'Ilya Sutskever — does he have any papers here?', 'Jane Doe: has she written anything on parsing?'
     + _FULL_NAME.replace("?P<name>", "?P<name3>") + r"\s*[—–:,-]+\s*(?i:does|did|has|have|is|was)\s+(?i:he|she|they)\s+"
     r"(?i:have|has|had|write|wrote|written|author|authored|co-?authored|publish|published|contribute|contributed|"
@@ -701,7 +706,10 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "appeared one here there somewhere anywhere collection library indexed included exist record records entry "
                        "entries shows showed shown showing set "
                        "exists find show tell know corpus anthology database archive turn turns "
-                       "something anything item items".split())  # in this corpus; 'co-wrote something here'
+                       "something anything item items "
+                       # 'which entries carry his name?', 'say in a line what each does' (session 35)
+                       "carry carries carrying bear bears byline bylines credited say line briefly summarise summarize "
+                       "describe".split())  # in this corpus; 'co-wrote something here'
 
 
 # Words that ask for papers without saying what about ('papers', 'system descriptions', 'les articles', 'Beiträge')
@@ -817,7 +825,7 @@ def analyse(
     unknown = ""
     asked = AUTHOR_ASKED.search(question) if eng is not None and not (filters and filters.author) else None
     if asked:
-        name = asked.group("name") or asked.group("name2") or asked.group("name3")
+        name = next(n for n in asked.group("name", "name2", "name3", "name4", "name5") if n)
         unknown = "" if eng.retriever.authors.lists(name) else name
     figure = asks_figure(question)
     intent = load_intent()

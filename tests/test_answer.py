@@ -631,7 +631,7 @@ def test_a_full_name_asked_as_an_author_is_only_a_name():
 
     def asked(q):
         m = AUTHOR_ASKED.search(q)
-        return m and (m.group("name") or m.group("name2") or m.group("name3"))
+        return m and next(n for n in m.group("name", "name2", "name3", "name4", "name5") if n)
 
     assert asked("papers by Jürgen Schmidhuber?") == "Jürgen Schmidhuber"
     assert asked("work by Nando de Freitas on meta-learning") == "Nando de Freitas"
@@ -639,6 +639,8 @@ def test_a_full_name_asked_as_an_author_is_only_a_name():
     assert asked("Which of them did Andrew Ng himself write?") == "Andrew Ng"  # (session 35)
     assert asked("Andrew Ng — does he have any papers in here?") == "Andrew Ng"
     assert asked("Fei-Fei Li: has she written anything on parsing?") == "Fei-Fei Li"
+    assert asked("Andrew Ng's papers on transfer learning?") == "Andrew Ng"
+    assert asked("Fei-Fei Li, of ImageNet fame: is any of her work indexed?") == "Fei-Fei Li"
     for q in ("models trained by SGD", "papers by Hinton", "the method proposed by Vaswani et al.",
               "anything by Monte Carlo tree search?", "papers by Gaussian Process regression",
               "is Deformable DETR better than DETR?"):
@@ -914,7 +916,10 @@ def test_a_count_of_a_unit_is_not_stated_by_how_memory_grows(seed_ready):
                                       "{a} shows up among the co-authors of which entry here?",
                                       "Is {a} on any paper in this set, and which one?",
                                       # 'something' (session 34; written for this test)
-                                      "{a} is an author of something in this library. What is it?"])
+                                      "{a} is an author of something in this library. What is it?",
+                                      # 'carry a name', 'say in a line what it does' (session 35; written for this test)
+                                      "Which of the entries here carry the name {a}?",
+                                      "{a}: list what they co-wrote and say in a line what it does."])
 def test_a_question_only_about_whose_paper_it_is_answers_with_that_authors_paper(seed_ready, template):
     """With the author taken as a filter, what is left ('appears as an author somewhere …') only says
     the paper is theirs: the author's papers answer, as 'papers by X' would."""
