@@ -429,7 +429,6 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
 SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
                           r"which (?:one )?of them|"  # 'A and B: which of them …?'
-
                           + _SET_APART + r"|juxtapos\w*|"
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
