@@ -137,6 +137,27 @@ def cited_in_last(history: list[dict[str, str]]) -> int:
     return len(set(EXPLICIT_REF.findall(last["content"]))) if last and last.get("role") == "assistant" else 0
 
 
+def ordinal_cited_text(question: str, history: list[dict[str, str]]) -> str:
+    """For a question that points at a paper by its place ('the second one', 'the former') after an answer passed as
+    text, whose citations name no paper ('… from few images [1]; DWTNeRF adds a wavelet loss [2].'): the words of that
+    answer cited with the paper's number, which find it; '' where the question names no place or the last answer cites
+    no such number."""
+    m = ORDINAL_REF.search(question)
+    last = history[-1] if history else None
+    if not m or not last or last.get("role") != "assistant":
+        return ""
+    text = last["content"]
+    numbers = sorted({int(n) for n in EXPLICIT_REF.findall(text)})
+    idx = ORDINALS[(m.group(1) or m.group(2)).lower()]
+    if not numbers or not -len(numbers) <= idx < len(numbers):
+        return ""
+    want = numbers[idx]
+    # each stretch of text up to a citation belongs to the number(s) cited there
+    stretches = [(chunk, {int(n) for n in EXPLICIT_REF.findall(cites)})
+                 for chunk, cites in re.findall(r"([^\[]+)((?:\[\d+\]\s*)+)", text)]
+    return " ".join(chunk.strip(" ;,.") for chunk, cited in stretches if want in cited)
+
+
 def cited_context(history: list[dict[str, str]]) -> str:
     """The earlier exchanges whose answers cite a number the last answer cites, then the last exchange, as plain
     text; '' where no earlier answer does. Citation numbers stay fixed for a conversation, so those exchanges are

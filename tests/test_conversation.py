@@ -196,3 +196,17 @@ def test_a_definite_noun_of_the_last_exchange_points_back(question, context, bac
     from rag.chat import points_back
 
     assert points_back(question, context) is back
+
+
+@pytest.mark.parametrize(("place", "title"), [("the first one", "Network In Network"),
+                                              ("the second one", "Striving for Simplicity")])
+def test_a_place_in_an_answer_passed_as_text_names_the_paper_cited_there(seed_ready, place, title):
+    """A history passed as text cites [1] and [2] without saying which papers they are: 'the second one' is the paper
+    the words cited as [2] describe, not whichever of the two suits the question's own words best (session 35; written
+    for this test)."""
+    history = [{"role": "user", "content": "convolutional nets built differently from the usual conv-pool stacks?"},
+               {"role": "assistant", "content": "One replaces the linear filters with micro multilayer perceptrons "
+                "slid over the input [1]; another drops max-pooling for convolutions with a larger stride [2]."}]
+    for question in (f"and {place} - which datasets was it tested on?", f"{place}: what did it report on CIFAR-10?"):
+        ans = rag.ask(question, history=history)
+        assert not ans.refused and ans.sources and (ans.sources[0].title or "").startswith(title), (question, ans.text)

@@ -20,7 +20,7 @@ from rag.answer.evidence import Evidence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
 from rag.answer.judge import absent_names, judge, merge_readings, of_the_year_named, paper_names, select
 from rag.answer.refuse import refusal_text
-from rag.chat import Thread, points_back
+from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
 from rag.lexical import query_tokens
 from rag.query import Query, name_forms, norm_term
@@ -166,6 +166,9 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     if not query.has_history:
         return fresh, _pair_ids(pair)
     prev_ids = list(query.thread.last_cited)
+    placed = "" if prev_ids else ordinal_cited_text(query.text, query.history)
+    if placed:  # 'the second one — evaluated on which dataset?' after a text answer citing [1] and [2]: the paper
+        prev_ids = [h.paper.paper_id for h in retr.search(placed, k=1, filters=query.filters)]  # its words cite as [2]
     if not prev_ids and query.context:  # a history passed as text: the papers it names by title, else its best two
         hits = retr.search(query.context, k=2, filters=query.filters)
         titled = [h for h in hits if h.title_match]
@@ -188,9 +191,10 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
         e.relevance = c.relevance
     best_fresh = fresh[0].relevance if fresh else 0.0
     same_paper = bool(fresh) and fresh[0].relevance > 0 and fresh[0].hit.paper.paper_id in prev_ids
-    if follow and query.only_asks_link:
+    if follow and (query.only_asks_link or placed):
         # a link question that names nothing else ('is the code public, and where?') points at the paper just
-        # discussed as plainly as '[1]' does, not at whichever abstract says its code is public
+        # discussed as plainly as '[1]' does, not at whichever abstract says its code is public; so does a place in
+        # the last answer ('the second one')
         follow[0].relevance = 1.0
     tau, back = load_model().threshold, points_back(query.text, query.context)
     if follow and back and len(prev_ids) == 1 and best_fresh < tau:
