@@ -3,10 +3,12 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v83, acl-v83 (session 35, last pair): validation_bundled_v83.jsonl (80) and validation_acl_v83.jsonl (40),
-  written after the v82 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on 5c21a35, the session's decision layer but the authorship fixes that came from it;
-  `--sets bundled-v83,acl-v83`.
+- bundled-v84, acl-v84 (session 35, last pair): validation_bundled_v84.jsonl (80) and validation_acl_v84.jsonl (40),
+  written after the v83 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on e3e7cd8, the session's final decision layer but one follow-up fix that came from it;
+  `--sets bundled-v84,acl-v84`.
+- bundled-v83, acl-v83 (session 35): written after the v82 run; run once on 5c21a35, the session's decision layer but
+  the authorship fixes that came from it; its misses were looked at.
 - bundled-v82, acl-v82 (session 35): written after the v81 run; run once on a117893; its misses were looked at.
 - bundled-v81, acl-v81 (session 35): written at the session's start; run once on 09ef59a (the session-34 layer with
   two figure fixes from the looked-at v80); its misses were looked at.
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v83,acl-v83,scifact-test",
+    ap.add_argument("--sets", default="dev,bundled-v84,acl-v84,scifact-test",
                     help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-80, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
