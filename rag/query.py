@@ -756,6 +756,16 @@ def asked_sentences(question: str) -> str:
     return " ".join(asks) if asks and len(asks) < len(parts) else question
 
 
+# An example asked of an abstract ('what example of such information does it give?', 'which example factors does it
+# name?', 'give an example of …'): the sentence that gives one ('e.g.', 'such as') answers
+EXAMPLE_ASKED = re.compile(r"\b(?:what|which|give|name|any|an|one|some)\s+examples?\s+(?:[\w-]+\s+)?(?:of|does|do|did|is|"
+                           r"are|was|were)\b", re.I)
+
+
+def asks_example(question: str) -> bool:
+    return bool(EXAMPLE_ASKED.search(question))
+
+
 def asks_figure(question: str) -> bool:
     """Does the question ask for a figure: a quantity interrogative (NUMBER_Q), 'what …, in milliseconds?' or
     '…, in percent?' ('Mamba-ND ImageNet-1K top-1, in percent?'); not 'what is it called?', nor 'what do they

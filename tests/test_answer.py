@@ -1134,3 +1134,16 @@ def test_results_on_a_dataset_no_abstract_mentions_are_refused_naming_it(seed_re
     ans = rag.ask("click-through rate prediction: any results on the Criteo dataset?")
     assert ans.refused and "None of them mentions Criteo" in ans.text, ans.text
     assert not rag.ask("click-through rate prediction: results on the Amazon dataset?").refused
+
+
+def test_an_example_asked_is_answered_by_the_sentence_that_gives_one(seed_ready):
+    """'what is an example of such information?': the TRAM abstract gives one ('e.g. the ID of the annotator') in a
+    sentence outside its three best, which the focused answer now quotes too (session 35; written for this test). A
+    topic that only contains the word ('adversarial examples') asks for none."""
+    from rag.query import asks_example
+
+    ans = rag.ask("Label noise with privileged information: what is an example of such information?")
+    assert not ans.refused and ans.sources[0].title.startswith("Transfer and Marginalize"), ans.text
+    assert "annotator" in ans.text
+    assert asks_example("which example factors does it name?") and asks_example("give an example of a proxy task")
+    assert not asks_example("which papers defend against adversarial examples?")

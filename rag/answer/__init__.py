@@ -16,14 +16,14 @@ import numpy as np
 
 from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
-from rag.answer.evidence import Evidence, gather
+from rag.answer.evidence import Evidence, example_sentence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
 from rag.answer.judge import absent_names, judge, merge_readings, of_the_year_named, paper_names, select
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
 from rag.lexical import query_tokens
-from rag.query import Query, name_forms, norm_term
+from rag.query import Query, asks_example, name_forms, norm_term
 from rag.relevance import load_model
 from rag.retrieval import hit_to_source
 from rag.text import named_terms, non_english, split_sentences, written
@@ -381,7 +381,8 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
         text = offline.listing(numbered, f"{len(chosen)} indexed papers address this:", keep=keep)
     else:
         text = offline.single(chosen[0], 1, keep=keep, question=query.search,
-                              stating=lambda quoted: stating_sentence(chosen[0], query, quoted))
+                              stating=lambda quoted: stating_sentence(chosen[0], query, quoted)
+                              if not asks_example(query.text) else example_sentence(chosen[0], quoted))
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 

@@ -229,6 +229,18 @@ def _flags(sents: list[str], question: str, paper, listing: bool, wants_number: 
     }
 
 
+# How an abstract gives an example ('… such as the ID of the annotator', 'e.g., masses, colors and sizes')
+EXAMPLE_GIVEN = re.compile(r"\b(?:e\.g\.|for example|for instance|such as|including)", re.I)
+
+
+def example_sentence(ev: Evidence, quoted: list[int]) -> int | None:
+    """The best-ranked sentence that gives an example ('e.g.', 'such as') and shares a word with the question,
+    where none of the `quoted` ones gives one; else None."""
+    if any(EXAMPLE_GIVEN.search(ev.sentences[i]) for i in quoted):
+        return None
+    return next((i for i in ev.best(len(ev.sentences)) if EXAMPLE_GIVEN.search(ev.sentences[i]) and ev.terms[i]), None)
+
+
 def lexical_evidence(hit: Hit, question: str) -> Evidence:
     """Evidence without sentence vectors (a candidate screened out before embedding): sentences are
     ranked by term overlap alone and the cosines are unknown (NaN)."""
