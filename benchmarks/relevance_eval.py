@@ -5,7 +5,7 @@
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
 - bundled-v84, acl-v84 (session 35, last pair): validation_bundled_v84.jsonl (80) and validation_acl_v84.jsonl (40),
   written after the v83 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on e3e7cd8, the session's final decision layer but one follow-up fix that came from it;
+  set; run once on e3e7cd8, the session's final decision layer but a follow-up fix that came from it and an example fix from v83;
   `--sets bundled-v84,acl-v84`.
 - bundled-v83, acl-v83 (session 35): written after the v82 run; run once on 5c21a35, the session's decision layer but
   the authorship fixes that came from it; its misses were looked at.
