@@ -501,6 +501,7 @@ class Query:
     acronyms: dict[str, frozenset[str]] = field(default_factory=dict)
     wants_name: bool = False  # the question asks for a name (dataset, benchmark, task): prefer evidence naming one
     wants_link: bool = False  # the question asks where the code or data is: prefer the sentence with the URL
+    wants_example: bool = False  # the question asks an example of the abstract ('what is an example of …?'; EXAMPLE_ASKED)
     aspects: tuple[str, ...] = ()  # one reading per item of an enumeration ('A, B or C'), judged as well
     compares: bool = False  # the enumeration compares alternatives ('A vs B'): each item's best paper is listed
     items: tuple[str, ...] = ()  # the enumeration's items alone, without the words around the list (`enumeration`)
@@ -868,6 +869,7 @@ def analyse(
         count_unit=count_unit(search) if figure else frozenset(),
         wants_name=bool(WANTS_NAME.search(question)),
         wants_link=bool(WANTS_LINK.search(question)),
+        wants_example=asks_example(question),
         aspects=items,
         items=bare,
         compares=bool(items) and bool(COMPARISON.search(search) or COMPARISON.search(_SCENE.sub("", search, count=1))

@@ -1140,8 +1140,9 @@ def test_an_example_asked_is_answered_by_the_sentence_that_gives_one(seed_ready)
     """'what is an example of such information?': the TRAM abstract gives one ('e.g. the ID of the annotator') in a
     sentence outside its three best, which the focused answer now quotes too (session 35; written for this test). A
     topic that only contains the word ('adversarial examples') asks for none."""
-    from rag.query import asks_example
+    from rag.query import analyse, asks_example
 
+    assert analyse("Label noise with privileged information: what is an example of such information?", [], None).wants_example
     ans = rag.ask("Label noise with privileged information: what is an example of such information?")
     assert not ans.refused and ans.sources[0].title.startswith("Transfer and Marginalize"), ans.text
     assert "annotator" in ans.text

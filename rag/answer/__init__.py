@@ -23,7 +23,7 @@ from rag.answer.refuse import refusal_text
 from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
 from rag.lexical import query_tokens
-from rag.query import Query, asks_example, name_forms, norm_term
+from rag.query import Query, name_forms, norm_term
 from rag.relevance import load_model
 from rag.retrieval import hit_to_source
 from rag.text import named_terms, non_english, split_sentences, written
@@ -382,7 +382,7 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
     else:
         text = offline.single(chosen[0], 1, keep=keep, question=query.search,
                               stating=lambda quoted: stating_sentence(chosen[0], query, quoted)
-                              if not asks_example(query.text) else example_sentence(chosen[0], quoted))
+                              if not query.wants_example else example_sentence(chosen[0], quoted))
     answer.text, answer.sources, _ = renumber(text, candidates)
     return answer
 
