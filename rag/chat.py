@@ -59,6 +59,12 @@ class Thread:
         return self.numbers[paper_id]
 
 
+def _at_place(m: re.Match, items: list):
+    """The item at the place an ORDINAL_REF match names ('the second one', 'the latter'), or None past the list's end."""
+    idx = ORDINALS[(m.group(1) or m.group(2)).lower()]
+    return items[idx] if -len(items) <= idx < len(items) else None
+
+
 def resolve_references(question: str, thread: Thread) -> tuple[list[str], str]:
     """Papers the question points at: '[1] and [3]', 'the second paper', 'those authors'.
 
@@ -70,12 +76,7 @@ def resolve_references(question: str, thread: Thread) -> tuple[list[str], str]:
     explicit = [pid for pid in explicit if pid]
     if explicit:
         return list(dict.fromkeys(explicit)), "authors" if SAME_AUTHORS.search(question) else "papers"
-    picked = []
-    for m in ORDINAL_REF.finditer(question):
-        word = (m.group(1) or m.group(2)).lower()
-        idx = ORDINALS[word]
-        if thread.last_cited and -len(thread.last_cited) <= idx < len(thread.last_cited):
-            picked.append(thread.last_cited[idx])
+    picked = [pid for m in ORDINAL_REF.finditer(question) if (pid := _at_place(m, thread.last_cited)) is not None]
     if picked:
         return list(dict.fromkeys(picked)), "authors" if SAME_AUTHORS.search(question) else "papers"
     if SAME_AUTHORS.search(question):
@@ -147,11 +148,9 @@ def ordinal_cited_text(question: str, history: list[dict[str, str]]) -> str:
     if not m or not last or last.get("role") != "assistant":
         return ""
     text = last["content"]
-    numbers = sorted({int(n) for n in EXPLICIT_REF.findall(text)})
-    idx = ORDINALS[(m.group(1) or m.group(2)).lower()]
-    if not numbers or not -len(numbers) <= idx < len(numbers):
+    want = _at_place(m, sorted({int(n) for n in EXPLICIT_REF.findall(text)}))
+    if want is None:
         return ""
-    want = numbers[idx]
     # each stretch of text up to a citation belongs to the number(s) cited there
     stretches = [(chunk, {int(n) for n in EXPLICIT_REF.findall(cites)})
                  for chunk, cites in re.findall(r"([^\[]+)((?:\[\d+\]\s*)+)", text)]

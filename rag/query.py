@@ -646,6 +646,8 @@ _MANY_OF = re.compile(r"\b(how many) of (?:the|those|these|its|their|his|her|our
 # words before the unit that say which ones are counted, not what ('how many extra parameters': a count of parameters)
 _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new different distinct separate unique other "
                             "further".split())
+# words before 'count' that are no unit ('the exact count of …', 'which work in the corpus counts X among …')
+_NOT_COUNTED = _UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}
 # a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
 _SAME_UNIT = frozenset({"weight", "paramet", "param"})
 
@@ -666,8 +668,7 @@ def count_unit(question: str) -> frozenset[str]:
             if w.lower() not in _UNIT_MODIFIERS:
                 kept.append(w)
     # '<unit> count' is 'the number of <unit>' ('what is its parameter count?', 'the token count of the corpus')
-    kept += [m.group(1) for m in _UNIT_COUNT.finditer(question)
-             if m.group(1).lower() not in _UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}]
+    kept += [m.group(1) for m in _UNIT_COUNT.finditer(question) if m.group(1).lower() not in _NOT_COUNTED]
     unit = frozenset(query_tokens(" ".join(kept)))
     return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
 

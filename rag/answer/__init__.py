@@ -365,7 +365,9 @@ def _offline(answer: Answer, chosen: list[Evidence], kind: str, query: Query) ->
     candidates = [_source(ev, i) for i, ev in enumerate(chosen, 1)]
     numbered = list(enumerate(chosen, 1))
     keep = offline.named_authors(query.text, [ev.hit.paper for ev in chosen])
-    if query.wants_authors and not (query.wants_list and not all(ev.hit.paper.authors for ev in chosen)):
+    # a list of papers asked as 'who' whose author lists are not all given is answered by the papers
+    by_authors = query.wants_authors and (not query.wants_list or all(ev.hit.paper.authors for ev in chosen))
+    if by_authors:
         text = "\n".join(offline.authors_answer(ev, i) for i, ev in numbered if ev.hit.paper.authors)
     elif query.wants_authors and len(chosen) == 1:
         text = offline.single(chosen[0], 1, keep=keep, question=query.search)
