@@ -52,6 +52,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))", re.I)
+# A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
+_NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
@@ -60,7 +62,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
 # (or after a comma before 'by how / by what' or 'what': 'In the DGL paper, by what factor …?', 'In Mamba-ND, what top-1
 # accuracy …?'; not 'which', which opens relative clauses: '…, which improves accuracy')
-_CLAUSE = (r"(?:^|[:;?!—–]\s*|\s-\s+|(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bcf)\.\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
+_CLAUSE = (r"(?:^|[:;?!—–]\s*|\s-\s+|\." + _NOT_ABBREVIATION + r"\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
            r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)|what\b))")  # ', how much faster …?' (not ', how many to use')
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
@@ -746,7 +748,7 @@ EXACT_FIGURE = re.compile(r"\b(?:exact(?!\s+match)|precise)\s+(?:[\w-]+\s+){0,3}
 
 # Where one sentence of a question ends and the next begins: after '.', '!' or '?' before a capital (not after 'vs.',
 # 'e.g.', 'i.e.', 'et al.', 'cf.'), or at a semicolon.
-_SENTENCE_END = re.compile(r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)(?<=[.!?])\s+(?=[A-Z\"“‘'(])|;\s+")
+_SENTENCE_END = re.compile(_NOT_ABBREVIATION + r"(?<=[.!?])\s+(?=[A-Z\"“‘'(])|;\s+")
 
 
 def asked_sentences(question: str) -> str:
