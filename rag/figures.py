@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "IN_UNITS", "METRIC_FORMS", "QUANTITY"]
+__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "IN_UNITS", "METRIC_FORMS", "QUANTITY", "UNIT_APART"]
 
 # Metrics a figure question may ask for, with the forms an abstract that states one writes it in (prefixes of
 # words). An abstract that never names the metric asked for doesn't state it, whatever other numbers it gives
@@ -62,6 +62,10 @@ FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report r
 
 # A unit of measurement a question asks its figure in ('the largest model, in parameters', 'the cost in GPU days',
 # 'latency in milliseconds'): in a question that opens with 'what' or 'which', it asks for an amount.
-IN_UNITS = re.compile(r"\bin\s+(?:terms\s+of\s+)?(?:GPU[- ]|TPU[- ])?(?:(?:milli|micro)?seconds|ms|minutes|hours|days|weeks|"
-                      r"parameters|params|[KMGT]i?B|(?:kilo|mega|giga|tera)bytes|bytes|dollars|USD|euros|(?:milli|kilo|"
-                      r"mega)?(?:watts|joules)|kWh|FLOPs)\b", re.I)
+UNITS = (r"(?:GPU[- ]|TPU[- ])?(?:(?:milli|micro)?seconds|ms|minutes|hours|days|weeks|parameters|params|[KMGT]i?B|"
+         r"(?:kilo|mega|giga|tera)bytes|bytes|dollars|USD|euros|(?:milli|kilo|mega)?(?:watts|joules)|kWh|FLOPs)\b")
+IN_UNITS = re.compile(r"\bin\s+(?:terms\s+of\s+)?" + UNITS, re.I)
+# ... and, whatever the question opens with, where the unit stands apart: in brackets ('training time per scene
+# (minutes)') or set off at the question's end ('Is it faster to train, measured in GPU hours?')
+UNIT_APART = re.compile(r"\(\s*(?:in\s+)?" + UNITS + r"\s*\)|(?:,|\s[-–—:])\s*(?:(?:measured|expressed|given|reported|"
+                        r"counted|stated)\s+)?in\s+" + UNITS + r"(?:,?\s*please)?\s*[?.!]*\s*$", re.I)

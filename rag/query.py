@@ -22,7 +22,7 @@ from rag.chat import (
     resolve_references,
     topic_question,
 )
-from rag.figures import IN_UNITS, QUANTITY
+from rag.figures import IN_UNITS, QUANTITY, UNIT_APART
 from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.spelling import respell
@@ -96,7 +96,7 @@ NUMBER_Q = re.compile(
     # nor 'predicting all parameters of …' (a quantifier: a set of things, not a figure's name)
     # nor 'computing the maximum number of …' (a verb taking an object: a method described, not a figure asked)
     r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|\w+ing\s+(?:the|a|an)\b|"
-    r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+ ){0,3}"
+    r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+" + _POSS + r" ){0,3}"  # ("X's top-1 accuracy on Y")
     + QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût)|"
     # a value reached, whatever it is called ('what Kendall tau does the proxy reach …?', 'what one-shot accuracy do
@@ -783,7 +783,7 @@ def asks_figure(question: str) -> bool:
         r"(?:\s[—–-]|:)\s+(?:what|which)\b", question, re.I)  # 'The Turdis database — what is its duration in hours?')
     figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
         not ASKS_WHAT_CALLED.search(question)
-    figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question))
+    figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question) or UNIT_APART.search(question))
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
     return figure

@@ -654,6 +654,17 @@ def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure
     ("the exact top-1 accuracy the sparse tagger gets on ImageNet validation images", True),
     ("precise word error rate of the streaming recogniser on LibriSpeech test-other", True),
     ("exact inference for the precise posterior of graphical models", False),
+    # a unit apart: in brackets, or set off at the end, whatever the question opens with (session 36; written for this
+    # test)
+    ("Tacotron-style vocoder synthesis speed per utterance (milliseconds) on a laptop CPU?", True),
+    ("Does the pruned detector train quicker than its dense parent, measured in GPU days?", True),
+    ("Can the student run on a phone - in MB?", True),
+    ("papers that report training cost in GPU hours", False),
+    ("papers whose compute is counted in FLOPs rather than wall-clock time", False),
+    # a possessive before the quantity of a noun phrase (session 36; written for this test)
+    ("The tagger's macro F1 on OntoNotes?", True),
+    ("Swin-T's top-1 accuracy on ImageNet-21k", True),
+    ("the tagger's training data and its sources", False),
 ])
 def test_a_figure_asked_in_percent_is_a_figure_question(question, figure):
     assert analyse(question, [], None).wants_number is figure
