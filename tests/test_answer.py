@@ -1148,3 +1148,24 @@ def test_an_example_asked_is_answered_by_the_sentence_that_gives_one(seed_ready)
     assert "annotator" in ans.text
     assert asks_example("which example factors does it name?") and asks_example("give an example of a proxy task")
     assert not asks_example("which papers defend against adversarial examples?")
+
+
+def test_a_question_in_words_the_collection_never_writes_is_refused(seed_ready):
+    # most of its weight lies in words no abstract uses; the best paper (knowledge distillation) is no strong hit
+    # (session 36; written for this test)
+    ans = rag.ask("distillation of rosemary essential oil: steam or hydro?")
+    assert ans.refused and "No abstract mentions" in ans.text and "rosemary" in ans.text, ans.text
+    assert ans.sources == []
+
+
+def test_words_the_collection_never_writes_do_not_refuse_a_strong_hit(seed_ready):
+    from rag.answer.judge import UNWRITTEN_BELOW, unwritten
+    from rag.pipeline import get_engine
+    from rag.query import analyse
+
+    eng = get_engine()
+    query = analyse("distillation of rosemary essential oil: steam or hydro?", [], eng)
+    assert {"rosemary", "steam"} <= set(unwritten(eng, query, UNWRITTEN_BELOW - 0.01))
+    assert unwritten(eng, query, UNWRITTEN_BELOW) == []
+    # a question whose words the collection writes has none, however weak its best paper
+    assert unwritten(eng, analyse("knowledge distillation from a teacher network", [], eng), 0.1) == []

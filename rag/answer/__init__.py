@@ -18,7 +18,15 @@ from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
 from rag.answer.evidence import Evidence, example_sentence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
-from rag.answer.judge import absent_names, judge, merge_readings, of_the_year_named, paper_names, select
+from rag.answer.judge import (
+    absent_names,
+    judge,
+    merge_readings,
+    of_the_year_named,
+    paper_names,
+    select,
+    unwritten,
+)
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
@@ -343,6 +351,10 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
     if unheard and kind == "answer":  # 'results on the Criteo dataset', which no abstract mentions
         return refusal_text(f"None of them mentions {', '.join(unheard)}."), None
     top = chosen[0]
+    plain = kind == "answer" and not (query.filters or query.foreign or query.has_history or query.wants_authors)
+    words = unwritten(eng, query, top.relevance) if plain else []
+    if words:  # 'how is whisky distillation controlled in column stills?'
+        return refusal_text(f"No abstract mentions {', '.join(words)}."), None
     if query.wants_authors:
         # a question for papers, put as 'who' ('who reports anything on PTB?', 'whose experiments use ResNet-50?';
         # rag.intent calls it a list) is answered by the papers, whether or not their author lists are given
