@@ -31,14 +31,16 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     """A venue's full name is a filter when it says it is an event or a journal ('Global WordNet
     Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
     'the Computational Linguistics journal'); elsewhere it is the topic ('computational linguistics
-    methods for poetry')."""
+    methods for poetry', 'summaries of computational linguistics papers')."""
     if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
         return True
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"))?\s*$", q[:start], re.I):
         return True  # 'at the 58th Annual Meeting of …'
     if JOURNAL_OF.search(q, 0, start):
         return True  # the journal named in full: 'the American Journal of Computational Linguistics'
-    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I))
+    # 'the Computational Linguistics journal', 'Computational Linguistics articles'; not 'lay summaries of
+    # computational linguistics papers', the field's papers: a name typed in lower case before such a word is the topic
+    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I)) and q[start:end] != q[start:end].lower()
 
 
 # Capitalised words before an event word: 'the Parsing Technologies workshops and conferences'.
