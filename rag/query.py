@@ -320,7 +320,7 @@ COMPARISON = re.compile(rf"\b{_VERSUS}\s|^\W*(?:compare|comparing|contrast)\b|"
 # Two items enumerated and then asked about one by one ('A, and B: the setting each targets and its finding'): a
 # comparison though no comparison word joins them
 # ('each' ending a clause, or before a verb: 'in each?', 'what each says'; not 'label each segment', 'each other')
-EACH_OF_TWO = re.compile(r"\b(?:each (?:one|of them|of the two)|respectively|of the two)\b|\bone\b[^;:?]+\bthe other\b|\beach\s*(?=[?,.;:!]|$)|"
+EACH_OF_TWO = re.compile(r"\b(?:each (?:one|of them|of the two)|respectively|of the two|which (?:one )?of them)\b|\bone\b[^;:?]+\bthe other\b|\beach\s*(?=[?,.;:!]|$)|"
                          r"\beach\s+(?:[a-z]+s|does|did|has|is|was|can|uses?|handles?)\b(?<!\bother)", re.I)
 # 'what separates A from B', 'what distinguishes A from B', 'what sets A apart from B': the two sides
 _SEPARATES = re.compile(r"^\W*(?:what|which\s+\w+)\s+(?:separates?|distinguish(?:es)?|sets?)\s+(?P<a>[^;:?]+?)\s+"
@@ -435,7 +435,10 @@ SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|dif
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
                           r"chacun\w*|les deux|diffère|diffèrent|unterscheid\w*|beide\w*|jeweils|vergleich\w*)\b|"
                           # 'what do A and B share?' (the verb ending its clause; 'how does X share Y between …' is no pair)
-                          r"\b(?:do|does|did)\s[^;:?]+?\sshare\s*(?:[?.!,;:]|$)", re.I)
+                          r"\b(?:do|does|did)\s[^;:?]+?\sshare\s*(?:[?.!,;:]|$)|"
+                          # 'A and B: which one …?' (after the two, set off, and asking no more: not 'which one uses A
+                          # and B?', nor 'A and B: which one runs X and Y, and which one …?', whose 'and's join no sides)
+                          r"(?:[:?–—]|\s-)\s*which\s+one\b(?![^;:]*\band\b)", re.I)
 # what joins two things set side by side: 'and' in English, French, German (not 'et al.'), and 'plus', 'alongside',
 # '(put) next to', 'together with', 'along with' ('Network In Network alongside the All Convolutional Net')
 _AND = re.compile(r"\s+(?:and|et(?!\s+al\b)|und|plus|alongside|next\s+to|(?:together|along)\s+with)\s+", re.I)

@@ -763,9 +763,27 @@ def test_side_by_side_sets_two_things_apart_and_is_no_item(question, sides):
     ("the graph toolkit plus the tensor compiler: summarise both", (("the graph toolkit", "the tensor compiler"),)),
     # 'which of them' after two things named (session 35; written for this test)
     ("WaveNet and the Tacotron decoder: which of them predicts raw samples?", (("WaveNet", "the Tacotron decoder"),)),
+    # 'which one' set off after the two, asking no more (session 36; written for this test)
+    ("Tacotron and WaveGlow - which one synthesises spectrograms?", (("Tacotron", "WaveGlow"),)),
+    ("ByteNet and the Transformer: which one is convolutional?", (("ByteNet", "the Transformer"),)),
 ])
 def test_what_joins_two_things_compared(question, sides):
     assert analyse(question, [], None).pair_sides == sides
+
+
+@pytest.mark.parametrize("question", [
+    # 'which one' before the 'and' joins no two things compared (session 36; written for this test)
+    "which one distils BERT and GPT-2 into a single student?",
+    "ByteNet and the Transformer: which one is convolutional and which one attends?",
+])
+def test_which_one_sets_no_sides_where_its_and_joins_other_things(question):
+    assert analyse(question, [], None).pair_sides == ()
+
+
+def test_two_things_listed_then_which_of_them_compares_them():
+    # 'A, B - which of them …' (session 36; written for this test)
+    q = analyse("Tacotron, WaveGlow - which of them predicts mel spectrograms from characters?", [], None)
+    assert q.items == ("Tacotron", "WaveGlow") and q.compares
 
 
 def test_please_is_no_item_of_a_list():
