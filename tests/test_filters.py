@@ -277,6 +277,9 @@ VOCAB_PHRASINGS = [
     # a numbered edition or volume: ordinal, Roman numeral in the titles, a journal's volume
     ("parsing at the 56th Annual Meeting of the Association for Computational Linguistics",
      {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    # or its year between the article and the name (session 36; written for this test)
+    ("At the 2018 Annual Meeting of the Association for Computational Linguistics, who worked on parsing?",
+     {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
     ("example-based translation at the tenth Machine Translation Summit",
      {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     ("TACL volume 8: question answering", {"venue": "TACL", "year_min": 2020, "year_max": 2020}),
