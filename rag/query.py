@@ -641,7 +641,9 @@ def negated_names(search: str, names: tuple[str, ...]) -> tuple[str, ...]:
 HOW_MANY = re.compile(r"\b(?:how many|number of|(?:(?<=^)|(?<=\bthe )|(?<=\ba )|(?<=\bexact )|(?<=\btotal )|(?<=\boverall ))"
                       r"count of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
 _UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
-                       "there about per in on of for to at with from by that which and or how where when whose who".split())
+                       "there about per in on of for to at with from by that which and or how where when whose who "
+                       # a comparison ends the unit ('how many of those above grandmaster?' counts those, not 'above')
+                       "above below over under beyond than".split())
 
 
 _UNIT_COUNT = re.compile(r"\b([a-z][\w-]*[a-z])\s+counts?\b(?!\s+(?:as|for|on|towards?)\b)", re.I)

@@ -555,6 +555,8 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
     # 'how many of those <unit>' counts the unit, not 'of' (session 35; written for this test)
     ("In how many of those corpora did the tagger win?", "the number of corpora"),
     ("On how many of the eight languages does the parser beat the baseline?", "the number of languages"),
+    # ... but no word that ends the unit (session 36; written for this test)
+    ("It tops nine leaderboards - how many of those above human level?", "the figure asked for"),
 ])
 def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     """'The abstract of [1] doesn't state <figure>': the quantity right after the interrogative, with the
@@ -580,6 +582,10 @@ def test_a_count_names_what_it_counts_not_which_ones():
     # 'how many of those / of the six <unit>' counts the unit (session 35; written for this test)
     assert count_unit("In how many of those corpora did the tagger win?") == count_unit("how many corpora?")
     assert count_unit("on how many of the eight languages does it win") == count_unit("how many languages")
+    # a comparison after 'those' ends the unit: what is counted is what 'those' points at (session 36; written for
+    # this test)
+    assert count_unit("it won ten tasks; how many of those above the human baseline?") == frozenset()
+    assert count_unit("how many points above the dense baseline?") == count_unit("how many points?")
     # '<unit> count' and 'the count of <unit>' count the unit too, and 'the <unit> count of <model>' counts no model
     assert count_unit("what is its parameter count?") == count_unit("how many parameters?")
     assert count_unit("the exact count of tagsets it covers?") == count_unit("how many tagsets") != frozenset()

@@ -285,7 +285,10 @@ def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | Non
 
 
 HOW_MANY_OF = re.compile(r"\bhow many (?:of (?:the|those|these|its|their|his|her|our|your|all) "
-                         r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) )?)?([a-z][\w-]*)", re.I)
+                         r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) )?)?"
+                         # (not a word that ends the unit: 'how many of those above grandmaster?')
+                         r"(?!(?:of|above|below|over|under|beyond|than|are|were|is|was|do|does|did|have|has|had|can|could)\b)"
+                         r"([a-z][\w-]*)", re.I)
 
 
 def figure_asked(question: str) -> str:
