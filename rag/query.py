@@ -688,6 +688,10 @@ _DATA_AFTER = re.compile(r"\b(?:results?|evaluat\w*|tested|benchmarked|experimen
                          r"\s+(?:\w+\s+){0,2}?(?:on|with|using)\s+(?:the\s+)?$", re.I)
 _DATA_BEFORE = re.compile(r"\s+(?:dataset|data\s+set|benchmark|corpus|test\s+set)s?\b", re.I)
 _NAME = re.compile(r"[A-Z][\w-]*[A-Za-z0-9]")
+# ... or offers in brackets after the data word ('which CTR datasets (Criteo, Avazu?) …', 'which text corpora (20
+# Newsgroups? Reuters?) …')
+_DATA_OFFERED = re.compile(r"\b(?:datasets?|data\s+sets?|benchmarks?|corpus|corpora|test\s+sets?)\s*\((?:e\.g\.,?\s*)?[^()]*$",
+                           re.I)
 
 
 def data_names(question: str) -> tuple[str, ...]:
@@ -697,7 +701,7 @@ def data_names(question: str) -> tuple[str, ...]:
         before, after = question[: m.start()], question[m.end():]
         if re.match(r"\s+[A-Z]|[\w-]", after) or re.search(r"[A-Z][\w-]*\s+$", before):
             continue  # part of a longer name
-        if _DATA_AFTER.search(before) or (
+        if _DATA_AFTER.search(before) or _DATA_OFFERED.search(before) or (
                 before.strip() and not re.search(r"[.?!:]\s*$", before) and _DATA_BEFORE.match(after)):
             out.append(m.group(0))
     return tuple(dict.fromkeys(out))

@@ -1136,6 +1136,17 @@ def test_results_on_a_dataset_no_abstract_mentions_are_refused_naming_it(seed_re
     assert not rag.ask("click-through rate prediction: results on the Amazon dataset?").refused
 
 
+def test_datasets_offered_in_brackets_that_no_abstract_mentions_are_refused_naming_them(seed_ready):
+    """'which datasets (X? Y?) …': the names offered are the data asked about (session 36; written for this test)."""
+    from rag.query import data_names
+
+    assert data_names("the attacked classifier (ResNet-50): which benchmarks?") == ()  # a bracket after no data word
+    assert data_names("which image benchmarks (e.g. Caltech-101) did it use?") == ("Caltech-101",)
+    ans = rag.ask("the AdvGAN attack: which image datasets (GTSRB? LSUN?) were attacked?")
+    assert ans.refused and "None of them mentions GTSRB, LSUN" in ans.text, ans.text
+    assert not rag.ask("the AdvGAN attack: which image datasets (MNIST?) were attacked?").refused
+
+
 def test_an_example_asked_is_answered_by_the_sentence_that_gives_one(seed_ready):
     """'what is an example of such information?': the TRAM abstract gives one ('e.g. the ID of the annotator') in a
     sentence outside its three best, which the focused answer now quotes too (session 35; written for this test). A
