@@ -1170,7 +1170,7 @@ def test_a_question_in_words_the_collection_never_writes_is_refused(seed_ready):
 
 
 def test_words_the_collection_never_writes_do_not_refuse_a_strong_hit(seed_ready):
-    from rag.answer.judge import UNWRITTEN_BELOW, unwritten
+    from rag.answer.judge import UNWRITTEN_BELOW, unwritten, unwritten_share
     from rag.pipeline import get_engine
     from rag.query import analyse
 
@@ -1180,3 +1180,6 @@ def test_words_the_collection_never_writes_do_not_refuse_a_strong_hit(seed_ready
     assert unwritten(eng, query, UNWRITTEN_BELOW) == []
     # a question whose words the collection writes has none, however weak its best paper
     assert unwritten(eng, analyse("knowledge distillation from a teacher network", [], eng), 0.1) == []
+    # words are looked up as typed ('noisy' is written, 'noise' too), and a request's words ('anything') do not count
+    share, missing = unwritten_share(eng, "anything on denoising noisy images?")
+    assert missing == [] and share == 0.0
