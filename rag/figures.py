@@ -36,7 +36,7 @@ QUANTITY = (r"(?:accuracy|accuracies|ap|(?-i:mAP|MAP)|ratios?|speed-?ups?|share|
             r"learning rate|parameters|gpu[- ](?:hours|days)|dollars|budget|"
             # metrics named in words ('what mean reciprocal rank does …', 'what area under the curve …')
             r"reciprocal rank|area under (?:the )?(?:roc |pr )?curve|intersection over union|f-?scores?|"
-            r"f-?measures?|exact match)")
+            r"f-?measures?|exact match|inter-?annotator agreement|kappa)")
 
 # The figure a question asks for, for a refusal that names it ('the word error rate', 'the box AP'): the
 # quantity right after the question's interrogative, with up to two words before it and a noun it heads
@@ -68,4 +68,7 @@ IN_UNITS = re.compile(r"\bin\s+(?:terms\s+of\s+)?" + UNITS, re.I)
 # ... and, whatever the question opens with, where the unit stands apart: in brackets ('training time per scene
 # (minutes)') or set off at the question's end ('Is it faster to train, measured in GPU hours?')
 UNIT_APART = re.compile(r"\(\s*(?:in\s+)?" + UNITS + r"\s*\)|(?:,|\s[-–—:])\s*(?:(?:measured|expressed|given|reported|"
-                        r"counted|stated)\s+)?in\s+" + UNITS + r"(?:,?\s*please)?\s*[?.!]*\s*$", re.I)
+                        r"counted|stated)\s+)?in\s+" + UNITS + r"(?:,?\s*please)?\s*[?.!]*\s*$|"
+                        # or after a possessive noun phrase opening the question ("GENRE's memory footprint in gigabytes,
+                        # compared with …?")
+                        r"^\W*[\w-]+['’]s\s+(?:[\w-]+\s+){1,3}in\s+" + UNITS, re.I)

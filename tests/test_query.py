@@ -671,6 +671,12 @@ def test_a_what_clause_after_a_comma_and_a_verb_with_its_object(question, figure
     ("The tagger's macro F1 on OntoNotes?", True),
     ("Swin-T's top-1 accuracy on ImageNet-21k", True),
     ("the tagger's training data and its sources", False),
+    # a unit after a possessive noun phrase opening the question, and agreement between annotators (session 36; written
+    # for this test)
+    ("TinyBERT's memory footprint in megabytes, against BERT-base?", True),
+    ("What inter-annotator agreement does the new Welsh treebank report?", True),
+    ("the sentiment corpus: its Cohen's kappa?", True),
+    ("which papers model subject-verb agreement in Welsh?", False),
 ])
 def test_a_figure_asked_in_percent_is_a_figure_question(question, figure):
     assert analyse(question, [], None).wants_number is figure
