@@ -144,9 +144,9 @@ def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple
         word = m.group(1)
         key = fold(word).replace(" ", "").replace("+", "")  # 'NLP+CSS' is the event id's 'nlpcss'
         canon = vocab.keys.get(key)
-        if canon is None and "-" in word.strip("-"):  # 'JEP-TALN': names of one venue joined by a hyphen;
-            # 'AACL-IJCNLP': a joint conference, filed under the host named first
-            parts = [part for part in word.split("-") if part]
+        if canon is None and ("-" in word.strip("-") or " " in word):  # 'JEP-TALN': names of one venue joined by a
+            # hyphen; 'AACL-IJCNLP': a joint conference, filed under the host named first; 'NAACL HLT' as 'NAACL-HLT'
+            parts = [part for part in re.split(r"[-\s]+", word) if part]
             owners = [vocab.keys.get(fold(part).replace(" ", "")) for part in parts]
             # 'NAACL-HLT': the rest in capitals, a name the collection files under the first ('Human Language
             # Technologies' in NAACL's titles)

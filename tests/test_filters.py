@@ -274,6 +274,7 @@ VOCAB_PHRASINGS = [
     ("post-2019 dialogue work", {"year_min": 2020}),
     ("pre-2019 parsing papers", {"year_max": 2018}),
     ("NAACL-HLT 2019 papers about dialogue", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),
+    ("NAACL HLT 2019 — dialogue state tracking", {"venue": "NAACL", "year_min": 2019, "year_max": 2019}),  # (session 36)
     # a numbered edition or volume: ordinal, Roman numeral in the titles, a journal's volume
     ("parsing at the 56th Annual Meeting of the Association for Computational Linguistics",
      {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
