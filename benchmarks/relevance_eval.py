@@ -3,10 +3,14 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v84, acl-v84 (session 35, last pair): validation_bundled_v84.jsonl (80) and validation_acl_v84.jsonl (40),
-  written after the v83 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on e3e7cd8, the session's final decision layer but a follow-up fix that came from it and an example fix from v83;
-  `--sets bundled-v84,acl-v84`.
+- bundled-v87, acl-v87 (session 36, last pair): validation_bundled_v87.jsonl (80) and validation_acl_v87.jsonl (40),
+  written after the v86 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on d988f5a, the session's decision layer but the unwritten-words fix of b118bba; `--sets
+  bundled-v87,acl-v87`; its misses were looked at (two figure readings came from them, 2caebc2).
+- bundled-v86, acl-v86 (session 36): written after the v85 run; run once on e194190; its misses were looked at.
+- bundled-v85, acl-v85 (session 36): written at the session's start; run once on a148c95; its misses were looked at.
+- bundled-v84, acl-v84 (session 35): written after the v83 run; run once on e3e7cd8, the session's final decision
+  layer but a follow-up fix that came from it and an example fix from v83; its misses were looked at.
 - bundled-v83, acl-v83 (session 35): written after the v82 run; run once on 5c21a35, the session's decision layer but
   the authorship fixes that came from it; its misses were looked at.
 - bundled-v82, acl-v82 (session 35): written after the v81 run; run once on a117893; its misses were looked at.
@@ -124,7 +128,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 88))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 89))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -173,8 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v87,acl-v87,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-87, "
+    ap.add_argument("--sets", default="dev,bundled-v88,acl-v88,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-88, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)
