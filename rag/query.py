@@ -37,7 +37,7 @@ _EMBEDDED = "".join(rf"(?<!\b{v} )" for v in ("out", "determine", "determining",
                                               "predicting", "infer", "inferring", "guess", "guessing", "tell", "telling",
                                               "detect", "detecting", "decide", "deciding", "recognise", "recognize",
                                               "recognising", "recognizing", "establish", "establishing", "attribute"))
-AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who (wrote|authored)|"
+AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who (co-?wrote|wrote|co-?authored|authored)|"
                       r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
                       r"who are the (researchers|people)|^(the )?authors\??$|qui a écrit|auteurs? de|"
@@ -51,7 +51,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
-                      r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))", re.I)
+                      r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"
+                      r"[:;—–]\s*whose\b", re.I)  # (after a bracket too: '… (LINAC): whose work is that?')
 # A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
 _NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative

@@ -252,6 +252,10 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     # 'whose' opening a clause after a colon or a dash (session 33; written for this test)
     ("spiking transformers for event cameras: whose work is it?", True),
     ("the pruning toolkit — whose paper?", True),
+    # ... also after a bracket, and 'who co-wrote' asks for people (session 36; written for this test)
+    ("the sparse router for translation (SRT): whose work is it?", True),
+    ("the two pruning papers — who co-wrote them?", True),
+    ("a tagger (for tweets) whose accuracy beats BERT", False),
     ("parsers whose speed does not depend on sentence length", False),
     ("how do deep networks handle who-questions in reading comprehension?", False),
     # 'who does X <verb>' asks the object of X's verb; 'who did the study' still asks for people
