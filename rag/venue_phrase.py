@@ -34,7 +34,7 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     methods for poetry', 'summaries of computational linguistics papers')."""
     if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
         return True
-    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"|(?:19|20)\d\d))?\s*$", q[:start],
+    if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"|" + YEAR + r"))?\s*$", q[:start],
                  re.I):
         return True  # 'at the 58th Annual Meeting of …', 'at the 2017 Annual Meeting of …'
     if JOURNAL_OF.search(q, 0, start):
