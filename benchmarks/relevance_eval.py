@@ -3,10 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v88, acl-v88 (session 36, last pair): validation_bundled_v88.jsonl (80) and validation_acl_v88.jsonl (40),
-  written after the v87 run by two helpers who did not read the decision layer, run the system or read each other's
-  set; run once on 899a4d7 (the code of dc9a7b8), the session's final decision layer but an author-question fix that
-  came from it (a174afa); `--sets bundled-v88,acl-v88`.
+- bundled-v89, acl-v89 (session 36, last pair): validation_bundled_v89.jsonl (80) and validation_acl_v89.jsonl (40),
+  written after the v88 run by two helpers who did not read the decision layer, run the system or read each other's
+  set; run once on 2bcabe7, the code of the session's final decision layer (f2cf6f6); `--sets bundled-v89,acl-v89`.
+- bundled-v88, acl-v88 (session 36): written after the v87 run; run once on 899a4d7 (the code of dc9a7b8), the final
+  decision layer but an author-question fix that came from it (a174afa); its misses were looked at.
 - bundled-v87, acl-v87 (session 36): written after the v86 run; run once on d988f5a, before the unwritten-words fix of
   b118bba; its misses were looked at (two figure readings and a venue reading came from them, 2caebc2 and dc9a7b8).
 - bundled-v86, acl-v86 (session 36): written after the v85 run; run once on e194190; its misses were looked at.
