@@ -109,11 +109,12 @@ def unwritten_share(eng, text: str) -> tuple[float, list[str]]:
     doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
     if doc_freq is None:
         return 0.0, []
-    words = [w for w in dict.fromkeys(re.findall(r"(?u)\b\w\w+\b", text))  # (not stopwords, nor a request's words:
-             if query_tokens(w) and w.lower() not in STOPWORDS]  # 'anything', 'tell', 'my' are seldom in abstracts)
-    weights = term_weights([t for w in words for t in query_tokens(w)])
-    missing = [w for w in words if doc_freq(w) == 0]  # (doc_freq stems the word it is given)
-    absent = {t for w in missing for t in query_tokens(w)}
+    stems = {w: query_tokens(w) for w in dict.fromkeys(re.findall(r"(?u)\b\w\w+\b", text))  # (not stopwords, nor a
+             if w.lower() not in STOPWORDS}  # request's words: 'anything', 'tell', 'my' are seldom in abstracts)
+    stems = {w: t for w, t in stems.items() if t}
+    weights = term_weights([t for ts in stems.values() for t in ts])
+    missing = [w for w in stems if doc_freq(w) == 0]  # (doc_freq stems the word it is given)
+    absent = {t for w in missing for t in stems[w]}
     total = sum(weights.values())
     return (sum(weights[t] for t in absent) / total if total else 0.0), missing
 
