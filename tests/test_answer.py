@@ -794,6 +794,16 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
      "We parallelise tree search. Running on 512 GPU cores for 20 minutes matches a week of serial search.", True),
     ("and how much compute did the search need?",
      "We parallelise tree search. It matches the serial search in quality on 12 benchmarks.", False),
+    # what training cost is compute; verbs of reporting and superlatives are not what is asked (session 37; written
+    # for this test)
+    ("what does its training cost come to?",
+     "We pretrain a tagger at scale. Training runs on 64 TPU chips for 3 weeks and beats prior taggers.", True),
+    ("what does its training cost come to?", "We pretrain a tagger at scale. Training beats prior taggers on 5 treebanks.",
+     False),
+    ("what is the biggest accuracy margin that it claims against rivals?",
+     "We propose a sampler. It outperforms prior work by margins of up to 2.4% in accuracy.", True),
+    ("what is the biggest accuracy margin that it claims against rivals?",
+     "We propose a sampler. It outperforms prior work by wide margins in accuracy.", False),
     # 'map' the verb is no mAP (session 34; written for this test)
     ("What mAP does the lifting network reach on 2D/3D part transfer?",
      "We map 2D features to 3D volumes. We evaluate it on 2D/3D part transfer.", False),

@@ -138,6 +138,9 @@ DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|s
 COMPUTE = re.compile(DURATION.pattern + r"|\b\d[\d.,]*\s*(?:[KMGk]\s*)?(?:CPU|GPU|TPU|core|node|accelerator|machine)s?\b|"
                      r"\b\d[\d.,]*\s*(?:[a-zA-Z]+-?)?(?:FLOPs?|flops|PF-?days)\b|\b(?:CPU|GPU|TPU) cores\b", re.I)
 COMPUTE_ASKED = re.compile(r"\bhow much (?:compute|computation|computing|processing|hardware|GPU|TPU)\b|"
+                           # what training cost ('the training cost', 'what did training it cost in chips and days?')
+                           r"\b(?:(?:pre-?)?training|compute|computational|computing) costs?\b|\bcosts? (?:of|to) (?:pre-?)?train|"
+                           r"\b(?:did|does|do|will|would) (?:the )?(?:pre-?)?training (?:\w+ ){0,2}cost\b|"
                            r"\bhow many (?:GPUs|TPUs|CPUs|cores|machines|nodes|GPU[- ]hours|GPU[- ]days)\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
                   r"(?:kilo|mega|giga|tera)bytes?)\b|\b\d+(?:\.\d+)?[kKMB]\b")  # '12k real-world architectures'
