@@ -722,7 +722,9 @@ AUTHORSHIP = frozenset("author authors co-author co-authors coauthor coauthors c
                        "something anything item items "
                        # 'which entries carry his name?', 'say in a line what each does' (session 35)
                        "carry carries carrying bear bears byline bylines credited say line briefly summarise summarize "
-                       "describe".split())  # in this corpus; 'co-wrote something here'
+                       "describe "
+                       # a tag question's words ('X shows up in the author lists, right?'; session 37)
+                       "right correct really yes".split())  # in this corpus; 'co-wrote something here'
 
 
 # Words that ask for papers without saying what about ('papers', 'system descriptions', 'les articles', 'Beiträge')
@@ -833,8 +835,9 @@ def analyse(
         if parsed.filters.active():
             filters, search = parsed.filters, parsed.question
             years_read = bool(filters.year_min or filters.year_max)
-            if filters.author and _only_authorship(search):
-                search = filters.author  # 'Johannes Brandstetter is listed as a co-author on one paper here.'
+            if filters.author and (_only_authorship(search) or _only_authorship(asked_sentences(search))):
+                search = filters.author  # 'Johannes Brandstetter is listed as a co-author on one paper here.', 'I met
+                # him at a conference. Is he an author on anything here?' (a sentence that sets the scene: session 37)
     doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
     if doc_freq is not None and not non_english(question):  # 'generalise' as the collection writes it (rag.spelling)
         search = respell(search, doc_freq)

@@ -120,6 +120,19 @@ def test_an_author_asked_about_a_topic_none_of_their_papers_covers_is_refused(ac
     assert not ans.refused and len(ans.sources) >= 3 and all("Deyi Xiong" in s.authors for s in ans.sources)
 
 
+@pytest.mark.parametrize("question", [
+    # a tag question, and a sentence that sets the scene before the one that asks (session 37; written for this test)
+    "Deyi Xiong turns up among the authors here, correct? On what?",
+    "A colleague mentioned Deyi Xiong at a workshop. Is he an author on anything in this collection?",
+])
+def test_a_tag_question_or_a_scene_around_an_author_question_is_no_topic(acl, question):
+    """Words that only carry the chat ('…, correct?') or a sentence before the question that sets the scene are no
+    topic: the question asks for the author's papers, and AUTHOR_TOPIC_THRESHOLD does not apply."""
+    ans = rag.ask(question, **A)
+    assert ans.filters.get("author") == "Deyi Xiong" and not ans.refused, ans.text
+    assert len(ans.sources) >= 3 and all("Deyi Xiong" in s.authors for s in ans.sources)
+
+
 def test_an_author_filter_with_a_co_author_named_too_is_no_topic_question(acl, monkeypatch):
     """'Deyi Xiong and Hongfei Xu: …': the second name is among the best paper's authors, so the question names
     the paper by its authors, and AUTHOR_TOPIC_THRESHOLD does not apply (raised above the best paper's relevance
