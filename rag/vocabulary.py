@@ -85,6 +85,7 @@ class Vocabulary:
         cut: set[str] = set()  # event names some title continues in lower case ('… Approaches to Code Switching')
         inner: dict[str, Counter] = defaultdict(Counter)  # capitals inside an event name -> event name -> papers
         hosted: dict[str, str] = {}  # a name inside a title filed under another acronym -> the name as written
+        bracketed: list[tuple[str, str]] = []  # (a name, the key of the acronym in brackets after it that it spells)
         try:
             from rag.relevance import reference_idf
 
@@ -140,6 +141,7 @@ class Vocabulary:
             name = _journal_name(title)
             if name and acronym:
                 voc.names[fold(name)] = acronym
+            bracketed += _bracketed_names(title)
         # A venue's own acronym is that venue, in the casing most of its papers use ('SemEval', not
         # 'SEMEVAL'), whatever other titles name it: 'IJCNLP' is IJCNLP, and the filter also selects the
         # EMNLP-IJCNLP papers, whose titles name it.
@@ -157,6 +159,12 @@ class Vocabulary:
             owner = fold(voc.keys.get(key, "")).replace("-", "").replace(" ", "")
             if owner and key not in owner and owner not in key:
                 voc.keys[key] = name
+        # A name a title spells an acronym with, the acronym in brackets after it ('Atelier DÉfi Fouille de Textes
+        # (DEFT)'), is that acronym's venue: its volumes of other years may write the name alone (DEFT 2020).
+        for name, key in bracketed:
+            if key in voc.keys:
+                voc.names.setdefault(fold(name), voc.keys[key])
+                voc.written.setdefault(fold(name), name)
         # An event name that does not spell its acronym is that venue's when (nearly) all papers whose
         # titles hold it are filed under one acronym.
         # An event name filed under several acronyms ('Joint Conference on Lexical and Computational
@@ -275,6 +283,30 @@ class Vocabulary:
                 return set()
         return {self.titles[self.titles.rfind("\n", 0, m.start()) + 1 : m.start()].partition(" — ")[0]
                 for m in re.finditer(re.escape(low), self.titles)}
+
+
+# Words an acronym skips ('Défi Fouille de Textes': DEFT)
+_SKIPPED = frozenset("of on for and the in to at de des du la le les et en pour sur".split())
+
+
+def _bracketed_names(title: str) -> list[tuple[str, str]]:
+    """(name, acronym key) where a title writes an acronym in brackets right after a name of three words or more whose
+    capitals spell it, accents folded ('Atelier DÉfi Fouille de Textes (DEFT)': 'DÉfi Fouille de Textes', 'deft')."""
+    out = []
+    for m in re.finditer(r"\(([A-Z][\w-]*[A-Z])\)", title):
+        key = fold(m.group(1)).replace(" ", "")
+        words, caps = title[: m.start()].split(), ""
+        for k in range(len(words) - 1, -1, -1):
+            if words[k].lower() in _SKIPPED:
+                continue
+            caps = fold("".join(c for c in words[k] if c.isupper())).replace(" ", "") + caps
+            if not caps or not key.endswith(caps):
+                break
+            if caps == key:
+                if len(words) - k >= 3:
+                    out.append((" ".join(words[k:]), key))
+                break
+    return out
 
 
 def _abbreviates(acronym: str, name: str) -> bool:

@@ -763,6 +763,30 @@ def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
     assert parse("the Association for Computational Linguistics ethics policy", vocab).filters.venue is None
 
 
+def test_a_name_whose_capitals_spell_an_acronym_in_brackets_selects_the_years_that_write_the_name_alone():
+    """'Atelier DÉfi Fouille de Textes (DEFT)': the name before the brackets spells DEFT, so it is DEFT's; a year whose
+    volume writes the name without the acronym is DEFT's too (session 37; written for this test, after DEFT 2020, which
+    the collection titles 'Atelier DÉfi Fouille de Textes' alone, had refused as selecting nothing)."""
+    from rag.filters import parse
+    from rag.retrieval.filtering import venue_matches
+    from rag.types import Paper
+    from rag.vocabulary import Vocabulary
+
+    jep = "JEPTALNRECITAL — Actes de la 6e conférence conjointe JEP-TALN-RECITAL"
+    volumes = [(2021, "JEPTALNRECITAL — Actes de la 28e Conférence TALN. Atelier DÉfi Fouille de Textes (DEFT)"),
+               (2021, "JEPTALNRECITAL — Actes de la 28e Conférence TALN. Volume 1 : conférence principale"),
+               (2020, f"{jep}. Atelier DÉfi Fouille de Textes"), (2020, f"{jep}. Volume 2 : TALN")]
+    papers = [Paper(paper_id=f"p{k}-{i}", abstract="Nous décrivons un système.", venue=venue, year=year)
+              for k, (year, venue) in enumerate(volumes) for i in range(3)]
+    vocab = Vocabulary.from_papers(papers)
+    for question, year in [("DEFT 2020 : quelles équipes ont participé à la tâche 3 ?", 2020),
+                           ("Which DEFT 2021 teams classified clinical cases?", 2021)]:
+        f = parse(question, vocab, None, papers).filters
+        assert (f.year_min, f.year_max) == (year, year)
+        chosen = {p.venue for p in papers if p.year == year and venue_matches(f.venue, p.venue)}
+        assert chosen == {v for y, v in volumes if y == year and "Atelier" in v}, f.venue
+
+
 def test_an_event_name_that_does_not_spell_its_acronym_is_that_venue():
     """Real Anthology venue strings: a full event name is the venue that (nearly) all records holding it
     are filed under, whatever its initials; a name two venues share is no filter; a year after the name,
