@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "IN_UNITS", "METRIC_FORMS", "QUANTITY", "UNIT_APART"]
+__all__ = ["ASKED_FIGURE", "FIGURE", "FIGURE_FILLER", "IN_UNITS", "METRIC_FORMS", "QUANTITY", "UNIT_APART", "UNIT_STOP"]
 
 # Metrics a figure question may ask for, with the forms an abstract that states one writes it in (prefixes of
 # words). An abstract that never names the metric asked for doesn't state it, whatever other numbers it gives
@@ -63,6 +63,13 @@ FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report r
                           # a chat's asides and light verbs ('ok, and how much did latency go down?'), a citation's
                           # 'et al.'
                           "ok okay go goes went gone et al".split())
+
+# Words that end the unit a 'how many' question counts ('how many layers does it have' counts layers; `rag.query.count_unit`,
+# `rag.answer.figure.HOW_MANY_OF`)
+UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
+                      "there about per in on of for to at with from by that which and or how where when whose who "
+                      # a comparison ends the unit ('how many of those above grandmaster?' counts those, not 'above')
+                      "above below over under beyond than".split())
 
 # A unit of measurement a question asks its figure in ('the largest model, in parameters', 'the cost in GPU days',
 # 'latency in milliseconds'): in a question that opens with 'what' or 'which', it asks for an amount.

@@ -109,6 +109,11 @@ def _query_tokens(query: str) -> tuple[str, ...]:
 _SPLIT = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s.tokenize's default token_pattern
 
 
+def split_words(text: str) -> list[str]:
+    """The words the lexical index splits a text into, as typed (before lower-casing, stopwords and stemming)."""
+    return _SPLIT(text)
+
+
 @functools.lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.tokenization import _infer_stopwords

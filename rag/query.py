@@ -22,7 +22,7 @@ from rag.chat import (
     resolve_references,
     topic_question,
 )
-from rag.figures import IN_UNITS, QUANTITY, UNIT_APART
+from rag.figures import IN_UNITS, QUANTITY, UNIT_APART, UNIT_STOP
 from rag.intent import load_intent
 from rag.retrieval import Filters
 from rag.spelling import respell
@@ -641,10 +641,6 @@ def negated_names(search: str, names: tuple[str, ...]) -> tuple[str, ...]:
 # (and "the count of <unit>"; not "the parameter count of <model>", where the unit is the word before: `_UNIT_COUNT`)
 HOW_MANY = re.compile(r"\b(?:how many|number of|(?:(?<=^)|(?<=\bthe )|(?<=\ba )|(?<=\bexact )|(?<=\btotal )|(?<=\boverall ))"
                       r"count of) ((?:[\w-]+\s+){0,3})", re.I)  # 'and the number of datasets …?' too
-_UNIT_STOP = frozenset("did does do is are was were has have had can could will would should they it its their we you "
-                       "there about per in on of for to at with from by that which and or how where when whose who "
-                       # a comparison ends the unit ('how many of those above grandmaster?' counts those, not 'above')
-                       "above below over under beyond than".split())
 
 
 _UNIT_COUNT = re.compile(r"\b([a-z][\w-]*[a-z])\s+counts?\b(?!\s+(?:as|for|on|towards?)\b)", re.I)
@@ -655,7 +651,7 @@ _MANY_OF = re.compile(r"\b(how many) of (?:the|those|these|its|their|his|her|our
 _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new different distinct separate unique other "
                             "further".split())
 # words before 'count' that are no unit ('the exact count of …', 'which work in the corpus counts X among …')
-_NOT_COUNTED = _UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}
+_NOT_COUNTED = UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}
 # a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
 _SAME_UNIT = frozenset({"weight", "paramet", "param"})
 
@@ -671,7 +667,7 @@ def count_unit(question: str) -> frozenset[str]:
         if len(words) > 2 and words[0].lower() in ("kinds", "types", "sorts") and words[1].lower() == "of":
             words = [words[0], *words[2:]]
         for w in words:
-            if w.lower() in _UNIT_STOP:
+            if w.lower() in UNIT_STOP:
                 break
             if w.lower() not in _UNIT_MODIFIERS:
                 kept.append(w)

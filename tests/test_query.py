@@ -540,6 +540,16 @@ def test_every_metric_an_abstract_is_checked_for_is_a_quantity_a_question_asks()
         assert analyse(f"what {m} does the proposed detector reach?", [], None).wants_number, m
 
 
+def test_a_counted_unit_ends_at_the_same_words_in_a_refusal_as_in_the_count():
+    """'how many to train' counts nothing: the words that end a counted unit are one list (`rag.figures.UNIT_STOP`,
+    read by `count_unit` and `figure_asked`; session 37, written for this test), and a hyphenated word that starts
+    like one of them ('in-distribution') is the unit."""
+    from rag.answer.figure import figure_asked
+
+    assert figure_asked("Ensembles of small CNNs: the error, how many to train, and with which seeds?") == "the error"
+    assert figure_asked("how many in-distribution test sets does the detector report?") == "the number of in-distribution"
+
+
 @pytest.mark.parametrize(("question", "figure"), [
     ("What top-1 accuracy does the pruned ResNet reach on ImageNet?", "the top-1 accuracy"),
     ("How many GPU hours did the architecture search take?", "the GPU hours"),

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
-from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY
+from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY, UNIT_STOP
 from rag.query import Query
 
 __all__ = ["FIGURE_SHARE", "figure_asked", "states_figure", "stating_sentence"]
@@ -289,8 +289,8 @@ def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | Non
 
 HOW_MANY_OF = re.compile(r"\bhow many (?:of (?:the|those|these|its|their|his|her|our|your|all) "
                          r"(?:(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve) )?)?"
-                         # (not a word that ends the unit: 'how many of those above grandmaster?')
-                         r"(?!(?:of|above|below|over|under|beyond|than|are|were|is|was|do|does|did|have|has|had|can|could)\b)"
+                         # (not a word that ends the unit: 'how many of those above grandmaster?', but 'in-distribution')
+                         r"(?!(?:" + "|".join(sorted(UNIT_STOP)) + r")(?![\w-]))"
                          r"([a-z][\w-]*)", re.I)
 
 

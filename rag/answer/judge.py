@@ -16,7 +16,7 @@ import numpy as np
 from rag.acronyms import with_spelled, written_in_capitals
 from rag.answer.evidence import Evidence, gather, lexical_evidence
 from rag.intent import load_intent
-from rag.lexical import query_tokens
+from rag.lexical import query_tokens, split_words
 from rag.query import Query
 from rag.relevance import JUDGED, Candidate, features, load_model, term_weights, tokens
 from rag.retrieval import Hit
@@ -109,7 +109,7 @@ def unwritten_share(eng, text: str) -> tuple[float, list[str]]:
     doc_freq = getattr(getattr(eng, "lexical", None), "doc_freq", None)
     if doc_freq is None:
         return 0.0, []
-    stems = {w: query_tokens(w) for w in dict.fromkeys(re.findall(r"(?u)\b\w\w+\b", text))  # (not stopwords, nor a
+    stems = {w: query_tokens(w) for w in dict.fromkeys(split_words(text))  # (not stopwords, nor a
              if w.lower() not in STOPWORDS}  # request's words: 'anything', 'tell', 'my' are seldom in abstracts)
     stems = {w: t for w, t in stems.items() if t}
     weights = term_weights([t for ts in stems.values() for t in ts])
