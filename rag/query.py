@@ -49,6 +49,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
                       r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
+                      # '…, author names please', 'the authors' names?' (session 37)
+                      r"\bauthors?['’]? names\b|"
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"

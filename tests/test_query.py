@@ -276,6 +276,10 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     ("which authors' benchmark measures robustness to typos?", False),
     ("which researchers in the collection work on speech?", False),
     ("the lottery-ticket pruning study: which researchers are behind it?", True),
+    # author names asked for (session 37; written for this test)
+    ("The streaming speech tagger with the causal convolutions - I need the author names for a citation.", True),
+    ("what were the authors' names on the pruning-at-init study?", True),
+    ("models that predict an author's name from the writing style", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
