@@ -32,8 +32,10 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     Conference', 'Transactions of the ACL'), or stands where a venue does ('in Computational Linguistics',
     'the Computational Linguistics journal'); elsewhere it is the topic ('computational linguistics
     methods for poetry', 'summaries of computational linguistics papers')."""
-    if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal)\b", name, re.I):
-        return True
+    if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal|meeting)\b", name, re.I):
+        return True  # ('the Annual Meeting of the ACL' is an event too; session 37)
+    if re.search(r"(?:^|\s)(?:" + ARTICLE + r"\s+)?(?:" + ORDINAL + r")\s*$", q[:start], re.I):
+        return True  # an edition's number names an event: 'The 56th Annual Meeting of the ACL: …' (session 37)
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"|" + YEAR + r"))?\s*$", q[:start],
                  re.I):
         return True  # 'at the 58th Annual Meeting of …', 'at the 2017 Annual Meeting of …'

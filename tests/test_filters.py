@@ -294,6 +294,10 @@ VOCAB_PHRASINGS = [
     # or its year between the article and the name (session 36; written for this test)
     ("At the 2018 Annual Meeting of the Association for Computational Linguistics, who worked on parsing?",
      {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    # or opening the question with its edition's number, and 'Meeting' as an event word (session 37; written for this test)
+    ("The 56th Annual Meeting of the ACL: who parsed with graphs?", {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    ("56th Annual Meeting of the Association for Computational Linguistics — parsing",
+     {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
     ("example-based translation at the tenth Machine Translation Summit",
      {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     ("TACL volume 8: question answering", {"venue": "TACL", "year_min": 2020, "year_max": 2020}),
