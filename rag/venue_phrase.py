@@ -34,8 +34,10 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     methods for poetry', 'summaries of computational linguistics papers')."""
     if re.search(r"\b(?:" + VENUE_WORD + r"|transactions|journal|meeting)\b", name, re.I):
         return True  # ('the Annual Meeting of the ACL' is an event too; session 37)
-    if re.search(r"(?:^|\s)(?:" + ARTICLE + r"\s+)?(?:" + ORDINAL + r")\s*$", q[:start], re.I):
-        return True  # an edition's number names an event: 'The 56th Annual Meeting of the ACL: …' (session 37)
+    if re.search(r"(?:^|\s)(?:" + ARTICLE + r"\s+)?(?:" + ORDINAL + r")\s*$", q[:start], re.I) and \
+            q[start:end] != q[start:end].lower():
+        return True  # an edition's number names an event: 'The 56th Annual Meeting of the ACL: …' (session 37); not
+        # a name typed in lower case, a field's ('a second computational linguistics study')
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"|" + YEAR + r"))?\s*$", q[:start],
                  re.I):
         return True  # 'at the 58th Annual Meeting of …', 'at the 2017 Annual Meeting of …'

@@ -298,6 +298,7 @@ VOCAB_PHRASINGS = [
     ("The 56th Annual Meeting of the ACL: who parsed with graphs?", {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
     ("56th Annual Meeting of the Association for Computational Linguistics — parsing",
      {"venue": "ACL", "year_min": 2018, "year_max": 2018}),
+    ("a second computational linguistics study of parsing", {}),  # a field's name in lower case is no edition's
     ("example-based translation at the tenth Machine Translation Summit",
      {"venue": "MTSUMMIT", "year_min": 2005, "year_max": 2005}),
     ("TACL volume 8: question answering", {"venue": "TACL", "year_min": 2020, "year_max": 2020}),
