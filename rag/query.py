@@ -44,7 +44,7 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # a question opening with "who" asks for people ("Who proposed X?", "who is behind X",
                       # "who developed X?"), as do "its authors" and "which team built X"; "who does X name as
                       # its users?" asks the object of X's verb ("who did the evaluation …" still asks for people)
-                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\s*[:;—–]\s*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
+                      r"^\W*(?:who|qui|wer)\b(?!\s+(?:does|do)\b)|^\W*whose\b|\b(?:its|their|ses|leurs|seine|ihre) (?:authors?|auteurs?|autoren)\b|"
                       r"\bwhich (?:researchers?|people|scientists?|team|group) (?:\w+ )?(?:proposed|introduced|developed|"
                       r"built|created|came|trained|designed)|"
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
@@ -54,7 +54,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"
-                      r"[:;—–]\s*whose\b", re.I)  # (after a bracket too: '… (LINAC): whose work is that?')
+                      # 'whose' opening a clause after a colon or a dash, after a bracket too ('… (LINAC): whose work is that?')
+                      r"[:;—–]\s*whose\b", re.I)
 # A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
 _NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
