@@ -1017,6 +1017,22 @@ def test_a_side_of_a_comparison_that_is_a_name_is_also_read_alone(seed_ready, mo
     assert [s.title for s in rag.ask(question).sources] == ["Stitchable Neural Networks"]
 
 
+def test_a_described_side_whose_reading_finds_the_other_sides_paper_is_read_alone(seed_ready, monkeypatch):
+    """'the triplet embedding network vs Matching Networks - which of them needs fine-tuning on new classes?': read with
+    the question's other words (few-shot classes, fine-tuning), the described side finds Matching Networks again, the
+    other side's paper. Two sides compared are two papers, so the side is read alone too and finds the triplet
+    network's paper (session 38, written for this test)."""
+    import importlib
+
+    answer = importlib.import_module("rag.answer")
+    question = "the triplet embedding network vs Matching Networks - which of them needs fine-tuning on new classes?"
+    titles = sorted(s.title for s in rag.ask(question).sources)
+    assert len(titles) == 2 and titles[0].startswith("Deep metric learning using Triplet") \
+        and titles[1].startswith("Matching Networks"), titles
+    monkeypatch.setattr(answer, "BARE_SIDE_WORDS", 0)  # no side read alone: the triplet network's paper is lost
+    assert not any(s.title.startswith("Deep metric") for s in rag.ask(question).sources)
+
+
 @pytest.mark.parametrize(("question", "figure"), [
     ("Which exponent does the routed language model scaling study fit for the number of experts?", "the exponent"),
     ("What is the power-law exponent of the GShard scaling curve?", "the power-law exponent"),

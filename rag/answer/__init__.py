@@ -157,7 +157,7 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     hits = retr.search(with_acronyms(query.search, query.acronyms), k=s.top_k, filters=query.filters, qvec=qvec)
     fresh = judge(eng, query, hits, qvec)
     pair = _pair_readings(eng, query, fresh)
-    fresh = merge_readings(fresh, pair or _aspect_readings(eng, query))
+    fresh = merge_readings(fresh, pair or _aspect_readings(eng, query, fresh))
     english = query.english_reading()
     filtered = query.filters is not None and query.filters.active()
     if english is not None and fresh and (filtered or non_english(fresh[0].hit.paper.abstract)):
@@ -234,7 +234,7 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
         return []
     tau = load_model().threshold
     for sides, bare in zip(query.pairs, query.pair_sides, strict=True):
-        readings = [_side_reading(eng, query, text, alone) for text, alone in zip(sides, bare, strict=True)]
+        readings = _side_readings(eng, query, sides, bare, whole)
         tops = [r[0] for r in readings if r and r[0].relevance >= tau]
         ids = {e.hit.paper.paper_id for e in tops}
         if (len(tops) == 2 and len(ids) == 2 and len(whole) > 1
@@ -286,6 +286,30 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
     return read
 
 
+def _side_readings(eng, query: Query, texts, alones, whole: list[Evidence]) -> list[list[Evidence]]:
+    """Each side's reading (`_side_reading`). Two sides compared are two papers: where a side's best paper is another
+    side's, which that side finds more relevant, the side's words are read alone too, short as they are, and a best
+    paper of its own that is more relevant, and among the whole question's best PAIR_AMONG, is the side's ('Matching Networks versus the triplet-based embedding model:
+    in what sense does each one classify by similarity?': read with the question's other words, the second side finds
+    Matching Networks again, and alone, the triplet network's paper)."""
+    readings = [_side_reading(eng, query, text, alone) for text, alone in zip(texts, alones, strict=True)]
+    tops = {r[0].hit.paper.paper_id for r in readings if r}
+    for i, alone in enumerate(alones):
+        read = readings[i]
+        if not read or not alone or len(alone.split()) > BARE_SIDE_WORDS:
+            continue
+        pid = read[0].hit.paper.paper_id
+        if not any(j != i and r and r[0].hit.paper.paper_id == pid and r[0].relevance > read[0].relevance
+                   for j, r in enumerate(readings)):
+            continue
+        bare = _naming(eng, alone, _judged(eng, query, alone))
+        if (bare and bare[0].hit.paper.paper_id not in tops and bare[0].relevance > read[0].relevance
+                and bare[0].hit.paper.paper_id in {e.hit.paper.paper_id for e in whole[:PAIR_AMONG]}):
+            readings[i] = bare
+            tops.add(bare[0].hit.paper.paper_id)
+    return readings
+
+
 def _naming(eng, side: str, evs: list[Evidence]) -> list[Evidence]:
     """A side's evidence from the papers that name it, where it is a name the collection holds ('R-GAP': not the
     papers that only write 'gap'; 'N-CODE': not those on code)."""
@@ -295,7 +319,7 @@ def _naming(eng, side: str, evs: list[Evidence]) -> list[Evidence]:
     return [e for e in evs if paper_names(e.hit.paper, names) == set(names)]
 
 
-def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
+def _aspect_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Evidence]]:
     """Judged evidence for each item of an enumerated question ('A, B or C'), searched on its own.
     A figure or a link question is about one paper: its list is of figures, not of topics, and its commas set
     off a description ('the code for IOT, the transformer with …'), whose reading would bring evidence chosen
@@ -303,7 +327,7 @@ def _aspect_readings(eng, query: Query) -> list[list[Evidence]]:
     if not query.aspects or query.wants_number or query.wants_link:
         return []
     if query.compares and len(query.items) == len(query.aspects):  # each side of a comparison, also alone
-        return [_side_reading(eng, query, text, alone) for text, alone in zip(query.aspects, query.items, strict=True)]
+        return _side_readings(eng, query, query.aspects, query.items, whole)
     return [_judged(eng, query, text) for text in query.aspects]
 
 
