@@ -502,6 +502,7 @@ class Query:
     negated: tuple[str, ...] = ()  # those named as what the paper does not use ('rather than VAE'; `negated_names`)
     wants_authors: bool = False  # formatting: answer with the author list
     wants_number: bool = False  # the question asks for a figure: the answer must state one
+    figure_besides: bool = False  # it asks more than the figure (`asks_besides_figure`): a figure missing is noted
     wants_ratio: bool = False  # a relative amount: prefer evidence with a ratio or percentage
     evaluative: bool = False  # 'how well did it work?': a figure, or an abstract's words on how well, answer it
     count_unit: frozenset[str] = frozenset()  # stems of what a 'how many <unit>' question counts ('paramet')
@@ -655,8 +656,9 @@ _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new differen
                             "further".split())
 # words before 'count' that are no unit ('the exact count of …', 'which work in the corpus counts X among …')
 _NOT_COUNTED = UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}
-# a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way round
-_SAME_UNIT = frozenset({"weight", "paramet", "param"})
+# a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way
+# round; and the datasets a paper evaluates on are its benchmarks ('how many datasets?' and 'six widely used benchmarks')
+_SAME_UNITS = (frozenset({"weight", "paramet", "param"}), frozenset({"dataset", "benchmark"}))
 
 
 def count_unit(question: str) -> frozenset[str]:
@@ -677,7 +679,7 @@ def count_unit(question: str) -> frozenset[str]:
     # '<unit> count' is 'the number of <unit>' ('what is its parameter count?', 'the token count of the corpus')
     kept += [m.group(1) for m in _UNIT_COUNT.finditer(question) if m.group(1).lower() not in _NOT_COUNTED]
     unit = frozenset(query_tokens(" ".join(kept)))
-    return unit | _SAME_UNIT if unit & _SAME_UNIT else unit
+    return unit.union(*(same for same in _SAME_UNITS if unit & same))
 
 
 # A one-word name the question asks results on ('report results on the Criteo dataset', 'evaluated on
@@ -800,6 +802,27 @@ def asks_figure(question: str) -> bool:
     return figure
 
 
+# The asks of a question, joined by 'and' or 'but' before an interrogative or set as sentences of their own ('Which one
+# in each case, and what does it cost in compute?'), and what asks a detail besides a figure or a name ('which GPUs')
+_ASK_SPLIT = re.compile(r",?\s+(?:and|but)\s+(?=(?:(?:by|in|on|for|with|at|to|from)\s+)?(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|"
+                        r"could|has|have)\b)|(?<=\?)\s+", re.I)
+_INTERROGATIVE = re.compile(r"\W*(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|could|has|have)\b",
+                            re.I)
+_HARDWARE_ASKED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:gpus?|tpus?|chips?|devices?|machines?)\b", re.I)
+
+
+def asks_besides_figure(question: str) -> bool:
+    """Does a question that asks a figure also ask something that is neither a figure nor a name ('Which one in each
+    case, and what does it cost in compute?', 'what did they test it on: node-level or graph-level prediction, and
+    how many datasets?')? Then a figure the abstract doesn't state leaves the rest to answer, and the answer says
+    the figure is missing instead of refusing. Session 38: of the 1,092 seen figure questions (dev, bundled and ACL
+    v1-v93), four answers change, all of answerable questions refused before (b51024, b64076, and b93024 and b93079,
+    looked at); the unanswerable ones whose other part sets a scene or asks for hardware stay refused."""
+    parts = [p for p in _ASK_SPLIT.split(asked_sentences(question)) if p and p.strip()]
+    return len(parts) > 1 and any(_INTERROGATIVE.match(p) and not asks_figure(p) and not WANTS_NAME.search(p)
+                                  and not _HARDWARE_ASKED.search(p) for p in parts)
+
+
 def _only_authorship(search: str) -> bool:
     return all(t.lower() in AUTHORSHIP for t in content_terms(search))
 
@@ -878,6 +901,7 @@ def analyse(
         negated=negated_names(search, names),
         wants_authors=bool(AUTHOR_Q.search(question)),
         wants_number=figure,
+        figure_besides=figure and asks_besides_figure(question),
         wants_ratio=figure and bool(WANTS_RATIO.search(question)),
         evaluative=figure and bool(HOW_WELL.search(question)) and not NUMBER_Q.search(HOW_WELL.sub(" ", question))
         and not _NAMED_QUANTITY.search(question),

@@ -735,6 +735,10 @@ def test_a_figure_asked_in_a_unit_needs_an_amount_in_a_unit_of_its_kind(seed_rea
     ("In how many of those corpora did the tagger win?", "It wins on 5 out of the 7 languages.", False),
     ("Its parameter count at depth 12?", "Trained at depths up to 12, it beats baselines with fewer parameters.", False),
     ("Its parameter count at depth 12?", "At depth 12 it has 9 million parameters.", True),
+    # the datasets a paper evaluates on are its benchmarks, either way round (session 38; written for this test)
+    ("and on how many datasets was it tested?", "Results on five standard benchmarks confirm it.", True),
+    ("How many benchmarks does it report?", "We release three new datasets.", True),
+    ("How many datasets?", "We compare against five strong baselines.", False),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
@@ -1015,6 +1019,17 @@ def test_a_side_of_a_comparison_that_is_a_name_is_also_read_alone(seed_ready, mo
     assert query.compares and query.items and not any(answer._name_like(x, query) for x in query.items)
     monkeypatch.setattr(answer, "BARE_SIDE_WORDS", 0)
     assert [s.title for s in rag.ask(question).sources] == ["Stitchable Neural Networks"]
+
+
+def test_a_figure_asked_beside_another_question_is_noted_missing_not_refused(seed_ready):
+    """'What does DeepPose regress from the image, and how many GPUs did its training use?': the abstract says what it
+    regresses and gives no GPU count, so the answer gives the one and says the other is missing; asked alone, the
+    figure the abstract doesn't state is a refusal, as before (session 38, written for this test)."""
+    both = rag.ask("What does DeepPose regress from the image, and how many GPUs did its training use?")
+    assert not both.refused and both.sources[0].title.startswith("DeepPose"), both.text
+    assert both.text.endswith("doesn't state the number of GPUs."), both.text
+    alone = rag.ask("How many GPUs did DeepPose's training use?")
+    assert alone.refused and "doesn't state the number of GPUs" in alone.text, alone.text
 
 
 def test_a_described_side_whose_reading_finds_the_other_sides_paper_is_read_alone(seed_ready, monkeypatch):

@@ -585,6 +585,24 @@ def test_a_refusal_names_the_figure_the_question_asks_for(question, figure):
     assert figure_asked(question) == figure
 
 
+@pytest.mark.parametrize(("question", "besides"), [
+    # another ask that is neither a figure nor a name (session 38; written for this test)
+    ("Which symmetry does each one build in, and what does it cost in compute?", True),
+    ("What did they evaluate: text or images? How many examples?", True),
+    ("How does the pruning work, and how many parameters does it remove?", True),
+    # every ask a figure, a name or hardware; or the rest only sets the scene
+    ("How many GPUs, and how many days, did training take?", False),
+    ("Which datasets is it tested on, and what accuracy does it reach?", False),
+    ("Which GPUs, and how much memory, did it need?", False),
+    ("The model is tiny, but how many megabytes does it need?", False),
+    ("What accuracy does it reach on ImageNet?", False),
+])
+def test_a_figure_asked_beside_another_question(question, besides):
+    """`asks_besides_figure`: a figure missing from the abstract refuses a question only where nothing else is asked."""
+    query = analyse(question, [], None)
+    assert query.wants_number and query.figure_besides is besides
+
+
 def test_a_count_names_what_it_counts_not_which_ones():
     """'how many extra parameters' counts parameters: a modifier before the unit ('extra', 'additional', 'new') is
     not what is counted (it made '2 extra layers' count as extra parameters)."""

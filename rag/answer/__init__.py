@@ -73,9 +73,11 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         if verdict[1]:  # the paper that was checked stays visible as [1]
             answer.text, answer.sources, _ = renumber(answer.text, [_source(verdict[1], 1)])
         return _emit(_stable(answer, query.thread), stream)
-    if kind == "answer" and (query.wants_number or (query.wants_link and not query.wants_list)):
+    if kind == "answer" and ((query.wants_number and not query.figure_besides) or (query.wants_link and not query.wants_list)):
         chosen = chosen[:1]  # a figure comes from the paper that states it, a download from the paper that offers it
     result = _offline(answer, chosen, kind, query)
+    missing = _figure_missing(query, chosen, kind)
+    result.text += missing
     from rag.cite import check_claims
 
     result.claims = check_claims(eng, result.text, result.sources)
@@ -86,6 +88,8 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                           standalone_question=answer.standalone_question, timings=answer.timings,
                           filters=answer.filters, signals=dict(answer.signals))
         final = llm_answer(eng, skeleton, chosen, query.history, stream, offline=result)
+        if missing and not final.refused and missing not in final.text:
+            final.text += missing
         return _stable(final, query.thread)
     return _emit(_stable(result, query.thread), stream)
 
@@ -387,10 +391,20 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             label = f"“{p.title}”" if p.title else "the closest abstract"
             return refusal_text(f"The collection includes {label}, but its author list is not given."), None
         return None
-    if query.wants_number and kind == "answer" and not states_figure(top, query):
+    if query.wants_number and not query.figure_besides and kind == "answer" and not states_figure(top, query):
         what = figure_asked(query.search)
         return refusal_text(f"The abstract of [1] doesn't state {what}."), top
     return None
+
+
+def _figure_missing(query: Query, chosen: list[Evidence], kind: str) -> str:
+    """' The abstract of “…” doesn't state the cost.', where the question asks a figure besides other things
+    (`Query.figure_besides`) and its best paper's abstract doesn't state it: the rest is answered, the gap said."""
+    if not (query.figure_besides and kind == "answer" and chosen) or states_figure(chosen[0], query):
+        return ""
+    title = chosen[0].hit.paper.title  # (no citation mark: a gap, not a claim for rag.cite to check)
+    paper = f"“{title}”" if title else "the first paper cited"
+    return f" The abstract of {paper} doesn't state {figure_asked(query.search)}."
 
 
 def _source(ev: Evidence, n: int):
