@@ -783,6 +783,11 @@ def asks_example(question: str) -> bool:
     return bool(EXAMPLE_ASKED.search(question))
 
 
+# A question that asks which paper ('… — which paper?', 'what study shows this?'): the quantities it names describe the
+# paper, unless an interrogative asks one ('which paper, and what accuracy does it reach?')
+PAPER_ASKED = re.compile(r"\b(?:which|what)\s+(?:paper|work|study|article|publication)s?\b", re.I)
+
+
 def asks_figure(question: str) -> bool:
     """Does the question ask for a figure: a quantity interrogative (NUMBER_Q), 'what …, in milliseconds?' or
     '…, in percent?' ('Mamba-ND ImageNet-1K top-1, in percent?'); not 'what is it called?', nor 'what do they
@@ -794,8 +799,10 @@ def asks_figure(question: str) -> bool:
         return False
     opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I) or re.search(  # (or after a dash or a colon:
         r"(?:\s[—–-]|:)\s+(?:what|which)\b", question, re.I)  # 'The Turdis database — what is its duration in hours?')
-    figure = bool(NUMBER_Q.search(question) or (opens_with_what and IN_UNITS.search(question))) and \
-        not ASKS_WHAT_CALLED.search(question)
+    number = NUMBER_Q.search(question)
+    if number and PAPER_ASKED.search(question) and not _INTERROGATIVE.match(number.group(0)):
+        number = None  # 'order-optimal rates for saddle-point problems — which paper?': the rates describe the paper
+    figure = bool(number or (opens_with_what and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
     figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question) or UNIT_APART.search(question))
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))

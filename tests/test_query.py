@@ -130,6 +130,11 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     # a clause after a comma that asks for no figure, or a description with 'scores' in it, is still not one
     ("labelling how toxic the replies were, and correlating those scores with engagement", False),
     ("a parser that is faster, and which papers compare it with older ones?", False),
+    # a question that asks which paper: the quantities it names describe the paper, unless it asks one besides
+    # (session 38; written for this test)
+    ("near-linear convergence rates for sparse logistic regression - which paper?", False),
+    ("the detection accuracy of a pruned YOLO on drones: what work reports it?", False),
+    ("What detection accuracy does the pruned YOLO reach, and which paper is it?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;
