@@ -813,8 +813,8 @@ def asks_figure(question: str) -> bool:
 # in each case, and what does it cost in compute?'), and what asks a detail besides a figure or a name ('which GPUs')
 _ASK_SPLIT = re.compile(r",?\s+(?:and|but)\s+(?=(?:(?:by|in|on|for|with|at|to|from)\s+)?(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|"
                         r"could|has|have)\b)|(?<=\?)\s+", re.I)
-_INTERROGATIVE = re.compile(r"\W*(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|could|has|have)\b",
-                            re.I)
+_INTERROGATIVE = re.compile(r"(?:^|[:;—–]|\s-)\W*(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|"
+                            r"could|has|have)\b", re.I)  # opening the ask, or after a colon or a dash ('A vs B: what …')
 _HARDWARE_ASKED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:gpus?|tpus?|chips?|devices?|machines?)\b", re.I)
 
 
@@ -823,10 +823,11 @@ def asks_besides_figure(question: str) -> bool:
     case, and what does it cost in compute?', 'what did they test it on: node-level or graph-level prediction, and
     how many datasets?')? Then a figure the abstract doesn't state leaves the rest to answer, and the answer says
     the figure is missing instead of refusing. Session 38: of the 1,092 seen figure questions (dev, bundled and ACL
-    v1-v93), four answers change, all of answerable questions refused before (b51024, b64076, and b93024 and b93079,
-    looked at); the unanswerable ones whose other part sets a scene or asks for hardware stay refused."""
+    v1-v93), five answers change, all of answerable questions refused before (b51024, b64076, a87008, and b93024 and
+    b93079, looked at); the unanswerable ones whose other part sets a scene or asks for hardware stay refused. Such a
+    question may compare papers: its sides are read (`rag.answer._one_paper_asked`)."""
     parts = [p for p in _ASK_SPLIT.split(asked_sentences(question)) if p and p.strip()]
-    return len(parts) > 1 and any(_INTERROGATIVE.match(p) and not asks_figure(p) and not WANTS_NAME.search(p)
+    return len(parts) > 1 and any(_INTERROGATIVE.search(p) and not asks_figure(p) and not WANTS_NAME.search(p)
                                   and not _HARDWARE_ASKED.search(p) for p in parts)
 
 

@@ -1032,6 +1032,21 @@ def test_a_figure_asked_beside_another_question_is_noted_missing_not_refused(see
     assert alone.refused and "doesn't state the number of GPUs" in alone.text, alone.text
 
 
+def test_a_comparison_that_also_asks_a_figure_lists_both_papers(seed_ready, monkeypatch):
+    """'SITHCon versus the efficient spherical CNNs: what symmetry does each build in, and what does it cost in
+    compute?' compares two papers and asks a figure besides: each side is read, and both papers answer (a figure asked
+    alone is asked of one paper, whose side readings are skipped; session 38, written for this test)."""
+    import importlib
+
+    answer = importlib.import_module("rag.answer")
+    question = "SITHCon versus the efficient spherical CNNs: what symmetry does each build in, and what does it cost in compute?"
+    titles = [s.title for s in rag.ask(question).sources]
+    assert len(titles) == 2 and any(t.startswith("Efficient Generalized Spherical") for t in titles) \
+        and any("invariant to time" in t for t in titles), titles
+    monkeypatch.setattr(answer, "_one_paper_asked", lambda query: query.wants_number)  # the sides skipped again
+    assert len(rag.ask(question).sources) == 1
+
+
 def test_a_described_side_whose_reading_finds_the_other_sides_paper_is_read_alone(seed_ready, monkeypatch):
     """'the triplet embedding network vs Matching Networks - which of them needs fine-tuning on new classes?': read with
     the question's other words (few-shot classes, fine-tuning), the described side finds Matching Networks again, the

@@ -222,6 +222,12 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
     return fresh, _pair_ids(pair)
 
 
+def _one_paper_asked(query: Query) -> bool:
+    """A figure or a link is asked of one paper, unless the figure is one ask among others (`Query.figure_besides`:
+    'Which symmetry does each build in, and what does it cost in compute?' compares two papers)."""
+    return (query.wants_number and not query.figure_besides) or query.wants_link
+
+
 def _pair_ids(readings: list[list[Evidence]]) -> set[str]:
     return {r[0].hit.paper.paper_id for r in readings if r}
 
@@ -234,7 +240,7 @@ def _pair_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Eviden
     half the question is about the other. Empty where no 'and' splits the question that way: the sides'
     best papers are one paper, or one side has none that answers it, or the whole question ranks two other
     papers above one of them. A figure or a link is asked of one paper."""
-    if not query.pairs or not whole or query.wants_number or query.wants_link:
+    if not query.pairs or not whole or _one_paper_asked(query):
         return []
     tau = load_model().threshold
     for sides, bare in zip(query.pairs, query.pair_sides, strict=True):
@@ -328,7 +334,7 @@ def _aspect_readings(eng, query: Query, whole: list[Evidence]) -> list[list[Evid
     A figure or a link question is about one paper: its list is of figures, not of topics, and its commas set
     off a description ('the code for IOT, the transformer with …'), whose reading would bring evidence chosen
     for a topic in place of the sentence with the link."""
-    if not query.aspects or query.wants_number or query.wants_link:
+    if not query.aspects or _one_paper_asked(query):
         return []
     if query.compares and len(query.items) == len(query.aspects):  # each side of a comparison, also alone
         return _side_readings(eng, query, query.aspects, query.items, whole)
