@@ -1115,7 +1115,7 @@ def test_weights_are_counted_as_parameters(seed_ready, monkeypatch):
     question = "how many weights does the graph hypernetwork predict for a ResNet-50 in one go?"
     ans = rag.ask(question)
     assert not ans.refused and "24 million" in ans.text, ans.text
-    monkeypatch.setattr(rag.query, "_SAME_UNIT", frozenset())
+    monkeypatch.setattr(rag.query, "_SAME_UNITS", ())
     assert rag.ask(question).refused
 
 
