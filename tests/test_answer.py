@@ -1047,6 +1047,21 @@ def test_a_comparison_that_also_asks_a_figure_lists_both_papers(seed_ready, monk
     assert len(rag.ask(question).sources) == 1
 
 
+def test_years_asked_of_a_collection_that_dates_no_paper_are_not_applied(seed_ready, monkeypatch):
+    """The bundled abstracts carry no years, so 'since 2020' selects none of them: the years are not applied, and the
+    answer says so, instead of refusing as if no paper of those years existed. A collection that dates its papers
+    keeps the filter (session 38, written for this test)."""
+    import importlib
+
+    answer = importlib.import_module("rag.answer")
+    ans = rag.ask("anything on spiking neural networks since 2020?")
+    assert not ans.refused and ans.sources and ans.text.endswith(answer.UNDATED_NOTE), ans.text
+    assert "year_min" not in ans.filters and all("spik" in f"{s.title} {s.abstract}".lower() for s in ans.sources)
+    monkeypatch.setattr(answer, "_dates_papers", lambda eng, query: True)
+    dated = rag.ask("anything on spiking neural networks since 2020?")
+    assert dated.refused and "No indexed paper matches the filters" in dated.text, dated.text
+
+
 def test_a_described_side_whose_reading_finds_the_other_sides_paper_is_read_alone(seed_ready, monkeypatch):
     """'the triplet embedding network vs Matching Networks - which of them needs fine-tuning on new classes?': read with
     the question's other words (few-shot classes, fine-tuning), the described side finds Matching Networks again, the

@@ -30,6 +30,7 @@ from rag.answer.judge import (
 from rag.answer.refuse import refusal_text
 from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
+from rag.filters import Filters
 from rag.lexical import query_tokens
 from rag.query import Query, name_forms, norm_term
 from rag.relevance import load_model
@@ -45,24 +46,28 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
     t0 = time.perf_counter()
     answer = Answer(text="", sources=[], refused=False, mode="offline", question=query.text,
                     standalone_question=query.search, timings={}, filters=_given(query.filters))
+    undated_years = False  # years asked of a collection that dates no paper: not applied, and the answer says so
     if query.refs:
         evs, kind = _referenced(eng, query)
         chosen = evs
     else:
         evs, chosen, kind = _choose(eng, query, answer)
-        if not chosen and query.years_read and not query.filters.venue and not PUBLISHED_IN.search(query.text):
+        dated = not chosen and query.years_read and not query.filters.venue and _dates_papers(eng, query)
+        if not chosen and query.years_read and not query.filters.venue and (not dated or not PUBLISHED_IN.search(query.text)):
             # years read as a filter that leave nothing to answer may date what the papers are about ('a corpus of
             # the party's journal between 1956 and 1989'): without them, a paper that answers and gives those years
             # (not with a venue, 'EMNLP 2013', or papers named with their years, 'papers from 1987': the papers' own
-            # years, and no paper of them may be indexed)
+            # years, and no paper of them may be indexed). A collection that dates none of its papers (a library
+            # without years) can hold a paper of any year: there the years are not applied (session 38)
             rest = replace(query.filters, year_min=None, year_max=None)
             undated = replace(query, filters=rest if rest.active() else None, years_read=False)
             found = _choose(eng, undated, answer)
             years = {str(y) for y in (query.filters.year_min, query.filters.year_max) if y}
             paper = found[1][0].hit.paper if found[1] else None
-            if paper is not None and all(y in f"{paper.title or ''} {paper.abstract}" for y in years):
+            if not dated or (paper is not None and all(y in f"{paper.title or ''} {paper.abstract}" for y in years)):
                 query, (evs, chosen, kind) = undated, found
                 answer.filters = _given(query.filters)
+                undated_years = not dated
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
@@ -76,7 +81,7 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
     if kind == "answer" and ((query.wants_number and not query.figure_besides) or (query.wants_link and not query.wants_list)):
         chosen = chosen[:1]  # a figure comes from the paper that states it, a download from the paper that offers it
     result = _offline(answer, chosen, kind, query)
-    missing = _figure_missing(query, chosen, kind)
+    missing = _figure_missing(query, chosen, kind) + (UNDATED_NOTE if undated_years else "")
     result.text += missing
     from rag.cite import check_claims
 
@@ -108,6 +113,16 @@ FOLLOW_MARGIN = 0.1  # 0.1 and 0.2 change the same questions of dev, v1-v35 (fou
 # margins that fix the most (6) and break none. With a filter (a venue, years) the filter already chose the
 # collection's part, and the plain comparison stays (a French gold paper of JEP 2016 won there by 0.15).
 ENGLISH_READING_MARGIN = 0.24
+
+
+def _dates_papers(eng, query: Query) -> bool:
+    """Does the collection (within the question's other filters) date any paper, so that a year filter can select?"""
+    dated = replace(query.filters, year_min=None, year_max=YEAR_ANY) if query.filters else Filters(year_max=YEAR_ANY)
+    return bool(eng.retriever.search(query.search, k=1, filters=dated))
+
+
+YEAR_ANY = 9999  # a year bound every dated paper passes and an undated one does not
+UNDATED_NOTE = " The collection gives no paper's year, so the years asked for were not applied."
 
 
 def _given(filters) -> dict:
