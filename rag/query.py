@@ -783,6 +783,9 @@ def asks_example(question: str) -> bool:
     return bool(EXAMPLE_ASKED.search(question))
 
 
+# Brackets that list what a topic covers, asking nothing ('(initialisation, size/shape, how many filters)'; not
+# '(how many parameters?)')
+BRACKETED_ITEMS = re.compile(r"\([^()?]*\)")
 # A question that asks which paper ('… — which paper?', 'what study shows this?'): the quantities it names describe the
 # paper, unless an interrogative asks one ('which paper, and what accuracy does it reach?')
 PAPER_ASKED = re.compile(r"\b(?:which|what)\s+(?:paper|work|study|article|publication)s?\b", re.I)
@@ -799,7 +802,9 @@ def asks_figure(question: str) -> bool:
         return False
     opens_with_what = re.match(r"\W*(?:what|which)\b", question, re.I) or re.search(  # (or after a dash or a colon:
         r"(?:\s[—–-]|:)\s+(?:what|which)\b", question, re.I)  # 'The Turdis database — what is its duration in hours?')
-    number = NUMBER_Q.search(question)
+    # (a quantity asked inside brackets is an item of a topic described: 'filter design (initialisation, size, how many
+    # filters): is that paper here?')
+    number = NUMBER_Q.search(BRACKETED_ITEMS.sub(" ", question))
     if number and PAPER_ASKED.search(question) and not _INTERROGATIVE.match(number.group(0)):
         number = None  # 'order-optimal rates for saddle-point problems — which paper?': the rates describe the paper
     figure = bool(number or (opens_with_what and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)

@@ -135,6 +135,11 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("near-linear convergence rates for sparse logistic regression - which paper?", False),
     ("the detection accuracy of a pruned YOLO on drones: what work reports it?", False),
     ("What detection accuracy does the pruned YOLO reach, and which paper is it?", True),
+    # a quantity listed in brackets describes the topic, and one asked outside them still asks (session 38; written
+    # for this test)
+    ("dropout variants (where to drop, how much to drop, when to anneal): is there a review of them?", False),
+    ("the pruning survey (which criteria, how many methods): what does it conclude?", False),
+    ("the pruning survey (which criteria, which networks): how many methods does it compare?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;

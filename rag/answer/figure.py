@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
 from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY, UNIT_STOP
-from rag.query import Query
+from rag.query import BRACKETED_ITEMS, Query
 
 __all__ = ["FIGURE_SHARE", "figure_asked", "states_figure", "stating_sentence"]
 
@@ -295,7 +295,9 @@ HOW_MANY_OF = re.compile(r"\bhow many (?:of (?:the|those|these|its|their|his|her
 
 
 def figure_asked(question: str) -> str:
-    """'the <figure>' a figure question asks for, as a refusal names it ('the word error rate', 'the AP')."""
+    """'the <figure>' a figure question asks for, as a refusal names it ('the word error rate', 'the AP'); not a
+    quantity listed in brackets as part of a topic (`rag.query.BRACKETED_ITEMS`)."""
+    question = BRACKETED_ITEMS.sub(" ", question)
     m = ASKED_FIGURE.search(question)
     count = None if m else HOW_MANY_OF.search(question)
     if count:  # 'how many gigabytes does it need?': the number of them, not another figure word before it
