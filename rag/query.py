@@ -657,7 +657,8 @@ _UNIT_MODIFIERS = frozenset("extra additional more fewer less total new differen
 # words before 'count' that are no unit ('the exact count of …', 'which work in the corpus counts X among …')
 _NOT_COUNTED = UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "corpus"}
 # a network's weights are its parameters: 'how many weights' is stated by '24 million parameters', and the other way
-# round; and the datasets a paper evaluates on are its benchmarks ('how many datasets?' and 'six widely used benchmarks')
+# round; and the datasets a paper evaluates on are its benchmarks ('how many datasets?' and 'six widely used
+# benchmarks')
 _SAME_UNITS = (frozenset({"weight", "paramet", "param"}), frozenset({"dataset", "benchmark"}))
 
 
@@ -783,11 +784,20 @@ def asks_example(question: str) -> bool:
     return bool(EXAMPLE_ASKED.search(question))
 
 
+# The asks of a question, joined by 'and' or 'but' before an interrogative or set as sentences of their own ('Which one
+# in each case, and what does it cost in compute?'), and what asks a detail besides a figure or a name ('which GPUs')
+_ASKING = r"(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|could|has|have)\b"
+_ASK_SPLIT = re.compile(rf",?\s+(?:and|but)\s+(?=(?:(?:by|in|on|for|with|at|to|from)\s+)?{_ASKING})|(?<=\?)\s+", re.I)
+# (opening the ask, or after a colon or a dash: 'A vs B: what …')
+_INTERROGATIVE = re.compile(rf"(?:^|[:;—–]|\s-)\W*{_ASKING}", re.I)
+_HARDWARE_ASKED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:gpus?|tpus?|chips?|devices?|machines?)\b", re.I)
+
+
 # Brackets that list what a topic covers, asking nothing ('(initialisation, size/shape, how many filters)'; not
 # '(how many parameters?)')
 BRACKETED_ITEMS = re.compile(r"\([^()?]*\)")
-# A question that asks which paper ('… — which paper?', 'what study shows this?'): the quantities it names describe the
-# paper, unless an interrogative asks one ('which paper, and what accuracy does it reach?')
+# A question that asks which paper ('… — which paper?', 'what study shows this?'): the quantities it names describe
+# the paper, unless an interrogative asks one ('which paper, and what accuracy does it reach?')
 PAPER_ASKED = re.compile(r"\b(?:which|what)\s+(?:paper|work|study|article|publication)s?\b", re.I)
 
 
@@ -812,15 +822,6 @@ def asks_figure(question: str) -> bool:
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
     return figure
-
-
-# The asks of a question, joined by 'and' or 'but' before an interrogative or set as sentences of their own ('Which one
-# in each case, and what does it cost in compute?'), and what asks a detail besides a figure or a name ('which GPUs')
-_ASK_SPLIT = re.compile(r",?\s+(?:and|but)\s+(?=(?:(?:by|in|on|for|with|at|to|from)\s+)?(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|"
-                        r"could|has|have)\b)|(?<=\?)\s+", re.I)
-_INTERROGATIVE = re.compile(r"(?:^|[:;—–]|\s-)\W*(?:how|what|which|where|when|who|why|does|did|do|is|are|was|were|can|"
-                            r"could|has|have)\b", re.I)  # opening the ask, or after a colon or a dash ('A vs B: what …')
-_HARDWARE_ASKED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:gpus?|tpus?|chips?|devices?|machines?)\b", re.I)
 
 
 def asks_besides_figure(question: str) -> bool:

@@ -52,8 +52,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         chosen = evs
     else:
         evs, chosen, kind = _choose(eng, query, answer)
-        dated = not chosen and query.years_read and not query.filters.venue and _dates_papers(eng, query)
-        if not chosen and query.years_read and not query.filters.venue and (not dated or not PUBLISHED_IN.search(query.text)):
+        dated = True
+        if not chosen and query.years_read and not query.filters.venue and (
+                not (dated := _dates_papers(eng, query)) or not PUBLISHED_IN.search(query.text)):
             # years read as a filter that leave nothing to answer may date what the papers are about ('a corpus of
             # the party's journal between 1956 and 1989'): without them, a paper that answers and gives those years
             # (not with a venue, 'EMNLP 2013', or papers named with their years, 'papers from 1987': the papers' own
@@ -78,7 +79,8 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         if verdict[1]:  # the paper that was checked stays visible as [1]
             answer.text, answer.sources, _ = renumber(answer.text, [_source(verdict[1], 1)])
         return _emit(_stable(answer, query.thread), stream)
-    if kind == "answer" and ((query.wants_number and not query.figure_besides) or (query.wants_link and not query.wants_list)):
+    one_figure = query.wants_number and not query.figure_besides
+    if kind == "answer" and (one_figure or (query.wants_link and not query.wants_list)):
         chosen = chosen[:1]  # a figure comes from the paper that states it, a download from the paper that offers it
     result = _offline(answer, chosen, kind, query)
     missing = _figure_missing(query, chosen, kind) + (UNDATED_NOTE if undated_years else "")
@@ -314,11 +316,13 @@ def _side_reading(eng, query: Query, text: str, alone: str) -> list[Evidence]:
 def _side_readings(eng, query: Query, texts, alones, whole: list[Evidence]) -> list[list[Evidence]]:
     """Each side's reading (`_side_reading`). Two sides compared are two papers: where a side's best paper is another
     side's, which that side finds more relevant, the side's words are read alone too, short as they are, and a best
-    paper of its own that is more relevant, and among the whole question's best PAIR_AMONG, is the side's ('Matching Networks versus the triplet-based embedding model:
-    in what sense does each one classify by similarity?': read with the question's other words, the second side finds
-    Matching Networks again, and alone, the triplet network's paper)."""
+    paper of its own that is more relevant, and among the whole question's best PAIR_AMONG, is the side's ('Matching
+    Networks versus the triplet-based embedding model: in what sense does each one classify by similarity?': read with
+    the question's other words, the second side finds Matching Networks again, and alone, the triplet network's
+    paper)."""
     readings = [_side_reading(eng, query, text, alone) for text, alone in zip(texts, alones, strict=True)]
     tops = {r[0].hit.paper.paper_id for r in readings if r}
+    top_whole = {e.hit.paper.paper_id for e in whole[:PAIR_AMONG]}
     for i, alone in enumerate(alones):
         read = readings[i]
         if not read or not alone or len(alone.split()) > BARE_SIDE_WORDS:
@@ -329,7 +333,7 @@ def _side_readings(eng, query: Query, texts, alones, whole: list[Evidence]) -> l
             continue
         bare = _naming(eng, alone, _judged(eng, query, alone))
         if (bare and bare[0].hit.paper.paper_id not in tops and bare[0].relevance > read[0].relevance
-                and bare[0].hit.paper.paper_id in {e.hit.paper.paper_id for e in whole[:PAIR_AMONG]}):
+                and bare[0].hit.paper.paper_id in top_whole):
             readings[i] = bare
             tops.add(bare[0].hit.paper.paper_id)
     return readings
