@@ -583,6 +583,11 @@ class Query:
         return set(query_tokens(self.search)) <= _link_tokens()
 
     @property
+    def figure_only(self) -> bool:
+        """A figure is all it asks (not `figure_besides`): asked of one paper, and refused where its abstract lacks it."""
+        return self.wants_number and not self.figure_besides
+
+    @property
     def wants_detail(self) -> bool:
         """A figure, a name or a link is asked for: evidence is chosen for the detail, not the contribution."""
         return self.wants_number or self.wants_name or self.wants_link

@@ -79,8 +79,7 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         if verdict[1]:  # the paper that was checked stays visible as [1]
             answer.text, answer.sources, _ = renumber(answer.text, [_source(verdict[1], 1)])
         return _emit(_stable(answer, query.thread), stream)
-    one_figure = query.wants_number and not query.figure_besides
-    if kind == "answer" and (one_figure or (query.wants_link and not query.wants_list)):
+    if kind == "answer" and (query.figure_only or (query.wants_link and not query.wants_list)):
         chosen = chosen[:1]  # a figure comes from the paper that states it, a download from the paper that offers it
     result = _offline(answer, chosen, kind, query)
     missing = _figure_missing(query, chosen, kind) + (UNDATED_NOTE if undated_years else "")
@@ -242,7 +241,7 @@ def _read(eng, query: Query, answer: Answer) -> tuple[list[Evidence], set[str]]:
 def _one_paper_asked(query: Query) -> bool:
     """A figure or a link is asked of one paper, unless the figure is one ask among others (`Query.figure_besides`:
     'Which symmetry does each build in, and what does it cost in compute?' compares two papers)."""
-    return (query.wants_number and not query.figure_besides) or query.wants_link
+    return query.figure_only or query.wants_link
 
 
 def _pair_ids(readings: list[list[Evidence]]) -> set[str]:
@@ -416,7 +415,7 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
             label = f"“{p.title}”" if p.title else "the closest abstract"
             return refusal_text(f"The collection includes {label}, but its author list is not given."), None
         return None
-    if query.wants_number and not query.figure_besides and kind == "answer" and not states_figure(top, query):
+    if query.figure_only and kind == "answer" and not states_figure(top, query):
         what = figure_asked(query.search)
         return refusal_text(f"The abstract of [1] doesn't state {what}."), top
     return None
