@@ -146,6 +146,24 @@ def test_a_list_question_is_answered_where_its_best_papers_together_reach_the_su
     assert select(evs, wants_list=True, absent_name=True) == []  # a name nobody mentions: only a strong hit answers
 
 
+def test_list_support_is_off_for_an_unfiltered_question_over_a_large_collection():
+    """Among tens of thousands of abstracts, three middling papers add up on a topic none holds: a list question
+    searched without a filter over more than LIST_SUPPORT_MAX_PAPERS papers is answered only by a paper reaching the
+    answer threshold. With a filter (a venue's or an author's small pool), or over a small collection, the best three
+    still answer it together."""
+    from rag.answer.judge import LIST_SUPPORT_MAX_PAPERS, select
+
+    rel, intent = load_model(), load_intent()
+    each = min(rel.threshold - 0.01, max(intent.list_threshold + 0.01, intent.list_support / 3 + 0.01))
+    evs = [Judged(each), Judged(each - 0.001), Judged(each - 0.002), Judged(0.01)]
+    large, small = LIST_SUPPORT_MAX_PAPERS + 1, LIST_SUPPORT_MAX_PAPERS
+    assert select(evs, wants_list=True, collection_size=large) == []
+    assert select(evs, wants_list=True, collection_size=small) == evs[:3]
+    assert select(evs, wants_list=True, collection_size=large, filtered=True)[:1] == evs[:1]
+    strong = [Judged(rel.threshold + 0.01)] + evs[1:]
+    assert select(strong, wants_list=True, collection_size=large)[:1] == strong[:1]
+
+
 def test_the_support_threshold_is_chosen_by_the_refusal_costs():
     """benchmarks.train_intent.list_support: where the answerable list questions' best three papers add up to
     more than the unanswerable ones', the threshold falls between them; where they add up to less, no rule."""

@@ -150,7 +150,8 @@ def _choose(eng, query: Query, answer: Answer) -> tuple[list[Evidence], list[Evi
                     # (a co-author also named, 'X and Y: …', names the paper as a topic would not)
                     author_topic=query.author_topic and not (evs and evs[0].hit.author_match),
                     sides=len(query.aspects) if query.compares else len(paired),
-                    filtered=bool(query.filters and query.filters.active()))
+                    filtered=bool(query.filters and query.filters.active()),
+                    collection_size=len(eng.retriever.papers))
     if paired:  # two papers named side by side: the answer is about those two
         chosen = [e for e in chosen if e.hit.paper.paper_id in paired]
     elif not query.compares and not (query.filters and (query.filters.year_min or query.filters.year_max)):
