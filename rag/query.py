@@ -113,6 +113,8 @@ NUMBER_Q = re.compile(
     r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$"
     # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
     # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)
+    # a change asked by its size anywhere ('made training faster by what multiple?')
+    r"|\bby\s+(?:how\s+much|what\s+(?:factor|margin|multiple|percentage))\b"
     r"|(?<!\bgrow\s)(?<!\bgrows\s)(?<!\bscale\s)(?<!\bscales\s)(?<!\bvary\s)(?<!\bvaries\s)(?<!\bdepend\s)"
     r"(?<!\bdepends\s)\b(?:after|for|with|within|over|across|from|in|to|under)\s+how\s+many\b",
     re.I,
@@ -145,7 +147,8 @@ _WHOSE = r"(?:(?:an?|the|its|their)\s+)?(?:(?:[\w-]+\s+){0,2}?[\w-]+['’]s\s+)?
 # nouns that end like a comparative: 'how much power in watts …' asks for an amount, not a relative one
 _NOT_COMPARATIVE = (r"(?!(?:power|paper|number|layer|parameter|computer|answer|user|filter|buffer|cluster|order|"
                     r"encoder|decoder|transformer|water|member|letter|chapter|border|server|character)\b)")
-WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin))\b|\bhow many times\b|"
+WANTS_RATIO = re.compile(r"\bhow much (?:" + _NOT_COMPARATIVE + r"\w+er|more|less)\b|\bby (?:how much|what (?:factor|margin|multiple|percentage))\b|"
+                         r"\bhow many times\b|"
                          # an amount asked against another ('how long does it take compared with the usual one?')
                          r"\bhow (?:long|much|fast|large|big)\b[^?;]{0,80}?\b(?:compared (?:with|to)|relative to)\b|"
                          r"\bhow (?:often|frequently)\b|"  # a frequency: 'in more than 60% of cases', 'twice as often'
@@ -683,7 +686,10 @@ def count_unit(question: str) -> frozenset[str]:
             if w.lower() not in _UNIT_MODIFIERS:
                 kept.append(w)
     # '<unit> count' is 'the number of <unit>' ('what is its parameter count?', 'the token count of the corpus')
-    kept += [m.group(1) for m in _UNIT_COUNT.finditer(question) if m.group(1).lower() not in _NOT_COUNTED]
+    # (not a name before a 'count' in lower case: 'the headline Citeseer count of certifiable perturbations' counts
+    # perturbations on Citeseer)
+    kept += [m.group(1) for m in _UNIT_COUNT.finditer(question) if m.group(1).lower() not in _NOT_COUNTED
+             and not (m.group(1) != m.group(1).lower() and "count" in m.group(0)[len(m.group(1)):])]
     unit = frozenset(query_tokens(" ".join(kept)))
     return unit.union(*(same for same in _SAME_UNITS if unit & same))
 
@@ -801,6 +807,11 @@ _HARDWARE_ASKED = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:gpus?|tpus?|c
 # Brackets that list what a topic covers, asking nothing ('(initialisation, size/shape, how many filters)'; not
 # '(how many parameters?)')
 BRACKETED_ITEMS = re.compile(r"\([^()?]*\)")
+# A question that asks how a quantity is worked out ('how is that count of flipped predictions computed?', 'how did
+# they measure the interference?'): a method, not a figure. Session 39: over the seen sets (dev, bundled and ACL
+# v1-v96) the 19 questions it matches are method, comparison or unanswerable questions; none asks for a figure.
+METHOD_ASKED = re.compile(r"\bhow (?:is|are|was|were|do|does|did)\b(?:(?!\b(?:and|but)\b)[^?,;])*?"
+                          r"\b(?:comput|calculat|estimat|deriv|obtain|determin|measur)\w*", re.I)
 # A question that asks which paper ('… — which paper?', 'what study shows this?'): the quantities it names describe
 # the paper, unless an interrogative asks one ('which paper, and what accuracy does it reach?')
 PAPER_ASKED = re.compile(r"\b(?:which|what)\s+(?:paper|work|study|article|publication)s?\b", re.I)
@@ -826,6 +837,8 @@ def asks_figure(question: str) -> bool:
     figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question) or UNIT_APART.search(question))
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
+    if figure and METHOD_ASKED.search(question):  # unless another clause asks a figure ('…, and how many GPUs?')
+        return asks_figure(METHOD_ASKED.sub(" ", question))
     return figure
 
 

@@ -808,6 +808,18 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
      "We propose a sampler. It outperforms prior work by margins of up to 2.4% in accuracy.", True),
     ("what is the biggest accuracy margin that it claims against rivals?",
      "We propose a sampler. It outperforms prior work by wide margins in accuracy.", False),
+    # an acronym the abstract writes for words the question spells out; an amount after 'by' states how much (session
+    # 39; written for this test)
+    ("The channel-pruning study with a saliency schedule: what accuracy on german traffic sign recognition?",
+     "We prune channels by a saliency schedule. The pruned net keeps 98.1% accuracy on GTSR while halving FLOPs.",
+     True),
+    ("The channel-pruning study with a saliency schedule: what accuracy on german traffic sign recognition?",
+     "We prune channels by a saliency schedule. The pruned net keeps 98.1% accuracy on CIFAR-10 while halving FLOPs.",
+     False),
+    ("the attention-free tagger they propose: does it beat the recurrent ones, and by how much?",
+     "We propose an attention-free tagger. It outperforms recurrent taggers by 1.4 F1 on four treebanks.", True),
+    ("the attention-free tagger they propose: does it beat the recurrent ones, and by how much?",
+     "We propose an attention-free tagger. It outperforms recurrent taggers on all four treebanks we tried.", False),
     # 'map' the verb is no mAP (session 34; written for this test)
     ("What mAP does the lifting network reach on 2D/3D part transfer?",
      "We map 2D features to 3D volumes. We evaluate it on 2D/3D part transfer.", False),

@@ -654,6 +654,29 @@ def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(
 
 
 @pytest.mark.parametrize(("question", "figure"), [
+    # how a quantity is worked out is a method; a change asked by its size anywhere is a figure (session 39; written
+    # for this test)
+    ("how is the per-token uncertainty score computed in that tagger?", False),
+    ("so how did they estimate the number of unseen species?", False),
+    ("how is the reward measured, and how many episodes does training take?", True),
+    ("pruning cut the decoder's latency by what percentage?", True),
+    ("their cache sped up retrieval by what multiple over the baseline?", True),
+    ("the distilled model shrinks memory use by how much?", True),
+])
+def test_a_method_asked_is_no_figure_and_a_size_asked_after_by_is_one(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
+def test_a_name_before_count_is_not_the_unit_counted():
+    """'the Citeseer count of certifiable perturbations' counts perturbations, on Citeseer; 'its parameter count'
+    counts parameters (session 39)."""
+    from rag.query import count_unit
+
+    assert "citeseer" not in count_unit("what is the reported Citeseer count of flipped nodes?")
+    assert count_unit("what is the token count of the corpus?") == count_unit("how many tokens")
+
+
+@pytest.mark.parametrize(("question", "figure"), [
     # a quantity word as the verb of 'what do they …', with its object (session 30; written for this test)
     ("so what do they rate summaries by, if not human judges?", False),
     ("what does the parser count edges with?", False),

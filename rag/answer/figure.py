@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.acronyms import with_spelled
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
 from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY, UNIT_STOP
 from rag.query import BRACKETED_ITEMS, Query
@@ -208,6 +209,22 @@ def _head_of(term: str, words: set[str]) -> bool:
                                   for w in words)
 
 
+_CAPITALS = re.compile(r"\b[A-Z][A-Z0-9]{1,7}(?=s?\b)")
+
+
+def _spelled_in_capitals(ev: Evidence, query: Query) -> dict[str, frozenset[str]]:
+    """The acronyms this paper writes in capitals that the question spells out ('street-view house numbers' and
+    'SVHN'), each with the question's stemmed words for it: a sentence writing the acronym holds those words. Unlike
+    the search (`rag.acronyms.defined_acronyms`), no definition is needed: the initials must match a word this one
+    paper writes in capitals, next to the figure."""
+    from rag.acronyms import spelled_out
+    from rag.lexical import query_tokens
+
+    raw = f"{ev.hit.paper.title or ''} {ev.hit.paper.abstract}"
+    caps = {c.lower() for c in _CAPITALS.findall(raw)}
+    return {acr: frozenset(query_tokens(phrase)) for acr, phrase in spelled_out(query.search, caps).items()} if caps else {}
+
+
 def states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -260,15 +277,21 @@ def states_figure(ev: Evidence, query: Query) -> bool:
         return any(gives_figure(s) for s in sentences)
     w = term_weights(asked)
     total = sum(w.values())
+    spelled = _spelled_in_capitals(ev, query)
     for sent in sentences:  # (a relative amount is given in digits or as a ratio: 'three frameworks' states no speed-up)
         if gives_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
-            words, low = tokens(sent), sent.lower()
+            words, low = with_spelled(tokens(sent), spelled), sent.lower()
             if sum(v for t, v in w.items() if t in words or _head_of(t, words)
                    or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
                 return True
     # A relative amount asked ('how much faster', 'by how much … shrink', 'what fraction') is stated by a
-    # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup').
-    return query.wants_ratio and any(RATIO.search(s) for s in sentences)
+    # ratio or a percentage in one of those best sentences, whatever words it uses ('a 1.8x speedup'), or by an
+    # amount after 'by' ('beats RoBERTa base, and by how much?' and '… outperforms RoBERTa-base by 1.1 points')
+    return query.wants_ratio and any(RATIO.search(s) or BY_AMOUNT.search(s) for s in sentences)
+
+
+BY_AMOUNT = re.compile(r"\bby\s+(?:(?:up to|about|around|over|nearly|almost|approximately|roughly|more than|"
+                       r"as much as)\s+)?\$?\d")
 
 
 def stating_sentence(ev: Evidence, query: Query, quoted: list[int]) -> int | None:
