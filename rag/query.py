@@ -37,6 +37,7 @@ _EMBEDDED = "".join(rf"(?<!\b{v} )" for v in ("out", "determine", "determining",
                                               "predicting", "infer", "inferring", "guess", "guessing", "tell", "telling",
                                               "detect", "detecting", "decide", "deciding", "recognise", "recognize",
                                               "recognising", "recognizing", "establish", "establishing", "attribute"))
+_NOT_ABBREVIATION_AUTHORS = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who (co-?wrote|wrote|co-?authored|authored)|"
                       r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
@@ -55,7 +56,14 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"
                       # 'whose' opening a clause after a colon or a dash, after a bracket too ('… (LINAC): whose work is that?')
-                      r"[:;—–]\s*whose\b", re.I)
+                      r"[:;—–]\s*whose\b|"
+                      # 'who' opening a later sentence or clause ('…hashing code; who are they?'), and everyone credited or
+                      # listed on a paper ('For my bibliography: everyone credited on X?') (session 39)
+                      # (not 'topic: who works on it?', which asks for papers)
+                      r"(?:[:;—–?!]|\." + _NOT_ABBREVIATION_AUTHORS + r")\s+(?:and |so |then )?who\s+(?:(?:are|were|is|was)\s+"
+                      r"(?:they|those|these|the\s+(?:authors|people|researchers|team))|(?:co-?wrote|wrote|authored)\s+"
+                      r"(?:it|that|this|them|those|these))\b|"
+                      r"\b(?:everyone|everybody|all|people|persons|names?)\s+(?:credited|listed)\b", re.I)
 # A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
 _NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative

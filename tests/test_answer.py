@@ -530,6 +530,10 @@ def test_an_author_the_question_names_stays_in_the_short_author_list(seed_ready)
     ans = rag.ask(f"is there a paper by {name} on {paper.title.split(':')[0].lower()}?")
     assert not ans.refused and ans.sources[0].title == paper.title, ans.text
     assert name in ans.text and "et al." in ans.text
+    surname = name.split()[-1]  # named in the possessive (session 39)
+    ans = rag.ask(f"I read {surname}'s work on {paper.title.split(':')[0].lower()}. Is it here?")
+    assert not ans.refused and ans.sources[0].title == paper.title, ans.text
+    assert name in ans.text, ans.text
 
 
 @pytest.mark.parametrize(("question", "figure"), [

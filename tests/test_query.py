@@ -290,6 +290,13 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     ("The streaming speech tagger with the causal convolutions - I need the author names for a citation.", True),
     ("what were the authors' names on the pruning-at-init study?", True),
     ("models that predict an author's name from the writing style", False),
+    # 'who are they?' opening a later clause, everyone credited on a paper; not 'topic: who works on it?' (session 39;
+    # written for this test)
+    ("Loved the graph coarsening paper with learned pooling; who are they?", True),
+    ("I need to cite the speech tagger with causal convolutions. Who are they?", True),
+    ("For the reading list: everybody credited on the sparse attention benchmark?", True),
+    ("event cameras: who works on them?", False),
+    ("class imbalance: who deals with it, and how?", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""

@@ -36,7 +36,8 @@ def author_list(authors: list[str], short: bool = False, keep: tuple[str, ...] =
 
 def named_authors(question: str, papers: list[Paper]) -> tuple[str, ...]:
     """The papers' authors whose surname the question uses ('a paper by Junchi Yan on …')."""
-    words = {w.lower() for w in re.findall(r"[^\W\d_][\w'’-]*", question)}
+    # (a possessive is the name: "I follow Raia Hadsell's research")
+    words = {re.sub(r"['’]s$", "", w.lower()) for w in re.findall(r"[^\W\d_][\w'’-]*", question)}
     return tuple(dict.fromkeys(a for p in papers for a in p.authors if a.split() and a.split()[-1].lower() in words))
 
 
