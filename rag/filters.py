@@ -132,6 +132,9 @@ def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple
             close = re.match(r"\s*\)", q[end:])
             if acr and close and vocab.canonical(acr.group(1)) == canon:  # 'LREC (Language Resources and …)'
                 start, end = acr.start(), end + close.end()
+            after = re.match(r"\s*\(\s*([\w+-]+)\s*\)", q[end:])
+            if after and vocab.canonical(after.group(1)) == canon:  # 'Linguistic Issues in Language Technology (LILT)'
+                end += after.end()
             found.append((start, end, canon, None, False))
             break
     if not found:

@@ -1739,3 +1739,27 @@ def test_a_venue_acronym_is_the_venue_where_the_question_asks_for_years_elsewher
         assert (f.venue, f.year_min, f.year_max) == ("GWC", 2018, 2018), q
     assert parse("what did the GWC have on sentiment?", voc).filters.venue is None
     assert parse("In 2018, what did the law say about contracts?", voc).filters.venue is None
+
+
+def test_a_venue_named_in_full_heading_the_question_or_after_the_journal_word_is_the_venue():
+    """A venue's full name in its own capitals heading the question, before a colon or a year, is the venue, with its
+    acronym in brackets after it taken too; so is a name after the word 'journal'. A field's name in sentence case
+    heading a question is its topic (session 39; written for this test)."""
+    from rag.vocabulary import Vocabulary
+
+    lilt = ("LILT — Linguistic Issues in Language Technology, Volume 9, 2014 - Perspectives on Semantic "
+            "Representations for Textual Inference")
+    cl = "CL — Computational Linguistics, Volume 31, Number 1, March 2005"
+    acl = "ACL — Proceedings of the 43rd Annual Meeting of the Association for Computational Linguistics"
+    papers = _papers([(lilt, 2014), (cl, 2005), (acl, 2005)])
+    vocab = Vocabulary.from_counts({lilt: 10, cl: 40, acl: 5000}, [])
+
+    def got(question):
+        parsed = parse_with(question, vocab, papers)
+        return parsed.filters.venue, parsed.filters.year_min, parsed.question
+
+    venue, year, rest = got("Linguistic Issues in Language Technology (LILT): ideas from programming-language semantics")
+    assert (venue, year) == ("LILT", None) and "LILT" not in rest and "programming-language" in rest
+    assert got("Linguistic Issues in Language Technology, 2014 edition: textual entailment")[:2] == ("LILT", 2014)
+    assert got("Anaphora in the journal Computational Linguistics: which articles?")[0] == "CL"
+    assert got("Computational linguistics: methods for poetry generation")[0] is None
