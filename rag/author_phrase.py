@@ -30,6 +30,24 @@ OWN_WORK = re.compile(r"\b(?:papers?|works?|publications?|articles?|research|con
                       r"travaux|recherches)\s+$", re.I)
 
 
+# A capitalised word heading the question, then where or when ('at LREC', 'before 2020', 'in the 2010s') and a colon or a
+# dash: a surname, where two papers or more list it.
+HEADING_SURNAME = re.compile(r"\W*([A-Z][^\W\d_A-Z’'-]*(?:[’'-][^\W\d_]+)*)(?=\s+(?:at|in|before|after|since|until|till|from|between|during|"
+                             r"up\s+to)\s+[^:;–—?]{1,40}?(?::|\s[–—-]\s))")
+
+
+def heading_surname(asked: str, q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
+    """A surname heading the question as asked (`asked`) before a venue or years and a colon ('Cieri at LREC: …',
+    'Okumura before 2020 – …'), where two papers or more list it: its span in `q` (the question with the venue and
+    years cut), the name and the papers it selects; else None (session 39)."""
+    m = HEADING_SURNAME.match(asked)
+    if m is None:
+        return None
+    matched = authors.match(m.group(1))
+    at = re.match(r"\W*" + re.escape(m.group(1)) + r"\b", q)
+    return (at.start(), at.end(), m.group(1), matched) if at and len(matched) >= 2 else None
+
+
 def author_phrase(q: str, authors: AuthorIndex) -> tuple[int, int, str, dict[int, int]] | None:
     """(start, end, name, matched papers) of the author phrase to cut from the question, or None."""
     m = re.search(

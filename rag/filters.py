@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.author_phrase import author_phrase, corpus_spelling
+from rag.author_phrase import author_phrase, corpus_spelling, heading_surname
 from rag.retrieval import AuthorIndex, Filters, fold
 from rag.retrieval.filtering import VENUE_OR
 from rag.types import Paper
@@ -447,7 +447,7 @@ def parse(
                     q = _cut(q, sub.start(), sub.end())
     # --- authors ("by X", "X's papers", "what has X written on", or a full name the collection lists) ----
     if authors is not None:
-        span = author_phrase(q, authors)
+        span = author_phrase(q, authors) or heading_surname(asked, q, authors)
         if span:
             start, end, name, matched = span
             f.author = corpus_spelling(name, papers or [], matched)

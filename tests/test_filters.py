@@ -1763,3 +1763,25 @@ def test_a_venue_named_in_full_heading_the_question_or_after_the_journal_word_is
     assert got("Linguistic Issues in Language Technology, 2014 edition: textual entailment")[:2] == ("LILT", 2014)
     assert got("Anaphora in the journal Computational Linguistics: which articles?")[0] == "CL"
     assert got("Computational linguistics: methods for poetry generation")[0] is None
+
+
+def test_a_surname_heading_the_question_before_a_venue_or_years_is_the_author():
+    """'Lindqvist at LREC: …' and 'Lindqvist before 2020 – …' filter on that author, where two papers or more list the
+    surname; a capitalised topic word heading the question is no author (session 39; written for this test, with names
+    of its own)."""
+    from rag.filters import parse
+    from rag.retrieval import AuthorIndex
+    from rag.types import Paper
+    from rag.vocabulary import Vocabulary
+
+    lrec = "LREC — Proceedings of the Twelfth Language Resources and Evaluation Conference"
+    papers = [Paper(paper_id=f"p{i}", abstract="Speech corpora.", title=f"Speaker corpus {i}", venue=lrec, year=2018 + i,
+                    authors=["Maren Lindqvist", "Tom Okafor"]) for i in range(3)]
+    papers.append(Paper(paper_id="q", abstract="Parsing.", title="Parsing Hindi", venue=lrec, year=2019,
+                        authors=["Ravi Parsing"]))
+    authors, vocab = AuthorIndex(papers), Vocabulary.from_papers(papers)
+    got = parse("Lindqvist at LREC: which speaker corpora were collected?", vocab, authors, papers)
+    assert (got.filters.author, got.filters.venue) == ("Lindqvist", "LREC") and "Lindqvist" not in got.question
+    assert parse("Lindqvist before 2020 – speaker corpora", vocab, authors, papers).filters.author == "Lindqvist"
+    assert parse("Parsing at LREC: treebanks for Hindi", vocab, authors, papers).filters.author is None  # one paper
+    assert parse("Lindqvist corpora at LREC", vocab, authors, papers).filters.author is None  # no heading
