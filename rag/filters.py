@@ -286,6 +286,10 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return True  # 'ACL-Beiträge', 'EMNLP-papers'
     if re.match(r"['’]s\s+(?:" + YEAR + r"|(?:edition|proceedings|conference|workshop|papers?)\b)", after):
         return True  # "LREC's 2016 edition", "NAACL's proceedings"
+    if re.match(r"['’]s\s+(?:(?:first|last|early|earliest|latest|recent|past|main|long|short|\d+|one|two|three|four|five|six|seven|"
+                r"eight|nine|ten)\s+){0,3}(?:" + AFTER + r"|volumes|issues)\b",
+                after, re.I):
+        return True  # "TACL's first four volumes", "LREC's recent papers" (session 39)
     if re.search(r"(?:^|\s)(?:editions?|volumes?|proceedings)\s+of(?:\s+the)?$", before, re.I):
         return True  # 'the 2016 edition of LREC'
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):
@@ -389,13 +393,15 @@ def parse(
             f.venue = canon
             if year and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = year
-            m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von|van))?\s+"
+            m = re.search(r"(?:['’]s)?(?:/[\w-]+)?(?:\s+[IVXLC]+\b|\s+(?:journal|proceedings)\b)?(?:\s*[,(]?(?:\s+(?:de|von|van|in))?\s+"
                           + YEAR + r"\b\)?|\s*\(" + YEAR + r"\))",
                           q[end:])  # ', 2021', ' (2020)', 'Summit III (1991)', 'for NLP/MT (2006)', 'EAMT de 1993'
             ahead = re.search(r"(?<![\w-])" + YEAR + r"(?:\s+(?:(?:editions?|volumes?|proceedings)\s+of\s+(?:the\s+)?)?|"
                               r"\s*\(\s*(?:the\s+)?)$",
                               q[:start])  # 'the 2018 Global WordNet Conference', 'the 2016 edition of LREC', and the
             # year of an acronym the name in brackets spells out ('*SEM 2018 (the Joint Conference on …)')
+            if m and re.match(r"\s+in\s", q[end:]) and _names_data(q[:start], q[end + m.end():]):
+                m = None  # 'IWSLT in 2014 German-English': a data set's year; 'At COLING in 2016, …' is the venue's
             if not year and m and m.start() == 0 and f.year_min is None and f.year_max is None:
                 f.year_min = f.year_max = int(m.group(1) or m.group(2))
                 end += m.end()

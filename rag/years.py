@@ -44,6 +44,10 @@ YEAR_RULES = [
     (rf"\b(?:fino\s+al|até)\s+{YEAR}\b", "max"),
     (rf"\b{YEAR}\s+(?:or|and|et)\s+(?:later|after|newer|onwards?|après|plus tard)\b", "min0"),
     (rf"\bsince\s+the\s+(?:start|beginning)\s+of\s+{YEAR}\b", "min0"),  # 'since the start of 2019'
+    # 'up to the end of 2020', 'until the end of 2018', 'by the end of 2019' (session 39)
+    (rf"\b(?:up\s+to|until|till|through|by)\s+the\s+end\s+of\s+{YEAR}\b", "max0"),
+    # 'from the start of 2018', 'from the beginning of 2015'
+    (rf"\bfrom\s+the\s+(?:start|beginning)\s+of\s+{YEAR}\b", "min0"),
     # 'none of it older than 2019', 'nothing of theirs before 2015'
     (rf"\b(?:nothing|none|no\s+papers?)\s+(?:of\s+(?:it|them|these|those|theirs|this)\s+)?(?:older\s+than|before|"
      rf"earlier\s+than|prior\s+to|predating)\s+{YEAR}\b", "min0"),

@@ -1785,3 +1785,23 @@ def test_a_surname_heading_the_question_before_a_venue_or_years_is_the_author():
     assert parse("Lindqvist before 2020 – speaker corpora", vocab, authors, papers).filters.author == "Lindqvist"
     assert parse("Parsing at LREC: treebanks for Hindi", vocab, authors, papers).filters.author is None  # one paper
     assert parse("Lindqvist corpora at LREC", vocab, authors, papers).filters.author is None  # no heading
+
+
+def test_a_venue_in_a_year_its_possessive_volumes_and_the_end_of_a_year():
+    """'at LREC in 2012' gives LREC's year as 'LREC 2012' does; "TACL's first volumes" is TACL; 'up to the end of
+    2019' is an upper bound, not the year 2019 (session 39; written for this test)."""
+    from rag.vocabulary import Vocabulary
+
+    lrec = "LREC — Proceedings of the Eighth International Conference on Language Resources and Evaluation"
+    tacl = "TACL — Transactions of the Association for Computational Linguistics, Volume 1"
+    papers = _papers([(lrec, 2012), (tacl, 2013), (tacl, 2015)])
+    vocab = Vocabulary.from_counts({lrec: 900, tacl: 120}, [])
+
+    def got(question):
+        f = parse_with(question, vocab, papers).filters
+        return f.venue, f.year_min, f.year_max
+
+    assert got("At LREC in 2012, which treebanks were released for Basque?") == ("LREC", 2012, 2012)
+    assert got("TACL's first three volumes (2013 to 2015): articles on parsing") == ("TACL", 2013, 2015)
+    assert got("Up to the end of 2019, who studied sarcasm in tweets?") == (None, None, 2019)
+    assert got("from the start of 2015: work on sarcasm in tweets") == (None, 2015, None)
