@@ -37,7 +37,8 @@ _EMBEDDED = "".join(rf"(?<!\b{v} )" for v in ("out", "determine", "determining",
                                               "predicting", "infer", "inferring", "guess", "guessing", "tell", "telling",
                                               "detect", "detecting", "decide", "deciding", "recognise", "recognize",
                                               "recognising", "recognizing", "establish", "establishing", "attribute"))
-_NOT_ABBREVIATION_AUTHORS = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
+# A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
+_NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who (co-?wrote|wrote|co-?authored|authored)|"
                       r"which (researchers?|people|authors?|scientists?|team|group) (wrote|authored|published)|"
                       r"(?<!\bdid the )(?<!\bdo the )(?<!\bhave the )(?<!\bhad the )authors? of|written by|"
@@ -60,12 +61,10 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # 'who' opening a later sentence or clause ('…hashing code; who are they?'), and everyone credited or
                       # listed on a paper ('For my bibliography: everyone credited on X?') (session 39)
                       # (not 'topic: who works on it?', which asks for papers)
-                      r"(?:[:;—–?!]|\." + _NOT_ABBREVIATION_AUTHORS + r")\s+(?:and |so |then )?who\s+(?:(?:are|were|is|was)\s+"
+                      r"(?:[:;—–?!]|\." + _NOT_ABBREVIATION + r")\s+(?:and |so |then )?who\s+(?:(?:are|were|is|was)\s+"
                       r"(?:they|those|these|the\s+(?:authors|people|researchers|team))|(?:co-?wrote|wrote|authored)\s+"
                       r"(?:it|that|this|them|those|these))\b|"
                       r"\b(?:everyone|everybody|all|people|persons|names?)\s+(?:credited|listed)\b", re.I)
-# A full stop that ends no abbreviation ('vs.', 'e.g.', 'i.e.', 'et al.', 'cf.'): a sentence or a clause ends there
-_NOT_ABBREVIATION = r"(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bal\.)(?<!\bcf\.)"
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative
 # ("how many …", "what accuracy …", "what is the error rate …"), or is a noun phrase headed by a
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
@@ -119,10 +118,10 @@ NUMBER_Q = re.compile(
     r"|^(?=(?:\S+\s+){0,7}\S+\s*\??\s*$)"  # (eight words at most: a longer description is a topic)
     r"(?!.*\b(?:what|which|who|how|why|where|that|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
     r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$"
-    # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
-    # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)
     # a change asked by its size anywhere ('made training faster by what multiple?')
     r"|\bby\s+(?:how\s+much|what\s+(?:factor|margin|multiple|percentage))\b"
+    # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
+    # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)
     r"|(?<!\bgrow\s)(?<!\bgrows\s)(?<!\bscale\s)(?<!\bscales\s)(?<!\bvary\s)(?<!\bvaries\s)(?<!\bdepend\s)"
     r"(?<!\bdepends\s)\b(?:after|for|with|within|over|across|from|in|to|under)\s+how\s+many\b",
     re.I,
