@@ -284,12 +284,10 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         return False  # 'the MultiLing workshop held with RANLP 2019': another event's host, not where papers appeared
     if re.match(r"-" + AFTER + r"\b", after, re.I):
         return True  # 'ACL-Beiträge', 'EMNLP-papers'
-    if re.match(r"['’]s\s+(?:" + YEAR + r"|(?:edition|proceedings|conference|workshop|papers?)\b)", after):
-        return True  # "LREC's 2016 edition", "NAACL's proceedings"
-    if re.match(r"['’]s\s+(?:(?:first|last|early|earliest|latest|recent|past|main|long|short|\d+|one|two|three|four|five|six|seven|"
-                r"eight|nine|ten)\s+){0,3}(?:" + AFTER + r"|volumes|issues)\b",
+    if re.match(r"['’]s\s+(?:" + YEAR + r"|(?-i:edition)\b|(?:(?:first|last|early|earliest|latest|recent|past|main|long|"
+                r"short|\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s+){0,3}(?:" + AFTER + r"|volumes|issues)\b)",
                 after, re.I):
-        return True  # "TACL's first four volumes", "LREC's recent papers" (session 39)
+        return True  # "LREC's 2016 edition", "NAACL's proceedings", "TACL's first four volumes" (session 39)
     if re.search(r"(?:^|\s)(?:editions?|volumes?|proceedings)\s+of(?:\s+the)?$", before, re.I):
         return True  # 'the 2016 edition of LREC'
     if re.match(r"['’]s\b", after) or re.match(r"-\w", after):

@@ -43,16 +43,16 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
         return True  # 'at the 58th Annual Meeting of …', 'at the 2017 Annual Meeting of …'
     if JOURNAL_OF.search(q, 0, start):
         return True  # the journal named in full: 'the American Journal of Computational Linguistics'
-    if re.search(r"\b" + JOURNAL_WORD + r"\s+$", q[:start], re.I) and q[start:end] != q[start:end].lower():
-        return True  # the journal's own word before its name: 'of the journal Computational Linguistics' (session 39)
     typed = q[start:end]
+    if re.search(r"\b" + JOURNAL_WORD + r"\s+$", q[:start], re.I) and typed != typed.lower():
+        return True  # the journal's own word before its name: 'of the journal Computational Linguistics' (session 39)
     if not q[:start].strip() and typed not in (typed.lower(), typed.capitalize()) and re.match(
             r"\s*(?:\(\s*[\w+-]+\s*\)\s*)?(?:[:–—]|\s-\s|,\s*" + YEAR + r"\b)", q[end:]):
         return True  # a name heading the question in its own capitals, before a colon, a dash or a year: 'Empirical
         # Methods in NLP, 2018 edition: …', 'Linguistic Issues in Language Technology (LILT): …' (session 39)
     # 'the Computational Linguistics journal', 'Computational Linguistics articles'; not 'lay summaries of
     # computational linguistics papers', the field's papers: a name typed in lower case before such a word is the topic
-    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I)) and q[start:end] != q[start:end].lower()
+    return bool(re.match(r"\s+(?:journal|" + AFTER + r")\b", q[end:], re.I)) and typed != typed.lower()
 
 
 # Capitalised words before an event word: 'the Parsing Technologies workshops and conferences'.
