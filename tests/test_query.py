@@ -665,6 +665,8 @@ def test_a_count_asked_after_a_preposition_inside_a_clause_is_a_figure_question(
     # for this test)
     ("how is the per-token uncertainty score computed in that tagger?", False),
     ("so how did they estimate the number of unseen species?", False),
+    ("how is the number of certified nodes actually computed?", False),
+    ("so how was that count of unseen species estimated?", False),
     ("how is the reward measured, and how many episodes does training take?", True),
     ("pruning cut the decoder's latency by what percentage?", True),
     ("their cache sped up retrieval by what multiple over the baseline?", True),
@@ -677,9 +679,10 @@ def test_a_method_asked_is_no_figure_and_a_size_asked_after_by_is_one(question, 
 def test_a_name_before_count_is_not_the_unit_counted():
     """'the Citeseer count of certifiable perturbations' counts perturbations, on Citeseer; 'its parameter count'
     counts parameters (session 39)."""
+    from rag.lexical import query_tokens
     from rag.query import count_unit
 
-    assert "citeseer" not in count_unit("what is the reported Citeseer count of flipped nodes?")
+    assert not set(query_tokens("Citeseer")) & count_unit("what is the reported Citeseer count of flipped nodes?")
     assert count_unit("what is the token count of the corpus?") == count_unit("how many tokens")
 
 
