@@ -312,7 +312,8 @@ _SIDE_BY_SIDE_PHRASE = re.compile(rf",?\s*\b(?:{_SET_APART})\b", re.I)
 # how to set things out, not a thing listed ('A and B, side by side'; 'A or B, briefly')
 _FRAMING = re.compile(rf"(?:please\s+)?(?:{_SET_APART}|compared|in comparison|briefly|in short|"
                       r"in brief|please|thanks?|thank you)(?:\s+please)?", re.I)
-_COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what is |what are )?(?:the )?differences? between)\s+",
+_COMPARE = re.compile(r"^(?:compare|comparing|contrast|contrasting|(?:what(?: is|'s|’s| are|'re|’re) )?(?:the )?differences? "
+                      r"between)\s+",
                       re.I)
 _COMPARE_WITH = re.compile(r"\s+(?:with|against|to)\s+", re.I)  # 'compare A with B'
 # A comparison of named alternatives ('A vs B', 'A compared with B', 'compare A and B'): each item answers a
@@ -460,35 +461,34 @@ MAX_PAIRS = 3  # 'and's tried per question
 
 
 def and_pairs(search: str) -> tuple[tuple[str, str], ...]:
-    """The two readings on either side of each 'and' of the question's longest clause, with the words of its
-    other clauses ('how do the HyperNetworks paper and the primer on NLP models differ?' -> ('how do the
-    HyperNetworks paper', 'the primer on NLP models differ')). Whether an 'and' joins two things that
+    """The two readings on either side of each 'and' of the question's clauses, longest clause first, each with
+    the words of its other clauses ('how do the HyperNetworks paper and the primer on NLP models differ?' ->
+    ('how do the HyperNetworks paper', 'the primer on NLP models differ')). Whether an 'and' joins two things that
     each name a paper is for the evidence to say (rag.answer): no phrasing decides it."""
-    sides, clauses, i = _and_split(search)
-    return tuple(_with_others(pair, clauses, i) for pair in sides)
+    clauses, split = _and_split(search)
+    return tuple(_with_others(pair, clauses, i) for pair, i in split)
 
 
 def and_sides(search: str) -> tuple[tuple[str, str], ...]:
     """The two sides of each 'and' of `and_pairs`, without the words of the question's other clauses."""
-    return _and_split(search)[0]
+    return tuple(pair for pair, _ in _and_split(search)[1])
 
 
-def _and_split(search: str) -> tuple[tuple[tuple[str, str], ...], list[str], int]:
-    """The sides of each 'and' (up to MAX_PAIRS) of the longest clause that has one ('A and B: which question is each
-    of them after?' names the two before the longer question), the clauses, and that clause's index."""
+def _and_split(search: str) -> tuple[list[str], list[tuple[tuple[str, str], int]]]:
+    """The clauses, and the sides of each 'and' (up to MAX_PAIRS) of the clauses that have one, longest clause
+    first, each with its clause's index: 'A and B: which question is each of them after?' names the two before the
+    longer question, and 'T-Miner and LINAC: which attack is each a defence against, and on what input?' after it
+    (session 40: the longest clause alone was tried before)."""
     # a gloss in brackets stays with what it glosses ('N-CODE (neurally-controlled ODEs) and the GNN that …')
     clauses = _clauses(re.sub(r"\s*\(([^()]*)\)", r" \1", search))
-    if not clauses:
-        return (), clauses, 0
-    joined = [j for j in range(len(clauses)) if _AND.search(clauses[j])] or list(range(len(clauses)))
-    i = max(joined, key=lambda j: len(clauses[j]))
-    body = clauses[i].rstrip("?.!:; ")
-    out = []
-    for m in list(_AND.finditer(body))[:MAX_PAIRS]:
-        left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
-        if left and right:
-            out.append((left, right))
-    return tuple(out), clauses, i
+    out: list[tuple[tuple[str, str], int]] = []
+    for i in sorted(range(len(clauses)), key=lambda j: -len(clauses[j])):
+        body = clauses[i].rstrip("?.!:; ")
+        for m in _AND.finditer(body):
+            left, right = body[: m.start()].strip(" ,"), body[m.end():].strip(" ,")
+            if left and right and len(out) < MAX_PAIRS:
+                out.append(((left, right), i))
+    return clauses, out
 
 
 def norm_term(term: str) -> str:

@@ -830,6 +830,28 @@ def test_two_things_named_before_a_longer_question_are_its_pair():
     assert pairs and pairs[0][0].startswith("what do the WaveNet paper")
 
 
+def test_two_things_named_before_a_question_with_its_own_and_are_its_pair():
+    """The 'and' of a shorter clause is read too where a longer clause has one of its own: 'A and B: which …, and on
+    what …?' (session 40; written for this test). Before, only the longest clause's 'and' was split, which joins two
+    questions, not two papers."""
+    q = analyse("Reformer and Linformer: which part of the attention computation does each of them approximate, and at what "
+                "cost?", [], None)
+    assert ("Reformer", "Linformer") in q.pair_sides
+    assert any(a.startswith("Reformer ") and b.startswith("Linformer ") for a, b in q.pairs)
+
+
+@pytest.mark.parametrize("question", [
+    "What's the difference between spectral normalisation and gradient penalties for GAN critics?",
+    "what’s the difference between WordPiece and SentencePiece tokenisers",
+    "What're the differences between DenseNet and ResNet?",
+])
+def test_a_contracted_what_is_the_difference_compares(question):
+    """'What's the difference between A and B' compares A and B as 'what is the difference between' does (session 40:
+    six seen questions of that wording were read as no comparison; these were written for this test)."""
+    q = analyse(question, [], None)
+    assert q.compares and len(q.items) == 2
+
+
 @pytest.mark.parametrize(("question", "sides"), [
     # how to set things out ('side by side', 'please') is no item of a list (session 32; written for this test)
     ("Sparse Transformer and Longformer, side by side", ("Sparse Transformer", "Longformer")),
