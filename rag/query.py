@@ -371,6 +371,16 @@ def aspects(search: str) -> tuple[str, ...]:
     return enumeration(search)[0]
 
 
+_INTERROGATIVE_ITEM = re.compile(r"^(?:what|which|how|why|where|when|who|whom|whose)\b", re.I)
+
+
+def _asks_several(parts: list[str]) -> bool:
+    """Are two or more of a clause's parts questions ('…, what plays the role of the weak learner, and what task is it
+    boosted for')? Such a clause asks several things about what an earlier one lists ('GrowNet, GBRL: in each of
+    them, …'), and does not outrank that list with its more parts (session 40)."""
+    return sum(bool(_INTERROGATIVE_ITEM.match(x)) for x in parts) >= 2
+
+
 def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools')."""
     clauses = _clauses(search)
@@ -407,7 +417,8 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         if seps and "," in seps[-1] and not re.search(r"\b(?:or|and)\b", seps[-1]):
             parts = parts[:-1] + _LIST_AND.split(parts[-1], maxsplit=1)  # 'A, B and C'
         parts = [_LIST_LEAD.sub("", x).strip() for x in parts if x and x.strip() and not _FRAMING.fullmatch(x.strip())]
-        if 2 <= len(parts) <= MAX_ASPECTS and (best is None or (len(parts) > len(best[1]) and not headed)):
+        if 2 <= len(parts) <= MAX_ASPECTS and (best is None or (len(parts) > len(best[1]) and not headed
+                                                                and not _asks_several(parts))):
             best = (i, parts)
             headed = bool(pair) and len(seps) == 1  # 'Compare A with B: … X or Y?': A and B are compared, not X and Y
     one_other = (_with_others(described[1], clauses, described[0]), described[1]) if described else ((), ())

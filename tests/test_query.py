@@ -840,6 +840,17 @@ def test_two_things_named_before_a_question_with_its_own_and_are_its_pair():
     assert any(a.startswith("Reformer ") and b.startswith("Linformer ") for a, b in q.pairs)
 
 
+@pytest.mark.parametrize(("question", "items"), [
+    ("Reformer, Linformer: for each of them, what is approximated, and what does it cost?", ("Reformer", "Linformer")),
+    ("BLEU or METEOR: which one rewards synonyms, how is each computed, and why does it matter?", ("BLEU", "METEOR")),
+])
+def test_a_clause_of_questions_does_not_outrank_the_things_it_asks_about(question, items):
+    """A clause whose parts are questions ('what is approximated, and what does it cost') asks about the things an
+    earlier clause lists; it is no list of more things (session 40; written for this test)."""
+    q = analyse(question, [], None)
+    assert q.items == items and q.compares
+
+
 @pytest.mark.parametrize("question", [
     "What's the difference between spectral normalisation and gradient penalties for GAN critics?",
     "what’s the difference between WordPiece and SentencePiece tokenisers",
