@@ -455,7 +455,8 @@ def _with_others(readings, clauses: list[str], i: int) -> tuple[str, ...]:
 
 # Words that set two things side by side ('both', 'each', 'differ', 'compare'; French and German too): with
 # them, an 'and' may join two papers named (`and_pairs`); the evidence decides whether it does.
-SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|compar\w*|contrast\w*|versus|vs\.?|the two|in common|"
+SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|differences?|diverg\w*|compar\w*|contrast\w*|versus|(?<!-)vs\.?(?!-)|"
+                          r"the two|in common|one\b[^;:?]+\bthe other|"
                           r"which (?:one )?of them|"  # 'A and B: which of them …?'
                           + _SET_APART + r"|juxtapos\w*|"
                           r"the (?:second|former|latter)(?= one\b| method\b| paper\b| work\b| study\b|['’]s\b|\s*[?.!,;:]|$)|"
@@ -467,7 +468,7 @@ SIDE_BY_SIDE = re.compile(r"\b(?:each|both|differ|differs|differed|differing|dif
                           r"(?:[:?–—]|\s-)\s*which\s+one\b(?![^;:]*\band\b)", re.I)
 # what joins two things set side by side: 'and' in English, French, German (not 'et al.'), and 'plus', 'alongside',
 # '(put) next to', 'together with', 'along with' ('Network In Network alongside the All Convolutional Net')
-_AND = re.compile(r"\s+(?:and|et(?!\s+al\b)|und|plus|alongside|next\s+to|(?:together|along)\s+with)\s+", re.I)
+_AND = re.compile(r"\s+(?:and|et(?!\s+al\b)|und|plus|alongside|against|next\s+to|(?:together|along)\s+with)\s+", re.I)
 MAX_PAIRS = 3  # 'and's tried per question
 
 

@@ -851,6 +851,23 @@ def test_a_clause_of_questions_does_not_outrank_the_things_it_asks_about(questio
     assert q.items == items and q.compares
 
 
+@pytest.mark.parametrize(("question", "sides"), [
+    ("Google's Transformer against Facebook's ConvS2S: where do they diverge in how they model word order?",
+     ("Google's Transformer", "Facebook's ConvS2S")),
+    ("PointNet and DGCNN: does one treat points independently while the other builds a graph?", ("PointNet", "DGCNN")),
+])
+def test_against_diverge_and_one_the_other_set_two_things_side_by_side(question, sides):
+    """'A against B: where do they diverge', 'A and B: does one … while the other …' set two things side by side, whose
+    'and' or 'against' the evidence may read as joining two papers (session 40; written for this test)."""
+    assert sides in analyse(question, [], None).pair_sides
+
+
+def test_vs_inside_a_compound_sets_nothing_side_by_side():
+    """'real-vs-fake' is one adjective, no comparison: its question's 'and' joins no two things compared (session 40)."""
+    q = analyse("a generator and a real-vs-fake discriminator trained as a minimax game", [], None)
+    assert q.pair_sides == () and not q.compares
+
+
 @pytest.mark.parametrize("question", [
     "What's the difference between spectral normalisation and gradient penalties for GAN critics?",
     "what’s the difference between WordPiece and SentencePiece tokenisers",
