@@ -234,6 +234,21 @@ def test_how_long_a_stretch_of_time_is_stated_by_a_duration(seed_ready):
     _grounded(ans)
 
 
+def test_what_hardware_and_over_what_period_are_stated_by_cores_and_days(seed_ready):
+    """'on what hardware … over what period?' asks for compute and a duration, which '… trained on 2048 TPU v3 cores in
+    4 days' states whatever other words the question uses (session 40; written for this test, the figure check had
+    refused because a preamble's words weighed more than the sentence shared)."""
+    from rag.answer.figure import COMPUTE_ASKED, DURATION_ASKED
+
+    assert COMPUTE_ASKED.search("which model was trained using which accelerators?")
+    assert DURATION_ASKED.search("for what duration was it trained?")
+    assert not DURATION_ASKED.search("which period of history does the corpus cover?")
+    ans = rag.ask("We only have a small lab cluster. The giant conditional-computation translation model with "
+                  "automatic sharding: on what hardware was it trained, and for what duration?")
+    assert not ans.refused and "2048 TPU v3 cores" in ans.text and "4 days" in ans.text, ans.text
+    _grounded(ans)
+
+
 def test_a_number_right_at_the_metric_asked_states_the_figure(seed_ready):
     """'by 7.06 mAP for NuImages' states the mAP margin asked for, though the sentence shares few other words with
     the question (session 27, written for this test; the figure check had refused)."""

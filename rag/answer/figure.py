@@ -133,7 +133,10 @@ DURATION_ASKED = re.compile(r"\bhow long\s+(?:did|does|do|will|would|can|could|s
                             # 'how long a timespan could the objective cover?'
                             r"\bhow long (?:of )?an? (?:time|timespan|time span|period|window|span|duration|horizon|"
                             r"interval|stretch|stretch of time)\b|"
-                            r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b", re.I)
+                            r"\bhow much (?:time|wall-?clock)\b|\bfor how long\b|"
+                            # 'trained … over what period?', 'in what time frame', 'for what duration' (session 40)
+                            r"\b(?:over|for|in|during|within)\s+(?:what|which)\s+(?:period|time[- ]?span|time[- ]?frame|"
+                            r"duration|length of time|span of time)\b", re.I)
 # How much compute something took: stated by an amount of time or of processors ('256 CPU cores for only 10 minutes',
 # '8 GPU-days', '1e21 FLOPs'), whatever other words the sentence uses.
 COMPUTE = re.compile(DURATION.pattern + r"|\b\d[\d.,]*\s*(?:[KMGk]\s*)?(?:CPU|GPU|TPU|core|node|accelerator|machine)s?\b|"
@@ -142,7 +145,10 @@ COMPUTE_ASKED = re.compile(r"\bhow much (?:compute|computation|computing|process
                            # what training cost ('the training cost', 'what did training it cost in chips and days?')
                            r"\b(?:(?:pre-?)?training|compute|computational|computing) costs?\b|\bcosts? (?:of|to) (?:pre-?)?train|"
                            r"\b(?:did|does|do|will|would) (?:the )?(?:pre-?)?training (?:\w+ ){0,2}cost\b|"
-                           r"\bhow many (?:GPUs|TPUs|CPUs|cores|machines|nodes|GPU[- ]hours|GPU[- ]days)\b", re.I)
+                           r"\bhow many (?:GPUs|TPUs|CPUs|cores|machines|nodes|GPU[- ]hours|GPU[- ]days)\b|"
+                           # 'trained on what hardware', 'with which accelerators' (session 40)
+                           r"\b(?:on|using|with)\s+(?:what|which)\s+(?:kind of\s+|sort of\s+)?(?:hardware|accelerators?|"
+                           r"GPUs?|TPUs?|chips?|infrastructure)\b|\bwhat hardware\b", re.I)
 SIZE = re.compile(r"\b(?:parameters?|params|weights|layers|billions?|millions?|trillions?|thousands?|[KMGT]B|"
                   r"(?:kilo|mega|giga|tera)bytes?)\b|\b\d+(?:\.\d+)?[kKMB]\b")  # '12k real-world architectures'
 SIZE_ASKED = re.compile(r"\bhow (?:big|large) (?:is|are|was|were) (?:it|they|(?:the|its|their|this|that) (?:[\w-]+ ){0,2}(?:model|"
