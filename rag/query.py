@@ -52,7 +52,12 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # 'names of the people who studied X', 'name the people behind X', 'the team behind X'
                       r"\bname(?:s? of)? the (?:people|persons|researchers|scientists|authors?|team|group)\b|"
                       # '…, author names please', 'the authors' names?' (session 37)
-                      r"\bauthors?['’]? names\b|"
+                      # 'the author list of X', 'byline of X' (not 'is she on any author list / in the byline?', which
+                      # asks for her papers)
+                      r"\bauthors?['’]? names\b|(?<!\bon )(?<!\bin )(?<!\bon any )(?<!\bin any )(?<!\bon the )(?<!\bin the )"
+                      r"(?<!\bon an )\b(?:author list|byline)\b|"
+                      # 'came from which research team?' (session 40)
+                      r"\b(?:from|by) which (?:research )?(?:team|group|lab)\b|"
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"
@@ -62,7 +67,8 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # listed on a paper ('For my bibliography: everyone credited on X?') (session 39)
                       # (not 'topic: who works on it?', which asks for papers)
                       r"(?:[:;—–?!]|\." + _NOT_ABBREVIATION + r")\s+(?:and |so |then )?who\s+(?:(?:are|were|is|was)\s+"
-                      r"(?:they|those|these|the\s+(?:authors|people|researchers|team))|(?:co-?wrote|wrote|authored)\s+"
+                      r"(?:they|those|these|the\s+(?:authors|people|researchers|team))|(?:co-?wrote|wrote|authored|built|developed|"
+                      r"created|proposed|introduced)\s+"
                       r"(?:it|that|this|them|those|these))\b|"
                       r"\b(?:everyone|everybody|all|people|persons|names?)\s+(?:credited|listed)\b", re.I)
 # A figure is asked for when the question (or a clause of it) opens with a quantity interrogative

@@ -297,6 +297,15 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     ("For the reading list: everybody credited on the sparse attention benchmark?", True),
     ("event cameras: who works on them?", False),
     ("class imbalance: who deals with it, and how?", False),
+    # an author list or a byline asked for, the research team a paper came from, 'who built / developed it?' after
+    # the description; not 'is she on any author list?', which asks for her papers (session 40; written for this test)
+    ("the streaming speech tagger with causal convolutions — author list please", True),
+    ("byline of the sparse-attention benchmark for long documents?", True),
+    ("The pruning-at-initialisation study came from which research group?", True),
+    ("a tagger for noisy tweets with character convolutions: who developed it?", True),
+    ("Is Yoshua Bengio on any author list here, and for what?", False),
+    ("does Hinton appear in the byline of anything in this collection?", False),
+    ("graph pooling: who uses it here, and for what?", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
