@@ -693,6 +693,9 @@ _NOT_COUNTED = UNIT_STOP | _UNIT_MODIFIERS | {"exact", "precise", "overall", "co
 # round; and the datasets a paper evaluates on are its benchmarks ('how many datasets?' and 'six widely used
 # benchmarks')
 _SAME_UNITS = (frozenset({"weight", "paramet", "param"}), frozenset({"dataset", "benchmark"}))
+# hardware is counted in processors ('what hardware count …?' and '… on 2048 TPU v3 cores'; session 40); not the
+# other way round: 'how many cores' is no count of hardware
+_PROCESSORS = frozenset({"core", "gpu", "tpu", "cpu", "chip", "devic", "acceler", "machin"})
 
 
 def count_unit(question: str) -> frozenset[str]:
@@ -716,7 +719,7 @@ def count_unit(question: str) -> frozenset[str]:
     kept += [m.group(1) for m in _UNIT_COUNT.finditer(question) if m.group(1).lower() not in _NOT_COUNTED
              and not (m.group(1) != m.group(1).lower() and "count" in m.group(0)[len(m.group(1)):])]
     unit = frozenset(query_tokens(" ".join(kept)))
-    return unit.union(*(same for same in _SAME_UNITS if unit & same))
+    return unit.union(*(same for same in _SAME_UNITS if unit & same), _PROCESSORS if "hardwar" in unit else ())
 
 
 # A one-word name the question asks results on ('report results on the Criteo dataset', 'evaluated on

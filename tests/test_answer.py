@@ -758,6 +758,10 @@ def test_a_figure_asked_in_a_unit_needs_an_amount_in_a_unit_of_its_kind(seed_rea
     ("and on how many datasets was it tested?", "Results on five standard benchmarks confirm it.", True),
     ("How many benchmarks does it report?", "We release three new datasets.", True),
     ("How many datasets?", "We compare against five strong baselines.", False),
+    # hardware is counted in processors, not the other way round (session 40; written for this test)
+    ("What hardware count did the speech model need?", "It trains on 64 GPUs in a week.", True),
+    ("and its hardware count?", "Inference runs on 8 TPU v4 chips.", True),
+    ("How many cores does the router use?", "It needs less hardware than 2 baselines.", False),
 ])
 def test_a_number_that_counts_what_is_asked_states_the_figure(question, sentence, stated):
     """'How many <unit>' is answered by a number that quantifies that unit, whatever other words the sentence has."""
