@@ -388,7 +388,17 @@ def _asks_several(parts: list[str]) -> bool:
 
 
 def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools')."""
+    """`aspects`, and the items alone ('Fourier', 'wavelet', 'other frequency-domain tools'). Where the clauses list
+    nothing, brackets may have cut a comparison apart ('Support-set attention (Matching Networks) vs kernel-based
+    weight generation (HyperShot): …'): its words are then read in line (session 40)."""
+    found = _enumeration(search)
+    if found[0] or "(" not in search:
+        return found
+    inline = re.sub(r"\s*\(([^()]*)\)", r" \1", search)
+    return _enumeration(inline) if inline != search and COMPARISON.search(inline) else found
+
+
+def _enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     clauses = _clauses(search)
     best: tuple[int, list[str]] | None = None
     described: tuple[int, tuple[str, str]] | None = None  # 'one on A, the other on B', where no clause lists things

@@ -877,6 +877,16 @@ def test_vs_inside_a_compound_sets_nothing_side_by_side():
     assert q.pair_sides == () and not q.compares
 
 
+def test_brackets_do_not_cut_a_comparison_apart():
+    """'A (name) vs B (name): …' compares A and B, the names glossed in brackets read with them; brackets that cut no
+    comparison stay clause breaks (session 40; written for this test)."""
+    q = analyse("Dot-product attention over memory slots (Neural Turing Machines) vs fast weights (the Ba et al. paper): "
+                "how do they store associations?", [], None)
+    assert q.compares and len(q.items) == 2 and q.items[0].startswith("Dot-product attention")
+    q = analyse("GWC 2018: papers on Hindi (and Urdu), for instance on IndoWordNet", [], None)
+    assert not q.compares and q.items == ()
+
+
 @pytest.mark.parametrize("question", [
     "What's the difference between spectral normalisation and gradient penalties for GAN critics?",
     "what’s the difference between WordPiece and SentencePiece tokenisers",
