@@ -394,8 +394,13 @@ def enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     found = _enumeration(search)
     if found[0] or "(" not in search:
         return found
-    inline = re.sub(r"\s*\(([^()]*)\)", r" \1", search)
+    inline = _inline_brackets(search)
     return _enumeration(inline) if inline != search and COMPARISON.search(inline) else found
+
+
+def _inline_brackets(search: str) -> str:
+    """The question with what its brackets hold read in line ('N-CODE (neurally-controlled ODEs) and …')."""
+    return re.sub(r"\s*\(([^()]*)\)", r" \1", search)
 
 
 def _enumeration(search: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -508,7 +513,7 @@ def _and_split(search: str) -> tuple[list[str], list[tuple[tuple[str, str], int]
     longer question, and 'T-Miner and LINAC: which attack is each a defence against, and on what input?' after it
     (session 40: the longest clause alone was tried before)."""
     # a gloss in brackets stays with what it glosses ('N-CODE (neurally-controlled ODEs) and the GNN that …')
-    clauses = _clauses(re.sub(r"\s*\(([^()]*)\)", r" \1", search))
+    clauses = _clauses(_inline_brackets(search))
     out: list[tuple[tuple[str, str], int]] = []
     for i in sorted(range(len(clauses)), key=lambda j: -len(clauses[j])):
         body = clauses[i].rstrip("?.!:; ")
