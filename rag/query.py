@@ -56,8 +56,11 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
                       # asks for her papers)
                       r"\bauthors?['’]? names\b|(?<!\bon )(?<!\bin )(?<!\bon any )(?<!\bin any )(?<!\bon the )(?<!\bin the )"
                       r"(?<!\bon an )\b(?:author list|byline)\b|"
-                      # 'came from which research team?' (session 40)
-                      r"\b(?:from|by) which (?:research )?(?:team|group|lab)\b|"
+                      # 'came from which research team?', '… - authors?', 'tell me one of the researchers involved'
+                      # (session 40)
+                      r"\b(?:from|by) which (?:research )?(?:team|group|lab)\b|(?:[:;—–]|\s-)\s*(?:the\s+|its\s+)?authors?"
+                      r"(?:\s+please)?\s*\??\s*$|\b(?:researchers|scientists|authors) (?:involved|responsible)\b|"
+                      r"\b(?:name|tell me|give me|list)\s+(?:one|any|some|all) of the (?:researchers|authors|people|scientists)\b|"
                       r"\b(?:researchers|scientists|team|group) (?:(?:are|were|is|was) )?behind\b|"
                       # a question opening by asking which people: 'Which authors ported X to RNNs?'
                       r"^\W*(?:which|what) (?:authors|researchers|scientists|people)\b(?!['’])(?! (?:of|in|on|for)\b))|"

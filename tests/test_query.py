@@ -306,6 +306,11 @@ def test_the_two_sides_of_a_comparison_of_titles(question, items):
     ("Is Yoshua Bengio on any author list here, and for what?", False),
     ("does Hinton appear in the byline of anything in this collection?", False),
     ("graph pooling: who uses it here, and for what?", False),
+    # '… - authors?' closing a description, the researchers involved (session 40, from v100; written for this test)
+    ("the tokenizer-free byte-level translation model - authors?", True),
+    ("speech tagging with causal convolutions: its authors please", True),
+    ("The sparse router for multilingual translation: name one of the researchers involved", True),
+    ("counting the incidents and the people involved in each news story", False),
 ])
 def test_authors_are_asked_only_when_the_question_is_about_them(question, asks):
     """'the authors of X' as the subject of another question only names the paper."""
