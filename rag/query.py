@@ -672,10 +672,12 @@ def _link_tokens() -> frozenset[str]:
 def _names(search: str) -> tuple[str, ...]:
     """The named terms of a search text; years, ranges ('2019-2020'), sizes and ratios ('32x32', '1.8x',
     '50%') are no names, nor are amounts written with a magnitude ('600B', '1.5M', '600B-parameter', which
-    an abstract writes as '600 billion parameters')."""
+    an abstract writes as '600 billion parameters'), nor a four-digit number or decade made an adjective ('2014-era',
+    '1990s-style', '3000-pair'; session 40)."""
     return tuple(dict.fromkeys(t for t in named_terms(search)
                                if not re.fullmatch(r"[\d\-–/.,x×%]*\d[\d\-–/.,x×%]*", t)
-                               and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)))
+                               and not re.fullmatch(r"\d+(?:[.,]\d+)?[KkMBbT](?:-[A-Za-z]+)?", t)
+                               and not re.fullmatch(r"\d{4}s?-[a-z]+", t)))
 
 
 # A name the question sets aside ('NTMs built on optimal transport rather than VAE reparameterisation', 'without BERT',

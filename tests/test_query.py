@@ -892,6 +892,15 @@ def test_brackets_do_not_cut_a_comparison_apart():
     assert not q.compares and q.items == ()
 
 
+def test_a_year_made_an_adjective_is_no_name():
+    """'2014-era', '1990s-style' date or count something; no abstract need write them, so they are no named terms
+    whose absence raises the answer threshold or is given as the refusal's reason (session 40, from v100; written
+    for this test). A name with a year in it stays one."""
+    q = analyse("two 2014-era convnet redesigns and 1990s-style recurrent nets: what does each bring?", [], None)
+    assert "2014-era" not in q.named and "1990s-style" not in q.named
+    assert "WMT-2014" in analyse("results on WMT-2014 English-German", [], None).named
+
+
 @pytest.mark.parametrize("question", [
     "What's the difference between spectral normalisation and gradient penalties for GAN critics?",
     "what’s the difference between WordPiece and SentencePiece tokenisers",
