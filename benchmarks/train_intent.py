@@ -266,9 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     rel = load_model()
     called = {c: [i for i, q in enumerate(rows) if q["corpus"] == c and q["gold"] and q["type"] != "author"
                   and oof[i] >= CUT] for c in ("bundled", "acl")}
-    cands = {"bundled": judged([rows[i] for i in called["bundled"]], args.seed_home, "seed")}
+    where = {"bundled": (args.seed_home, "seed"), "acl": (args.acl_home, "acl")}  # each corpus's RAG_HOME, collection
+    cands = {"bundled": judged([rows[i] for i in called["bundled"]], *where["bundled"])}
     try:
-        cands["acl"] = judged([rows[i] for i in called["acl"]], args.acl_home, "acl")
+        cands["acl"] = judged([rows[i] for i in called["acl"]], *where["acl"])
     except CorpusError:
         print(f"note: no 'acl' collection under {args.acl_home}; the threshold is fitted on the bundled questions only")
     at, fit = even_odds_by_corpus(cands)
@@ -286,9 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     # model's own list threshold)
     singles = {c: [i for i, q in enumerate(rows) if q["corpus"] == c and q["gold"] and q["type"] != "author"
                    and oof[i] < CUT] for c in cands}
-    single_cands = {c: judged([rows[i] for i in idx], args.seed_home if c == "bundled" else args.acl_home,
-                              "seed" if c == "bundled" else "acl", skip_comparisons=True)
-                    for c, idx in singles.items()}
+    single_cands = {c: judged([rows[i] for i in idx], *where[c], skip_comparisons=True) for c, idx in singles.items()}
     s_at, s_fit = even_odds_by_corpus(single_cands)
     single_threshold = round(max(s_at, rel.list_threshold), 3)
     report["single_list_threshold"] = {
@@ -296,18 +295,17 @@ def main(argv: list[str] | None = None) -> int:
         "questions (not author questions, not comparisons) the out-of-fold intent does not call lists; never below "
         "the relevance model's own list threshold", "questions": {c: len(x) for c, x in single_cands.items()},
         "fit": s_fit}
-    # the support threshold of questions called lists: the answerable ones above (not author questions),
-    # against the unanswerable ones called lists whose refusal rests on relevance (no figure or authors asked)
-    # only the questions the rule applies to (rag.answer.judge.select): over a collection of more than
-    # LIST_SUPPORT_MAX_PAPERS (the ACL one) those with a filter; without one it gives no support (session 39), so
-    # their cost is no part of the choice (session 40: counted, they moved it to 1.4, i.e. almost no rule)
+    # the support threshold of questions called lists: the answerable ones above (not author questions), against
+    # the unanswerable ones called lists whose refusal rests on relevance (no figure or authors asked), both only
+    # where the rule applies (rag.answer.judge.select): over a collection of more than LIST_SUPPORT_MAX_PAPERS (the
+    # ACL one) to questions with a filter, since without one it gives no support (session 39); counted, those had
+    # moved the threshold to 1.4, i.e. almost no rule (session 40)
     def applies(c: str, q: dict) -> bool:
         return c == "bundled" or bool(q.get("filters"))
 
     answerable = {c: [e for i, e in zip(called[c], cands[c], strict=True) if applies(c, rows[i])] for c in cands}
     unanswerable = {c: judged([q for q, p in zip(unans, oof_u, strict=True) if q["corpus"] == c and p >= CUT
-                               and applies(c, q)], args.seed_home if c == "bundled" else args.acl_home,
-                              "seed" if c == "bundled" else "acl", skip_details=True) for c in cands}
+                               and applies(c, q)], *where[c], skip_details=True) for c in cands}
     support, s_report = list_support([e for c in cands for e in answerable[c]],
                                      [e for c in cands for e in unanswerable[c]], rel.threshold, keep=PREVIOUS_SUPPORT)
     report["list_support"] = {
