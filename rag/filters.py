@@ -262,6 +262,12 @@ def _names_data(before: str, after: str) -> bool:
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
 
 
+# Another name of the venue joined to the one read ('TALN et RECITAL'): cut with it, so that no name is left in the topic.
+JOINED_NAME = re.compile(r"(?:\s*,\s*(?:(?:and|or|et|ou|und|oder)\s+)?|\s+(?:and|or|et|ou|und|oder|&)\s+|\s*/\s*)"
+                         r"(?:(?:at|in|à|aux?|chez|bei|beim|auf)\s+)?(?:(?:the|les|des|la|le|die|der|den)\s+|l['’])?"
+                         r"([A-Za-z][\w-]*)\b")  # ('RECITAL et les JEP', 'à TALN et à RECITAL')
+
+
 def _venue_words(q: str, pattern: str):
     """Matches of a venue pattern at every word start: the two-word reading first ('MT Summit 2005'),
     then the one-word one ('MT', 'ACL 2020'). Overlapping two-word readings are all tried."""
@@ -300,8 +306,8 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
             not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
     if _names_data(before, after):
         return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
-    if re.search(r"(?:^|\s)(?:" + VENUE_WORD + r"|" + JOURNAL_WORD + r")$", before, re.I):
-        return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON', 'der Zeitschrift LiLT'
+    if re.search(r"(?:^|\s)(?:" + VENUE_WORD + r"|" + JOURNAL_WORD + r")s?$", before, re.I):
+        return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON', 'der Zeitschrift LiLT', 'aux conférences TALN'
     if re.search(r"(?:^|\s)(?:the\s+)?(?:" + ORDINAL + r")$", before, re.I):
         return True  # 'the 17th SIGMORPHON', 'the 3rd nlp4convai': an edition of the venue
     if with_year:
@@ -425,8 +431,11 @@ def parse(
                 year = edition_year(canon, number, listed) or (typed and edition_year(typed, number, listed))
                 if year:  # 'the Fifth Arabic Natural Language Processing Workshop': that edition's year
                     f.year_min = f.year_max = year
+            while (joined := JOINED_NAME.match(q, end)) and vocab.canonical(joined.group(1)) == canon:
+                end = joined.end()  # the venue named again by another of its names: 'TALN et RECITAL', 'JEP, TALN or RECITAL'
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:" + ARTICLE + r"\s*)?(?:(?:" + ORDINAL + r")\s+)?$", q[:start], re.I)  # "de l'AMTA"
+                            r"\s+)?(?:" + ARTICLE + r"\s*)?(?:(?:" + ORDINAL + r")\s+)?(?:" + VENUE_WORD + r"s?\s+)?$", q[:start],
+                            re.I)  # "de l'AMTA", "aux conférences TALN"
             q = _cut(q, pre.start() if pre else start, end)
     if f.venue and listed is not None:
         f.venue = alias(vocab, f.venue, f.year_min, listed, f.year_max)

@@ -116,6 +116,9 @@ NUMBER_Q = re.compile(
     # nor 'predicting all parameters of …' (a quantifier: a set of things, not a figure's name)
     # nor 'computing the maximum number of …' (a verb taking an object: a method described, not a figure asked)
     r"(?:(?!(?:improv|boost|increas|reduc|rais|maximi|minimi|optimi|balanc|trad)\w*\b|\w+ing\s+(?:the|a|an)\b|"
+    # nor 'correcting OCR errors with …' (a verb whose object is the errors: a method described)
+    r"(?:correct|detect|fix|repair|spot|flag|catch|handl|avoid|prevent|mitigat|locat)(?:t|g)?(?:e|es|ed|ing|s)?\b|"
+    r"identif(?:y|ies|ied|ying)\b|"
     r"(?:all|any|every|extra|additional|more|fewer|new|no)\b)[\w-]+" + _POSS + r" ){0,3}"  # ("X's top-1 accuracy on Y")
     + QUANTITY + r" (?:of|for|on|in|at|with|did|does|do|is|was)\b|"
     r"combien|quel(?:le)?s? (?:est|était|sont) (?:le|la|les) (?:taux|score|précision|nombre|coût)|"

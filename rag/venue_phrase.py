@@ -13,8 +13,8 @@ from rag.years import ARTICLE, YEAR
 
 __all__ = ["AFTER", "BEFORE", "JOURNAL_OF", "JOURNAL_WORD", "event_phrase", "names_a_venue", "owned_phrase", "typed_on"]
 
-# Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP").
-BEFORE = (r"(?:at|in|from|to|into|aux?|à|dans|de|des|du|par|only|published|presented|accepted|appeared|"
+# Words around a venue name that make it a filter ("at ACL", "NAACL papers", "ACL 2020", "aux JEP", "chez TALN").
+BEFORE = (r"(?:at|in|from|to|into|aux?|à|chez|dans|de|des|du|par|only|published|presented|accepted|appeared|"
           r"auf|aus|beim|bei|im|von|zur|zum|en|del)")
 # A journal's own word before its name makes the name a venue ('the journal LiLT', 'der Zeitschrift TAL').
 JOURNAL_WORD = r"(?:journal|revue|zeitschrift|revista|rivista)"

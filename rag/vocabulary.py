@@ -28,7 +28,7 @@ ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", 
          "XVIII", "XIX", "XX")  # ROMAN[n] is n in Roman numerals
 # a cardinal written for an ordinal before an event word ('the Eight Workshop on …', as one volume is titled)
 CARDINAL_WORDS = frozenset("two three four five six seven eight nine ten eleven twelve".split())
-VENUE_WORD = r"(?:workshop|conference|konferenz|tagung|proceedings|symposium|summit|atelier|colloque|congreso|congrès|kongress)"
+VENUE_WORD = r"(?:workshop|conf[eé]rence|konferenz|tagung|proceedings|symposium|summit|atelier|colloque|congreso|congrès|kongress)"
 GENERIC_COLLECTIONS = {"workshop", "ws", "findings", "proceedings", "conference", "volume"}
 
 

@@ -313,6 +313,14 @@ def test_a_metric_a_few_words_from_its_number_states_the_figure(seed_ready):
     assert not ans.refused and "1.8%" in ans.text, ans.text
 
 
+def test_a_metric_typed_with_its_variant_and_a_score_of_up_to_states_the_figure(seed_ready):
+    """'ROUGE-L scores up to 0.52': the metric asked ('ROUGE-L', a variant of ROUGE) and its number a few words apart,
+    after 'scores up to' (session 41, written for this test after a v101 detail question had been refused)."""
+    ans = rag.ask("Leaking captions from the intermediate features of a split ResNet50: what is CapRecover's highest "
+                  "ROUGE-L on COCO2017?")
+    assert not ans.refused and "0.52" in ans.text, ans.text
+
+
 @pytest.mark.parametrize("question", ["What PCK does DeepPose reach?",
                                       "Which PCK score do the DeepPose cascaded regressors get?"])
 def test_pck_is_a_metric_the_abstract_must_name(seed_ready, question):

@@ -768,6 +768,30 @@ def test_a_conference_full_name_from_the_venue_titles_is_a_venue():
     assert parse("the Association for Computational Linguistics ethics policy", vocab).filters.venue is None
 
 
+def test_a_venue_named_by_two_of_its_names_or_after_chez_is_one_filter_and_leaves_the_topic():
+    """'chez TALN', 'aux conférences TALN' and 'TALN et RECITAL' (two names of one venue, joined): the venue, and no
+    name of it is left in the topic, where it would be a name no abstract mentions (session 41; written for this test
+    after a v101 French question had been refused with 'None of them mentions RECITAL')."""
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
+
+    vocab = Vocabulary.from_counts({
+        "JEPTALNRECITAL — Actes de la conférence conjointe JEP-TALN-RECITAL 2016. volume 2 : TALN": 80,
+        "JEPTALNRECITAL — Actes de la conférence conjointe JEP-TALN-RECITAL 2016. volume 3 : RECITAL": 20,
+        "ACL — Proceedings of the 58th Annual Meeting of the Association for Computational Linguistics": 700,
+    }, [])
+    for question in ["Qu'a-t-on publié chez TALN sur l'étiquetage morphosyntaxique ?",
+                     "l'étiquetage morphosyntaxique aux conférences TALN",
+                     "part-of-speech tagging at TALN and RECITAL",
+                     "étiquetage morphosyntaxique : que trouve-t-on à TALN et à RECITAL ?",
+                     "tagging papers at JEP, TALN or RECITAL"]:
+        got = parse(question, vocab)
+        assert got.filters.venue == "JEPTALNRECITAL", question
+        assert not re.search(r"TALN|RECITAL|JEP|conférences", got.question), got.question
+    got = parse("parsing at ACL and RECITAL", vocab)  # two venues: the first, the other left in the text
+    assert got.filters.venue == "ACL" and "RECITAL" in got.question
+
+
 def test_a_name_whose_capitals_spell_an_acronym_in_brackets_selects_the_years_that_write_the_name_alone():
     """'Atelier DÉfi Fouille de Textes (DEFT)': the name before the brackets spells DEFT, so it is DEFT's; a year whose
     volume writes the name without the acronym is DEFT's too (session 37; written for this test, after DEFT 2020, which

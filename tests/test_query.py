@@ -140,6 +140,10 @@ def test_the_question_string_is_parsed_once(stub_settings, monkeypatch):
     ("dropout variants (where to drop, how much to drop, when to anneal): is there a review of them?", False),
     ("the pruning survey (which criteria, how many methods): what does it conclude?", False),
     ("the pruning survey (which criteria, which networks): how many methods does it compare?", True),
+    # errors as the object of a verb describe a method, not a figure (session 41; written for this test)
+    ("fixing transcription errors in historical newspapers with a small clean corpus", False),
+    ("detecting spelling errors in learner essays without labelled data", False),
+    ("Kaldi's errors on WSJ: how many?", True),
 ])
 def test_a_figure_is_asked_only_by_a_quantity_question(question, asks):
     """A description that mentions a quantity ('… by tuning the learning rate') is not a figure question;

@@ -30,7 +30,8 @@ def _asked_metrics(query: Query) -> set[str]:
     """The metrics a figure question names (keys of METRIC_FORMS); 'mAP' only as typed, in its own case."""
     low = query.search.lower()
     words = set(re.findall(r"[\w-]+", low))
-    asked = {m for m, forms in METRIC_FORMS.items() if m in words or any(" " in f and f in low for f in forms)}
+    asked = {m for m, forms in METRIC_FORMS.items()  # (a variant typed with its suffix: 'ROUGE-L', 'BLEU-4')
+             if m in words or any(w.startswith(m + "-") for w in words) or any(" " in f and f in low for f in forms)}
     return asked | ({"map"} if MAP_TYPED.search(query.search) else set())
 
 
@@ -41,10 +42,12 @@ GENERIC_METRICS = frozenset({"accuracy", "accuracies", "precision", "recall"})
 
 def _metric_with_number(sentence: str, metrics: set[str]) -> bool:
     """Does the sentence give a number at a metric asked for, three words apart at most ('by 7.06 mAP', '+1.8% higher
-    ADE20K val. mIoU', 'a BLEU of 31.2', 'F1 = 0.8')?"""
+    ADE20K val. mIoU', 'a BLEU of 31.2', 'F1 = 0.8', 'ROUGE-L scores up to 0.52')?"""
     forms = [f for m in metrics for f in METRIC_FORMS.get(m, ("map",) if m == "map" else ())]
     return any(re.search(rf"\d[\d.,]*\s*%?(?:\s+(?!and\b|or\b|than\b)[\w.-]+){{0,3}}?\s*{re.escape(f)}\w*\b|"
-                         rf"(?<![\w-]){re.escape(f)}\w*\s*(?:of|=|:|at|is|was|reaches|reached)?\s*\d", sentence, re.I)
+                         rf"(?<![\w-]){re.escape(f)}(?:-\w+|\w*)(?:\s+(?:scores?|values?))?\s*(?:(?:of|=|:|at|is|was|reaches|reached|reaching)\s*)?"
+                         rf"(?:(?:up\s+to|as\s+high\s+as|above|over|around|about|approximately|nearly|almost)\s+)?\d",
+                         sentence, re.I)
                for f in forms)
 
 
