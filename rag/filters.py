@@ -128,7 +128,7 @@ def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple
         if names_a_venue(name, q, m.start(), m.end()):
             pre = JOURNAL_OF.search(q, 0, m.start())
             start, end = pre.start() if pre else m.start(), typed_on(q, m.start(), m.end(), vocab)  # with 'American Journal of'
-            acr = re.search(r"(?<![\w-])([\w+-]+)\s*\(\s*$", q[:start])
+            acr = re.search(r"(?<![\w-])([\w+-]+)(?:\s+" + YEAR + r")?\s*\(\s*$", q[:start])  # (… 'CCL 2017 (China …)')
             close = re.match(r"\s*\)", q[end:])
             if acr and close and vocab.canonical(acr.group(1)) == canon:  # 'LREC (Language Resources and …)'
                 start, end = acr.start(), end + close.end()

@@ -37,6 +37,11 @@ def acronym_key(venue_name: str) -> str:
 
 
 
+def _stem(word: str) -> str:
+    """A venue name's word as its other forms share it: all but its last three letters, four at least."""
+    return word if len(word) < 5 else word[: max(4, len(word) - 3)]
+
+
 def _initials(words: list[str]) -> str:
     return "".join(w[0] for w in words if w[:1].isupper())
 
@@ -58,16 +63,21 @@ class Vocabulary:
 
     @cached_property
     def long_names(self) -> list[tuple[tuple[str, ...], re.Pattern, str, str]]:
-        """(lower-cased words, compiled pattern, name, canonical venue) of the names over 8 characters,
-        longest first: compiled once per collection, not once per question."""
+        """(lower-cased word stems, compiled pattern, name, canonical venue) of the names over 8 characters,
+        longest first: compiled once per collection, not once per question. A word of five letters or more matches
+        any ending after its stem, all but its last three letters (four at least): 'China National Conference on
+        Computational Linguistics' is the 'Chinese National …' one. An event word ('Workshop') is matched as written, or
+        in the plural at the end ('the … workshops of 2017 and 2018')."""
         out = []
         for name, canon in sorted(self.names.items(), key=lambda kv: -len(kv[0])):
             if len(name) > 8:
                 words = name.split()
-                plural = "s?" if re.fullmatch(VENUE_WORD, words[-1]) else ""  # 'the … workshops of 2017 and 2018'
-                out.append((tuple(w.lower() for w in words),
-                            re.compile(r"\b" + r"\W+".join(re.escape(w) for w in words) + plural + r"\b", re.I), name,
-                            canon))
+                stems = [w if re.fullmatch(VENUE_WORD, w, re.I) else _stem(w) for w in words]
+                plural = "s?" if re.fullmatch(VENUE_WORD, words[-1], re.I) else ""  # 'the … workshops of 2017 and 2018'
+                out.append((tuple(w.lower() for w in stems),
+                            re.compile(r"\b" + r"\W+".join(re.escape(st) + (r"\w*" if st != w else "")
+                                                           for st, w in zip(stems, words, strict=True)) + plural + r"\b",
+                                       re.I), name, canon))
         return out
 
     @classmethod
