@@ -39,9 +39,29 @@ def test_transform_is_scikit_learns():
     model = IntentModel(_spec_from(fitted))
     probe = ["round up the round up papers on beam search beam search", "who wrote the pruning paper?",
              "Gather EVERY study on speech", "unrelated words only", "", "the the the"]
-    ours = [model.probability(t) for t in probe]
+    ours = [model.whole(t) for t in probe]
     theirs = fitted.predict_proba(probe)[:, 1]
     assert np.allclose(ours, theirs, atol=1e-9)
+
+
+def test_a_question_of_several_clauses_is_read_whole_and_clause_by_clause():
+    """The question's probability is its whole text's, raised halfway to its most list-like clause's: as
+    train_intent computes it with scikit-learn, and never lower than the whole text's (session 41)."""
+    pytest.importorskip("sklearn")
+    from benchmarks.train_intent import pipeline, predict
+    from rag.intent import clauses
+
+    texts, labels = zip(*TRAIN, strict=True)
+    fitted = pipeline().fit(list(texts), list(labels))
+    model = IntentModel(_spec_from(fitted))
+    probe = ["Networks that output another network's weights: round up every paper on them.",
+             "Dropout regularisation. Who wrote the first paper?", "beam search — list them all", "one clause only"]
+    assert [len(clauses(t)) for t in probe] == [2, 2, 2, 0]
+    ours = [model.probability(t) for t in probe]
+    assert np.allclose(ours, predict(fitted, probe), atol=1e-9)
+    whole = fitted.predict_proba(probe)[:, 1]
+    assert all(o >= w - 1e-6 for o, w in zip(ours, whole, strict=True))  # (the exported weights are rounded)
+    assert ours[0] > whole[0] and ours[-1] == pytest.approx(whole[-1])
 
 
 def test_the_shipped_model_reads_wording_not_topic():
