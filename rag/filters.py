@@ -262,6 +262,7 @@ def _names_data(before: str, after: str) -> bool:
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
 
 
+OWNED_CHAPTER = re.compile(r"\b(?:[Tt]he\s+)?([A-Z][\w&-]*)['’]s\s+((?:[A-Z][\w-]*\s+){0,3}?[A-Z][\w-]*)\s+(?i:chapter)\b")
 # Another name of the venue joined to the one read ('TALN et RECITAL'): cut with it, so that no name is left in the topic.
 JOINED_NAME = re.compile(r"(?:\s*,\s*(?:(?:and|or|et|ou|und|oder)\s+)?|\s+(?:and|or|et|ou|und|oder|&)\s+|\s*/\s*)"
                          r"(?:(?:at|in|à|aux?|chez|bei|beim|auf)\s+)?(?:(?:the|les|des|la|le|die|der|den)\s+|l['’])?"
@@ -351,6 +352,9 @@ def parse(
         # '*SEM' is the event the Anthology ids as 'starsem' (not SemEval, which 'SEM' alone would read)
         question = STARRED.sub(lambda m: f"star{m.group(1).lower()}"
                                if vocab.canonical(f"star{m.group(1).lower()}") else m.group(0), question)
+        # an association's regional chapter named by its possessive: 'the ACL's North American chapter' is the 'North
+        # American Chapter of the ACL' the titles write (session 41)
+        question = OWNED_CHAPTER.sub(lambda m: f"the {m.group(2)} Chapter of the {m.group(1)}", question)
     q = read_years(question, f, vocab)
     # Checks against the collection's venues and years need the papers in memory; the engine backend's lazy
     # catalogue would load every paper, so there they are skipped.
@@ -434,8 +438,11 @@ def parse(
             while (joined := JOINED_NAME.match(q, end)) and vocab.canonical(joined.group(1)) == canon:
                 end = joined.end()  # the venue named again by another of its names: 'TALN et RECITAL', 'JEP, TALN or RECITAL'
             pre = re.search(r"(?:\b(?:only|published|presented|accepted|appeared)\s+)?(?:\b" + BEFORE +
-                            r"\s+)?(?:" + ARTICLE + r"\s*)?(?:(?:" + ORDINAL + r")\s+)?(?:" + VENUE_WORD + r"s?\s+)?$", q[:start],
-                            re.I)  # "de l'AMTA", "aux conférences TALN"
+                            r"\s+)?(?:(?<!\w)" + ARTICLE + r"\s*)?(?:(?<!\w)(?:editions?|volumes?|proceedings)\s+of\s+(?:" + ARTICLE +
+                            r"\s*)?)?"
+                            r"(?:(?:" + ORDINAL + r")\s+)?(?:(?:" + VENUE_WORD + r"|" + JOURNAL_WORD + r")s?\s*,?\s+)?$",
+                            q[:start], re.I)  # "de l'AMTA", "aux conférences TALN", "in the journal, CL", "in the
+            # proceedings of the …"
             q = _cut(q, pre.start() if pre else start, end)
     if f.venue and listed is not None:
         f.venue = alias(vocab, f.venue, f.year_min, listed, f.year_max)

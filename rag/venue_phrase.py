@@ -41,11 +41,14 @@ def names_a_venue(name: str, q: str, start: int, end: int) -> bool:
     if re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+(?:" + ORDINAL + r"|" + YEAR + r"))?\s*$", q[:start],
                  re.I):
         return True  # 'at the 58th Annual Meeting of …', 'at the 2017 Annual Meeting of …'
+    if re.search(r"(?:^|\s)(?:editions?|volumes?|proceedings)\s+of(?:\s+the)?\s*$", q[:start], re.I):
+        return True  # 'in the 2021 proceedings of the North American Chapter of the ACL' (session 41)
     if JOURNAL_OF.search(q, 0, start):
         return True  # the journal named in full: 'the American Journal of Computational Linguistics'
     typed = q[start:end]
-    if re.search(r"\b" + JOURNAL_WORD + r"\s+$", q[:start], re.I) and typed != typed.lower():
-        return True  # the journal's own word before its name: 'of the journal Computational Linguistics' (session 39)
+    if re.search(r"\b" + JOURNAL_WORD + r"\s*[,:]?\s+$", q[:start], re.I) and typed != typed.lower():
+        return True  # the journal's own word before its name: 'of the journal Computational Linguistics' (session 39),
+        # 'the ACL's own journal, Computational Linguistics' (session 41)
     if not q[:start].strip() and typed not in (typed.lower(), typed.capitalize()) and re.match(
             r"\s*(?:\(\s*[\w+-]+\s*\)\s*)?(?:[:–—]|\s-\s|,\s*" + YEAR + r"\b)", q[end:]):
         return True  # a name heading the question in its own capitals, before a colon, a dash or a year: 'Empirical
@@ -74,7 +77,7 @@ EVENT_PHRASE_LOWER = re.compile(r"(?<![\w-])(?:[a-z][a-z-]{2,}\s+){2,4}(?:worksh
 # A capitalised name of three words or more ('the Asia-Pacific Chapter of the Association for Computational
 # Linguistics', 'the Asia-Pacific Chapter of the ACL').
 OWNED_PHRASE = re.compile(r"(?<![\w-])[A-Z][\w-]*(?:\s+(?:(?:of|on|for|and|in|the|to|from|at|by|with)\s+)*[A-Z][\w-]*){2,}")
-YEAR_NEXT = re.compile(r"\s*,?\s*\(?" + YEAR + r"\b")
+YEAR_NEXT = re.compile(r"\s*,?\s*\(?(?:in\s+)?" + YEAR + r"\b")  # ', 2021', ' (2021)', ' in 2021'
 
 
 def typed_on(q: str, start: int, end: int, vocab: Vocabulary) -> int:
@@ -106,7 +109,7 @@ def owned_phrase(q: str, vocab: Vocabulary) -> list[tuple[int, int, str, int | N
             if canon is None and phrase.casefold() in vocab.titles and len(vocab.owners(phrase) - GENERIC_COLLECTIONS) <= 1:
                 canon = phrase  # one event filed under a generic collection (and, some years, its acronym)
             if canon and (names_a_venue(phrase, q, start, end) or YEAR_NEXT.match(q, end) or (
-                    not q[:start].strip() and re.match(r"\s*[:–-]", q[end:]))):
+                    not re.sub(r"^\s*(?:the\s+)?", "", q[:start], flags=re.I) and re.match(r"\s*[:–-]", q[end:]))):
                 return [(start, typed_on(q, start, end, vocab), canon, None, False)]
     return []
 

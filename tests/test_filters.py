@@ -1849,3 +1849,31 @@ def test_a_venue_in_a_year_its_possessive_volumes_and_the_end_of_a_year():
     assert got("TACL's first three volumes (2013 to 2015): articles on parsing") == ("TACL", 2013, 2015)
     assert got("Up to the end of 2019, who studied sarcasm in tweets?") == (None, None, 2019)
     assert got("from the start of 2015: work on sarcasm in tweets") == (None, 2015, None)
+
+
+def test_a_chapter_named_by_its_association_and_a_journal_after_a_comma_are_venues():
+    """'the ACL's North American chapter' is the 'North American Chapter of the ACL' (NAACL), also after 'the 2021
+    proceedings of'; 'the ACL's own journal, Computational Linguistics' is the CL journal; the words that only named
+    the venue leave the topic (session 41; written for this test after two v102 questions had missed their venue)."""
+    from rag.vocabulary import Vocabulary
+
+    naacl = ("NAACL — Proceedings of the 2021 Conference of the North American Chapter of the Association for "
+             "Computational Linguistics: Human Language Technologies")
+    eacl = ("EACL — Proceedings of the 16th Conference of the European Chapter of the Association for Computational "
+            "Linguistics: Main Volume")
+    cl = "CL — Computational Linguistics, Volume 44, Issue 1"
+    acl = "ACL — Proceedings of the 59th Annual Meeting of the Association for Computational Linguistics"
+    papers = _papers([(naacl, 2021), (eacl, 2021), (cl, 2018), (acl, 2021)])
+    vocab = Vocabulary.from_counts({naacl: 500, eacl: 300, cl: 40, acl: 700}, [])
+
+    def got(question):
+        parsed = parse_with(question, vocab, papers)
+        return parsed.filters.venue, parsed.filters.year_min, parsed.question
+
+    venue, year, rest = got("Bridging anaphora in the 2021 proceedings of the ACL's North American chapter: which papers?")
+    assert (venue, year) == ("NAACL", 2021) and not re.search(r"proceedings|ACL|North|chapter", rest), rest
+    venue, year, rest = got("the ACL's European chapter in 2021: zero pronouns")
+    assert (venue, year) == ("EACL", 2021) and "chapter" not in rest.lower()
+    venue, year, rest = got("Dialogue acts: what has the ACL's own journal, Computational Linguistics, printed?")
+    assert venue == "CL" and "Computational" not in rest
+    assert got("the ACL's student chapter: mentoring")[0] is None  # no venue's titles hold it
