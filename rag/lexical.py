@@ -109,6 +109,29 @@ def _query_tokens(query: str) -> tuple[str, ...]:
 _SPLIT = re.compile(r"(?u)\b\w\w+\b").findall  # bm25s.tokenize's default token_pattern
 
 
+# Function words the English stopword list of bm25s (which the index was built with) keeps: a question's "Any …?
+# I'd like every one of them." matched abstracts on 'any', 'every', 'them' and 'like' rather than on 'PTB'. Dropped from
+# the text a lexical search scores (`lexical_query`), never from the index or from the answer layer's term overlap.
+QUERY_FUNCTION_WORDS = frozenset(
+    """about above after again against all am any anybody anyone anything because been before being below both
+    could did do does doing down during each either every everybody everyone everything few from further had has
+    have having he her here hers herself him himself his how i i'd i'll i'm i've if its itself just me might more
+    most must my myself neither nor now off once ones other ought our ours ourselves out over own same shall she
+    should so some somebody someone something than those through too under until up very we were what whatever
+    when where whether which while who whom whose why would you your yours yourself yourselves like please them
+    themselves theirs us""".split()
+)
+_FUNCTION_WORD = re.compile(r"(?<![\w'’-])(?:" + "|".join(sorted((re.escape(w).replace("'", "['’]") for w in
+                                                                    QUERY_FUNCTION_WORDS), key=len, reverse=True))
+                            + r")(?![\w'’-])", re.I)
+
+
+def lexical_query(query: str) -> str:
+    """The query as a lexical search scores it: without QUERY_FUNCTION_WORDS, or as given where nothing else is left."""
+    kept = _FUNCTION_WORD.sub(" ", query)
+    return kept if _SPLIT(kept) else query
+
+
 def split_words(text: str) -> list[str]:
     """The words the lexical index splits a text into, as typed (before lower-casing, stopwords and stemming)."""
     return _SPLIT(text)

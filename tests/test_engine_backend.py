@@ -281,3 +281,20 @@ def test_index_lagging_the_store_after_a_crash_is_rebuilt_once(own_collection, c
     with caplog.at_level("WARNING", logger="rag.engine_index"):
         assert pipeline.get_engine(settings, own_collection).revision == eng.revision
     assert "built from the store" not in caplog.text and _segments(engine_dir(settings, store.name)) == segs
+
+
+@pytest.mark.parametrize("retriever", ["memory", "engine"])
+def test_function_words_of_a_question_do_not_drive_the_lexical_search(seed_collection, retriever):
+    """'Anything at all on PTB? I would like every one of them, whichever they are.': only one abstract writes 'PTB',
+    and the words around it ('anything', 'like', 'every', 'whichever', 'them') are in many; the lexical leg scores the
+    question without them, in both backends (session 41; written for this test after a v102 list question had been
+    refused)."""
+    from rag.lexical import lexical_query
+
+    for q in ["Anything at all on PTB? I would like every one of them, whichever they are.",
+              "Is there anything about PTB that any of you would like to show me?"]:
+        hits = rag.retrieve(q, k=3, collection=seed_collection, retriever=retriever)
+        assert "PTB" in hits[0].abstract, [h.title for h in hits]
+    assert lexical_query("What about over-smoothing in BERT-like GNNs? I'd like them all.").split() == [
+        "over-smoothing", "in", "BERT-like", "GNNs?", "."]  # (words in a compound stay)
+    assert lexical_query("what is it?").split() == ["is", "it?"] and lexical_query("what about them?") == "what about them?"

@@ -28,6 +28,7 @@ from collections import defaultdict
 
 import numpy as np
 
+from rag.lexical import lexical_query
 from rag.retrieval.filtering import Filters
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
@@ -243,7 +244,7 @@ class EngineRetriever:
         qvec = self.embed_query(query) if qvec is None else qvec
         n_cand = max(s.candidates, k)
         dense = self.dense(qvec, n_cand, sc)
-        bm25 = self.index.search(query, n_cand, **sc.lexical)
+        bm25 = self.index.search(lexical_query(query), n_cand, **sc.lexical)
         bm_score = dict(bm25)
         cos = dict(dense)
         extra: dict[str, int] = {}  # author-matched papers: number of matched names
@@ -263,7 +264,7 @@ class EngineRetriever:
         wanted = [pid for pid in wanted if pid in pos]
         no_bm25 = [pid for pid in wanted if pid not in bm_score]
         if no_bm25:  # exact BM25 of every pooled paper, as the memory backend's score vector gives
-            bm_score.update(self.index.search(query, len(no_bm25), allowed_ids=no_bm25))
+            bm_score.update(self.index.search(lexical_query(query), len(no_bm25), allowed_ids=no_bm25))
         no_cos = [pid for pid in wanted if pid not in cos]
         if no_cos:
             cos.update(self._cosines(no_cos, qvec))

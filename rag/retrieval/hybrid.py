@@ -7,7 +7,7 @@ import threading
 
 import numpy as np
 
-from rag.lexical import top_k
+from rag.lexical import lexical_query, top_k
 from rag.retrieval.filtering import Filters, author_starts, venue_matches
 from rag.retrieval.fusion import rrf, zscore
 from rag.retrieval.hits import Hit
@@ -247,7 +247,7 @@ class HybridRetriever:
         n_cand = max(s.candidates, k)
         cos = self.cosines(qvec) if s.dense_search == "exact" else None
         dense = self.dense(query, qvec, n_cand, allowed, cos=cos)
-        bm_all = self.lexical.scores(query)
+        bm_all = self.lexical.scores(lexical_query(query))
         bm25 = self.lexical.search(query, n_cand, allowed, scores=bm_all) if bm_all is not None else []
 
         info: dict[str, Hit] = {}
