@@ -321,6 +321,23 @@ def test_a_metric_typed_with_its_variant_and_a_score_of_up_to_states_the_figure(
     assert not ans.refused and "0.52" in ans.text, ans.text
 
 
+def test_ap_typed_in_its_own_case_is_the_metric_asked_and_a_number_at_it_states_it(seed_ready):
+    """'what AP …?' and '… reaching 52.7 AP on COCO test-dev': AP (average precision) typed in capitals is a metric,
+    as 'mAP' is (session 41, written for this test after a v103 detail question had been refused)."""
+    ans = rag.ask("An attention decoder plugged into detectors to link box, centre-point and corner cues: what AP does "
+                  "it end up with on COCO test-dev?")
+    assert not ans.refused and "52.7" in ans.text, ans.text
+
+
+def test_a_sentence_that_only_sets_the_scene_does_not_say_what_figure_is_asked(seed_ready):
+    """'I'm benchmarking alternatives to DP-SGD.' sets the scene; the sentence that asks names the figure, and DP-SGD,
+    which the abstract never writes, is not a test set the figure must be on (session 41, written for this test after
+    a v103 detail question had been refused)."""
+    ans = rag.ask("I'm benchmarking alternatives to DP-SGD. In the gradient embedding perturbation paper, what test "
+                  "accuracy on SVHN is reported?")
+    assert not ans.refused and "95.1" in ans.text, ans.text
+
+
 @pytest.mark.parametrize("question", ["What PCK does DeepPose reach?",
                                       "Which PCK score do the DeepPose cascaded regressors get?"])
 def test_pck_is_a_metric_the_abstract_must_name(seed_ready, question):

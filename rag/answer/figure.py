@@ -24,6 +24,11 @@ EVALUATIVE = re.compile(r"\b(?:state[- ]of[- ]the[- ]art|outperform\w*|surpass\w
 
 
 MAP_TYPED = re.compile(r"(?<![\w-])mAP(?![\w-])")  # 'mAP' in its own case: 'map' is also a verb
+# 'AP' (average precision) in its own case, with its usual suffixes ('AP50', 'APs'), and a number at it ('52.7 AP',
+# 'box AP of 41.2', 'AP50 = 60.1')
+AP_TYPED = re.compile(r"(?<![\w-])AP(?:50|75|[SML])?(?![\w-])")
+AP_NUMBER = re.compile(r"\d[\d.,]*\s*%?\s*(?:(?i:box|mask)\s+)?AP(?:50|75|[SML])?(?![\w-])|(?<![\w-])AP(?:50|75|[SML])?\s*"
+                       r"(?:(?:of|=|:|is|was|reaches|reached|reaching)\s*)?(?:(?:up\s+to|about|around|over)\s+)?\d")
 
 
 def _asked_metrics(query: Query) -> set[str]:
@@ -32,7 +37,7 @@ def _asked_metrics(query: Query) -> set[str]:
     words = set(re.findall(r"[\w-]+", low))
     asked = {m for m, forms in METRIC_FORMS.items()  # (a variant typed with its suffix: 'ROUGE-L', 'BLEU-4')
              if m in words or any(w.startswith(m + "-") for w in words) or any(" " in f and f in low for f in forms)}
-    return asked | ({"map"} if MAP_TYPED.search(query.search) else set())
+    return asked | ({"map"} if MAP_TYPED.search(query.search) else set()) | ({"ap"} if AP_TYPED.search(query.search) else set())
 
 
 # Metrics whose names are everyday words ('80.67% top-1 accuracy' of another model states no accuracy of the one
@@ -43,6 +48,8 @@ GENERIC_METRICS = frozenset({"accuracy", "accuracies", "precision", "recall"})
 def _metric_with_number(sentence: str, metrics: set[str]) -> bool:
     """Does the sentence give a number at a metric asked for, three words apart at most ('by 7.06 mAP', '+1.8% higher
     ADE20K val. mIoU', 'a BLEU of 31.2', 'F1 = 0.8', 'ROUGE-L scores up to 0.52')?"""
+    if "ap" in metrics and AP_NUMBER.search(sentence):
+        return True  # ('reaching 52.7 AP on COCO test-dev', typed in its own case)
     forms = [f for m in metrics for f in METRIC_FORMS.get(m, ("map",) if m == "map" else ())]
     return any(re.search(rf"\d[\d.,]*\s*%?(?:\s+(?!and\b|or\b|than\b)[\w.-]+){{0,3}}?\s*{re.escape(f)}\w*\b|"
                          rf"(?<![\w-]){re.escape(f)}(?:-\w+|\w*)(?:\s+(?:scores?|values?))?\s*(?:(?:of|=|:|at|is|was|reaches|reached|reaching)\s*)?"
@@ -60,6 +67,8 @@ def _names_metric(ev: Evidence, query: Query) -> bool:
     def names(m: str) -> bool:
         if m == "map":  # 'mAP' in its own case, or spelled out: 'map 2D images to 3D volumes' names no metric
             return bool(MAP_TYPED.search(written) or "mean average precision" in text)
+        if m == "ap":  # 'AP' in its own case, or spelled out
+            return bool(AP_TYPED.search(written) or "average precision" in text)
         return any(re.search(r"(?<![\w-])" + re.escape(form), text) for form in METRIC_FORMS.get(m, (m,)))
 
     return all(names(m) for m in _asked_metrics(query))
@@ -234,6 +243,16 @@ def _spelled_in_capitals(ev: Evidence, query: Query) -> dict[str, frozenset[str]
     return {acr: frozenset(query_tokens(phrase)) for acr, phrase in spelled_out(query.search, caps).items()} if caps else {}
 
 
+def _asking(question: str) -> str:
+    """The sentences of the question that ask ('…?'), where whole sentences before them only set the scene ('I'm
+    comparing DP-SGD alternatives. For gradient embedding perturbation, what CIFAR10 accuracy is reported?'); else the
+    whole question (a clause before a semicolon or a colon still says what is asked: 'MEAL V2 lifts a ResNet-18 to
+    73.19% top-1; from what accuracy does it start?')."""
+    parts = [p for p in re.split(r"(?<=[.!])\s+(?=[A-Z])", question.strip()) if p.strip()]
+    asks = [p for p in parts if p.rstrip().endswith("?")]
+    return " ".join(asks) if asks and len(asks) < len(parts) else question
+
+
 def states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -249,7 +268,8 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     from rag.relevance import term_weights, tokens
     from rag.text import content_terms
 
-    named = query.named_forms
+    asking = _asking(query.search)  # the sentences that ask, where others set the scene (session 41)
+    named = {n: t for n, t in query.named_forms.items() if t in asking}
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
@@ -264,7 +284,9 @@ def states_figure(ev: Evidence, query: Query) -> bool:
               | tokens(" ".join(t for n, t in query.named_forms.items() if n in found)))
     metric_stems, metric = _metric_stems()
     naming -= metric_stems  # a metric named ('RMSE') is what is asked, not the paper's name
-    words = [w for w in content_terms(query.search) if w not in FIGURE_FILLER]
+    # (the sentences that ask, where others set the scene: 'I'm comparing DP-SGD alternatives. For gradient embedding
+    # perturbation, what CIFAR10 accuracy is reported?')
+    words = [w for w in content_terms(asking) if w not in FIGURE_FILLER]
     asked = [t for t in dict.fromkeys(query_tokens(" ".join(words))) if t not in naming]
     sentences = [ev.sentences[i] for i in ev.best(4)]
     metrics = _asked_metrics(query) - GENERIC_METRICS
