@@ -13,7 +13,7 @@ from functools import lru_cache
 from rag.acronyms import with_spelled
 from rag.answer.evidence import RATIO, Evidence, counts, has_figure
 from rag.figures import ASKED_FIGURE, FIGURE, FIGURE_FILLER, METRIC_FORMS, QUANTITY, UNIT_STOP
-from rag.query import BRACKETED_ITEMS, Query
+from rag.query import BRACKETED_ITEMS, Query, asked_sentences
 
 __all__ = ["FIGURE_SHARE", "figure_asked", "states_figure", "stating_sentence"]
 
@@ -243,16 +243,6 @@ def _spelled_in_capitals(ev: Evidence, query: Query) -> dict[str, frozenset[str]
     return {acr: frozenset(query_tokens(phrase)) for acr, phrase in spelled_out(query.search, caps).items()} if caps else {}
 
 
-def _asking(question: str) -> str:
-    """The sentences of the question that ask ('…?'), where whole sentences before them only set the scene ('I'm
-    comparing DP-SGD alternatives. For gradient embedding perturbation, what CIFAR10 accuracy is reported?'); else the
-    whole question (a clause before a semicolon or a colon still says what is asked: 'MEAL V2 lifts a ResNet-18 to
-    73.19% top-1; from what accuracy does it start?')."""
-    parts = [p for p in re.split(r"(?<=[.!])\s+(?=[A-Z])", question.strip()) if p.strip()]
-    asks = [p for p in parts if p.rstrip().endswith("?")]
-    return " ".join(asks) if asks and len(asks) < len(parts) else question
-
-
 def states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -268,7 +258,9 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     from rag.relevance import term_weights, tokens
     from rag.text import content_terms
 
-    asking = _asking(query.search)  # the sentences that ask, where others set the scene (session 41)
+    # the sentences that ask, where whole sentences before them only set the scene ('I'm comparing DP-SGD alternatives.
+    # For gradient embedding perturbation, what CIFAR10 accuracy is reported?'; session 41)
+    asking = asked_sentences(query.search, semicolons=False)
     named = {n: t for n, t in query.named_forms.items() if t in asking}
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
