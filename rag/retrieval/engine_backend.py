@@ -244,7 +244,8 @@ class EngineRetriever:
         qvec = self.embed_query(query) if qvec is None else qvec
         n_cand = max(s.candidates, k)
         dense = self.dense(qvec, n_cand, sc)
-        bm25 = self.index.search(lexical_query(query), n_cand, **sc.lexical)
+        words = lexical_query(query)  # the text the lexical leg scores, read once for both of its searches below
+        bm25 = self.index.search(words, n_cand, **sc.lexical)
         bm_score = dict(bm25)
         cos = dict(dense)
         extra: dict[str, int] = {}  # author-matched papers: number of matched names
@@ -264,7 +265,7 @@ class EngineRetriever:
         wanted = [pid for pid in wanted if pid in pos]
         no_bm25 = [pid for pid in wanted if pid not in bm_score]
         if no_bm25:  # exact BM25 of every pooled paper, as the memory backend's score vector gives
-            bm_score.update(self.index.search(lexical_query(query), len(no_bm25), allowed_ids=no_bm25))
+            bm_score.update(self.index.search(words, len(no_bm25), allowed_ids=no_bm25))
         no_cos = [pid for pid in wanted if pid not in cos]
         if no_cos:
             cos.update(self._cosines(no_cos, qvec))
