@@ -79,10 +79,11 @@ AUTHOR_Q = re.compile(r"\b(who (are|were|is) the authors?|" + _EMBEDDED + r"who 
 # quantity ("top-1 accuracy of X on Y", "X parameter count and FLOPs"). A description that merely
 # contains such words ("… by adjusting the learning rate on the fly", "certify how many predictions
 # … can flip") does not ask for a figure.
+# (A dash typed as "--" sets off a clause as "—" does: "GShard -- by how many BLEU points …?"; session 42.)
 # A clause also starts after a comma before a conjunction and a question word ("X converges faster, but how many epochs?")
 # (or after a comma before 'by how / by what' or 'what': 'In the DGL paper, by what factor …?', 'In Mamba-ND, what top-1
 # accuracy …?'; not 'which', which opens relative clauses: '…, which improves accuracy')
-_CLAUSE = (r"(?:^|[:;?!—–]\s*|\s-\s+|\." + _NOT_ABBREVIATION + r"\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
+_CLAUSE = (r"(?:^|[:;?!—–]\s*|\s--?\s+|\." + _NOT_ABBREVIATION + r"\s+|,\s+(?=(?:(?:but|and|so|yet)\s+(?:(?:after|in|on|for|with|within|at|over|across|from|"
            r"to|under)\s+)?|by\s+)(?:how|what|which)\b|how\s+(?:much|many)\b(?!\s+to\b)|what\b))")  # ', how much faster …?' (not ', how many to use')
 # "what kind of error …", "which type of budget …" ask for a category, not a figure
 _KIND_OF = r"(?:kinds?|types?|sorts?|forms?|variet(?:y|ies)|styles?|categor(?:y|ies)|famil(?:y|ies)|class(?:es)?) of\b"
@@ -131,7 +132,7 @@ NUMBER_Q = re.compile(
     r"(?!.*\b(?:what|which|who|how|why|where|that|papers?|stud(?:y|ies)|methods?|approach(?:es)?|works?)\b)"
     r".*\b" + QUANTITY + r"(?: and (?:[\w-]+ )?" + QUANTITY + r")?(?:,?\s*please)?\s*[?.!]?\s*$"
     # a change asked by its size anywhere ('made training faster by what multiple?')
-    r"|\bby\s+(?:how\s+much|what\s+(?:factor|margin|multiple|percentage))\b"
+    r"|\bby\s+(?:how\s+(?:much|many)|what\s+(?:factor|margin|multiple|percentage))\b"
     # a count asked inside a clause, after its preposition ('predictions from how many trained networks …?'; not
     # 'work on how many samples …', a topic, nor 'a cost that does not grow with how many tasks …', a description)
     r"|(?<!\bgrow\s)(?<!\bgrows\s)(?<!\bscale\s)(?<!\bscales\s)(?<!\bvary\s)(?<!\bvaries\s)(?<!\bdepend\s)"
@@ -820,6 +821,12 @@ def name_forms(named: list[str]) -> dict[str, str]:
 
 # 'the exact mean average precision …', 'precise top-1 accuracy of …': a quantity asked for exactly is a figure
 EXACT_FIGURE = re.compile(r"\b(?:exact(?!\s+match)|precise)\s+(?:[\w-]+\s+){0,3}?" + QUANTITY + r"\b", re.I)
+# A figure checked ('… scored ~70 PCP; can you confirm that number?') or named by what the paper got ('X -- the number
+# it gets on SST?', 'the accuracy they reached on Y'): a figure is asked (session 42)
+CHECKED_FIGURE = re.compile(r"\b(?:confirm|verify|double-?check|check)\s+(?:that|this|the|their|its|those|these)\s+"
+                            r"(?:[\w-]+\s+)?(?:number|figure|score|value)s?\b|"
+                            r"\b" + QUANTITY + r"\s+(?:it|they|the\s+model|the\s+method)\s+(?:gets?|got|reach(?:es|ed)?|achieve[sd]?|"
+                            r"score[sd]?|report(?:s|ed)?|obtain(?:s|ed)?|attain(?:s|ed)?)\b", re.I)
 
 
 # Where one sentence of a question ends and the next begins: after '.', '!' or '?' before a capital (not after 'vs.',
@@ -888,7 +895,8 @@ def asks_figure(question: str) -> bool:
     if number and PAPER_ASKED.search(question) and not _INTERROGATIVE.match(number.group(0)):
         number = None  # 'order-optimal rates for saddle-point problems — which paper?': the rates describe the paper
     figure = bool(number or (opens_with_what and IN_UNITS.search(question))) and not ASKS_WHAT_CALLED.search(question)
-    figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question) or UNIT_APART.search(question))
+    figure = figure or bool(IN_PERCENT.search(question) or EXACT_FIGURE.search(question) or UNIT_APART.search(question)
+                             or CHECKED_FIGURE.search(question))
     if figure and QUANTITY_AS_VERB.search(question):
         return bool(NUMBER_Q.search(QUANTITY_AS_VERB.sub(" ", question)))
     if figure and METHOD_ASKED.search(question):  # unless another clause asks a figure ('…, and how many GPUs?')

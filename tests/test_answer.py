@@ -868,6 +868,11 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
      "We propose an attention-free tagger. It outperforms recurrent taggers by 1.4 F1 on four treebanks.", True),
     ("the attention-free tagger they propose: does it beat the recurrent ones, and by how much?",
      "We propose an attention-free tagger. It outperforms recurrent taggers on all four treebanks we tried.", False),
+    # an acronym naming a field ('NLP', 'RL') is no name the abstract must write (session 42; written for this test)
+    ("the backdoor detector for NLP classifiers: what share of models did it flag correctly?",
+     "We detect backdoors in text classifiers. It flags trojaned and clean models with 97.1% overall accuracy.", True),
+    ("the backdoor detector for NLP classifiers: what share of models did it flag correctly on TrojAI?",
+     "We detect backdoors in text classifiers. It flags trojaned and clean models with 97.1% overall accuracy.", False),
     # 'map' the verb is no mAP (session 34; written for this test)
     ("What mAP does the lifting network reach on 2D/3D part transfer?",
      "We map 2D features to 3D volumes. We evaluate it on 2D/3D part transfer.", False),

@@ -705,6 +705,21 @@ def test_a_name_before_count_is_not_the_unit_counted():
 
 
 @pytest.mark.parametrize(("question", "figure"), [
+    # a dash typed as '--' sets off the clause that asks, as '—' does (session 42; written for this test)
+    ("The sparse parser trained on UD -- by how many LAS points did it improve?", True),
+    ("Their streaming recogniser -- what word error rate on the noisy subset?", True),
+    ("graph pooling -- which papers select nodes instead of clustering them?", False),
+    # a figure to check, or named by what the paper got, is asked (session 42; written for this test)
+    ("A colleague says the pruned ViT kept 79% top-1; can you verify that figure from its abstract?", True),
+    ("the sparse tagger -- the accuracy it reaches on CoNLL-2003?", True),
+    ("can you check this claim: graph pooling helps molecule property prediction?", False),
+    ("papers that verify the results of earlier work", False),
+])
+def test_a_double_dash_clause_and_a_figure_to_check_ask_for_a_figure(question, figure):
+    assert analyse(question, [], None).wants_number is figure
+
+
+@pytest.mark.parametrize(("question", "figure"), [
     # a quantity word as the verb of 'what do they …', with its object (session 30; written for this test)
     ("so what do they rate summaries by, if not human judges?", False),
     ("what does the parser count edges with?", False),

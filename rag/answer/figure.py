@@ -243,6 +243,11 @@ def _spelled_in_capitals(ev: Evidence, query: Query) -> dict[str, frozenset[str]
     return {acr: frozenset(query_tokens(phrase)) for acr, phrase in spelled_out(query.search, caps).items()} if caps else {}
 
 
+# Acronyms that name a field, not a dataset, model or metric ('trojaned NLP classifiers', 'the RL-trained controller'):
+# an abstract that states the figure need not write them (T-Miner's says 'text classifiers'; session 42)
+FIELD_NAMES = frozenset({"nlp", "ml", "ai", "cv", "dl", "rl", "ir"})
+
+
 def states_figure(ev: Evidence, query: Query) -> bool:
     """Does one of the paper's best sentences give a number for what the question asks about?
 
@@ -261,7 +266,7 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     # the sentences that ask, where whole sentences before them only set the scene ('I'm comparing DP-SGD alternatives.
     # For gradient embedding perturbation, what CIFAR10 accuracy is reported?'; session 41)
     asking = asked_sentences(query.search, semicolons=False)
-    named = {n: t for n, t in query.named_forms.items() if t in asking}
+    named = {n: t for n, t in query.named_forms.items() if t in asking and n not in FIELD_NAMES}
     found = paper_names(ev.hit.paper, named)
     if len(found) < len(named) or not _names_metric(ev, query) or not _names_quantity(ev, query):
         return False  # a test set, model, metric or quantity the question names that this abstract never mentions
@@ -354,5 +359,5 @@ def figure_asked(question: str) -> str:
     words = [w if any(c.isupper() for c in w) else w.lower() for w in m.group(1).split()  # 'the BLEU', 'the mAP'
              if w.lower() not in ("what", "which", "the", "a", "an", "as", "how", "by", "did", "does", "is", "was", "of",
                                   "in", "many", "much", "with", "for", "on", "at", "to", "and", "or", "it", "its", "they",
-                                  "their", "this", "that", "these", "those", "we", "you")]
+                                  "their", "this", "that", "these", "those", "we", "you", "confirm", "verify", "check")]
     return "the " + " ".join(words) if words else "the figure asked for"
