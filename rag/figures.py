@@ -55,7 +55,7 @@ FIGURE = re.compile(r"\b(?<!['’])((?:[a-z-]+ ){0,2}(?:error rates?|rate|ratio|
 
 # Words of a figure question that say nothing about which figure ("how much … does X get / report").
 FIGURE_FILLER = frozenset("much many get gets got reach reached reaches report reports reported achieve achieves "
-                          "achieved obtain obtains obtained give gives given number figure exactly "
+                          "achieved obtain obtains obtained give gives given number figure exactly exact precise come comes came "
                           # verbs of reporting, and superlatives, which pick the figure an abstract gives as 'up to'
                           # or 'best' ('the largest accuracy margin it claims')
                           "claim claims claimed state states stated say says said largest biggest highest greatest "

@@ -873,6 +873,11 @@ def test_a_bound_in_symbols_is_a_figure(sentence, figure):
      "We detect backdoors in text classifiers. It flags trojaned and clean models with 97.1% overall accuracy.", True),
     ("the backdoor detector for NLP classifiers: what share of models did it flag correctly on TrojAI?",
      "We detect backdoors in text classifiers. It flags trojaned and clean models with 97.1% overall accuracy.", False),
+    # a size written 'NxM' gives each side; 'exact' and 'came out' ask no word (session 42; written for this test)
+    ("so with the plain ViT-B and 384 crops, which exact number came out?",
+     "We distil a plain ViT-B. It obtains 85.1% top-1 accuracy using a single crop of 384x384 pixels.", True),
+    ("so with the plain ViT-B and 384 crops, which exact number came out?",
+     "We distil a plain ViT-B. It obtains 85.1% top-1 accuracy with longer training.", False),
     # 'map' the verb is no mAP (session 34; written for this test)
     ("What mAP does the lifting network reach on 2D/3D part transfer?",
      "We map 2D features to 3D volumes. We evaluate it on 2D/3D part transfer.", False),

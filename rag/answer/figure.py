@@ -218,6 +218,15 @@ def gives_figure(sentence: str) -> bool:
 _DEGREE = frozenset(("er", "est", "r", "st"))  # 'weak' + 'est', 'larg' + 'er' (Snowball's 'large'), 'wide' + 'st'
 
 
+_BY = re.compile(r"(?<=\d)[x×](?=\d)")
+
+
+def _dimensions(words: set[str]) -> set[str]:
+    """A sentence's words with the sides of a size written 'NxM' ('224x224' also gives '224'), which a question
+    writes alone ('with 224 crops')."""
+    return words | {side for w in words if _BY.search(w) for side in _BY.split(w)}
+
+
 def _head_of(term: str, words: set[str]) -> bool:
     """Does the sentence write a question's term (of 4+ letters) as the head of a name it writes solid ('adder
     networks' and 'AdderNets', 'dense network' and 'DenseNet'), or in a form the stemmer leaves apart ('the weakest
@@ -308,7 +317,7 @@ def states_figure(ev: Evidence, query: Query) -> bool:
     spelled = _spelled_in_capitals(ev, query)
     for sent in sentences:  # (a relative amount is given in digits or as a ratio: 'three frameworks' states no speed-up)
         if gives_figure(sent) and (not query.wants_ratio or re.search(r"\d", sent) or RATIO.search(sent)):
-            words, low = with_spelled(tokens(sent), spelled), sent.lower()
+            words, low = with_spelled(_dimensions(tokens(sent)), spelled), sent.lower()
             if sum(v for t, v in w.items() if t in words or _head_of(t, words)
                    or any(f in low for f in metric.get(t, ()))) >= FIGURE_SHARE * total:
                 return True
