@@ -28,6 +28,7 @@ from rag.answer.judge import (
     unwritten,
 )
 from rag.answer.refuse import refusal_text
+from rag.answer.sides import other_side
 from rag.chat import Thread, ordinal_cited_text, points_back
 from rag.cite import renumber
 from rag.filters import Filters
@@ -69,6 +70,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                 query, (evs, chosen, kind) = undated, found
                 answer.filters = _given(query.filters)
                 undated_years = not dated
+        if kind == "answer":  # a comparison answered with one paper: its other side, named by the other words
+            side = other_side(eng, query, chosen, lambda reading: _choose(eng, reading, replace(answer)))
+            chosen = chosen + [side] if side is not None else chosen
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
