@@ -304,6 +304,17 @@ def test_a_glossed_question_finds_its_english_paper(seed_ready, question, title)
     assert typed.refused or not typed.sources[0].title.startswith(title.split(":")[0])
 
 
+def test_a_glossed_question_on_words_the_collection_never_writes_is_refused(seed_ready):
+    """A French question whose English gloss ('defraud', 'insurance') the bundled abstracts never write is refused,
+    though its best paper shares a word ('détection'); a German one on a topic the collection holds is answered.
+    (Written for this test, session 42.)"""
+    _system_dictionaries()
+    ans = rag.ask("Existe-t-il des travaux sur la détection des fraudes à l'assurance automobile ?")
+    assert ans.refused and "No abstract mentions" in ans.text and "insurance" in ans.text, ans.text
+    ans = rag.ask("Gibt es Arbeiten, die Hypernetzwerke für kontinuierliches Lernen nutzen?")
+    assert not ans.refused and ans.sources[0].title.startswith("Continual Learning with Dependency Preserving")
+
+
 @pytest.mark.parametrize(("question", "topic"), [  # written for this test (session 28)
     ("Quels travaux portent sur la traduction de la parole ?", "translation"),
     ("Welche Beiträge beschäftigen sich mit der Segmentierung von Bildern?", "segmentation"),

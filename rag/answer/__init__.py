@@ -26,6 +26,7 @@ from rag.answer.judge import (
     paper_names,
     select,
     unwritten,
+    unwritten_gloss,
 )
 from rag.answer.refuse import refusal_text
 from rag.answer.sides import other_side
@@ -410,6 +411,8 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
     top = chosen[0]
     plain = kind == "answer" and not (query.filters or query.foreign or query.has_history or query.wants_authors)
     words = unwritten(eng, query, top.relevance) if plain else []
+    if not words and kind == "answer" and query.foreign and not (query.filters or query.has_history or query.wants_authors):
+        words = unwritten_gloss(eng, query, top.relevance)  # 'Erdbebenfrühwarnung …': glossed 'earthquake early warning'
     if words:  # 'how is whisky distillation controlled in column stills?'
         return refusal_text(f"No abstract mentions {', '.join(words)}."), None
     if query.wants_authors:
