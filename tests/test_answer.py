@@ -1114,6 +1114,7 @@ def test_a_comparison_that_also_asks_a_figure_lists_both_papers(seed_ready, monk
     assert len(titles) == 2 and any(t.startswith("Efficient Generalized Spherical") for t in titles) \
         and any("invariant to time" in t for t in titles), titles
     monkeypatch.setattr(answer, "_one_paper_asked", lambda query: query.wants_number)  # the sides skipped again
+    monkeypatch.setattr(answer, "other_side", lambda *args: None)  # (and the other side's reading, session 42)
     assert len(rag.ask(question).sources) == 1
 
 
