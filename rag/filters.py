@@ -61,6 +61,8 @@ DATA_AFTER = (r"(?:anthology|data|dataset|datasets|corpus|corpora|benchmarks?|ne
 DATA_BEFORE = (r"(?:(?:trained|evaluat(?:e|es|ed|ing)|tested|benchmarked|fine-?tuned|pre-?trained|experiments?|results|scores?|"
                r"accuracy|performance|work(?:s|ed|ing)?)\s+(?:on|with|using)|(?:training|evaluation|testing)\s+(?:on|with|data\s+from)|"
                r"(?:data|data\s*sets?|corpus|corpora)\s+(?:of|from))")  # 'the data of the WMT 2016 … task'
+# (of those, the words that name a venue's other things, whatever the collection writes: 'the ACL anthology')
+NOT_DATA_AFTER = r"(?:anthology|network|community|guidelines|scheme|schema|format|formats)"
 TOPIC_AFTER = r"(?:task|tasks|shared|style|ner|pos|model|models)"
 # After a small venue named like a topic ('WMT', 'NLI'), words that still make it the venue.
 STRONG_AFTER = (r"(?:submissions?|proceedings|system descriptions?|shared tasks?|workshop|conference|"
@@ -186,7 +188,8 @@ def _venue_matches(q: str, vocab: Vocabulary, years: bool = False) -> list[tuple
         year_ahead = not m.group(2) and bool(re.search(r"(?<![\w-])" + YEAR + r"\s+$", q[: m.start()]))
         if hyphen_word or _is_filter_position(q, m.start(), m.end(), (bool(year) and not hyphen_year) or year_ahead,
                                key in vocab.ambiguous and not vocab.names_event(canon) and not _own_casing(word, canon),
-                               hyphen_year, year_elsewhere=years and _typed_as_acronym(word, canon)):
+                               hyphen_year, year_elsewhere=years and _typed_as_acronym(word, canon),
+                               data_name=vocab.data_names is None or key in vocab.data_names):
             glued = bool(m.group(2)) and m.group(2)[0].isdigit() and len(m.group(2)) == 2  # 'IWSLT07'
             if glued and re.match(r"\s*(?:[A-Z][a-z]+[-–][A-Z][a-z]+|[A-Za-z]{2}[-–→][A-Za-z]{2})\b", q[m.end():]):
                 continue  # 'IWSLT14 German-English', 'WMT16 en-ro': a data set
@@ -252,11 +255,13 @@ def _venue_before_years(question: str, q: str, vocab: Vocabulary) -> list:
     return []
 
 
-def _names_data(before: str, after: str) -> bool:
+def _names_data(before: str, after: str, data_name: bool = True) -> bool:
     """Do the words around a venue mention make it data ('the CoNLL 2003 data', 'the IWSLT 2017 (IWSLT17)
     data sets', 'trained on WMT 2014', 'tested on the WMT14 (WMT 2014) test set') rather than the place of
-    publication?"""
-    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:(?:" + TOPIC_AFTER + r"|[A-Za-z]+[-–][A-Za-z]+)\s+){0,2}" + DATA_AFTER
+    publication? A word for data after it counts where the collection's abstracts write the venue's name for data
+    (`data_name`, `Vocabulary.data_names`: 'CoNLL 2003 data', not 'LREC 2014 corpora')."""
+    after_words = DATA_AFTER if data_name else NOT_DATA_AFTER
+    if re.match(r"\s*\)?\s*(?:\([^)]*\)\s*)?(?:(?:" + TOPIC_AFTER + r"|[A-Za-z]+[-–][A-Za-z]+)\s+){0,2}" + after_words
                 + r"\b(?![-‐])", after, re.I):  # 'the IWSLT'14 German-English set' (not 'ACL 2019 data-to-text')
         return True
     return bool(re.search(r"\b" + DATA_BEFORE + r"(?:\s+" + ARTICLE + r")?(?:\s+\S+\s*\()?\s*$", before, re.I))
@@ -284,7 +289,7 @@ def _venue_words(q: str, pattern: str):
 
 
 def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous: bool = False,
-                        hyphen_year: bool = False, year_elsewhere: bool = False) -> bool:
+                        hyphen_year: bool = False, year_elsewhere: bool = False, data_name: bool = True) -> bool:
     before = q[:start].rstrip()
     after = q[end:]
     if HELD_WITH.search(before):
@@ -305,7 +310,7 @@ def _is_filter_position(q: str, start: int, end: int, with_year: bool, ambiguous
         # 'COLING-2018 papers' or 'accepted at LREC-2016' is the event
         return bool(re.fullmatch(AFTER + r"\W*", nxt_word.lower())) or (
             not nxt_word and bool(re.search(r"(?:^|\s)" + BEFORE + r"(?:\s+the)?$", before, re.I)))
-    if _names_data(before, after):
+    if _names_data(before, after, data_name):
         return False  # "the CoNLL 2003 data", "the CoNLL 2009 shared task data", "the ACL anthology"
     if re.search(r"(?:^|\s)(?:" + VENUE_WORD + r"|" + JOURNAL_WORD + r")s?$", before, re.I):
         return True  # 'Atelier EAMT de 1993', 'Workshop SIGMORPHON', 'der Zeitschrift LiLT', 'aux conférences TALN'

@@ -1131,6 +1131,34 @@ def test_a_venue_and_year_named_as_data_is_no_filter():
         assert (f.venue, f.year_min, f.year_max) == want, question
 
 
+def test_a_venue_the_abstracts_never_name_as_data_is_the_venue_before_a_word_for_data():
+    """'LREC 2014 corpora' asks for the corpora LREC 2014 published: the collection's abstracts never write LREC as
+    the name of data, where they do write 'the CoNLL 2003 data' (`Vocabulary.data_names`). A vocabulary built from fewer
+    than 1,000 abstracts keeps the old reading: a word for data after any venue and year makes them data (session 42;
+    written for this test)."""
+    from rag.filters import parse
+    from rag.vocabulary import Vocabulary
+
+    counts = {"LREC — Proceedings of the Ninth International Conference on Language Resources and Evaluation": 700,
+              "CoNLL — Proceedings of the Eighteenth Conference on Computational Natural Language Learning": 60,
+              "ACL — Proceedings of the 52nd Annual Meeting of the Association for Computational Linguistics": 900}
+    abstracts = ["We tag the CoNLL 2003 NER data and report F1.", "On the CoNLL-2012 dataset our parser gains 2 points.",
+                 "We release a corpus of YouTube comments annotated for sentiment."]
+    vocab = Vocabulary.from_counts(counts, abstracts + ["We parse German with a transition system."] * 1000)
+    assert vocab.data_names == {"conll"}
+    for question, want in [
+        ("LREC 2014 corpora built from YouTube comments", ("LREC", 2014)),
+        ("LREC 2014 datasets of tweets", ("LREC", 2014)),
+        ("NER trained with the CoNLL 2003 data and gazetteers", (None, None)),
+        ("the CoNLL 2003 data: which taggers use gazetteers?", (None, None)),
+    ]:
+        f = parse(question, vocab).filters
+        assert (f.venue, f.year_min) == want, question
+    blind = Vocabulary.from_counts(counts, abstracts)
+    assert blind.data_names is None
+    assert parse("LREC 2014 corpora built from YouTube comments", blind).filters.venue is None
+
+
 def test_an_event_filed_under_another_acronym_that_year_is_found_by_its_name():
     """An event renamed (the Fourth Workshop on Online Abuse and Harms is filed under ALW, the fifth under
     WOAH) or filed under its host (the 2019 Workshop on Asian Translation under EMNLP): its name or acronym
