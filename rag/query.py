@@ -226,7 +226,12 @@ AUTHOR_ASKED = re.compile(
     # 'Ilya Sutskever — does he have any papers here?', 'Jane Doe: has she written anything on parsing?'
     + _FULL_NAME.replace("?P<name>", "?P<name3>") + r"\s*[—–:,-]+\s*(?i:does|did|has|have|is|was)\s+(?i:he|she|they)\s+"
     r"(?i:have|has|had|write|wrote|written|author|authored|co-?authored|publish|published|contribute|contributed|"
-    r"appear|any)\b")
+    r"appear|any)\b|"
+    # a name in the sentence that sets the scene, and the next asks whether that person is an author ('Pruning people
+    # will know Jane Doe from weight rewinding. Is she credited as an author on any record?'; session 42)
+    + r"(?![\w-]*['’]s\s)" + _FULL_NAME.replace("?P<name>", "?P<name6>") + r"\b[^.?!]{0,120}[.?!;:—–]\s*(?i:is|was|did|has|does)\s+(?i:he|she)\s+"
+    r"(?:(?i:ever|also|actually|really|even)\s+)?(?i:credited|listed|named|an?\s+(?:co-?)?author|(?:co-?)?authored|"
+    r"written|wrote|write|published)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
 # "is the library public somewhere?"): the sentence with the URL answers. An artifact is something a paper can
 # publish at an address; "where can I find papers on X" and "code-switching" ask for none.
@@ -967,7 +972,7 @@ def analyse(
     unknown = ""
     asked = AUTHOR_ASKED.search(question) if eng is not None and not (filters and filters.author) else None
     if asked:
-        name = next(n for n in asked.group("name", "name2", "name3", "name4", "name5") if n)
+        name = next(n for n in asked.group("name", "name2", "name3", "name4", "name5", "name6") if n)
         unknown = "" if eng.retriever.authors.lists(name) else name
     figure = asks_figure(question)
     intent = load_intent()

@@ -611,7 +611,10 @@ def test_a_year_that_dates_something_is_not_a_figure(sentence, states):
 
 @pytest.mark.parametrize("question", ["papers by Yann LeCun", "Is Yann LeCun an author of any of these papers?",
                                       "did Yann LeCun write any of them?", "anything by Yann LeCun on pruning",
-                                      "which of these did Yann LeCun himself write?"])  # (session 35)
+                                      "which of these did Yann LeCun himself write?",
+                                      # the name in the sentence that sets the scene (session 42; written for this test)
+                                      "Pruning folk cite Yann LeCun for optimal brain damage. Is he credited as an "
+                                      "author on any record here?"])  # (session 35)
 def test_a_person_the_abstracts_only_cite_is_no_author(seed_ready, question):
     """An abstract of the bundled corpus cites LeCun ('the Optimal Brain Surgeon framework of [LeCun, Denker,
     and Solla, 1990]'), but no paper lists him as an author: asked as an author, he gets a plain refusal

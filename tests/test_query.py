@@ -704,6 +704,20 @@ def test_a_name_before_count_is_not_the_unit_counted():
     assert count_unit("what is the token count of the corpus?") == count_unit("how many tokens")
 
 
+@pytest.mark.parametrize(("question", "name"), [
+    # a name in the sentence that sets the scene, asked after as an author (session 42; written for this test)
+    ("Pruning folk cite Yann LeCun for optimal brain damage. Is he credited as an author on any record?", "Yann LeCun"),
+    ("I chatted with Maria Garcia at a poster session. Did she ever write anything in this corpus?", "Maria Garcia"),
+    ("The U-Net paper's Olaf Ronneberger: is he listed on any record?", "Olaf Ronneberger"),
+    ("Optimal brain damage is old. Is it credited to anyone here?", None),
+])
+def test_a_person_named_before_the_sentence_that_asks_is_an_author_asked(question, name):
+    from rag.query import AUTHOR_ASKED
+
+    m = AUTHOR_ASKED.search(question)
+    assert (m and m.group("name6")) == name
+
+
 @pytest.mark.parametrize(("question", "figure"), [
     # a dash typed as '--' sets off the clause that asks, as '—' does (session 42; written for this test)
     ("The sparse parser trained on UD -- by how many LAS points did it improve?", True),
