@@ -229,7 +229,8 @@ AUTHOR_ASKED = re.compile(
     r"appear|any)\b|"
     # a name in the sentence that sets the scene, and the next asks whether that person is an author ('Pruning people
     # will know Jane Doe from weight rewinding. Is she credited as an author on any record?'; session 42)
-    + r"(?![\w-]*['’]s\s)" + _FULL_NAME.replace("?P<name>", "?P<name6>") + r"\b[^.?!]{0,120}[.?!;:—–]\s*(?i:is|was|did|has|does)\s+(?i:he|she)\s+"
+    + r"(?![\w-]*['’]s\s)(?!(?:The|A|An|This|That|These|Those|In|On|At|For|From|My|Our|Their|His|Her|Its)\s)"
+    + _FULL_NAME.replace("?P<name>", "?P<name6>") + r"\b[^.?!]{0,120}[.?!;:—–]\s*(?i:is|was|did|has|does)\s+(?i:he|she)\s+"
     r"(?:(?i:ever|also|actually|really|even)\s+)?(?i:credited|listed|named|an?\s+(?:co-?)?author|(?:co-?)?authored|"
     r"written|wrote|write|published)\b")
 # A link is asked for ("where can I download it?", "is the code on GitHub?", "where is the X code to be released?",
