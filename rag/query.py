@@ -696,6 +696,19 @@ _NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of|as\s+opposed\s+to|other
                        r"((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)
 
 
+# A topic the question sets aside, to its clause's end: 'Event ticketing, not lottery tickets: …', 'Blood-sugar spikes
+# rather than spiking neurons: …', 'Not network pruning -- I mean horticulture …' ('not' opening a clause; 'rather
+# than', 'instead of', 'as opposed to' anywhere). Session 42 (`rag.answer.aside`).
+_CLAUSE_END = r"[^,;:.?!()\[\]—–]+?(?=\s*(?:[,;:.?!()\[\]—–]|\s--?\s|$))"
+SET_ASIDE = re.compile(r"(?:(?<=^)|(?<=[,;:(—–-])\s*|(?<=\s--)\s*|(?<=\.)\s+)not\s+" + _CLAUSE_END
+                       + r"|\b(?:rather\s+than|as\s+opposed\s+to|instead\s+of)\s+" + _CLAUSE_END, re.I)
+
+
+def without_set_aside(search: str) -> str:
+    """The question without the topics it sets aside (`SET_ASIDE`); the question itself where it sets none aside."""
+    return re.sub(r"\s{2,}", " ", SET_ASIDE.sub(" ", search)).strip() if SET_ASIDE.search(search) else search
+
+
 def negated_names(search: str, names: tuple[str, ...]) -> tuple[str, ...]:
     """The named terms (`names`, the search text's `_names`) that stand within three words after a negation ('rather
     than', 'without', 'unlike')."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from rag.acronyms import defined_acronyms, with_acronyms
 from rag.answer import offline
+from rag.answer.aside import answered_only_by_what_is_set_aside
 from rag.answer.evidence import Evidence, example_sentence, gather
 from rag.answer.figure import figure_asked, states_figure, stating_sentence
 from rag.answer.judge import (
@@ -74,6 +75,9 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
         if kind == "answer":  # a comparison answered with one paper: its other side, named by the other words
             side = other_side(eng, query, chosen, lambda reading: _choose(eng, reading, replace(answer)))
             chosen = chosen + [side] if side is not None else chosen
+        if kind == "answer" and chosen and answered_only_by_what_is_set_aside(
+                query, lambda reading: _choose(eng, reading, replace(answer))):
+            chosen = []  # 'Event ticketing, not lottery tickets: …' and only lottery-ticket papers: refuse
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
     answer.signals["selected"] = float(len(chosen))
