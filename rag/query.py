@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rag.chat import (
@@ -702,6 +702,11 @@ _NEGATION = re.compile(r"\b(?:rather\s+than|instead\s+of|as\s+opposed\s+to|other
 _CLAUSE_END = r"[^,;:.?!()\[\]—–]+?(?=\s*(?:[,;:.?!()\[\]—–]|\s--?\s|$))"
 SET_ASIDE = re.compile(r"(?:(?<=^)|(?<=[,;:(—–-])\s*|(?<=\s--)\s*|(?<=\.)\s+)not\s+" + _CLAUSE_END
                        + r"|\b(?:rather\s+than|as\s+opposed\s+to|instead\s+of)\s+" + _CLAUSE_END, re.I)
+
+
+def reread(query: Query, search: str) -> Query:
+    """The question read from other words (`rag.answer.sides`, `rag.answer.aside`): no items or sides of its own."""
+    return replace(query, search=search, aspects=(), items=(), compares=False, pairs=())
 
 
 def without_set_aside(search: str) -> str:

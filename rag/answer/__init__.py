@@ -72,11 +72,13 @@ def answer_question(eng, query: Query, stream: Callable[[str], None] | None = No
                 query, (evs, chosen, kind) = undated, found
                 answer.filters = _given(query.filters)
                 undated_years = not dated
+        def judged(reading: Query):  # another reading of the question, judged apart from this answer
+            return _choose(eng, reading, replace(answer))
+
         if kind == "answer":  # a comparison answered with one paper: its other side, named by the other words
-            side = other_side(eng, query, chosen, lambda reading: _choose(eng, reading, replace(answer)))
+            side = other_side(eng, query, chosen, judged)
             chosen = chosen + [side] if side is not None else chosen
-        if kind == "answer" and chosen and answered_only_by_what_is_set_aside(
-                query, lambda reading: _choose(eng, reading, replace(answer))):
+        if kind == "answer" and chosen and answered_only_by_what_is_set_aside(query, judged):
             chosen = []  # 'Event ticketing, not lottery tickets: …' and only lottery-ticket papers: refuse
     answer.timings["retrieve"] = time.perf_counter() - t0
     answer.signals = {f"p{i}": round(e.relevance, 4) for i, e in enumerate(evs[:3], 1)}
@@ -413,10 +415,10 @@ def _verdict(eng, query: Query, evs: list[Evidence], chosen: list[Evidence], kin
     if unheard and kind == "answer":  # 'results on the Criteo dataset', which no abstract mentions
         return refusal_text(f"None of them mentions {', '.join(unheard)}."), None
     top = chosen[0]
-    plain = kind == "answer" and not (query.filters or query.foreign or query.has_history or query.wants_authors)
-    words = unwritten(eng, query, top.relevance) if plain else []
-    if not words and kind == "answer" and query.foreign and not (query.filters or query.has_history or query.wants_authors):
-        words = unwritten_gloss(eng, query, top.relevance)  # 'Erdbebenfrühwarnung …': glossed 'earthquake early warning'
+    plain = kind == "answer" and not (query.filters or query.has_history or query.wants_authors)
+    # (a French or German question on its English gloss: 'Erdbebenfrühwarnung …', glossed 'earthquake early warning')
+    unwritten_words = unwritten_gloss if query.foreign else unwritten
+    words = unwritten_words(eng, query, top.relevance) if plain else []
     if words:  # 'how is whisky distillation controlled in column stills?'
         return refusal_text(f"No abstract mentions {', '.join(words)}."), None
     if query.wants_authors:

@@ -8,10 +8,9 @@ no paper is even weakly relevant to what is left (SET_ASIDE_BELOW), the answer r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from rag.answer.evidence import Evidence
-from rag.query import Query, without_set_aside
+from rag.query import Query, reread, without_set_aside
 
 __all__ = ["SET_ASIDE_BELOW", "answered_only_by_what_is_set_aside"]
 
@@ -30,5 +29,5 @@ def answered_only_by_what_is_set_aside(query: Query, choose: Callable[[Query], t
     rest = without_set_aside(query.search)
     if rest == query.search or query.has_history:
         return False
-    evs, _, _ = choose(replace(query, search=rest, aspects=(), items=(), compares=False, pairs=()))
+    evs, _, _ = choose(reread(query, rest))
     return not evs or max(e.relevance for e in evs) < SET_ASIDE_BELOW

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import replace
 
 from rag.answer.evidence import Evidence
-from rag.query import COMPARISON, SIDE_BY_SIDE, Query
+from rag.query import COMPARISON, SIDE_BY_SIDE, Query, reread
 
 __all__ = ["SECOND_SIDE_THRESHOLD", "other_side", "without_title_words"]
 
@@ -50,6 +49,6 @@ def other_side(eng, query: Query, chosen: list[Evidence],
     residual = without_title_words(query.search, first.title or "")
     if residual == query.search or not residual.strip():
         return None
-    evs, _, _ = choose(replace(query, search=residual, aspects=(), items=(), compares=False, pairs=()))
+    evs, _, _ = choose(reread(query, residual))
     other = next((e for e in evs if e.hit.paper.paper_id != first.paper_id), None)
     return other if other is not None and other.relevance >= SECOND_SIDE_THRESHOLD else None
