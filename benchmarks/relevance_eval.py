@@ -3,9 +3,11 @@
     python -m benchmarks.relevance_eval            # held-out sets + dev; writes benchmarks/results/relevance_eval.json
 
 Held-out sets (nothing was fitted or tuned on them; run once for the report):
-- bundled-v105, acl-v105 (written in session 42 after the v104 run): validation_bundled_v105.jsonl (80) and
-  validation_acl_v105.jsonl (40), written by two helpers who did not read the decision layer, run the system or read
-  each other's set; run once, idle, on the session's final decision layer (`--sets bundled-v105,acl-v105`).
+- bundled-v106, acl-v106 (written at the end of session 42, not run): validation_bundled_v106.jsonl (80) and
+  validation_acl_v106.jsonl (40), written by two helpers who did not read the decision layer, run the system or read
+  each other's set; nobody has looked at them; the next session's first held-out pair (`--sets bundled-v106,acl-v106`).
+- bundled-v105, acl-v105 (written in session 42 after the v104 run): written the same way; run once, idle, on fb42d3d
+  (see benchmarks/HISTORY.md); looked at since.
 - bundled-v104, acl-v104 (written at the end of session 41): validation_bundled_v104.jsonl (80) and
   validation_acl_v104.jsonl (40), written the same way; run once, idle, on 547e7ca at the start of session 42 (see
   benchmarks/HISTORY.md); looked at since.
@@ -164,7 +166,7 @@ from pathlib import Path
 from benchmarks.common import REPO, WORK, add_common_args, data_root, write_json
 
 SETS = REPO / "benchmarks" / "data"
-VERSIONS = tuple(f"v{n}" for n in range(2, 106))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
+VERSIONS = tuple(f"v{n}" for n in range(2, 107))  # bundled-vN / acl-vN (v1 is "bundled" / "acl")
 KEYS = ("lookup_hit@1", "multi_recall@5", "multi_recall@5_ranked", "multi_citation_precision", "false_refusals",
         "refusal_recall", "answer_contains", "citation_precision", "filter_exact", "filter_recall@10",
         "filter_precision@10", "latency_p50_ms", "latency_p95_ms")
@@ -213,8 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     add_common_args(ap)
     ap.add_argument("--acl-home", type=Path, default=WORK / "shared_acl")
     ap.add_argument("--scifact-home", type=Path, default=WORK / "shared_scifact")
-    ap.add_argument("--sets", default="dev,bundled-v105,acl-v105,scifact-test",
-                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-105, "
+    ap.add_argument("--sets", default="dev,bundled-v106,acl-v106,scifact-test",
+                    help="comma-separated subset of: dev, bundled, acl (v1), bundled-vN and acl-vN for N in 2-106, "
                          "lib2, lib20, lib200, scifact-test; the docstring above says which sets are held out, which "
                          "were looked at and which are fitted on")
     args = ap.parse_args(argv)
